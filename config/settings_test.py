@@ -1,0 +1,16 @@
+"""Test settings: the normal settings plus fixed, test-only keys and fast hashing."""
+import os
+
+os.environ.setdefault("DJANGO_ENV", "test")
+os.environ.setdefault("SANDBOX_ENABLED", "true")
+# A fixed key so tests never depend on a developer's .env; never used outside tests.
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q=")
+
+from .settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# The engine's test flow (tests/integrations/handlers.py); real processes started by tests inherit it.
+LEDGERLINK_FLOW_HANDLERS = {**LEDGERLINK_FLOW_HANDLERS, "recording": "tests.integrations.handlers.RecordingHandler"}  # noqa: F405

@@ -1,0 +1,204 @@
+"""Admin: thin callers of services. Secrets are write-only and never rendered back."""
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+
+from monitoring.models import SyncAttempt
+
+from . import services
+from .models import Binding, Connection, Cursor, DeadLetter, Entity, Flow, InboundEvent, SyncItem
+
+# Secret fields an admin may set on a connection; tokens are set only by the OAuth flows.
+SECRET_INPUTS = {
+    "client_secret": "OAuth client secret",
+    "webhook_secret": "Webhook signing secret (Salesforce relay, Shopify, WooCommerce)",
+    "jwt_private_key": "Private key (PEM) for the JWT bearer flow",
+}
+
+
+def pretty_json(value) -> str:
+    return format_html("<pre style='white-space:pre-wrap;max-width:60em'>{}</pre>",
+                       json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+class ConnectionForm(forms.ModelForm):
+    class Meta:
+        model = Connection
+        exclude = ["secrets_encrypted", "api_usage", "token_state", "last_auth_error", "token_expires_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in SECRET_INPUTS.items():
+            # render_value=False: the stored value never reaches the browser.
+            self.fields[name] = forms.CharField(
+                label=label, required=False, strip=True,
+                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+                help_text="Write-only. Leave blank to keep the stored value.",
+            )
+        self.fields["clear_secrets"] = forms.MultipleChoiceField(
+            required=False, widget=forms.CheckboxSelectMultiple,
+            choices=[(n, n) for n in (self.instance.secret_names() if self.instance.pk else [])],
+            help_text="Tick to delete a stored secret (e.g. revoked tokens).",
+        )
+
+    def save(self, commit=True):
+        connection = super().save(commit=False)
+        updates = {name: self.cleaned_data[name] for name in SECRET_INPUTS if self.cleaned_data.get(name)}
+        updates.update({name: None for name in self.cleaned_data.get("clear_secrets") or []})
+        if updates:
+            connection.set_secrets(**updates)
+        if commit:
+            connection.save()
+        return connection
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    form = ConnectionForm
+    list_display = ["name", "system", "environment", "is_sandbox", "is_active", "token_state", "token_expires_at"]
+    list_filter = ["system", "environment", "is_sandbox", "is_active", "token_state"]
+    search_fields = ["name", "client_id"]
+    readonly_fields = ["stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage", "created_at", "updated_at"]
+
+    @admin.display(description="Stored secrets")
+    def stored_secrets(self, obj):
+        names = obj.secret_names() if obj.pk else []
+        return ", ".join(f"{n} (set)" for n in names) or "none"
+
+    @admin.display(description="API usage")
+    def usage(self, obj):
+        return pretty_json(obj.api_usage)
+
+
+@admin.register(Flow)
+class FlowAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "kind", "source_connection", "source_object", "target_connection", "target_object", "trigger", "enabled"]
+    list_filter = ["enabled", "kind", "trigger"]
+    search_fields = ["name", "title"]
+
+
+@admin.register(Entity)
+class EntityAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "label", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["label", "bindings__external_id"]
+
+
+@admin.register(Binding)
+class BindingAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "object_type", "connection", "entity", "last_written_at", "updated_at"]
+    list_filter = ["connection", "object_type"]
+    # Any external id of the same entity finds the binding: search a Salesforce id, see the FreshBooks row.
+    search_fields = ["external_id", "entity__bindings__external_id", "entity__label"]
+    readonly_fields = ["last_written_hash", "last_written_at", "last_seen_hash", "created_at", "updated_at"]
+    actions = ["resync"]
+
+    def has_resync_permission(self, request):
+        return request.user.has_perm("integrations.resync_binding")
+
+    @admin.action(description="Resync selected records now", permissions=["resync"])
+    def resync(self, request, queryset):
+        total = sum(len(services.binding_resync(binding=b, user=request.user)) for b in queryset)
+        self.message_user(request, f"Queued {total} sync item(s) for {queryset.count()} record(s).", messages.SUCCESS)
+
+
+class SyncAttemptInline(admin.TabularInline):
+    model = SyncAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "started_at", "duration_ms", "outcome", "step", "error_class", "http_status", "message"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SyncItem)
+class SyncItemAdmin(admin.ModelAdmin):
+    list_display = ["id", "flow", "source_object", "source_id", "status", "attempts", "next_attempt_at", "short_error", "updated_at"]
+    list_filter = ["status", "flow", "source_object"]
+    search_fields = ["source_id", "target_external_id", "identity_key"]
+    date_hierarchy = "created_at"
+    inlines = [SyncAttemptInline]
+    actions = ["replay"]
+    readonly_fields = [
+        "flow", "identity_key", "source_object", "source_id", "action", "status", "attempts", "next_attempt_at",
+        "last_error", "last_error_class", "last_error_field", "target_external_id", "entity", "parent", "step",
+        "inbound_event", "received_at", "created_at", "updated_at", "finished_at",
+        "snapshot", "payload", "result_view", "hint_view",
+    ]
+    exclude = ["source_snapshot", "mapped_payload", "result", "hint", "lease_expires_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_replay_permission(self, request):
+        return request.user.has_perm("integrations.replay_syncitem")
+
+    @admin.display(description="Reason")
+    def short_error(self, obj):
+        return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
+
+    @admin.display(description="Source snapshot")
+    def snapshot(self, obj):
+        return pretty_json(obj.source_snapshot)
+
+    @admin.display(description="Mapped payload")
+    def payload(self, obj):
+        return pretty_json(obj.mapped_payload)
+
+    @admin.display(description="Result")
+    def result_view(self, obj):
+        return pretty_json(obj.result)
+
+    @admin.display(description="Trigger hint")
+    def hint_view(self, obj):
+        return pretty_json(obj.hint)
+
+    @admin.action(description="Replay selected items", permissions=["replay"])
+    def replay(self, request, queryset):
+        if request.POST.get("post") == "yes":
+            queued, notes = services.sync_items_replay(items=list(queryset), user=request.user)
+            self.message_user(request, f"{queued} item(s) queued again.", messages.SUCCESS)
+            for note in notes:
+                if not note.endswith("queued again."):
+                    self.message_user(request, note, messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Replay these items?",
+            "items": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/integrations/replay_confirmation.html", context)
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(SyncItemAdmin):
+    list_display = ["id", "flow", "source_object", "source_id", "attempts", "last_error", "finished_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=SyncItem.Status.DEAD)
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "connection", "event_type", "object_type", "object_id", "status", "signature_valid", "duplicate_count"]
+    list_filter = ["connection", "status", "event_type", "signature_valid"]
+    search_fields = ["object_id", "dedupe_key"]
+    readonly_fields = [f.name for f in InboundEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Cursor)
+class CursorAdmin(admin.ModelAdmin):
+    list_display = ["connection", "stream", "value", "last_run_at"]
+    list_filter = ["connection"]

@@ -1,0 +1,37 @@
+"""Explicit registry of flow handlers: Flow.kind → handler class.
+
+Built-in flows are listed here by hand (no import side effects). Deployments may add their
+own with the LEDGERLINK_FLOW_HANDLERS setting ("kind=dotted.path.Class,…").
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .base import FlowHandler
+
+FLOW_HANDLERS: dict[str, str] = {
+    # kind: dotted path (imported lazily so a flow's connectors load only when used)
+}
+
+
+class UnknownFlowKind(LookupError):
+    pass
+
+
+def flow_handler_class(kind: str) -> type[FlowHandler]:
+    paths = {**FLOW_HANDLERS, **getattr(settings, "LEDGERLINK_FLOW_HANDLERS", {})}
+    try:
+        return import_string(paths[kind])
+    except KeyError:
+        raise UnknownFlowKind(
+            f"No flow handler is registered for kind '{kind}'. Known kinds: {', '.join(sorted(paths)) or 'none'}."
+        ) from None
+
+
+def flow_handler_for(flow) -> FlowHandler:
+    return flow_handler_class(flow.kind)(flow)
+
+
+def flow_kinds() -> list[str]:
+    return sorted({**FLOW_HANDLERS, **getattr(settings, "LEDGERLINK_FLOW_HANDLERS", {})})

@@ -1,0 +1,50 @@
+"""Run the web server and the django-q2 cluster (with its scheduler) together; Ctrl-C stops both."""
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the web app and a worker cluster together (what `make run` starts)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args, **options):
+        manage = [sys.executable, "manage.py"]
+        commands = {
+            "web": manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"],
+            "worker": manage + ["qcluster"],
+        }
+        procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        self.stdout.write(f"Ledgerlink is up: http://{options['host']}:{options['port']}/admin/  (Ctrl-C stops web and workers)")
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in procs.values()):
+                time.sleep(0.5)
+        finally:
+            for name, proc in procs.items():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGINT if name == "web" else signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            for proc in procs.values():
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        failed = [n for n, p in procs.items() if p.returncode not in (0, -2, -15, None) and not stopping]
+        if failed:
+            self.stderr.write(f"Stopped because {', '.join(failed)} exited unexpectedly.")
+            sys.exit(1)
+        self.stdout.write("Stopped web server and workers.")

@@ -1,0 +1,327 @@
+"""Core model: connections, the cross-system ID map, flows, cursors, inbound events, work items."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from .crypto import secret_decrypt, secret_encrypt
+
+
+class System(models.TextChoices):
+    FRESHBOOKS = "freshbooks", "FreshBooks"
+    SALESFORCE = "salesforce", "Salesforce"
+    INFOR = "infor", "Infor M3"
+    SHOPIFY = "shopify", "Shopify"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+
+
+class Connection(models.Model):
+    """One account in one external system, with its credentials encrypted at rest."""
+
+    class AuthKind(models.TextChoices):
+        OAUTH2_CODE = "oauth2_code", "OAuth 2.0 authorization code"
+        JWT_BEARER = "jwt_bearer", "OAuth 2.0 JWT bearer"
+        CLIENT_CREDENTIALS = "client_credentials", "OAuth 2.0 client credentials"
+        IONAPI = "ionapi", ".ionapi file (ION API Gateway)"
+        SHARED_SECRET = "shared_secret", "Shared secret (webhook signing)"
+
+    class TokenState(models.TextChoices):
+        NONE = "none", "Not connected"
+        VALID = "valid", "Valid"
+        EXPIRING = "expiring", "Expiring"
+        FAILING = "failing", "Failing"
+
+    name = models.CharField(max_length=120, unique=True)
+    system = models.CharField(max_length=20, choices=System.choices)
+    environment = models.CharField(max_length=20, default="production", help_text="Label: dev, qa, production…")
+    is_sandbox = models.BooleanField(default=False, help_text="Talks to Ledgerlink's built-in simulator.")
+    is_active = models.BooleanField(default=True)
+    base_url = models.URLField(max_length=300, blank=True, help_text="API root (instance URL for Salesforce).")
+    auth_url = models.URLField(max_length=300, blank=True, help_text="OAuth / token root, when it differs.")
+    auth_kind = models.CharField(max_length=24, choices=AuthKind.choices, default=AuthKind.OAUTH2_CODE)
+    client_id = models.CharField(max_length=300, blank=True)
+    settings = models.JSONField(default=dict, blank=True, help_text="Non-secret, system-specific settings.")
+    secrets_encrypted = models.TextField(blank=True, editable=False)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    token_state = models.CharField(max_length=10, choices=TokenState.choices, default=TokenState.NONE)
+    last_auth_error = models.TextField(blank=True)
+    api_usage = models.JSONField(default=dict, blank=True, help_text="Latest usage reported by the system.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_system_display()})"
+
+    # Secrets are one encrypted JSON object; nothing outside these methods sees ciphertext.
+    def get_secrets(self) -> dict:
+        if not hasattr(self, "_secrets_cache"):
+            self._secrets_cache = secret_decrypt(self.secrets_encrypted)
+        return dict(self._secrets_cache)
+
+    def get_secret(self, name: str, default=None):
+        return self.get_secrets().get(name, default)
+
+    def set_secrets(self, **values) -> None:
+        """Merge values into the stored secrets; a value of None removes that secret."""
+        current = self.get_secrets()
+        for key, value in values.items():
+            if value is None or value == "":
+                current.pop(key, None)
+            else:
+                current[key] = value
+        self.secrets_encrypted = secret_encrypt(current)
+        self._secrets_cache = current
+
+    def secret_names(self) -> list[str]:
+        return sorted(self.get_secrets())
+
+    def refresh_from_db(self, *args, **kwargs):
+        self.__dict__.pop("_secrets_cache", None)
+        return super().refresh_from_db(*args, **kwargs)
+
+
+class Entity(models.Model):
+    """Our own id for one real-world thing across all systems."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        CONTACT = "contact", "Contact"
+        DEAL = "deal", "Deal"
+        INVOICE = "invoice", "Invoice"
+        ORDER = "order", "Order"
+        SHIPMENT = "shipment", "Shipment"
+        PAYMENT = "payment", "Payment"
+        EXPENSE = "expense", "Expense"
+        JOURNAL = "journal", "GL journal"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "entities"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}" + (f" {self.label}" if self.label else "")
+
+
+class EntityLink(models.Model):
+    """An edge of a deal chain: Opportunity → invoice → sales order → shipment → payment."""
+
+    from_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_out")
+    to_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_in")
+    relation = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_entity", "to_entity", "relation"], name="entitylink_unique")
+        ]
+
+
+class Binding(models.Model):
+    """The cross-reference: one record in one system ↔ one Entity."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="bindings")
+    object_type = models.CharField(max_length=60)
+    external_id = models.CharField(max_length=120)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="bindings")
+    remote_version = models.CharField(max_length=120, blank=True, help_text="Remote timestamp/version last seen.")
+    remote_updated_at = models.DateTimeField(null=True, blank=True)
+    last_written_hash = models.CharField(max_length=64, blank=True, help_text="Hash of what we last wrote there.")
+    last_written_payload = models.JSONField(default=dict, blank=True)
+    last_written_at = models.DateTimeField(null=True, blank=True)
+    last_seen_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the record when last read.")
+    extra = models.JSONField(default=dict, blank=True, help_text="e.g. invoice number, deep link.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "object_type", "external_id"], name="binding_unique_external"),
+            models.UniqueConstraint(fields=["entity", "connection", "object_type"], name="binding_unique_entity"),
+        ]
+        indexes = [models.Index(fields=["external_id"], name="binding_external_id")]
+        permissions = [("resync_binding", "Can resync a bound record")]
+
+    def __str__(self):
+        return f"{self.connection.system}:{self.object_type}:{self.external_id} → entity {self.entity_id}"
+
+
+class Flow(models.Model):
+    """A configured route from one system's object to another's."""
+
+    class Trigger(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        CHANGE_EVENT = "change_event", "Change event"
+        POLL = "poll", "Poll schedule"
+
+    class ConflictPolicy(models.TextChoices):
+        FIELD_OWNER = "field_owner", "Per-field source of truth"
+        NEWEST_WINS = "newest_wins", "Newest change wins"
+        REVIEW = "review", "Hold for review"
+
+    name = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=60, help_text="Flow handler in the flow registry.")
+    source_connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="flows_out")
+    source_object = models.CharField(max_length=60)
+    target_connection = models.ForeignKey(
+        Connection, on_delete=models.PROTECT, related_name="flows_in", null=True, blank=True
+    )
+    target_object = models.CharField(max_length=60, blank=True)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.WEBHOOK)
+    poll_interval_minutes = models.PositiveIntegerField(default=0, help_text="0 = no polling.")
+    mapping_set = models.ForeignKey(
+        "mappings.MappingSet", null=True, blank=True, on_delete=models.PROTECT, related_name="flows"
+    )
+    conflict_policy = models.CharField(
+        max_length=16, choices=ConflictPolicy.choices, default=ConflictPolicy.FIELD_OWNER
+    )
+    settings = models.JSONField(default=dict, blank=True, help_text="Flow-specific options.")
+    max_attempts = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Blank: the global default.")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.title or self.name
+
+
+class Cursor(models.Model):
+    """Polling watermark for one (connection, stream); only ever advanced after commit."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="cursors")
+    stream = models.CharField(max_length=80)
+    value = models.CharField(max_length=120, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "stream"], name="cursor_unique_stream")]
+
+    def __str__(self):
+        return f"{self.connection.name}/{self.stream} @ {self.value or '—'}"
+
+
+class InboundEvent(models.Model):
+    """Every webhook or change event received, raw, stored before we answer 2xx."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="inbound_events")
+    dedupe_key = models.CharField(max_length=200)
+    event_type = models.CharField(max_length=80, blank=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=120, blank=True)
+    headers = models.JSONField(default=dict, blank=True, help_text="Request headers, secrets removed.")
+    body = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True, help_text="Parsed body.")
+    signature_valid = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    detail = models.TextField(blank=True)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "dedupe_key"], name="inboundevent_unique_dedupe")
+        ]
+
+    def __str__(self):
+        return f"{self.connection.system} {self.event_type} {self.object_id}"
+
+
+class SyncItem(models.Model):
+    """One record-level unit of work for one flow. Replay and resync act on these rows."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        SKIPPED = "skipped", "Skipped"
+        RETRYING = "retrying", "Failed, will retry"
+        DEAD = "dead", "Dead letter"
+        HELD = "held", "Held for review"
+
+    OPEN_STATUSES = (Status.PENDING, Status.RETRYING)
+
+    flow = models.ForeignKey(Flow, on_delete=models.PROTECT, related_name="items")
+    identity_key = models.CharField(max_length=200, help_text="Same key = same work; dedupes pending items.")
+    source_object = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=120)
+    action = models.CharField(max_length=16, default="upsert")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, help_text="A running item past this is stale.")
+    inbound_event = models.ForeignKey(
+        InboundEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_items"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children",
+        help_text="The previous step of a chained flow.",
+    )
+    step = models.CharField(max_length=40, blank=True, help_text="Step name within a chained flow.")
+    entity = models.ForeignKey(Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_items")
+    hint = models.JSONField(default=dict, blank=True, help_text="What the trigger said (events are hints).")
+    source_snapshot = models.JSONField(default=dict, blank=True)
+    mapped_payload = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True, help_text="Target ids and what was done.")
+    target_external_id = models.CharField(max_length=120, blank=True)
+    last_error_class = models.CharField(max_length=80, blank=True)
+    last_error = models.TextField(blank=True, help_text="Why it failed, in words finance can act on.")
+    last_error_field = models.CharField(max_length=120, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, help_text="When the triggering change reached us.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity_key"],
+                condition=models.Q(status__in=["pending", "retrying"]),
+                name="syncitem_one_open_per_identity",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="syncitem_due"),
+            models.Index(fields=["flow", "status"], name="syncitem_flow_status"),
+            models.Index(fields=["source_object", "source_id"], name="syncitem_source"),
+            models.Index(fields=["created_at"], name="syncitem_created"),
+        ]
+        permissions = [("replay_syncitem", "Can replay or resync sync items")]
+
+    def __str__(self):
+        return f"{self.flow.name} {self.source_object}:{self.source_id} [{self.status}]"
+
+
+class DeadLetter(SyncItem):
+    """Admin view of the dead-letter list (SyncItems with status dead)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "dead letter"
+        verbose_name_plural = "dead letters"
+
+
+class SyncLock(models.Model):
+    """Lease lock rows: the SQLite fallback for per-binding locking (PostgreSQL uses advisory locks)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    holder = models.CharField(max_length=120)
+    expires_at = models.DateTimeField()

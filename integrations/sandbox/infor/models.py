@@ -1,0 +1,1 @@
+"""State of the simulated Infor M3 system."""

@@ -1,0 +1,59 @@
+"""What `manage.py ledgerlink_setup` does, step by step (an explicit, ordered registry).
+
+Each step is idempotent: `make run` calls setup on every start.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.module_loading import import_string
+
+# Steps that load the sandbox demo (connections to the simulators, default flows, mappings).
+# Dotted paths to callables taking (write: Callable[[str], None]); run only with the sandbox on.
+DEMO_STEPS: list[str] = []
+
+
+def admin_user_ensure(write: Callable[[str], None]) -> None:
+    """Create the first superuser from LEDGERLINK_ADMIN_* (generated into .env by `make run`)."""
+    username = os.environ.get("LEDGERLINK_ADMIN_USER", "admin")
+    password = os.environ.get("LEDGERLINK_ADMIN_PASSWORD", "")
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        if not password:
+            write("No admin user created: set LEDGERLINK_ADMIN_PASSWORD (make run generates it into .env).")
+            return
+        User.objects.create_superuser(username=username, email=os.environ.get("LEDGERLINK_ADMIN_EMAIL", ""), password=password)
+        write(f"Created admin user. Log in at {settings.LEDGERLINK_PUBLIC_URL}/admin/ as {username} / {password}")
+    elif password and user.check_password(password):
+        write(f"Log in at {settings.LEDGERLINK_PUBLIC_URL}/admin/ as {username} / {password}")
+    else:
+        write(f"Admin user '{username}' exists; its password was changed since it was generated (see .env for the original).")
+
+
+def schedules_ensure(write: Callable[[str], None]) -> None:
+    """Recurring engine jobs, created or corrected by name."""
+    from django_q.models import Schedule
+
+    for name, func, minutes in SCHEDULES:
+        Schedule.objects.update_or_create(
+            name=name, defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1},
+        )
+    write(f"Schedules ensured: {', '.join(name for name, _, _ in SCHEDULES)}.")
+
+
+# (name, task, every N minutes)
+SCHEDULES: list[tuple[str, str, int]] = [
+    ("ledgerlink: dispatch due and recover stale sync items", "integrations.tasks.sync_items_dispatch_due", 1),
+]
+
+
+def setup_run(*, write: Callable[[str], None], demo: bool = True) -> None:
+    admin_user_ensure(write)
+    schedules_ensure(write)
+    if demo and settings.SANDBOX_ENABLED:
+        for path in DEMO_STEPS:
+            import_string(path)(write)

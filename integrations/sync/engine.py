@@ -1,0 +1,287 @@
+"""Process one SyncItem end to end.
+
+    claim → lock → still relevant? → fetch fresh source → map → find existing target
+    (binding → external ref → match) → create or update → bind → write back → done
+
+Failures are classified by type (see integrations.errors) and decide the item's fate:
+retry with backoff, dead letter with a readable reason, skipped, or held for review.
+Every try is a SyncAttempt; every external call made during it is an ApiCall linked to it.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from monitoring.context import current_sync_item_id
+from monitoring.models import SyncAttempt
+from monitoring.services import sync_attempt_finish, sync_attempt_start
+
+from ..errors import ConflictHeld, FatalError, MappingError, RetryableError, SkippableError
+from ..flows.base import FlowHandler, WriteResult
+from ..flows.registry import UnknownFlowKind, flow_handler_for
+from ..models import Binding, Entity, SyncItem
+from .hashing import payload_hash
+from .idempotency import remote_create_idempotent
+from .locking import binding_lock, lock_holder_id
+from .retry import BackoffPolicy
+
+logger = logging.getLogger(__name__)
+S = SyncItem.Status
+
+STEP_WORDS = {
+    "start": "while starting",
+    "lock": "while waiting for another worker on the same record",
+    "relevance": "while checking the item still applies",
+    "fetch": "while reading the source record",
+    "map": "while mapping the record",
+    "match": "while looking for an existing target record",
+    "create": "while creating the target record",
+    "update": "while updating the target record",
+    "delete": "while deleting the target record",
+    "bind": "while saving the cross-reference",
+    "write_back": "while writing the target's ids back to the source (the target record exists and will not be created again)",
+    "follow_on": "while starting the next step",
+}
+
+
+class _Run:
+    """Mutable state of one attempt (the step reached, for the error message)."""
+
+    def __init__(self, item: SyncItem, handler: FlowHandler):
+        self.item, self.handler, self.step = item, handler, "start"
+
+
+# -- public entry point -------------------------------------------------------------------------
+def sync_item_process(*, item_id: int, task_id: str = "") -> str | None:
+    """Run one attempt of the item if it is due; returns the resulting status (or None)."""
+    item = sync_item_claim(item_id=item_id)
+    if item is None:
+        return None
+    number = SyncAttempt.objects.filter(sync_item_id=item.pk).count() + 1
+    attempt = sync_attempt_start(sync_item_id=item.pk, number=number, task_id=task_id, worker=lock_holder_id())
+    token = current_sync_item_id.set(item.pk)
+    run = None
+    try:
+        run = _Run(item, flow_handler_for(item.flow))
+        run.step = "lock"
+        with binding_lock(run.handler.lock_key(item)):
+            result = _run_steps(run)
+        return _finish_succeeded(item, attempt, result)
+    except Exception as exc:  # every failure is classified in _finish_failed
+        return _finish_failed(item, attempt, exc, run.step if run else "start")
+    finally:
+        current_sync_item_id.reset(token)
+
+
+def sync_item_claim(*, item_id: int) -> SyncItem | None:
+    """Atomically move a due pending/retrying item to running; None if not ours to run."""
+    now = timezone.now()
+    claimed = SyncItem.objects.filter(pk=item_id, status__in=SyncItem.OPEN_STATUSES, next_attempt_at__lte=now).update(
+        status=S.RUNNING,
+        attempts=F("attempts") + 1,
+        lease_expires_at=now + timedelta(seconds=settings.SYNC_RUNNING_STALE_SECONDS),
+        updated_at=now,
+    )
+    if not claimed:
+        return None
+    return SyncItem.objects.select_related("flow", "flow__source_connection", "flow__target_connection").get(pk=item_id)
+
+
+# -- the sequence -------------------------------------------------------------------------------
+def _run_steps(run: _Run) -> WriteResult:
+    item, handler, flow = run.item, run.handler, run.item.flow
+    run.step = "relevance"
+    if not handler.is_relevant(item):
+        raise SkippableError("No longer applies (the flow is switched off or the record is filtered out).")
+    if item.action == "delete":
+        run.step = "delete"
+        binding = _target_binding(item.entity, flow) if item.entity_id else None
+        return WriteResult(external_id=handler.delete(item, binding) or "", action="deleted")
+
+    run.step = "fetch"
+    source = handler.fetch_source(item)
+    run.step = "map"
+    payload = handler.map(item, source)
+    item.source_snapshot, item.mapped_payload = source, payload
+    item.save(update_fields=["source_snapshot", "mapped_payload", "updated_at"])
+
+    run.step = "match"
+    source_binding = _source_binding(item)
+    entity = source_binding.entity if source_binding else None
+    target = _target_binding(entity, flow) if entity else None
+    content_hash = payload_hash(payload)
+    if target and target.last_written_hash == content_hash:
+        result = WriteResult(target.external_id, "unchanged")  # echo suppression: nothing new to send
+    elif target:
+        run.step = "update"
+        handler.update(item, target.external_id, payload)
+        result = WriteResult(target.external_id, "updated")
+    else:
+        run.step = "create"
+        created = remote_create_idempotent(
+            find_existing=lambda: handler.find_existing(item, source, payload),
+            create=lambda: handler.create(item, payload),
+        )
+        if not created.created:
+            run.step = "update"
+            handler.update(item, created.external_id, payload)
+        result = WriteResult(created.external_id, "created" if created.created else "matched")
+        run.step = "bind"
+        entity, target = _bind_target(item, handler, entity, created.external_id)
+
+    run.step = "bind"
+    _remember_written(item, source, handler, entity, target, payload, content_hash)
+    if handler.has_write_back and target.extra.get("write_back_hash") != content_hash:
+        run.step = "write_back"
+        handler.write_back(item, source, result)
+        target.extra = {**target.extra, "write_back_hash": content_hash}
+        target.save(update_fields=["extra", "updated_at"])
+    run.step = "follow_on"
+    handler.on_success(item, result)
+    return result
+
+
+def _source_binding(item: SyncItem) -> Binding | None:
+    return (
+        Binding.objects.select_related("entity")
+        .filter(connection_id=item.flow.source_connection_id, object_type=item.source_object, external_id=item.source_id)
+        .first()
+    )
+
+
+def _target_binding(entity: Entity | None, flow) -> Binding | None:
+    if entity is None or flow.target_connection_id is None:
+        return None
+    return Binding.objects.filter(
+        entity=entity, connection_id=flow.target_connection_id, object_type=flow.target_object
+    ).first()
+
+
+def _bind_target(item: SyncItem, handler: FlowHandler, entity: Entity | None, external_id: str):
+    """Bind the target record; adopt its entity when a matched record is already bound."""
+    flow = item.flow
+    existing = Binding.objects.select_related("entity").filter(
+        connection_id=flow.target_connection_id, object_type=flow.target_object, external_id=external_id
+    ).first()
+    if existing:
+        if entity is not None and existing.entity_id != entity.pk:
+            raise FatalError(
+                f"The matching {flow.target_object} {external_id} is already linked to another record "
+                f"(entity #{existing.entity_id}). This looks like a duplicate: merge or unlink it, then replay."
+            )
+        return existing.entity, existing
+    with transaction.atomic():
+        if entity is None:
+            entity = Entity.objects.create(kind=handler.entity_kind)
+        try:
+            with transaction.atomic():
+                target = Binding.objects.create(
+                    entity=entity, connection_id=flow.target_connection_id,
+                    object_type=flow.target_object, external_id=external_id,
+                )
+        except IntegrityError:
+            raise RetryableError("Another worker linked this record at the same moment; retrying.") from None
+    return entity, target
+
+
+def _remember_written(item, source, handler, entity, target, payload, content_hash) -> None:
+    """Store what we wrote (echo suppression) and link the source record to the entity."""
+    now = timezone.now()
+    if target.last_written_hash != content_hash:
+        target.last_written_hash, target.last_written_payload, target.last_written_at = content_hash, payload, now
+        target.save(update_fields=["last_written_hash", "last_written_payload", "last_written_at", "updated_at"])
+    version = handler.source_version(source)
+    source_binding, created = Binding.objects.get_or_create(
+        connection_id=item.flow.source_connection_id, object_type=item.source_object, external_id=item.source_id,
+        defaults={"entity": entity, "remote_version": version},
+    )
+    if not created and version and source_binding.remote_version != version:
+        source_binding.remote_version = version
+        source_binding.save(update_fields=["remote_version", "updated_at"])
+    item.entity = entity
+
+
+# -- outcomes -----------------------------------------------------------------------------------
+def _finish_succeeded(item: SyncItem, attempt, result: WriteResult) -> str:
+    words = {"unchanged": "Nothing to send: the target already holds this content."}
+    message = words.get(result.action, f"{result.action.capitalize()} {item.flow.target_object} {result.external_id}.")
+    _transition(
+        item, status=S.SUCCEEDED, result={"external_id": result.external_id, "action": result.action, **result.extra},
+        target_external_id=result.external_id, entity=item.entity, last_error="", last_error_class="",
+        last_error_field="", finished_at=timezone.now(), lease_expires_at=None,
+    )
+    sync_attempt_finish(attempt=attempt, outcome=S.SUCCEEDED, message=message, step="done")
+    return S.SUCCEEDED
+
+
+def _finish_failed(item: SyncItem, attempt, exc: BaseException, step: str) -> str:
+    where = STEP_WORDS.get(step, "")
+    error_class = type(exc).__name__
+    http_status = getattr(exc, "http_status", None)
+    field = getattr(exc, "field", "") or ""
+    if isinstance(exc, SkippableError):
+        status, reason = S.SKIPPED, str(exc)
+    elif isinstance(exc, ConflictHeld):
+        status, reason = S.HELD, f"Held for review: {exc}"
+    elif isinstance(exc, MappingError):
+        status, reason = S.DEAD, f"{exc.reason} ({where}). Fix the data or the mapping, then replay."
+    elif isinstance(exc, (FatalError, UnknownFlowKind)):
+        status, reason = S.DEAD, f"{exc} ({where}). Fix the cause, then replay."
+    else:
+        retryable = isinstance(exc, RetryableError)
+        if not retryable:
+            logger.exception("Unexpected error in sync item %s %s", item.pk, where)
+        status, reason = _retry_or_dead(item, exc, where, retryable)
+    _transition(
+        item, status=status, last_error=reason, last_error_class=error_class, last_error_field=field[:120],
+        entity=item.entity, lease_expires_at=None,
+        finished_at=timezone.now() if status in (S.DEAD, S.SKIPPED) else None,
+        **({"next_attempt_at": item.next_attempt_at} if status == S.RETRYING else {}),
+    )
+    sync_attempt_finish(
+        attempt=attempt, outcome=status, message=reason, step=step, error_class=error_class, http_status=http_status
+    )
+    if status == S.RETRYING:
+        sync_item_schedule_retry(item_id=item.pk, when=item.next_attempt_at, attempt=item.attempts)
+    return status
+
+
+def _retry_or_dead(item: SyncItem, exc: BaseException, where: str, retryable: bool) -> tuple[str, str]:
+    policy = BackoffPolicy.from_settings(item.flow.max_attempts)
+    text = str(exc) if retryable else f"Unexpected error: {type(exc).__name__}: {exc}"
+    if policy.exhausted(item.attempts):
+        return S.DEAD, f"Gave up after {item.attempts} attempts. Last error: {text} ({where}). Replay when the cause is fixed."
+    item.next_attempt_at = policy.next_attempt_at(timezone.now(), item.attempts, retry_after=getattr(exc, "retry_after", None))
+    when = item.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return S.RETRYING, f"{text} ({where}). Will retry at {when} (attempt {item.attempts} of {policy.max_attempts})."
+
+
+def _transition(item: SyncItem, **fields) -> None:
+    """Leave 'running'. If a newer open item for the same record exists, this one is superseded."""
+    fields["updated_at"] = timezone.now()
+    try:
+        with transaction.atomic():
+            SyncItem.objects.filter(pk=item.pk, status=S.RUNNING).update(**fields)
+    except IntegrityError:
+        SyncItem.objects.filter(pk=item.pk, status=S.RUNNING).update(
+            status=S.SKIPPED, finished_at=timezone.now(), lease_expires_at=None, updated_at=timezone.now(),
+            last_error="Superseded: a newer change to the same record is queued and will read it fresh.",
+        )
+    for name, value in fields.items():
+        setattr(item, name, value)
+
+
+def sync_item_schedule_retry(*, item_id: int, when, attempt: int) -> None:
+    """Ask django-q2's scheduler to run the item at ``when`` (the sweeper is the safety net)."""
+    from django_q.models import Schedule
+    from django_q.tasks import schedule
+
+    transaction.on_commit(lambda: schedule(
+        "integrations.tasks.sync_item_process", item_id,
+        name=f"sync-item-{item_id}-attempt-{attempt + 1}-{when:%Y%m%d%H%M%S%f}", schedule_type=Schedule.ONCE, repeats=-1, next_run=when,
+    ))

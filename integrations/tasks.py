@@ -1,0 +1,11 @@
+"""django-q2 entry points: ids in, one service call, nothing else."""
+from .services import sync_items_dispatch_due as _dispatch_due
+from .sync.engine import sync_item_process as _process
+
+
+def sync_item_process(item_id: int) -> str | None:
+    return _process(item_id=item_id)
+
+
+def sync_items_dispatch_due() -> dict:
+    return _dispatch_due()

@@ -1,0 +1,2 @@
+"""Public webhook receivers (paths are part of the public URL contract in PRODUCT.md)."""
+urlpatterns: list = []
