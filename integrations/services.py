@@ -177,6 +177,36 @@ def inbound_event_store(
         return event, False
 
 
+def inbound_event_route(*, event: InboundEvent, action: str = "upsert", routable: bool = True) -> list[SyncItem]:
+    """Turn a stored event into work for every enabled flow reading that object.
+
+    Events are hints: the item carries the event's ids, and the flow reads the record fresh.
+    An event no flow reads is marked ignored (kept, so nothing received is ever lost).
+    """
+    flows = []
+    if routable and event.object_type:
+        flows = list(Flow.objects.filter(
+            enabled=True, source_connection_id=event.connection_id, source_object=event.object_type
+        ))
+    items = [
+        sync_item_enqueue(
+            flow=flow, source_object=event.object_type, source_id=event.object_id, action=action,
+            hint={"event_type": event.event_type, "event_id": event.pk}, inbound_event=event,
+            received_at=event.received_at,
+        )[0]
+        for flow in flows
+    ]
+    if not items:
+        InboundEvent.objects.filter(pk=event.pk).update(
+            status=InboundEvent.Status.IGNORED,
+            detail="No enabled flow reads this kind of event." if routable else "Not a change to sync (stored only).",
+            processed_at=timezone.now(),
+        )
+    else:
+        InboundEvent.objects.filter(pk=event.pk).update(status=InboundEvent.Status.PROCESSED, processed_at=timezone.now())
+    return items
+
+
 def cursor_advance(*, cursor, value, run_started_at=None) -> None:
     """Advance a polling watermark once the page's work is committed.
 

@@ -1,0 +1,131 @@
+"""The shape every receiver shares: verify → store → route → 2xx.
+
+A receiver subclass supplies the system, the signature check and the parsing into
+ParsedEvent rows; this base enforces the body size limit, answers with clear 4xx for bad
+input, stores each event (deduped) before answering, and routes it to the flows that read
+that object. Nothing already accepted is lost: storing and routing happen in one
+transaction, and work is handed to workers only after it commits.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import status
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import Connection, InboundEvent
+from ..services import inbound_event_route, inbound_event_store
+
+logger = logging.getLogger(__name__)
+
+# Headers never stored with an event (credentials).
+SECRET_HEADERS = {"authorization", "cookie", "x-ledgerlink-signature", "proxy-authorization"}
+
+
+class WebhookRejected(Exception):
+    """Bad input: answered with ``status`` and ``detail``; nothing is stored."""
+
+    def __init__(self, detail: str, status_code: int = 400):
+        super().__init__(detail)
+        self.detail, self.status_code = detail, status_code
+
+
+@dataclass
+class ParsedEvent:
+    dedupe_key: str
+    event_type: str
+    object_type: str = ""
+    object_id: str = ""
+    action: str = "upsert"  # upsert | delete
+    payload: dict = field(default_factory=dict)
+    routable: bool = True  # False: stored and ignored (unknown events, pings)
+
+
+class RawBodyParser(BaseParser):
+    """Receivers read request.body themselves (signatures are over the exact bytes)."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read() if stream else b""
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class WebhookReceiver(APIView):
+    system: str = ""
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [RawBodyParser]
+    http_method_names = ["post", "options"]
+    accepted_status = status.HTTP_200_OK
+
+    def post(self, request, connection_id: int):
+        connection = get_object_or_404(Connection, pk=connection_id, system=self.system, is_active=True)
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        limit = settings.WEBHOOK_MAX_BODY_BYTES
+        if length > limit:
+            return self.reject(connection, WebhookRejected(f"Body of {length} bytes exceeds the {limit}-byte limit.", 413))
+        body = request.body
+        if len(body) > limit:
+            return self.reject(connection, WebhookRejected(f"Body exceeds the {limit}-byte limit.", 413))
+        try:
+            early = self.handshake(request, connection, body)
+            if early is not None:
+                return early
+            self.verify(request, connection, body)
+            events = self.parse(request, connection, body)
+        except WebhookRejected as exc:
+            return self.reject(connection, exc)
+        stored = self.store(request, connection, body, events)
+        return Response({"received": len(events), "new": stored}, status=self.accepted_status)
+
+    def store(self, request, connection, body: bytes, events: list[ParsedEvent]) -> int:
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
+        text = body.decode("utf-8", errors="replace")
+        new = 0
+        with transaction.atomic():
+            for parsed in events:
+                event, created = inbound_event_store(
+                    connection=connection, dedupe_key=parsed.dedupe_key, event_type=parsed.event_type,
+                    object_type=parsed.object_type, object_id=parsed.object_id, headers=headers,
+                    body=text if len(events) == 1 else "", payload=parsed.payload, signature_valid=True,
+                )
+                if created:
+                    new += 1
+                    inbound_event_route(event=event, action=parsed.action, routable=parsed.routable)
+        return new
+
+    def reject(self, connection, exc: WebhookRejected) -> Response:
+        logger.warning("Rejected %s webhook for connection %s: %s", self.system, connection.pk, exc.detail)
+        self.count_rejection(connection, exc)
+        return Response({"error": exc.detail}, status=exc.status_code)
+
+    def count_rejection(self, connection, exc: WebhookRejected) -> None:
+        """Count rejected deliveries on the connection (bad signatures show on the dashboard)."""
+        key = "webhook_rejections_signature" if exc.status_code == 401 else "webhook_rejections_other"
+        Connection.objects.filter(pk=connection.pk).update(
+            api_usage={**connection.api_usage, key: int(connection.api_usage.get(key, 0)) + 1}
+        )
+
+    # -- hooks -------------------------------------------------------------------------------
+    def handshake(self, request, connection, body: bytes):
+        """Answer a verification/ping request directly (return a Response), or None."""
+        return None
+
+    def verify(self, request, connection, body: bytes) -> None:
+        raise NotImplementedError
+
+    def parse(self, request, connection, body: bytes) -> list[ParsedEvent]:
+        raise NotImplementedError
+
+
+__all__ = ["WebhookReceiver", "WebhookRejected", "ParsedEvent", "InboundEvent"]
