@@ -62,7 +62,6 @@ if SANDBOX_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,7 +120,7 @@ DB_VENDOR = "sqlite" if "sqlite" in DATABASES["default"]["ENGINE"] else "postgre
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_TIMEOUT = env.int("Q_TIMEOUT", default=300)
 Q_CLUSTER = {
-    "name": env.str("Q_CLUSTER_NAME", default="ledgerlink"),
+    "name": env.str("Q_NAME", default="ledgerlink"),
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": Q_TIMEOUT,
     "retry": env.int("Q_RETRY", default=2 * Q_TIMEOUT + 60),
@@ -205,6 +204,8 @@ LOGGING = {
 }
 
 if PRODUCTION:
+    # Static files (admin, dashboard) served by the app itself after `collectstatic`.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
