@@ -39,17 +39,22 @@ def mapping_set_problems(mapping_set, *, check_tables: bool = True) -> list[str]
     """Every problem in a mapping set, each prefixed with the field it concerns."""
     from .engine import plan_build  # the engine imports this module
 
-    plan = plan_build(mapping_set)
-    schema = schema_for(mapping_set.target_system, mapping_set.target_object)
-    problems: list[str] = []
-    tables: set[str] = set()
-    _scope_problems(plan.nodes, "", schema, None, problems, tables)
+    problems, tables = nodes_problems(plan_build(mapping_set).nodes, target_system=mapping_set.target_system,
+                                      target_object=mapping_set.target_object)
     if check_tables and tables:
         from .models import ValueTable
 
         existing = set(ValueTable.objects.filter(name__in=tables).values_list("name", flat=True))
         problems += [f"Value table '{t}' is used but does not exist." for t in sorted(tables - existing)]
     return problems
+
+
+def nodes_problems(nodes, *, target_system: str, target_object: str) -> tuple[list[str], set[str]]:
+    """Problems of a tree of nodes (saved or not), and the value tables it reads."""
+    problems: list[str] = []
+    tables: set[str] = set()
+    _scope_problems(nodes, "", schema_for(target_system, target_object), None, problems, tables)
+    return problems, tables
 
 
 def _scope_problems(nodes, prefix: str, schema: Schema | None, list_field, problems: list, tables: set):
