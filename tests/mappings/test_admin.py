@@ -171,3 +171,19 @@ def test_publish_service_repoints_flows_by_name():
     v2 = mapping_set_make(FIELDS, name=v1.name, version=2, source_object="Account", target_object="client")
     mapping_set_publish(mapping_set=v2)
     assert Flow.objects.get(pk=flow.pk).mapping_set == v2
+
+
+@pytest.mark.parametrize("model", ["mappingset", "valuetable", "currencyrate", "mappingchange", "configimport"])
+def test_admin_pages_render(admin_client, model):
+    assert admin_client.get(reverse(f"admin:mappings_{model}_changelist")).status_code == 200
+
+
+def test_value_table_edits_are_recorded(admin_client):
+    data = {"name": "gateways", "description": "", "case_insensitive": "on", "default_value": "",
+            "entries-TOTAL_FORMS": 1, "entries-INITIAL_FORMS": 0, "entries-MIN_NUM_FORMS": 0, "entries-MAX_NUM_FORMS": 1000,
+            "entries-0-source_value": "PayPal", "entries-0-target_value": "PP"}
+    assert admin_client.post(reverse("admin:mappings_valuetable_add"), data).status_code == 302
+    kinds = set(MappingChange.objects.values_list("object_kind", "action"))
+    assert {("value table", "created"), ("value table entry", "created")} <= kinds
+    entry = MappingChange.objects.get(object_kind="value table entry")
+    assert entry.changes["target_value"] == [None, "PP"] and entry.user.username == "root"
