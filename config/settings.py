@@ -145,6 +145,15 @@ SYNC_RUNNING_STALE_SECONDS = env.int("SYNC_RUNNING_STALE_SECONDS", default=Q_CLU
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)
 
+# --- Mappings ----------------------------------------------------------------------------
+# Cross rates go through this currency when no direct or inverse rate exists (ECB rates are EUR-based).
+MAPPINGS_CROSS_CURRENCY = env.str("MAPPINGS_CROSS_CURRENCY", default="EUR")
+MAPPINGS_ECB_RATES_URL = env.str(
+    "MAPPINGS_ECB_RATES_URL", default="https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+)
+# How many recent source snapshots the pre-publish regression check replays.
+MAPPINGS_REGRESSION_SAMPLES = env.int("MAPPINGS_REGRESSION_SAMPLES", default=20)
+
 # --- Auth, admin, API ------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

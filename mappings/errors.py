@@ -40,3 +40,11 @@ class MappingError(Exception):
     @classmethod
     def single(cls, field_name: str, message: str, value=None) -> "MappingError":
         return cls([FieldError(field_name, message, value)])
+
+
+class ConfigurationError(Exception):
+    """Mapping configuration that cannot be saved, published or imported; nothing was changed."""
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))

@@ -1,0 +1,29 @@
+"""manage.py import_config config.json [--dry-run] — show the diff; apply it in one transaction, or nothing."""
+from django.core.management.base import BaseCommand, CommandError
+
+from mappings.errors import ConfigurationError
+from mappings.promotion import config_import, config_loads
+
+
+class Command(BaseCommand):
+    help = "Import a configuration file written by export_config. --dry-run prints the diff and changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--dry-run", action="store_true", help="Print the differences only.")
+
+    def handle(self, *args, file, dry_run=False, **options):
+        try:
+            with open(file, encoding="utf-8") as handle:
+                data = config_loads(handle.read(), source_name=file)
+            result = config_import(data=data, dry_run=dry_run, source_name=file)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
+        except ConfigurationError as exc:
+            raise CommandError("Nothing was imported:\n  " + "\n  ".join(exc.problems)) from None
+        for line in result.diff:
+            self.stdout.write(line)
+        if dry_run:
+            self.stdout.write("Dry run: nothing was changed.")
+        else:
+            self.stdout.write(f"Imported as configuration version {result.record.checksum[:12]} (ConfigImport #{result.record.pk}).")

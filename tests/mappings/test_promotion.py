@@ -1,0 +1,155 @@
+"""export_config / import_config: stable output, lossless round trip, dry-run diff, bad files change nothing."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from integrations.models import Connection, Flow
+from mappings.models import ConfigImport, CurrencyRate, FieldMapping, MappingSet, ValueTable, ValueTableEntry
+from tests.factories import ConnectionFactory, FlowFactory
+from tests.mappings.builders import mapping_set_make
+
+pytestmark = pytest.mark.django_db
+
+
+def export(*args) -> str:
+    out = StringIO()
+    call_command("export_config", *args, stdout=out)
+    return out.getvalue()
+
+
+def run_import(path, *args) -> str:
+    out = StringIO()
+    call_command("import_config", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def configured():
+    table = ValueTable.objects.create(name="gateways", default_value="OT", description="gateway → M3 payment type")
+    ValueTableEntry.objects.create(table=table, source_value="PayPal", target_value="PP")
+    ValueTableEntry.objects.create(table=table, source_value="Stripe", target_value="CC")
+    CurrencyRate.objects.create(from_currency="EUR", to_currency="USD", date=date(2024, 1, 5), rate=Decimal("1.0921"), source="ecb")
+    CurrencyRate.objects.create(from_currency="USD", to_currency="CAD", date=date(2024, 1, 5), rate=Decimal("100"))
+    ms = mapping_set_make([
+        {"target_field": "PYCD", "source_path": "gateway", "transforms": [{"name": "lookup", "args": {"table": "gateways"}}]},
+        {"target_field": "lines", "source_path": "OpportunityLineItems", "item_label": "Line", "children": [
+            {"target_field": "ITNO", "source_path": "ProductCode", "required": True, "max_length": 15}]},
+    ], name="pay", status="published", source_system="freshbooks", source_object="payment", target_system="infor",
+        target_object="OIS100MI")
+    flow = FlowFactory(name="payments", mapping_set=ms, settings={"create_as": "draft", "api_token": "s3cret"},
+                       source_connection__name="fb", target_connection__name="m3")
+    return flow
+
+
+def test_export_is_stable_sorted_and_has_no_secrets(configured):
+    text = export()
+    assert text == export()
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert "s3cret" not in text and "api_token" not in text
+    assert data["flows"][0]["settings"] == {"create_as": "draft"}
+    assert data["flows"][0]["mapping_set"] == {"name": "pay", "version": 1}
+    assert data["value_tables"][0]["entries"] == {"PayPal": "PP", "Stripe": "CC"}
+    assert [r["rate"] for r in data["currency_rates"]] == ["1.0921", "100"]
+    assert data["mapping_sets"][0]["field_mappings"][1]["children"][0]["target_field"] == "ITNO"
+
+
+def test_export_selected_flows_only(configured):
+    FlowFactory(name="other")
+    data = json.loads(export("--flows", "payments"))
+    assert [f["name"] for f in data["flows"]] == ["payments"]
+    assert [t["name"] for t in data["value_tables"]] == ["gateways"]
+    with pytest.raises(CommandError, match="No flow named nope"):
+        export("--flows", "nope")
+
+
+def test_round_trip_is_lossless(configured, tmp_path):
+    before = export()
+    path = tmp_path / "config.json"
+    path.write_text(before)
+    # wipe the configuration (connections stay: they are per environment)
+    Flow.objects.all().delete()
+    MappingSet.objects.all().delete()
+    ValueTable.objects.all().delete()
+    CurrencyRate.objects.all().delete()
+    output = run_import(path)
+    assert "+ mapping set pay v1" in output and "+ flow payments" in output
+    assert export() == before
+    assert ConfigImport.objects.count() == 1
+    assert run_import(path).startswith("No changes.")
+
+
+def test_dry_run_prints_the_diff_and_changes_nothing(configured, tmp_path):
+    data = json.loads(export())
+    data["value_tables"][0]["entries"]["PayPal"] = "PX"
+    data["mapping_sets"][0]["field_mappings"][0]["source_path"] = "type"
+    data["flows"][0]["enabled"] = False
+    data["currency_rates"].append({"from": "EUR", "to": "GBP", "date": "2024-01-05", "rate": "0.86", "source": "ecb"})
+    path = tmp_path / "changed.json"
+    path.write_text(json.dumps(data))
+    before = export()
+    output = run_import(path, "--dry-run")
+    assert '~ value table gateways: entries.PayPal: "PP" → "PX"' in output
+    assert '~ mapping set pay v1: field_mappings[0].source_path: "gateway" → "type"' in output
+    assert "~ flow payments: enabled: true → false" in output
+    assert "+ currency rate EUR→GBP 2024-01-05 (ecb)" in output
+    assert "Dry run: nothing was changed." in output
+    assert export() == before and not ConfigImport.objects.exists()
+    run_import(path)
+    assert ValueTableEntry.objects.get(source_value="PayPal").target_value == "PX"
+    assert Flow.objects.get(name="payments").settings == {"create_as": "draft", "api_token": "s3cret"}  # secret kept
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d["mapping_sets"][0]["field_mappings"][0]["transforms"].append({"name": "eval"}), "Unknown transform 'eval'"),
+    (lambda d: d["mapping_sets"][0]["field_mappings"][0]["transforms"].append(
+        {"name": "truncate", "args": {"length": "ten"}}), "must be a whole number"),
+    (lambda d: d["mapping_sets"][0]["field_mappings"].extend([
+        {"target_field": "CUNO", "source_path": "x", "condition": {"target": "CUCD", "op": "not_blank"}},
+        {"target_field": "CUCD", "source_path": "x", "condition": {"target": "CUNO", "op": "not_blank"}}]), "cycle"),
+    (lambda d: d["flows"][0].update(source_connection="prod-only"), "needs the connection 'prod-only'"),
+    (lambda d: d["mapping_sets"][0]["field_mappings"][0]["transforms"][0]["args"].update(table="nowhere"),
+     "Value table 'nowhere' is used by a mapping"),
+    (lambda d: d["mapping_sets"][0]["field_mappings"][0].update(target_field="NOPE"), "infor OIS100MI has no such field"),
+    (lambda d: d.update(format_version=9), "format_version 9"),
+])
+def test_bad_configuration_changes_nothing(configured, tmp_path, mutate, message):
+    data = json.loads(export())
+    data["value_tables"] and data["value_tables"][0]["entries"].update({"New": "NW"})  # a change that must not land
+    mutate(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    before = export()
+    with pytest.raises(CommandError, match=message):
+        run_import(path)
+    assert export() == before and not ConfigImport.objects.exists()
+
+
+def test_invalid_json_is_a_clear_error(tmp_path, db):
+    path = tmp_path / "broken.json"
+    path.write_text('{"format": "ledgerlink-config",')
+    with pytest.raises(CommandError, match=r"broken.json is not valid JSON: .* line 1"):
+        run_import(path)
+    with pytest.raises(CommandError, match="Cannot read"):
+        run_import(tmp_path / "missing.json")
+
+
+def test_importing_a_published_version_retires_the_local_one(configured, tmp_path):
+    data = json.loads(export())
+    data["mapping_sets"].append({**data["mapping_sets"][0], "version": 2})
+    data["mapping_sets"][0]["status"] = "retired"
+    data["flows"][0]["mapping_set"]["version"] = 2
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps(data))
+    run_import(path)
+    assert dict(MappingSet.objects.values_list("version", "status")) == {1: "retired", 2: "published"}
+    assert Flow.objects.get(name="payments").mapping_set.version == 2
+    assert FieldMapping.objects.filter(mapping_set__version=2, parent__isnull=False).count() == 1
+    assert Connection.objects.count() == 2
