@@ -146,6 +146,14 @@ SYNC_RUNNING_STALE_SECONDS = env.int("SYNC_RUNNING_STALE_SECONDS", default=Q_CLU
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)
 
+# --- Salesforce connector ------------------------------------------------------------------
+SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="62.0")
+# Our writes carry Sforce-Call-Options: client=<this>-<connection id>; change events with it are our echo.
+SALESFORCE_CALL_OPTIONS_CLIENT = env.str("SALESFORCE_CALL_OPTIONS_CLIENT", default="Ledgerlink")
+# Non-urgent work pauses once this share of the daily API budget is used (per connection: api_budget_pause_ratio).
+SALESFORCE_API_BUDGET_PAUSE_RATIO = env.float("SALESFORCE_API_BUDGET_PAUSE_RATIO", default=0.8)
+SALESFORCE_API_BUDGET_RETRY_SECONDS = env.int("SALESFORCE_API_BUDGET_RETRY_SECONDS", default=900)
+
 # --- Auth, admin, API ------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
