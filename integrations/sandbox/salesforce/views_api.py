@@ -20,6 +20,9 @@ from .rest.routes import dispatch
 
 INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 LIMIT_EXCEEDED = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+LOCKED = [{"message": "unable to obtain exclusive access to this record or 1 records", "errorCode": "UNABLE_TO_LOCK_ROW",
+           "fields": []}]
+WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 UNAVAILABLE = [{"message": "Service temporarily unavailable, please retry", "errorCode": "SERVER_UNAVAILABLE"}]
 
 
@@ -53,6 +56,9 @@ def data_api(request, path: str = ""):
     headers = {"Sforce-Limit-Info": f"api-usage={used}/{limit}"}
     if not allowed:
         return json_response(LIMIT_EXCEEDED, 403, headers)
+    if request.method in WRITE_METHODS and fault_take("fault_lock_row"):
+        # Consumed outside the call's transaction, so the rollback of the failed call keeps it spent.
+        return json_response(LOCKED, 400, headers)
     call = Call(method=request.method, params=request.GET.dict(), raw_body=request.body)
     version = path.split("/", 1)[0].lstrip("v")
     ctx = WriteContext(origin=origin_for(version, request.headers.get("Sforce-Call-Options", "")),

@@ -10,7 +10,7 @@ from .errors import SfApiError, invalid_field, malformed_id, not_found, not_supp
 from .events import change_emit
 from .ids import id_new, id_normalise
 from .models import SfDeleteLog, SfRecord
-from .org import fault_take, integration_user, org_get
+from .org import integration_user, org_get
 from .schema import PREFIXES, SObject, sobject_get
 from .values import coerce, sf_datetime
 
@@ -121,18 +121,11 @@ def _duplicate_rule(obj: SObject, values: dict, own_id: str) -> None:
                 for r in matches]}]}})
 
 
-def _lock_fault(obj: SObject, sf_id: str) -> None:
-    if fault_take("fault_lock_row"):
-        raise SfApiError(400, "UNABLE_TO_LOCK_ROW",
-                         f"unable to obtain exclusive access to this record or 1 records: {sf_id or obj.key_prefix}", [])
-
-
 def record_create(name: str, data: dict) -> str:
     org = org_get()
     obj = sobject_require(name)
     if not obj.createable:
         raise SfApiError(400, "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", f"entity type {obj.name} does not support insert")
-    _lock_fault(obj, "")
     changes = _changes(obj, data, creating=True, multi_currency=org.multi_currency)
     now, user = sf_datetime(timezone.now()), write_context().user_id or integration_user().sf_id
     values = {f.name: None for f in obj.fields}
@@ -159,7 +152,6 @@ def record_update(name: str, sf_id: str, data: dict) -> None:
     org = org_get()
     obj = sobject_require(name)
     record = record_find(obj, sf_id)
-    _lock_fault(obj, record.sf_id)
     changes = _changes(obj, data, creating=False, multi_currency=org.multi_currency)
     _save(obj, record, changes)
 
@@ -231,7 +223,6 @@ class MultipleMatches(Exception):
 def record_delete(name: str | None, sf_id: str) -> None:
     obj = sobject_require(name) if name else sobject_for_id(sf_id)
     record = record_find(obj, sf_id)
-    _lock_fault(obj, record.sf_id)
     _delete(obj, record)
 
 
