@@ -153,6 +153,8 @@ SALESFORCE_CALL_OPTIONS_CLIENT = env.str("SALESFORCE_CALL_OPTIONS_CLIENT", defau
 # Non-urgent work pauses once this share of the daily API budget is used (per connection: api_budget_pause_ratio).
 SALESFORCE_API_BUDGET_PAUSE_RATIO = env.float("SALESFORCE_API_BUDGET_PAUSE_RATIO", default=0.8)
 SALESFORCE_API_BUDGET_RETRY_SECONDS = env.int("SALESFORCE_API_BUDGET_RETRY_SECONDS", default=900)
+# SQLite only: how long a worker waits for another worker's session refresh before retrying later.
+SALESFORCE_REFRESH_WAIT_SECONDS = env.float("SALESFORCE_REFRESH_WAIT_SECONDS", default=30.0)
 
 # --- Auth, admin, API ------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -17,11 +17,10 @@ from simple_salesforce import Salesforce
 
 from ...errors import AuthError, FatalError
 from ...models import Connection
-from ..base import connection_token_refresh
 from .errors import RecordNotFound, SessionExpired
 from .http import LoggedSession, SalesforceHttp
 from .limits import budget_check
-from .oauth import token_fetch
+from .tokens import session_refresh
 
 
 @dataclass
@@ -72,7 +71,7 @@ class SalesforceClient:
 
     def session_refresh(self) -> None:
         stale = self.connection.get_secret("access_token")
-        connection_token_refresh(connection=self.connection, stale_access_token=stale, refresh=token_fetch)
+        session_refresh(connection=self.connection, stale_access_token=stale)
         self._sf = None
 
     def _type(self, sf: Salesforce, sobject: str):
