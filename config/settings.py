@@ -159,6 +159,11 @@ SALESFORCE_REFRESH_WAIT_SECONDS = env.float("SALESFORCE_REFRESH_WAIT_SECONDS", d
 # --- Auth, admin, API ------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    # "Connect Salesforce" (they store tokens on a Connection; they never log anyone in).
+    "integrations.connectors.salesforce.social.SalesforceConnect",
+    "integrations.connectors.salesforce.social.SalesforceSandboxConnect",
+    "integrations.connectors.salesforce.social.SalesforceMyDomainConnect",
+    "integrations.connectors.salesforce.social.SalesforceSimulatorConnect",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
