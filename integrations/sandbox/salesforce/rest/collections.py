@@ -66,9 +66,10 @@ def create(call: Call) -> Reply:
     records, all_or_none = _records(call)
 
     def work(record):
-        if any(k.lower() == "id" for k in (record or {})):
+        kind = _type_of(record)
+        if any(k.lower() == "id" for k in record):
             raise SfApiError(400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])
-        return {"id": record_create(_type_of(record), record)}
+        return {"id": record_create(kind, record)}
     return Reply(200, _run(records, work, all_or_none))
 
 
