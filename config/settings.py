@@ -153,10 +153,24 @@ MAPPINGS_ECB_RATES_URL = env.str(
 )
 # How many recent source snapshots the pre-publish regression check replays.
 MAPPINGS_REGRESSION_SAMPLES = env.int("MAPPINGS_REGRESSION_SAMPLES", default=20)
+# --- Salesforce connector ------------------------------------------------------------------
+SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="62.0")
+# Our writes carry Sforce-Call-Options: client=<this>-<connection id>; change events with it are our echo.
+SALESFORCE_CALL_OPTIONS_CLIENT = env.str("SALESFORCE_CALL_OPTIONS_CLIENT", default="Ledgerlink")
+# Non-urgent work pauses once this share of the daily API budget is used (per connection: api_budget_pause_ratio).
+SALESFORCE_API_BUDGET_PAUSE_RATIO = env.float("SALESFORCE_API_BUDGET_PAUSE_RATIO", default=0.8)
+SALESFORCE_API_BUDGET_RETRY_SECONDS = env.int("SALESFORCE_API_BUDGET_RETRY_SECONDS", default=900)
+# SQLite only: how long a worker waits for another worker's session refresh before retrying later.
+SALESFORCE_REFRESH_WAIT_SECONDS = env.float("SALESFORCE_REFRESH_WAIT_SECONDS", default=30.0)
 
 # --- Auth, admin, API ------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    # "Connect Salesforce" (they store tokens on a Connection; they never log anyone in).
+    "integrations.connectors.salesforce.social.SalesforceConnect",
+    "integrations.connectors.salesforce.social.SalesforceSandboxConnect",
+    "integrations.connectors.salesforce.social.SalesforceMyDomainConnect",
+    "integrations.connectors.salesforce.social.SalesforceSimulatorConnect",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

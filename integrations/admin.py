@@ -7,11 +7,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.module_loading import import_string
 
 from monitoring.models import SyncAttempt
 
 from . import services
 from .models import Binding, Connection, Cursor, DeadLetter, Entity, Flow, InboundEvent, SyncItem
+
+# system → function(connection) rendering that system's buttons (Connect, Test connection).
+CONNECTION_TOOLS = {
+    "salesforce": "integrations.connectors.salesforce.views.connection_tools",
+}
 
 # Secret fields an admin may set on a connection; tokens are set only by the OAuth flows.
 SECRET_INPUTS = {
@@ -63,7 +69,13 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "system", "environment", "is_sandbox", "is_active", "token_state", "token_expires_at"]
     list_filter = ["system", "environment", "is_sandbox", "is_active", "token_state"]
     search_fields = ["name", "client_id"]
-    readonly_fields = ["stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage", "created_at", "updated_at"]
+    readonly_fields = ["tools", "stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage",
+                       "created_at", "updated_at"]
+
+    @admin.display(description="Actions")
+    def tools(self, obj):
+        path = CONNECTION_TOOLS.get(obj.system) if obj.pk else None
+        return import_string(path)(obj) if path else "—"
 
     @admin.display(description="Stored secrets")
     def stored_secrets(self, obj):

@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 # Dotted paths to callables taking (write: Callable[[str], None]); run only with the sandbox on.
 DEMO_STEPS: list[str] = [
     "mappings.setup.default_config_load",
+    "integrations.connectors.salesforce.demo.salesforce_sandbox_connect",
 ]
 
 

@@ -1,0 +1,27 @@
+"""Staff-facing actions on a Salesforce connection: the connection check behind "Test
+connection" (identity and API usage), and what the admin page shows for it."""
+from __future__ import annotations
+
+from ...errors import SyncError
+from ...models import Connection
+from .client import SalesforceClient
+
+
+def salesforce_connection_check(*, connection: Connection) -> dict:
+    """Who we are connected as and how much API budget is left; ``error`` says what failed."""
+    client = SalesforceClient(connection, urgent=True)
+    try:
+        identity = client.identity()
+        limits = client.limits()
+    except SyncError as exc:
+        return {"ok": False, "error": exc.message}
+    daily = limits.get("DailyApiRequests") or {}
+    connection.refresh_from_db()
+    return {
+        "ok": True,
+        "username": identity.get("username"), "display_name": identity.get("display_name"),
+        "organization_id": identity.get("organization_id"), "user_id": identity.get("user_id"),
+        "instance_url": connection.settings.get("instance_url", ""),
+        "daily_api_max": daily.get("Max"), "daily_api_remaining": daily.get("Remaining"),
+        "api_usage": connection.api_usage.get("api_usage", {}),
+    }

@@ -1,0 +1,91 @@
+""""Connect Salesforce" through social-auth-app-django's Salesforce backends.
+
+The backends are social-core's own (production login.salesforce.com, sandbox
+test.salesforce.com) plus My Domain and the simulator, whose hosts come from the
+Connection's auth URL. Key and secret come from the Connection being connected (its id is
+kept in the session by the start view), PKCE is on, and the pipeline does not log anyone
+in: it stores the tokens encrypted on the Connection and returns to its admin page.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from social_core.backends.oauth import BaseOAuth2PKCE
+from social_core.backends.salesforce import SalesforceOAuth2, SalesforceOAuth2Sandbox
+
+from ...models import Connection
+from ..base import connection_tokens_store
+from .oauth import DEFAULT_SCOPE, auth_root, token_set_from_response
+
+SESSION_KEY = "salesforce_connection_id"
+PIPELINE = ("integrations.connectors.salesforce.social.connection_tokens_save",)
+
+
+class _ConnectBackend:
+    """Credentials and pipeline per Connection, not per deployment setting."""
+
+    # Salesforce matches the callback URL exactly: no redirect_state query on it (state is sent).
+    REDIRECT_STATE = False
+
+    def connection(self) -> Connection:
+        return Connection.objects.get(pk=self.strategy.session_get(SESSION_KEY), system="salesforce")
+
+    def get_key_and_secret(self):
+        connection = self.connection()
+        return connection.client_id, connection.get_secret("client_secret", "")
+
+    def get_scope(self):
+        return DEFAULT_SCOPE.split()
+
+    def pipeline(self, pipeline, pipeline_index=0, *args, **kwargs):
+        # Always our one step, whatever SOCIAL_AUTH_PIPELINE says: connecting a system must
+        # never log a user in or associate a social account.
+        return super().pipeline(list(PIPELINE), 0, *args, **kwargs)
+
+
+class _HostFromConnection(_ConnectBackend):
+    def authorization_url(self) -> str:
+        return f"{auth_root(self.connection())}/services/oauth2/authorize"
+
+    def access_token_url(self) -> str:
+        return f"{auth_root(self.connection())}/services/oauth2/token"
+
+    def revoke_token_url(self, token, uid) -> str:
+        return f"{auth_root(self.connection())}/services/oauth2/revoke"
+
+
+class SalesforceConnect(_ConnectBackend, SalesforceOAuth2, BaseOAuth2PKCE):
+    name = "salesforce-connect"
+
+
+class SalesforceSandboxConnect(_ConnectBackend, SalesforceOAuth2Sandbox, BaseOAuth2PKCE):
+    name = "salesforce-sandbox-connect"
+
+
+class SalesforceMyDomainConnect(_HostFromConnection, SalesforceOAuth2, BaseOAuth2PKCE):
+    name = "salesforce-mydomain-connect"
+    title = "Salesforce (My Domain)"
+
+
+class SalesforceSimulatorConnect(_HostFromConnection, SalesforceOAuth2, BaseOAuth2PKCE):
+    name = "salesforce-simulator-connect"
+    title = "Salesforce (Ledgerlink simulator)"
+
+
+def connect_backend_name(connection: Connection) -> str:
+    if connection.is_sandbox:
+        return SalesforceSimulatorConnect.name
+    host = urlsplit(auth_root(connection)).hostname
+    return {"login.salesforce.com": SalesforceConnect.name,
+            "test.salesforce.com": SalesforceSandboxConnect.name}.get(host, SalesforceMyDomainConnect.name)
+
+
+def connection_tokens_save(backend, response, *args, **kwargs):
+    """Pipeline step: the token response goes onto the Connection; back to its admin page."""
+    connection = backend.connection()
+    connection_tokens_store(connection=connection, tokens=token_set_from_response(connection=connection, body=response))
+    backend.strategy.session_pop(SESSION_KEY)
+    return HttpResponseRedirect(reverse("admin:integrations_connection_change", args=[connection.pk])
+                                + "?connected=salesforce")

@@ -1,0 +1,43 @@
+"""Staff pages for a Salesforce connection: start "Connect Salesforce", and "Test connection"."""
+from __future__ import annotations
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.html import format_html
+
+from ...models import Connection
+from .services import salesforce_connection_check
+from .social import SESSION_KEY, connect_backend_name
+
+
+def _connection(request, pk: int) -> Connection:
+    if not request.user.has_perm("integrations.change_connection"):
+        raise PermissionDenied
+    return get_object_or_404(Connection, pk=pk, system="salesforce")
+
+
+@staff_member_required
+def connect_start(request, pk: int):
+    connection = _connection(request, pk)
+    request.session[SESSION_KEY] = connection.pk
+    # social-auth starts only on POST (CSRF-protected), so this page hands over with a form.
+    return render(request, "admin/integrations/salesforce_connect.html", {
+        "connection": connection, "begin_url": reverse("social:begin", args=[connect_backend_name(connection)]),
+        "title": f"Connect {connection.name} to Salesforce"})
+
+
+@staff_member_required
+def connection_test(request, pk: int):
+    connection = _connection(request, pk)
+    return render(request, "admin/integrations/salesforce_test.html", {
+        "connection": connection, "result": salesforce_connection_check(connection=connection),
+        "title": f"Test connection: {connection.name}"})
+
+
+def connection_tools(connection: Connection) -> str:
+    """Buttons shown on the connection's admin page."""
+    return format_html('<a class="button" href="{}">Connect Salesforce</a> <a class="button" href="{}">Test connection</a>',
+                       reverse("integrations:salesforce-connect", args=[connection.pk]),
+                       reverse("integrations:salesforce-test", args=[connection.pk]))

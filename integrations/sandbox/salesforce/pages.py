@@ -1,0 +1,144 @@
+"""Browser pages of the simulated org: accounts, contacts, products, opportunities (add
+products, change stage), the change events sent, and the org's switches and faults.
+
+Writes go through the same services as the API, so a page edit emits change events like a
+user editing in Salesforce (no API changeOrigin)."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+
+from . import services
+from .context import WriteContext, write_context_use
+from .errors import SfApiError
+from .events import deliveries_drain
+from .models import SfChangeEvent, SfConnectedApp, SfRecord, SfSubscription
+from .org import STAGES, integration_user, org_get
+from .writes import record_create, record_update
+
+
+def _records(sobject: str, limit: int = 200) -> list[dict]:
+    rows = SfRecord.objects.filter(sobject=sobject, is_deleted=False).order_by("-pk")[:limit]
+    return [r.fields for r in rows]
+
+
+def _write(request, action, success: str) -> bool:
+    """Run a write as a UI user; show the API's own error text when it is refused."""
+    try:
+        with write_context_use(WriteContext(user_id=integration_user().sf_id)), transaction.atomic():
+            action()
+    except SfApiError as exc:
+        messages.error(request, f"{exc.code}: {exc.message}")
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _form(request, names: list[str]) -> dict:
+    return {n: request.POST.get(n).strip() for n in names if (request.POST.get(n) or "").strip()}
+
+
+def index(request):
+    org = org_get()
+    return render(request, "sandbox/salesforce/index.html", {
+        "org": org, "apps": SfConnectedApp.objects.all(), "subscriptions": SfSubscription.objects.all(),
+        "counts": {n: SfRecord.objects.filter(sobject=n, is_deleted=False).count()
+                   for n in ("Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2")}})
+
+
+def accounts(request):
+    if request.method == "POST":
+        data = _form(request, ["Name", "FreshBooks_Client_Id__c", "Phone", "BillingCity", "BillingCountry"])
+        _write(request, lambda: record_create("Account", data), f"Account {data.get('Name', '')} created.")
+        return redirect("sandbox-salesforce:accounts")
+    return render(request, "sandbox/salesforce/accounts.html", {"accounts": _records("Account")})
+
+
+def contacts(request):
+    if request.method == "POST":
+        data = _form(request, ["FirstName", "LastName", "Email", "Phone", "AccountId"])
+        _write(request, lambda: record_create("Contact", data), "Contact created.")
+        return redirect("sandbox-salesforce:contacts")
+    return render(request, "sandbox/salesforce/contacts.html",
+                  {"contacts": _records("Contact"), "accounts": _records("Account")})
+
+
+def products(request):
+    if request.method == "POST":
+        data = _form(request, ["Name", "ProductCode", "UnitPrice"])
+        try:
+            price = float(data.get("UnitPrice", ""))
+        except ValueError:
+            messages.error(request, "Unit price must be a number.")
+            return redirect("sandbox-salesforce:products")
+        _write(request, lambda: services.product_with_price_create(
+            name=data.get("Name", ""), code=data.get("ProductCode", ""), unit_price=price), "Product created.")
+        return redirect("sandbox-salesforce:products")
+    return render(request, "sandbox/salesforce/products.html", {"entries": _records("PricebookEntry")})
+
+
+def opportunities(request):
+    if request.method == "POST":
+        data = _form(request, ["Name", "AccountId", "StageName", "CloseDate", "Amount"])
+        _write(request, lambda: record_create("Opportunity", data), "Opportunity created.")
+        return redirect("sandbox-salesforce:opportunities")
+    return render(request, "sandbox/salesforce/opportunities.html", {
+        "opportunities": _records("Opportunity"), "accounts": _records("Account"), "stages": [s[0] for s in STAGES]})
+
+
+def opportunity(request, sf_id: str):
+    record = SfRecord.objects.filter(sobject="Opportunity", sf_id=sf_id, is_deleted=False).first()
+    if record is None:
+        messages.error(request, f"No opportunity {sf_id}.")
+        return redirect("sandbox-salesforce:opportunities")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "stage":
+            _write(request, lambda: record_update("Opportunity", sf_id, _form(request, ["StageName"])), "Stage changed.")
+        elif action == "product":
+            data = {"OpportunityId": sf_id, **_form(request, ["PricebookEntryId", "Quantity", "UnitPrice"])}
+            _write(request, lambda: record_create("OpportunityLineItem", data), "Product added.")
+        elif action == "contact":
+            data = {"OpportunityId": sf_id, "IsPrimary": bool(request.POST.get("IsPrimary")),
+                    **_form(request, ["ContactId", "Role"])}
+            _write(request, lambda: record_create("OpportunityContactRole", data), "Contact role added.")
+        return redirect("sandbox-salesforce:opportunity", sf_id=sf_id)
+    lines = [r for r in _records("OpportunityLineItem", 2000) if r.get("OpportunityId") == sf_id]
+    roles = [r for r in _records("OpportunityContactRole", 2000) if r.get("OpportunityId") == sf_id]
+    return render(request, "sandbox/salesforce/opportunity.html", {
+        "opp": record.fields, "lines": lines, "roles": roles, "entries": _records("PricebookEntry"),
+        "contacts": _records("Contact"), "stages": [s[0] for s in STAGES]})
+
+
+def events(request):
+    if request.method == "POST":
+        result = deliveries_drain(include_future=True)
+        messages.success(request, f"Delivered {result['sent']} event(s); {result['failed']} failed (will retry).")
+        return redirect("sandbox-salesforce:events")
+    rows = SfChangeEvent.objects.prefetch_related("deliveries__subscription").order_by("-pk")[:200]
+    return render(request, "sandbox/salesforce/events.html", {"events": rows})
+
+
+def org_settings(request):
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "expire_sessions":
+            services.sessions_expire_now()
+            messages.success(request, "Every session issued so far is now expired (401 INVALID_SESSION_ID).")
+        elif action == "spend_budget":
+            services.api_budget_exhaust()
+            messages.success(request, "The daily API budget is spent: calls get 403 REQUEST_LIMIT_EXCEEDED.")
+        else:
+            try:
+                values = {n: int(request.POST.get(n) or 0) for n in
+                          ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "latency_ms")}
+            except ValueError:
+                messages.error(request, "Numbers only, please.")
+                return redirect("sandbox-salesforce:settings")
+            values["query_page_size"] = min(2000, max(1, values["query_page_size"]))
+            values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null")})
+            services.org_configure(**values)
+            messages.success(request, "Settings saved.")
+        return redirect("sandbox-salesforce:settings")
+    return render(request, "sandbox/salesforce/settings.html", {"org": org_get()})

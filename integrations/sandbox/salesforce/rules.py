@@ -1,0 +1,151 @@
+"""Derived fields and cross-record rules, as the real org enforces them (object reference):
+
+- Opportunity.StageName drives IsClosed, IsWon, ForecastCategoryName and Probability through
+  the OpportunityStage table; Amount is the sum of line items once products exist (a written
+  Amount is then silently ignored); Pricebook2Id and CurrencyIsoCode are locked by line items.
+- OpportunityLineItem: UnitPrice or TotalPrice (never both); Quantity changes keep TotalPrice
+  and recompute UnitPrice; the first line sets the Opportunity's price book.
+- OpportunityContactRole: one primary contact per Opportunity.
+"""
+from __future__ import annotations
+
+from .errors import SfApiError
+from .models import SfRecord
+from .org import stage_get
+
+
+def _integrity(message: str, fields: list[str]) -> SfApiError:
+    return SfApiError(400, "FIELD_INTEGRITY_EXCEPTION", message, fields)
+
+
+def _live(sobject: str, sf_id: str | None) -> SfRecord | None:
+    if not sf_id:
+        return None
+    return SfRecord.objects.filter(sobject=sobject, sf_id=sf_id, is_deleted=False).first()
+
+
+def line_items_of(opportunity_id: str) -> list[SfRecord]:
+    return [r for r in SfRecord.objects.filter(sobject="OpportunityLineItem", is_deleted=False)
+            if r.fields.get("OpportunityId") == opportunity_id]
+
+
+def contact(values: dict, changes: dict, before: dict | None) -> None:
+    values["Name"] = " ".join(p for p in (values.get("FirstName"), values.get("LastName")) if p)
+
+
+def opportunity(values: dict, changes: dict, before: dict | None) -> None:
+    has_lines = bool(before and before.get("HasOpportunityLineItem"))
+    if "StageName" in changes or before is None:
+        stage = stage_get(values.get("StageName") or "")
+        if stage is None:
+            raise SfApiError(400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                             f"Stage: bad value for restricted picklist field: {values.get('StageName')}", ["StageName"])
+        values["IsClosed"], values["IsWon"] = stage["IsClosed"], stage["IsWon"]
+        if "ForecastCategoryName" not in changes:
+            values["ForecastCategoryName"] = stage["ForecastCategoryName"]
+        if "Probability" not in changes:
+            values["Probability"] = stage["DefaultProbability"]
+    if has_lines:
+        values["Amount"] = before.get("Amount")  # "Any attempt to update this field … will be ignored"
+        if "Pricebook2Id" in changes and changes["Pricebook2Id"] != before.get("Pricebook2Id"):
+            raise _integrity("Cannot change pricebook on opportunity with line items", ["Pricebook2Id"])
+        if "CurrencyIsoCode" in changes and changes["CurrencyIsoCode"] != before.get("CurrencyIsoCode"):
+            raise _integrity("Cannot change currency on an opportunity with line items", ["CurrencyIsoCode"])
+    values.setdefault("HasOpportunityLineItem", False)
+    _expected_revenue(values)
+
+
+def _expected_revenue(values: dict) -> None:
+    amount, probability = values.get("Amount"), values.get("Probability")
+    values["ExpectedRevenue"] = None if amount is None or probability is None else round(amount * probability / 100, 2)
+
+
+def line_item(values: dict, changes: dict, before: dict | None) -> None:
+    if before is None:
+        _line_item_create(values, changes)
+    elif "UnitPrice" in changes and "TotalPrice" in changes:
+        raise _integrity("TotalPrice and UnitPrice cannot both be specified", ["TotalPrice", "UnitPrice"])
+    elif "TotalPrice" in changes and changes["TotalPrice"] is not None:
+        values["UnitPrice"] = round(values["TotalPrice"] / values["Quantity"], 2) if values.get("Quantity") else 0.0
+    elif "Quantity" in changes and "UnitPrice" not in changes:
+        # Quantity without a price keeps TotalPrice and recomputes UnitPrice (object reference).
+        values["UnitPrice"] = round(before["TotalPrice"] / values["Quantity"], 2) if values.get("Quantity") else 0.0
+        values["TotalPrice"] = before["TotalPrice"]
+    if values.get("Quantity") is not None and values["Quantity"] <= 0:
+        raise _integrity("field integrity exception: Quantity (quantity must be non-zero)", ["Quantity"])
+    _line_item_totals(values, keep_total="TotalPrice" in changes or ("Quantity" in changes and "UnitPrice" not in changes))
+
+
+def _line_item_create(values: dict, changes: dict) -> None:
+    unit, total = changes.get("UnitPrice"), changes.get("TotalPrice")
+    if unit is None and total is None:
+        raise SfApiError(400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [UnitPrice]", ["UnitPrice"])
+    if unit is not None and total is not None:
+        raise _integrity("field integrity exception: TotalPrice (cannot specify both unit price and total price)",
+                         ["TotalPrice"])
+    opp = _live("Opportunity", values["OpportunityId"])
+    entry = _live("PricebookEntry", values["PricebookEntryId"])
+    if opp is None:
+        raise SfApiError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["OpportunityId"])
+    if entry is None:
+        raise SfApiError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["PricebookEntryId"])
+    if not entry.fields.get("IsActive"):
+        raise _integrity("field integrity exception: PricebookEntryId (pricebook entry is inactive)", ["PricebookEntryId"])
+    book = opp.fields.get("Pricebook2Id")
+    if book and book != entry.fields["Pricebook2Id"]:
+        raise _integrity("field integrity exception: PricebookEntryId (pricebook entry is in a different pricebook "
+                         "than the one assigned to the opportunity)", ["PricebookEntryId"])
+    if "CurrencyIsoCode" in opp.fields:
+        values["CurrencyIsoCode"] = opp.fields["CurrencyIsoCode"]
+    values["Product2Id"] = entry.fields["Product2Id"]
+    values["ProductCode"] = entry.fields.get("ProductCode")
+    values["ListPrice"] = entry.fields["UnitPrice"]
+    product = _live("Product2", entry.fields["Product2Id"])
+    values["Name"] = f"{opp.fields.get('Name')} {product.fields.get('Name') if product else ''}".strip()
+    if total is not None:
+        values["UnitPrice"] = round(total / values["Quantity"], 2) if values.get("Quantity") else 0.0
+
+
+def _line_item_totals(values: dict, *, keep_total: bool) -> None:
+    quantity, unit = values.get("Quantity") or 0, values.get("UnitPrice") or 0
+    values["Subtotal"] = round(quantity * unit, 2)
+    if not keep_total or values.get("TotalPrice") is None:
+        values["TotalPrice"] = round(values["Subtotal"] * (1 - (values.get("Discount") or 0) / 100), 2)
+
+
+def opportunity_rollup(opportunity_id: str) -> dict:
+    """Amount = sum of the line items; returns the Opportunity fields that follow from them."""
+    lines = line_items_of(opportunity_id)
+    opp = _live("Opportunity", opportunity_id)
+    if opp is None:
+        return {}
+    values = {"HasOpportunityLineItem": bool(lines),
+              "Amount": round(sum(line.fields.get("TotalPrice") or 0 for line in lines), 2) if lines
+              else opp.fields.get("Amount")}
+    if lines and not opp.fields.get("Pricebook2Id"):
+        entry = _live("PricebookEntry", lines[0].fields.get("PricebookEntryId"))
+        if entry:
+            values["Pricebook2Id"] = entry.fields["Pricebook2Id"]
+    merged = {**opp.fields, **values}
+    _expected_revenue(merged)
+    values["ExpectedRevenue"] = merged["ExpectedRevenue"]
+    return {k: v for k, v in values.items() if opp.fields.get(k) != v}
+
+
+def pricebook_entry(values: dict, changes: dict, before: dict | None) -> None:
+    if before is None:
+        product = _live("Product2", values.get("Product2Id"))
+        book = _live("Pricebook2", values.get("Pricebook2Id"))
+        if product is None or book is None:
+            field = "Product2Id" if product is None else "Pricebook2Id"
+            raise SfApiError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [field])
+        values["Name"], values["ProductCode"] = product.fields.get("Name"), product.fields.get("ProductCode")
+
+
+# Per-object rule applied to the merged values before save.
+RULES = {
+    "Contact": contact,
+    "Opportunity": opportunity,
+    "OpportunityLineItem": line_item,
+    "PricebookEntry": pricebook_entry,
+}

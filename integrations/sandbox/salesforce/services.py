@@ -1,0 +1,64 @@
+"""Simulator set-up used by its pages and by Ledgerlink's demo step: connected apps,
+subscriptions, fault switches, and products with a standard price."""
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+
+from .models import SfConnectedApp, SfOrg, SfRecord, SfSubscription
+from .oauth import sessions_expire_now  # noqa: F401  (re-exported for pages)
+from .org import integration_user, org_get
+from .writes import record_create
+
+ORG_SETTINGS = ["multi_currency", "default_currency", "query_page_size", "api_daily_limit", "fault_lock_row",
+                "fault_unavailable", "latency_ms", "duplicate_rules", "empty_subquery_null"]
+
+
+def connected_app_ensure(*, consumer_key: str, consumer_secret: str = "", redirect_uris: list[str] = (),
+                         name: str = "Ledgerlink", **options) -> SfConnectedApp:
+    app, created = SfConnectedApp.objects.get_or_create(
+        consumer_key=consumer_key,
+        defaults={"name": name, "consumer_secret": consumer_secret or secrets.token_urlsafe(24), **options})
+    uris = set(app.redirect_uri_list()) | set(redirect_uris)
+    if not created:
+        for key, value in options.items():
+            setattr(app, key, value)
+        if consumer_secret:
+            app.consumer_secret = consumer_secret
+    app.redirect_uris = "\n".join(sorted(uris))
+    if app.run_as is None:
+        app.run_as = integration_user()
+    app.save()
+    return app
+
+
+def subscription_ensure(*, endpoint: str, secret: str, name: str = "Ledgerlink", auth: str = SfSubscription.Auth.HMAC,
+                        shape: str = SfSubscription.Shape.COMETD) -> SfSubscription:
+    sub, _ = SfSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"name": name, "secret": secret, "auth": auth, "shape": shape, "active": True})
+    return sub
+
+
+def org_configure(**values) -> SfOrg:
+    org = org_get()
+    unknown = set(values) - set(ORG_SETTINGS)
+    if unknown:
+        raise ValueError(f"Unknown org settings: {', '.join(sorted(unknown))}")
+    SfOrg.objects.filter(pk=org.pk).update(**values)
+    org.refresh_from_db()
+    return org
+
+
+def api_budget_exhaust() -> None:
+    org = org_get()
+    SfOrg.objects.filter(pk=org.pk).update(api_used=org.api_daily_limit)
+
+
+def product_with_price_create(*, name: str, code: str, unit_price: float) -> str:
+    """A Product2 with an active entry in the standard price book; returns the entry id."""
+    with transaction.atomic():
+        product = record_create("Product2", {"Name": name, "ProductCode": code, "IsActive": True})
+        book = next(r for r in SfRecord.objects.filter(sobject="Pricebook2") if r.fields.get("IsStandard"))
+        return record_create("PricebookEntry", {"Pricebook2Id": book.sf_id, "Product2Id": product,
+                                                "UnitPrice": unit_price, "IsActive": True})

@@ -1,0 +1,1 @@
+from tests.sandbox.salesforce.fixtures import sf, sf_app, sf_connection, sf_connection_unconnected, sf_root  # noqa: F401
