@@ -1,3 +1,13 @@
-"""Staff pages of the integrations app (connect buttons, test connection, timelines)."""
+"""Staff pages of the integrations app (reconciliation, deal timelines)."""
+from django.urls import path
+
+from . import views
+
 app_name = "integrations"
-urlpatterns: list = []
+urlpatterns = [
+    path("timeline/<int:binding_id>/", views.timeline_binding, name="timeline"),
+    path("timeline/entity/<int:entity_id>/", views.timeline_entity, name="timeline_entity"),
+    path("reconcile/", views.reconcile_page, name="reconcile"),
+    path("reconcile/<int:flow_id>/run/", views.reconcile_run, name="reconcile_run"),
+    path("bindings/<int:binding_id>/resync/", views.binding_resync, name="binding_resync"),
+]
