@@ -4,6 +4,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from .anomalies.runner import check_explanations
 from .dashboard import dashboard_build
 from .windows import WINDOWS
 
@@ -16,6 +17,7 @@ def dashboard(request):
         "title": "Sync dashboard",
         "windows": [(key, label) for key, (label, _) in WINDOWS.items()],
         "chart_data": {"series": data["series"], "latency": data["latency"]},
+        "checks": check_explanations(),
         **data,
     }
     return TemplateResponse(request, "monitoring/dashboard.html", context)

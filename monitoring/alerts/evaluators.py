@@ -69,7 +69,7 @@ def no_success(rule, now: datetime) -> list[Condition]:
     grace = min(timedelta(minutes=5), timedelta(minutes=rule.window_minutes) / 2)
     found = []
     for flow in _flows(rule):
-        arrived = SyncItem.objects.filter(flow=flow, received_at__gte=since, received_at__lte=now - grace).count()
+        arrived = SyncItem.objects.filter(flow=flow, created_at__gte=since, created_at__lte=now - grace).count()
         if not arrived:
             continue
         if SyncItem.objects.filter(flow=flow, status=SUCCEEDED, finished_at__gte=since).exists():

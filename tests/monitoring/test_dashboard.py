@@ -98,4 +98,4 @@ def test_dashboard_page_is_staff_only_and_renders(client, admin_user, data, djan
     assert page.status_code == 200
     assert "Opportunity → invoice" in html and "12000 / 15000 (80.0%)" in html
     assert "chart.umd.min.js" in html and 'id="ll-chart-data"' in html and "<table" in html
-    assert "/monitoring/dashboard/" in client.get("/admin/").content.decode()
+    assert "Robust z-score" in html and "/monitoring/dashboard/" in client.get("/admin/").content.decode()
