@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from integrations.setup import setup_run
@@ -24,8 +25,19 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM work is all done before it starts.
+def make_run_state(monkeypatch, deal_fixture):  # noqa: F811
+    """What `make run` does before serving (admin user, schedules, demo), plus engine rows to show."""
+    monkeypatch.setenv("LEDGERLINK_ADMIN_USER", "admin")
+    monkeypatch.setenv("LEDGERLINK_ADMIN_PASSWORD", "browser-test-pw")
+    setup_run(write=lambda line: None)
+    seed_known_dataset(now=timezone.now().replace(minute=20) - timedelta(hours=1))
+    connection.close()  # the browser's event loop must not inherit this thread's connection
+    return deal_fixture
+
+
+@pytest.fixture
+def browser_page(make_run_state, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; all ORM work is done before it starts.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
@@ -48,11 +60,7 @@ def chart_drawn(page, canvas_id: str) -> bool:
     }""", canvas_id)
 
 
-def test_dashboard_and_timeline_in_a_browser(live_server, monkeypatch, deal_fixture, browser_page):  # noqa: F811
-    monkeypatch.setenv("LEDGERLINK_ADMIN_USER", "admin")
-    monkeypatch.setenv("LEDGERLINK_ADMIN_PASSWORD", "browser-test-pw")
-    setup_run(write=lambda line: None)  # what `make run` does before serving
-    seed_known_dataset(now=timezone.now().replace(minute=20) - timedelta(hours=1))
+def test_dashboard_and_timeline_in_a_browser(live_server, make_run_state, browser_page):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page = browser_page
 
@@ -72,7 +80,7 @@ def test_dashboard_and_timeline_in_a_browser(live_server, monkeypatch, deal_fixt
     page.click("text=Show as table >> nth=0")  # the plain-table fallback is one click away
     assert page.is_visible("text=Succeeded >> nth=1")
 
-    page.goto(f"{live_server.url}/integrations/timeline/{deal_fixture['pay'].pk}/")
+    page.goto(f"{live_server.url}/integrations/timeline/{make_run_state['pay'].pk}/")
     page.wait_for_selector("#chain")
     assert "INV-0077" in page.inner_text("#chain")
     assert "invoices.create" in page.inner_text("#events-table")
