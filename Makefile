@@ -32,8 +32,13 @@ run: install
 	$(PY) manage.py ledgerlink_setup
 	$(PY) manage.py ledgerlink_serve --host $(HOST) --port $(PORT)
 
+# The browser test drives Debian's chromium (never a downloaded browser build).
+CHROMIUM    ?= /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 ## make test: the whole suite against DATABASE_URL (SQLite when unset).
-test: install-dev
+test: install-dev | $(CHROMIUM)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make bench: benchmarks; results are appended to BENCHMARKS.md.

@@ -162,6 +162,16 @@ SALESFORCE_API_BUDGET_PAUSE_RATIO = env.float("SALESFORCE_API_BUDGET_PAUSE_RATIO
 SALESFORCE_API_BUDGET_RETRY_SECONDS = env.int("SALESFORCE_API_BUDGET_RETRY_SECONDS", default=900)
 # SQLite only: how long a worker waits for another worker's session refresh before retrying later.
 SALESFORCE_REFRESH_WAIT_SECONDS = env.float("SALESFORCE_REFRESH_WAIT_SECONDS", default=30.0)
+# --- Monitoring -------------------------------------------------------------------------
+ALERT_WEBHOOK_TIMEOUT_SECONDS = env.float("ALERT_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Anomaly checks: how far back each run looks, and how unusual is unusual.
+ANOMALY_LOOKBACK_HOURS = env.int("ANOMALY_LOOKBACK_HOURS", default=48)
+ANOMALY_AMOUNT_TOLERANCE = env.float("ANOMALY_AMOUNT_TOLERANCE", default=0.01)  # currency units
+ANOMALY_FX_TOLERANCE_PERCENT = env.float("ANOMALY_FX_TOLERANCE_PERCENT", default=2.0)
+ANOMALY_ZSCORE_LIMIT = env.float("ANOMALY_ZSCORE_LIMIT", default=3.5)
+ANOMALY_BASELINE_DAYS = env.int("ANOMALY_BASELINE_DAYS", default=28)
+# Dotted path of callable(from_currency, to_currency, on_date) -> Decimal | None: the FX reference.
+ANOMALY_FX_REFERENCE = env.str("ANOMALY_FX_REFERENCE", default="monitoring.anomalies.fx.reference_rate_from_table")
 
 # --- Auth, admin, API ------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("connect/", include("social_django.urls", namespace="social")),
     path("integrations/", include("integrations.urls")),
+    path("monitoring/", include("monitoring.urls")),
 ]
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))

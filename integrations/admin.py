@@ -6,6 +6,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
 
@@ -103,7 +104,7 @@ class EntityAdmin(admin.ModelAdmin):
 
 @admin.register(Binding)
 class BindingAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "object_type", "connection", "entity", "last_written_at", "updated_at"]
+    list_display = ["external_id", "object_type", "connection", "entity", "last_written_at", "updated_at", "timeline"]
     list_filter = ["connection", "object_type"]
     # Any external id of the same entity finds the binding: search a Salesforce id, see the FreshBooks row.
     search_fields = ["external_id", "entity__bindings__external_id", "entity__label"]
@@ -112,6 +113,10 @@ class BindingAdmin(admin.ModelAdmin):
 
     def has_resync_permission(self, request):
         return request.user.has_perm("integrations.resync_binding")
+
+    @admin.display(description="Deal timeline")
+    def timeline(self, obj):
+        return format_html("<a href='{}'>timeline</a>", reverse("integrations:timeline", args=[obj.pk]))
 
     @admin.action(description="Resync selected records now", permissions=["resync"])
     def resync(self, request, queryset):
@@ -142,7 +147,7 @@ class SyncItemAdmin(admin.ModelAdmin):
         "flow", "identity_key", "source_object", "source_id", "action", "status", "attempts", "next_attempt_at",
         "last_error", "last_error_class", "last_error_field", "target_external_id", "entity", "parent", "step",
         "inbound_event", "received_at", "created_at", "updated_at", "finished_at",
-        "snapshot", "payload", "result_view", "hint_view",
+        "snapshot", "payload", "result_view", "hint_view", "timeline",
     ]
     exclude = ["source_snapshot", "mapped_payload", "result", "hint", "lease_expires_at"]
 
@@ -155,6 +160,12 @@ class SyncItemAdmin(admin.ModelAdmin):
     @admin.display(description="Reason")
     def short_error(self, obj):
         return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
+
+    @admin.display(description="Deal timeline")
+    def timeline(self, obj):
+        if not obj.entity_id:
+            return "—"
+        return format_html("<a href='{}'>whole chain across systems</a>", reverse("integrations:timeline_entity", args=[obj.entity_id]))
 
     @admin.display(description="Source snapshot")
     def snapshot(self, obj):

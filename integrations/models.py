@@ -303,6 +303,8 @@ class SyncItem(models.Model):
             models.Index(fields=["flow", "status"], name="syncitem_flow_status"),
             models.Index(fields=["source_object", "source_id"], name="syncitem_source"),
             models.Index(fields=["created_at"], name="syncitem_created"),
+            # The monitoring rollup reads items by the hour they finished.
+            models.Index(fields=["finished_at"], name="syncitem_finished"),
         ]
         permissions = [("replay_syncitem", "Can replay or resync sync items")]
 

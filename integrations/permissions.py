@@ -11,7 +11,7 @@ ADMIN_GROUP = "Integration admin"
 
 LEDGERLINK_APPS = ["integrations", "mappings", "monitoring"]
 ADMIN_EXTRA_APPS = ["django_q", "social_django"]
-FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_binding")]
+FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_binding"), ("monitoring", "decide_finding")]
 
 
 def groups_sync(apps=None) -> None:

@@ -51,6 +51,10 @@ def schedules_ensure(write: Callable[[str], None]) -> None:
 # (name, task, every N minutes)
 SCHEDULES: list[tuple[str, str, int]] = [
     ("ledgerlink: dispatch due and recover stale sync items", "integrations.tasks.sync_items_dispatch_due", 1),
+    ("monitoring: hourly rollups for the dashboard", "monitoring.tasks.metrics_rollup", 1),
+    ("monitoring: evaluate alert rules", "monitoring.tasks.alert_rules_evaluate", 1),
+    ("monitoring: anomaly checks on business data", "monitoring.tasks.anomalies_run", 15),
+    ("monitoring: reconcile linked records of every flow", "integrations.tasks.reconcile_all", 60),
 ]
 
 

@@ -1,4 +1,5 @@
 """django-q2 entry points: ids in, one service call, nothing else."""
+from .reconcile import reconcile_all as _reconcile_all
 from .services import sync_items_dispatch_due as _dispatch_due
 from .sync.engine import sync_item_process as _process
 
@@ -9,3 +10,7 @@ def sync_item_process(item_id: int) -> str | None:
 
 def sync_items_dispatch_due() -> dict:
     return _dispatch_due()
+
+
+def reconcile_all() -> dict:
+    return _reconcile_all()

@@ -1,6 +1,12 @@
-from django.contrib import admin
+"""Admin: read-only audit tables, editable alert rules, alerts with history, findings to decide."""
+from django import forms
+from django.contrib import admin, messages
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
 
-from .models import Alert, ApiCall, SyncAttempt
+from .alerts.evaluators import RULE_KINDS
+from .findings import finding_decide
+from .models import Alert, AlertEvent, AlertRule, ApiCall, Finding, SyncAttempt
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -26,8 +32,128 @@ class ApiCallAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+class AlertRuleForm(forms.ModelForm):
+    # The chat webhook URL embeds its own token: write-only, like connection secrets.
+    webhook_url = forms.URLField(
+        required=False, max_length=500, label="Chat webhook URL",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Slack-compatible incoming webhook. Write-only: leave blank to keep the stored one.",
+    )
+    clear_webhook = forms.BooleanField(required=False, label="Remove the stored chat webhook")
+
+    class Meta:
+        model = AlertRule
+        fields = "__all__"
+        help_texts = {"kind": " ".join(f"{k}: {d}" for k, (_, d) in RULE_KINDS.items())}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._stored_webhook = self.instance.webhook_url if self.instance.pk else ""
+
+    def clean_webhook_url(self):
+        if self.cleaned_data.get("clear_webhook"):
+            return ""
+        return self.cleaned_data.get("webhook_url") or self._stored_webhook
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    form = AlertRuleForm
+    list_display = ["name", "kind", "enabled", "severity", "threshold", "window_minutes", "flow", "connection", "channels", "repeat_minutes"]
+    list_filter = ["enabled", "kind", "severity"]
+    search_fields = ["name"]
+
+    @admin.display(description="Channels")
+    def channels(self, obj):
+        out = []
+        if obj.recipients():
+            out.append(f"email ({len(obj.recipients())})")
+        if obj.webhook_url:
+            out.append("chat webhook (set)")
+        return ", ".join(out) or "none"
+
+
+class AlertEventInline(admin.TabularInline):
+    model = AlertEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "message", "delivered"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Deliveries")
+    def delivered(self, obj):
+        return "; ".join(f"{d['channel']}: {'ok' if d['ok'] else 'FAILED'} ({d['detail']})" for d in obj.deliveries) or "—"
+
+
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ["opened_at", "severity", "status", "kind", "title", "notify_count", "resolved_at"]
-    list_filter = ["status", "severity", "kind"]
+    list_display = ["opened_at", "severity", "status", "kind", "title", "notify_count", "last_notified_at", "resolved_at"]
+    list_filter = ["status", "severity", "kind", "rule"]
     search_fields = ["title", "key"]
+    readonly_fields = ["rule", "kind", "key", "severity", "status", "title", "message", "details", "opened_at",
+                       "last_notified_at", "notify_count", "resolved_at"]
+    inlines = [AlertEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+def _record_link(record: dict) -> str:
+    """A link to where the record can be looked at: its timeline, sync item or flow."""
+    try:
+        if record.get("binding_id"):
+            return reverse("integrations:timeline", args=[record["binding_id"]])
+        if record.get("sync_item_id"):
+            return reverse("admin:integrations_syncitem_change", args=[record["sync_item_id"]])
+        if record.get("flow_id"):
+            return reverse("admin:integrations_flow_change", args=[record["flow_id"]])
+        if record.get("external_id"):
+            return reverse("admin:integrations_binding_changelist") + f"?q={record['external_id']}"
+    except NoReverseMatch:
+        pass
+    return ""
+
+
+@admin.register(Finding)
+class FindingAdmin(admin.ModelAdmin):
+    list_display = ["last_seen_at", "check_name", "status", "title", "flow", "decided_by"]
+    list_filter = ["status", "check_name", "flow"]
+    search_fields = ["title", "fingerprint"]
+    readonly_fields = ["check_name", "status", "title", "explanation", "details", "records_links", "flow",
+                       "first_seen_at", "last_seen_at", "decided_by", "decided_at"]
+    exclude = ["records", "fingerprint"]
+    actions = ["confirm", "dismiss", "reopen"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_decide_permission(self, request):
+        return request.user.has_perm("monitoring.decide_finding")
+
+    @admin.display(description="Records involved")
+    def records_links(self, obj):
+        rows = [
+            (_record_link(r), r.get("label", ""), " ".join(str(r[k]) for k in ("system", "object_type", "external_id") if r.get(k)))
+            for r in obj.records
+        ]
+        return format_html("<ul>{}</ul>", format_html_join("", "<li><a href='{}'>{}</a> {}</li>", rows)) if rows else "—"
+
+    def _decide(self, request, queryset, status, words):
+        for finding in queryset:
+            finding_decide(finding=finding, status=status, user=request.user)
+        self.message_user(request, f"{queryset.count()} finding(s) {words}.", messages.SUCCESS)
+
+    @admin.action(description="Confirm: a real problem", permissions=["decide"])
+    def confirm(self, request, queryset):
+        self._decide(request, queryset, Finding.Status.CONFIRMED, "confirmed")
+
+    @admin.action(description="Dismiss: fine as it is", permissions=["decide"])
+    def dismiss(self, request, queryset):
+        self._decide(request, queryset, Finding.Status.DISMISSED, "dismissed")
+
+    @admin.action(description="Reopen", permissions=["decide"])
+    def reopen(self, request, queryset):
+        self._decide(request, queryset, Finding.Status.OPEN, "reopened")

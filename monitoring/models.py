@@ -77,6 +77,7 @@ class Alert(models.Model):
         CRITICAL = "critical", "Critical"
 
     kind = models.CharField(max_length=40)
+    rule = models.ForeignKey("AlertRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
     key = models.CharField(max_length=200, help_text="What the alert is about; one open alert per key.")
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -98,3 +99,155 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"[{self.severity}] {self.title}"
+
+
+class AlertRule(models.Model):
+    """A condition worth waking someone for, and where to say it. Edited in the admin.
+
+    What each kind measures is in ``monitoring.alerts.evaluators.RULE_KINDS`` (and shown in
+    the admin); ``threshold`` and ``window_minutes`` mean what that kind says they mean.
+    """
+
+    class Kind(models.TextChoices):
+        DEAD_LETTERS = "dead_letters", "Dead letters above N"
+        CONSECUTIVE_FAILURES = "consecutive_failures", "N consecutive failed attempts on a flow"
+        NO_SUCCESS = "no_success", "No successful sync for T minutes while events arrive"
+        CURSOR_LAG = "cursor_lag", "Polling cursor behind by more than T minutes"
+        AUTH_FAILING = "auth_failing", "Authentication failing on a connection"
+        SF_BUDGET = "sf_budget", "Salesforce daily API budget above X%"
+        ANOMALY = "anomaly", "Open anomaly or reconciliation findings above N"
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    enabled = models.BooleanField(default=True)
+    severity = models.CharField(max_length=10, choices=Alert.Severity.choices, default=Alert.Severity.WARNING)
+    threshold = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0,
+        help_text="N (count) or X (percent), depending on the kind. Fires when the measure is above it.",
+    )
+    window_minutes = models.PositiveIntegerField(default=60, help_text="T, for kinds that look at a time span.")
+    flow = models.ForeignKey(
+        "integrations.Flow", null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules",
+        help_text="Blank: every flow (one alert per flow).",
+    )
+    connection = models.ForeignKey(
+        "integrations.Connection", null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules",
+        help_text="Blank: every connection (one alert per connection).",
+    )
+    email_to = models.CharField(max_length=500, blank=True, help_text="Comma-separated addresses.")
+    webhook_url = models.URLField(max_length=500, blank=True, help_text="Slack-compatible incoming webhook.")
+    repeat_minutes = models.PositiveIntegerField(
+        default=240, help_text="While still open, notify again at most this often (0 = never repeat)."
+    )
+    notify_on_resolve = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def recipients(self) -> list[str]:
+        return [a.strip() for a in self.email_to.split(",") if a.strip()]
+
+
+class AlertEvent(models.Model):
+    """The history of one alert: opened, repeated, resolved, and what each channel said."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        REPEATED = "repeated", "Reminder sent"
+        RESOLVED = "resolved", "Resolved"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField()
+    message = models.TextField(blank=True)
+    deliveries = models.JSONField(default=list, blank=True, help_text="[{channel, ok, detail}] per channel.")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Finding(models.Model):
+    """Something in the business data that looks wrong: an anomaly check or reconciliation hit.
+
+    ``fingerprint`` identifies the same problem across runs, so a check that finds it again
+    updates ``last_seen_at`` instead of adding a row; a finding no longer found is cleared.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CONFIRMED = "confirmed", "Confirmed by finance"
+        DISMISSED = "dismissed", "Dismissed"
+        CLEARED = "cleared", "Cleared (no longer found)"
+
+    check_name = models.CharField(max_length=40, db_index=True)
+    fingerprint = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    title = models.CharField(max_length=300)
+    explanation = models.TextField(blank=True, help_text="How it was computed, in plain words.")
+    details = models.JSONField(default=dict, blank=True)
+    records = models.JSONField(
+        default=list, blank=True,
+        help_text="Records involved: [{label, system, object_type, external_id, binding_id, sync_item_id, entity_id}].",
+    )
+    flow = models.ForeignKey("integrations.Flow", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        permissions = [("decide_finding", "Can confirm or dismiss findings")]
+
+    def __str__(self):
+        return self.title
+
+
+class FlowHourStat(models.Model):
+    """Hourly rollup of one flow's work, so the dashboard never scans millions of rows.
+
+    Items count in the hour they finished; retries in the hour the failed attempt started.
+    ``latency_hist`` counts succeeded items per bucket of monitoring.rollups.LATENCY_BUCKETS_MS.
+    """
+
+    flow = models.ForeignKey("integrations.Flow", on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    received = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    dead = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    latency_hist = models.JSONField(default=list)
+    latency_sum_ms = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["flow", "hour"], name="flowhourstat_unique")]
+        indexes = [models.Index(fields=["hour"], name="flowhourstat_hour")]
+
+
+class ApiHourStat(models.Model):
+    """Hourly rollup of API calls per system and connection."""
+
+    system = models.CharField(max_length=20)
+    connection = models.ForeignKey("integrations.Connection", null=True, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    calls = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    records = models.PositiveIntegerField(default=0)
+    duration_sum_ms = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["hour"], name="apihourstat_hour")]
+
+
+class RollupState(models.Model):
+    """How far the hourly rollups are complete (one row)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    complete_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)

@@ -18,12 +18,30 @@ LIKE_ESCAPES = {"%": "\\%", "_": "\\_"}
 
 
 class Like(str):
-    """A LIKE pattern: % and _ stay wildcards; use ``like_contains`` to match user text."""
+    """A LIKE pattern: % and _ are wildcards, every other character is taken literally."""
+
+    def soql_body(self) -> str:
+        return "".join(ESCAPES.get(c, c) for c in self)
+
+
+class _EscapedLike(Like):
+    """A pattern whose SOQL text is already built (user text with its own % and _ escaped)."""
+
+    def __new__(cls, pattern: str, body: str):
+        obj = super().__new__(cls, pattern)
+        obj._body = body
+        return obj
+
+    def soql_body(self) -> str:
+        return self._body
 
 
 def like_contains(text: str) -> Like:
     """A LIKE pattern matching ``text`` anywhere, with the user's own % and _ taken literally."""
-    return Like("%" + "".join(LIKE_ESCAPES.get(c, c) for c in text) + "%")
+    # Each character is escaped exactly once, so a user's backslash before a wildcard
+    # can never turn into an escape of that wildcard.
+    body = "".join(LIKE_ESCAPES.get(c) or ESCAPES.get(c, c) for c in text)
+    return _EscapedLike("%" + text + "%", "%" + body + "%")
 
 
 def soql_identifier(name: str) -> str:
@@ -51,16 +69,7 @@ def soql_quote(value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Like):
-        # Wildcards and the \% \_ escapes of like_contains are kept; everything else escaped.
-        out, i = [], 0
-        while i < len(value):
-            if value[i] == "\\" and value[i + 1:i + 2] in LIKE_ESCAPES:
-                out.append(value[i:i + 2])
-                i += 2
-                continue
-            out.append(ESCAPES.get(value[i], value[i]))
-            i += 1
-        return "'" + "".join(out) + "'"
+        return "'" + value.soql_body() + "'"
     if isinstance(value, str):
         return "'" + "".join(ESCAPES.get(c, c) for c in value) + "'"
     if isinstance(value, (list, tuple, set, frozenset)):

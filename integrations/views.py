@@ -1,0 +1,67 @@
+"""Staff pages of the integrations app: thin callers of reconcile / timeline / services."""
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from monitoring.models import Finding
+
+from . import services
+from .models import Binding, Entity, Flow
+from .reconcile import CHECK_NAME, reconcile_findings_record, reconcile_flow
+from .timeline import timeline_build
+
+
+def _page(request, template: str, title: str, **context):
+    return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title, **context})
+
+
+@staff_member_required
+def timeline_binding(request, binding_id: int):
+    binding = get_object_or_404(Binding, pk=binding_id)
+    return redirect("integrations:timeline_entity", entity_id=binding.entity_id)
+
+
+@staff_member_required
+def timeline_entity(request, entity_id: int):
+    entity = get_object_or_404(Entity, pk=entity_id)
+    return _page(request, "integrations/timeline.html", f"Timeline of {entity}", **timeline_build(entity=entity))
+
+
+@staff_member_required
+def reconcile_page(request):
+    findings = Finding.objects.filter(check_name=CHECK_NAME, status=Finding.Status.OPEN).select_related("flow")
+    rows = [{"finding": f, "resync_binding_id": next((r.get("binding_id") for r in f.records if r.get("label") == "Source"), None)}
+            for f in findings.order_by("flow__name", "-last_seen_at")[:500]]
+    return _page(request, "integrations/reconcile.html", "Reconciliation",
+                 flows=Flow.objects.order_by("name"), rows=rows, can_resync=request.user.has_perm("integrations.resync_binding"))
+
+
+@staff_member_required
+@require_POST
+def reconcile_run(request, flow_id: int):
+    flow = get_object_or_404(Flow.objects.select_related("source_connection", "target_connection"), pk=flow_id)
+    report = reconcile_flow(flow=flow)
+    if report.note:
+        messages.warning(request, f"{flow}: {report.note}")
+    else:
+        reconcile_findings_record(report=report)
+        messages.success(request, f"{flow}: {report.checked} linked pair(s) compared, {len(report.drifts)} difference(s) found.")
+    return redirect("integrations:reconcile")
+
+
+@staff_member_required
+@require_POST
+def binding_resync(request, binding_id: int):
+    if not request.user.has_perm("integrations.resync_binding"):
+        raise PermissionDenied
+    binding = get_object_or_404(Binding, pk=binding_id)
+    items = services.binding_resync(binding=binding, user=request.user)
+    messages.success(request, f"Queued {len(items)} sync item(s) for {binding.object_type} {binding.external_id}.")
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("integrations:reconcile"))

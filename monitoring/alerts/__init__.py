@@ -1,0 +1,1 @@
+"""Alert rules: evaluate conditions, open / repeat / resolve alerts, deliver them on channels."""

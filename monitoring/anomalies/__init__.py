@@ -1,0 +1,1 @@
+"""Anomaly checks on business data (amounts, currencies, FX, volumes, duplicates, ledgers)."""

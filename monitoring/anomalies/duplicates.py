@@ -1,0 +1,74 @@
+"""Likely duplicate clients: one system holds two records that look like the same client
+(same normalised email, or same normalised organisation name) bound to different entities.
+
+Emails are compared lower-cased and trimmed; organisation names lower-cased with punctuation,
+spacing and common legal suffixes (inc, ltd, llc, gmbh, co, corp…) removed. The values are
+read from what Ledgerlink last wrote to or read from each record (the binding's stored
+payload and extra fields), using the field names in CLIENT_FIELDS.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from ..findings import Found
+from ..refs import engine_model
+
+# Object types that are clients, and where their email / organisation live, per system's naming.
+CLIENT_OBJECT_TYPES = ("client", "Account", "Contact", "customer", "Customer")
+CLIENT_FIELDS = {
+    "email": ("email", "Email", "PersonEmail", "CUEMAL", "email_address"),
+    "organization": ("organization", "Name", "CUNM", "company", "company_name"),
+}
+_SUFFIX = re.compile(r"\b(incorporated|inc|ltd|limited|llc|gmbh|co|corp|corporation|sa|sarl|bv|ag|plc)\b")
+EXPLAIN = __doc__.replace("\n", " ").strip()
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalise_org(value: str) -> str:
+    text = re.sub(r"[^\w\s]", " ", value.lower())
+    return " ".join(_SUFFIX.sub(" ", text).split())
+
+
+def _first(sources: list[dict], names) -> str:
+    for source in sources:
+        for name in names:
+            value = source.get(name)
+            if isinstance(value, str) and value.strip():
+                return value
+    return ""
+
+
+def duplicate_clients_check(*, now) -> tuple[list[Found], set[str]]:
+    Binding = engine_model("Binding")
+    groups: dict[tuple, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    qs = Binding.objects.filter(object_type__in=CLIENT_OBJECT_TYPES).select_related("connection").only(
+        "id", "connection__system", "connection__name", "object_type", "external_id", "entity_id", "extra", "last_written_payload"
+    )
+    for b in qs.iterator(chunk_size=2000):
+        sources = [b.extra or {}, b.last_written_payload or {}]
+        email = normalise_email(_first(sources, CLIENT_FIELDS["email"]))
+        org = normalise_org(_first(sources, CLIENT_FIELDS["organization"]))
+        if email:
+            groups[(b.connection_id, "email", email)][b.entity_id].append(b)
+        if org:
+            groups[(b.connection_id, "organisation", org)][b.entity_id].append(b)
+    found, examined = [], set()
+    for (connection_id, what, value), by_entity in groups.items():
+        subject = f"client:{connection_id}:{what}:{value}"[:150]
+        examined.add(subject)
+        if len(by_entity) < 2:
+            continue
+        bindings = [b for bs in by_entity.values() for b in bs]
+        system = bindings[0].connection.name
+        found.append(Found(
+            subject=subject, title=f"{len(by_entity)} {system} clients share the {what} '{value}'",
+            explanation=EXPLAIN, details={"match": what, "value": value, "entities": sorted(by_entity)},
+            records=[{"label": f"Entity #{b.entity_id}", "system": b.connection.system, "connection_id": connection_id,
+                      "object_type": b.object_type, "external_id": b.external_id, "binding_id": b.pk, "entity_id": b.entity_id}
+                     for b in bindings],
+        ))
+    return found, examined

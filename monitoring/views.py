@@ -1,0 +1,23 @@
+"""Staff pages of monitoring: thin views over monitoring.dashboard."""
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from .anomalies.runner import check_explanations
+from .dashboard import dashboard_build
+from .windows import WINDOWS
+
+
+@staff_member_required
+def dashboard(request):
+    data = dashboard_build(window_key=request.GET.get("window", ""), now=timezone.now())
+    context = {
+        **admin.site.each_context(request),
+        "title": "Sync dashboard",
+        "windows": [(key, label) for key, (label, _) in WINDOWS.items()],
+        "chart_data": {"series": data["series"], "latency": data["latency"]},
+        "checks": check_explanations(),
+        **data,
+    }
+    return TemplateResponse(request, "monitoring/dashboard.html", context)

@@ -1,0 +1,10 @@
+"""Benchmarks run by `make bench` (python -m tests.bench [name ...]).
+
+An explicit registry: name → dotted path of a callable(report) that measures and returns a
+Markdown section; the runner appends every section to BENCHMARKS.md. Benchmarks run on
+PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/ledgerlink_bench),
+never on the development database.
+"""
+BENCHMARKS: dict[str, str] = {
+    "dashboard": "tests.bench.dashboard.run",
+}
