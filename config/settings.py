@@ -144,6 +144,8 @@ SYNC_LOCK_LEASE_SECONDS = env.int("SYNC_LOCK_LEASE_SECONDS", default=Q_TIMEOUT +
 SYNC_RUNNING_STALE_SECONDS = env.int("SYNC_RUNNING_STALE_SECONDS", default=Q_CLUSTER["retry"])
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)
+# SQLite only: how long a worker waits for another worker's token refresh before retrying later.
+TOKEN_REFRESH_WAIT_SECONDS = env.float("TOKEN_REFRESH_WAIT_SECONDS", default=30.0)
 
 # --- Mappings ----------------------------------------------------------------------------
 # Cross rates go through this currency when no direct or inverse rate exists (ECB rates are EUR-based).
@@ -160,8 +162,6 @@ SALESFORCE_CALL_OPTIONS_CLIENT = env.str("SALESFORCE_CALL_OPTIONS_CLIENT", defau
 # Non-urgent work pauses once this share of the daily API budget is used (per connection: api_budget_pause_ratio).
 SALESFORCE_API_BUDGET_PAUSE_RATIO = env.float("SALESFORCE_API_BUDGET_PAUSE_RATIO", default=0.8)
 SALESFORCE_API_BUDGET_RETRY_SECONDS = env.int("SALESFORCE_API_BUDGET_RETRY_SECONDS", default=900)
-# SQLite only: how long a worker waits for another worker's session refresh before retrying later.
-SALESFORCE_REFRESH_WAIT_SECONDS = env.float("SALESFORCE_REFRESH_WAIT_SECONDS", default=30.0)
 # --- Monitoring -------------------------------------------------------------------------
 ALERT_WEBHOOK_TIMEOUT_SECONDS = env.float("ALERT_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Anomaly checks: how far back each run looks, and how unusual is unusual.

@@ -18,12 +18,13 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
 from monitoring.services import api_call_record
 
-from ..errors import AuthError, FatalError, RetryableError
+from ..errors import AuthError, FatalError, LockBusy, RetryableError
 from ..models import Connection
 
 logger = logging.getLogger(__name__)
@@ -173,29 +174,59 @@ def connection_token_refresh(
 ) -> Connection:
     """Refresh the connection's token exactly once however many workers ask at the same moment.
 
-    The row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions
-    serialise writers). A worker that waited for the lock finds a token different from the
-    one that failed it, and uses that instead of refreshing again: refresh tokens that die
-    on first use (FreshBooks) survive concurrent expiry.
+    A worker that waited for the refresher finds a token different from the one that failed
+    it and uses that instead of refreshing again, so refresh tokens that die on first use
+    (FreshBooks) survive concurrent expiry.
+
+    PostgreSQL: the Connection row is locked (SELECT … FOR UPDATE) around the token request.
+    SQLite: a lease lock with no open transaction. Holding SQLite's single write lock across
+    the token request would deadlock when the token endpoint is the in-process simulator
+    writing to the same database.
     """
+    if db_connection.vendor == "postgresql":
+        return _refresh_row_locked(connection, stale_access_token, refresh)
+    from ..sync.locking import binding_lock  # the lease lock; imported here to keep layers one-way
+
+    deadline = time.monotonic() + settings.TOKEN_REFRESH_WAIT_SECONDS
+    while True:
+        try:
+            with binding_lock(f"token-refresh:{connection.pk}"):
+                connection.__dict__.pop("_secrets_cache", None)
+                connection.refresh_from_db()
+                return _refresh_unless_done(connection, stale_access_token, refresh)
+        except LockBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # another worker is refreshing: wait for its token
+
+
+def _refresh_row_locked(connection, stale_access_token, refresh) -> Connection:
     failure: AuthError | None = None
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        current = locked.get_secret("access_token")
-        expired = locked.token_expires_at is not None and locked.token_expires_at <= timezone.now()
-        if current and current != stale_access_token and not expired:
-            fresh = locked  # someone else refreshed while we waited
-        else:
-            try:
-                fresh = connection_tokens_store(connection=locked, tokens=refresh(locked))
-            except AuthError as exc:
-                failure = exc
+        try:
+            _refresh_unless_done(locked, stale_access_token, refresh, record_failure=False)
+        except AuthError as exc:
+            failure = exc  # recorded after the rollback, or the failing state would be lost too
     if failure is not None:
         connection_auth_failed(connection=connection, reason=str(failure))
         raise failure
     connection.__dict__.pop("_secrets_cache", None)
     connection.refresh_from_db()
     return connection
+
+
+def _refresh_unless_done(connection, stale_access_token, refresh, record_failure: bool = True) -> Connection:
+    current = connection.get_secret("access_token")
+    expired = connection.token_expires_at is not None and connection.token_expires_at <= timezone.now()
+    if current and current != stale_access_token and not expired:
+        return connection  # someone else refreshed while we waited
+    try:
+        return connection_tokens_store(connection=connection, tokens=refresh(connection))
+    except AuthError as exc:
+        if record_failure:
+            connection_auth_failed(connection=connection, reason=str(exc))
+        raise
 
 
 def connection_auth_failed(*, connection: Connection, reason: str) -> None:
