@@ -203,6 +203,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Webhook receivers and operations API of Ledgerlink.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Public: it documents the webhook receivers that external systems call.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
 
 LANGUAGE_CODE = "en-us"

@@ -16,7 +16,9 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -68,6 +70,17 @@ class WebhookReceiver(APIView):
     http_method_names = ["post", "options"]
     accepted_status = status.HTTP_200_OK
 
+    @extend_schema(
+        request={"*/*": OpenApiTypes.BINARY},
+        responses={
+            200: inline_serializer("WebhookAccepted", {"received": serializers.IntegerField(),
+                                                       "new": serializers.IntegerField()}),
+            400: inline_serializer("WebhookError", {"error": serializers.CharField()}),
+            401: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT,
+        },
+        description="Signed deliveries are stored (deduplicated) before this answers; the body is verified "
+                    "over its exact bytes.",
+    )
     def post(self, request, connection_id: int):
         connection = get_object_or_404(Connection, pk=connection_id, system=self.system, is_active=True)
         length = int(request.META.get("CONTENT_LENGTH") or 0)
