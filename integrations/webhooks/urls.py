@@ -1,2 +1,8 @@
 """Public webhook receivers (paths are part of the public URL contract in PRODUCT.md)."""
-urlpatterns: list = []
+from django.urls import path
+
+from .freshbooks import FreshBooksWebhookReceiver
+
+urlpatterns: list = [
+    path("freshbooks/<int:connection_id>/", FreshBooksWebhookReceiver.as_view(), name="webhooks-freshbooks"),
+]

@@ -34,6 +34,20 @@ class Query:
                 self.filters.append((name, params.getlist(key) if is_list else params.get(key)))
         self.sort = params.get("sort", "")
         self.page, self.per_page = paging_params(params)
+        self._validate()
+
+    def _validate(self) -> None:
+        """Unknown filters are an error even when nothing would match (a typo must not pass as 'none')."""
+        template = {**self.kind.defaults, **{name: 0 for name in self.kind.id_fields}, "vis_state": 0}
+        for name, value in self.filters:
+            base, suffix = name, ""
+            for candidate in ("_like", "_min", "_max", "_not"):
+                if name.endswith(candidate):
+                    base, suffix = name[: -len(candidate)], candidate
+            field = base if base in ("updated", "vis_state") else self._field(template, base)
+            if suffix in ("_min", "_max"):
+                is_date = field == "updated" or field.endswith("date") or field == "date_paid"
+                _day(value, self, name) if is_date else _number(value, self, name)
 
     def fail(self, errno: int, message: str, field: str, value) -> ApiFailure:
         return ApiFailure(accounting_error(400, errno, message, field=field, obj=self.kind.name, value=value))
