@@ -98,15 +98,20 @@ def deliveries_drain_enqueue() -> None:
 
 def deliveries_drain(*, limit: int = 200, session: requests.Session | None = None) -> int:
     """Send due deliveries (claimed one by one, so concurrent drains never send one twice)."""
+    own = session is None
     session = session or requests.Session()
     sent = 0
     due = SimDelivery.objects.filter(status=SimDelivery.Status.PENDING, next_attempt_at__lte=timezone.now())
-    for delivery_id in list(due.order_by("id").values_list("id", flat=True)[:limit]):
-        claimed = SimDelivery.objects.filter(pk=delivery_id, status=SimDelivery.Status.PENDING).update(
-            status=SimDelivery.Status.SENDING, attempts=F("attempts") + 1)
-        if claimed:
-            _deliver(SimDelivery.objects.select_related("account").get(pk=delivery_id), session)
-            sent += 1
+    try:
+        for delivery_id in list(due.order_by("id").values_list("id", flat=True)[:limit]):
+            claimed = SimDelivery.objects.filter(pk=delivery_id, status=SimDelivery.Status.PENDING).update(
+                status=SimDelivery.Status.SENDING, attempts=F("attempts") + 1)
+            if claimed:
+                _deliver(SimDelivery.objects.select_related("account").get(pk=delivery_id), session)
+                sent += 1
+    finally:
+        if own:
+            session.close()
     return sent
 
 

@@ -146,7 +146,8 @@ def record_update(*, account: SimAccount, kind: Kind, obj: SimObject, values: di
                             extra_event="invoice.sendByEmail" if values.get("action_email") else None)
             return obj
         data = _coerce(kind, values, obj.data.get("currency_code") or account.currency_code)
-        data.pop("invoiceid", None) if kind.name == "payment" else None  # only sent on create
+        if kind.name == "payment":
+            data.pop("invoiceid", None)  # a payment's invoice is set on create only
         if kind.name == "invoice" and "lines" in data:
             data["lines"] = lines_normalize(
                 data["lines"], currency=obj.data.get("currency_code", account.currency_code),

@@ -1,4 +1,6 @@
 """Contract: each documented failure becomes the engine's error class, with a readable message."""
+import time
+
 import pytest
 import requests
 
@@ -6,7 +8,7 @@ from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.freshbooks.errors import problem_from_body
 from integrations.errors import AuthError, FatalError, RetryableError
 from integrations.sandbox.freshbooks.faults import faults_set, tokens_expire_all
-from integrations.sandbox.freshbooks.models import SimToken
+from integrations.sandbox.freshbooks.models import SimAccount, SimToken
 
 
 def test_validation_error_names_the_field(fb_client):
@@ -57,9 +59,14 @@ def test_invoice_number_collision_409_is_retryable_and_a_retry_succeeds(fb, fb_c
 
 def test_timeout_is_retryable(fb, fb_client, settings):
     settings.HTTP_TIMEOUT_SECONDS = 0.2
-    faults_set(account=fb.account, fault_latency_ms=1200)
+    faults_set(account=fb.account, fault_latency_ms=600)
     with pytest.raises(RetryableError, match="did not answer within"):
         fb_client.clients.list()
+    # Let the abandoned request finish before the test ends: when it wakes it consumes this fault.
+    faults_set(account=fb.account, fault_latency_ms=0, fault_5xx_remaining=1)
+    deadline = time.monotonic() + 10
+    while SimAccount.objects.get(pk=fb.account.pk).fault_5xx_remaining and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def test_connection_error_is_retryable(fb_connection):

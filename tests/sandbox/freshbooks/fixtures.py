@@ -62,4 +62,6 @@ def fb_connection(fb) -> Connection:
 def fb_client(fb_connection):
     from integrations.connectors.freshbooks.client import FreshBooksClient
 
-    return FreshBooksClient(fb_connection)
+    client = FreshBooksClient(fb_connection)
+    yield client
+    client.session.close()  # end the live server's keep-alive thread while the test database is still there
