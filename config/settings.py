@@ -181,6 +181,8 @@ AUTHENTICATION_BACKENDS = [
     "integrations.connectors.salesforce.social.SalesforceSandboxConnect",
     "integrations.connectors.salesforce.social.SalesforceMyDomainConnect",
     "integrations.connectors.salesforce.social.SalesforceSimulatorConnect",
+    # "Connect" buttons: OAuth backends that connect a Connection rather than sign a user in.
+    "integrations.connectors.freshbooks.social.FreshBooksOAuth2",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,6 +193,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/admin/login/"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_URL_NAMESPACE = "social"
+# Connecting FreshBooks stores tokens on the Connection; it never creates or logs in a user.
+SOCIAL_AUTH_FRESHBOOKS_PIPELINE = ("integrations.connectors.freshbooks.social.connection_connect",)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -13,18 +13,26 @@ from django.utils.module_loading import import_string
 from monitoring.models import SyncAttempt
 
 from . import services
+from .errors import SyncError
 from .models import Binding, Connection, Cursor, DeadLetter, Entity, Flow, InboundEvent, SyncItem
-
-# system → function(connection) rendering that system's buttons (Connect, Test connection).
-CONNECTION_TOOLS = {
-    "salesforce": "integrations.connectors.salesforce.views.connection_tools",
-}
 
 # Secret fields an admin may set on a connection; tokens are set only by the OAuth flows.
 SECRET_INPUTS = {
     "client_secret": "OAuth client secret",
     "webhook_secret": "Webhook signing secret (Salesforce relay, Shopify, WooCommerce)",
     "jwt_private_key": "Private key (PEM) for the JWT bearer flow",
+}
+
+
+# Per-system "Test connection" services: (connection) -> a sentence for the admin.
+CONNECTION_TESTS = {
+    "freshbooks": "integrations.connectors.freshbooks.services.freshbooks_connection_test",
+    "salesforce": "integrations.connectors.salesforce.services.salesforce_connection_test",
+}
+# Per-system "Connect" buttons: (label, URL name taking the connection id).
+CONNECT_BUTTONS = {
+    "freshbooks": ("Connect FreshBooks", "integrations:freshbooks-connect"),
+    "salesforce": ("Connect Salesforce", "integrations:salesforce-connect"),
 }
 
 
@@ -70,13 +78,28 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "system", "environment", "is_sandbox", "is_active", "token_state", "token_expires_at"]
     list_filter = ["system", "environment", "is_sandbox", "is_active", "token_state"]
     search_fields = ["name", "client_id"]
-    readonly_fields = ["tools", "stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage",
+    readonly_fields = ["connect", "stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage",
                        "created_at", "updated_at"]
+    actions = ["test_connection"]
 
-    @admin.display(description="Actions")
-    def tools(self, obj):
-        path = CONNECTION_TOOLS.get(obj.system) if obj.pk else None
-        return import_string(path)(obj) if path else "—"
+    @admin.display(description="Connect")
+    def connect(self, obj):
+        button = CONNECT_BUTTONS.get(obj.system) if obj and obj.pk else None
+        if button is None:
+            return "Save the connection (with its client id and secret) first." if obj and not obj.pk else "—"
+        return format_html('<a class="button" href="{}">{}</a>', reverse(button[1], args=[obj.pk]), button[0])
+
+    @admin.action(description="Test connection (identity and a sample call)")
+    def test_connection(self, request, queryset):
+        for connection in queryset:
+            path = CONNECTION_TESTS.get(connection.system)
+            if path is None:
+                self.message_user(request, f"{connection}: no connection test for this system yet.", messages.WARNING)
+                continue
+            try:
+                self.message_user(request, f"{connection}: {import_string(path)(connection=connection)}", messages.SUCCESS)
+            except SyncError as exc:
+                self.message_user(request, f"{connection}: {exc.message}", messages.ERROR)
 
     @admin.display(description="Stored secrets")
     def stored_secrets(self, obj):

@@ -16,6 +16,7 @@ from django.utils.module_loading import import_string
 DEMO_STEPS: list[str] = [
     "mappings.setup.default_config_load",
     "integrations.connectors.salesforce.demo.salesforce_sandbox_connect",
+    "integrations.connectors.freshbooks.sandbox_demo.freshbooks_sandbox_connect",
 ]
 
 

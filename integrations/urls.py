@@ -2,10 +2,12 @@
 from django.urls import path
 
 from . import views
+from .connectors.freshbooks import views as freshbooks_views
 from .connectors.salesforce import views as salesforce_views
 
 app_name = "integrations"
 urlpatterns = [
+    path("freshbooks/<int:connection_id>/connect/", freshbooks_views.connect_start, name="freshbooks-connect"),
     path("salesforce/<int:pk>/connect/", salesforce_views.connect_start, name="salesforce-connect"),
     path("salesforce/<int:pk>/test/", salesforce_views.connection_test, name="salesforce-test"),
     path("timeline/<int:binding_id>/", views.timeline_binding, name="timeline"),

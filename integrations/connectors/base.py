@@ -196,7 +196,8 @@ def connection_token_refresh(
                 return _refresh_unless_done(connection, stale_access_token, refresh)
         except LockBusy:
             if time.monotonic() > deadline:
-                raise
+                raise RetryableError("Another worker is refreshing this connection's token and has not "
+                                     "finished; will retry.", retry_after=5) from None
             time.sleep(0.05)  # another worker is refreshing: wait for its token
 
 

@@ -2,7 +2,7 @@
 connection" (identity and API usage), and what the admin page shows for it."""
 from __future__ import annotations
 
-from ...errors import SyncError
+from ...errors import FatalError, SyncError
 from ...models import Connection
 from .client import SalesforceClient
 
@@ -25,3 +25,14 @@ def salesforce_connection_check(*, connection: Connection) -> dict:
         "daily_api_max": daily.get("Max"), "daily_api_remaining": daily.get("Remaining"),
         "api_usage": connection.api_usage.get("api_usage", {}),
     }
+
+
+def salesforce_connection_test(*, connection: Connection) -> str:
+    """The admin's "Test connection" sentence: identity and API budget, or why it failed."""
+    check = salesforce_connection_check(connection=connection)
+    if not check["ok"]:
+        raise FatalError(f"Salesforce test failed: {check['error']}")
+    budget = (f"{check['daily_api_remaining']} of {check['daily_api_max']} daily API requests left"
+              if check["daily_api_max"] else "API budget not reported")
+    return (f"Connected to Salesforce as {check['username']} (org {check['organization_id']}, "
+            f"{check['instance_url'] or 'instance URL unknown'}); {budget}.")

@@ -5,7 +5,6 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.html import format_html
 
 from ...models import Connection
 from .services import salesforce_connection_check
@@ -34,10 +33,3 @@ def connection_test(request, pk: int):
     return render(request, "admin/integrations/salesforce_test.html", {
         "connection": connection, "result": salesforce_connection_check(connection=connection),
         "title": f"Test connection: {connection.name}"})
-
-
-def connection_tools(connection: Connection) -> str:
-    """Buttons shown on the connection's admin page."""
-    return format_html('<a class="button" href="{}">Connect Salesforce</a> <a class="button" href="{}">Test connection</a>',
-                       reverse("integrations:salesforce-connect", args=[connection.pk]),
-                       reverse("integrations:salesforce-test", args=[connection.pk]))

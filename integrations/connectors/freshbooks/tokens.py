@@ -1,0 +1,11 @@
+"""Single-flight refresh of a FreshBooks token: a refresh token dies on first use, so two
+workers must never both spend it (see connectors.base.connection_token_refresh)."""
+from __future__ import annotations
+
+from ...models import Connection
+from ..base import connection_token_refresh
+from .oauth import token_refresh
+
+
+def freshbooks_token_refresh(*, connection: Connection, stale_access_token: str | None) -> Connection:
+    return connection_token_refresh(connection=connection, stale_access_token=stale_access_token, refresh=token_refresh)
