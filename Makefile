@@ -25,6 +25,9 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(PY)
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Webhook and OAuth callback URLs follow the address served (unless set explicitly).
+run: export LEDGERLINK_PUBLIC_URL ?= http://$(HOST):$(PORT)
+
 ## make run: first run creates .env, migrates, creates the admin login, loads the sandbox demo, then serves.
 run: install
 	$(PY) -m config.envfile
