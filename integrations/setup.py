@@ -13,7 +13,9 @@ from django.utils.module_loading import import_string
 
 # Steps that load the sandbox demo (connections to the simulators, default flows, mappings).
 # Dotted paths to callables taking (write: Callable[[str], None]); run only with the sandbox on.
-DEMO_STEPS: list[str] = []
+DEMO_STEPS: list[str] = [
+    "integrations.connectors.infor.demo.infor_sandbox_connection_ensure",
+]
 
 
 def admin_user_ensure(write: Callable[[str], None]) -> None:
