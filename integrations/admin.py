@@ -18,6 +18,7 @@ from .models import Binding, Connection, Cursor, DeadLetter, Entity, Flow, Inbou
 SECRET_INPUTS = {
     "client_secret": "OAuth client secret",
     "webhook_secret": "Webhook signing secret (Salesforce relay, Shopify, WooCommerce)",
+    "webhook_secret_previous": "Previous webhook secret, still accepted while the sender rotates (Shopify, WooCommerce)",
     "jwt_private_key": "Private key (PEM) for the JWT bearer flow",
 }
 

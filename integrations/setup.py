@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 # Dotted paths to callables taking (write: Callable[[str], None]); run only with the sandbox on.
 DEMO_STEPS: list[str] = [
     "integrations.connectors.infor.demo.infor_sandbox_connection_ensure",
+    "integrations.connectors.shop.demo.shop_sandbox_connections_ensure",
 ]
 
 
