@@ -150,6 +150,7 @@ class M3Client(HttpClient):
         super().__init__(connection, session=session)
         self.creds = ionapi_credentials(connection)
         self._token: str | None = None
+        self._signed_in = False
 
     def base_url(self) -> str:
         return self.connection.base_url or self.creds.api_root
@@ -164,7 +165,9 @@ class M3Client(HttpClient):
         return token
 
     def auth_headers(self) -> dict:
-        self._token = self._valid_token()
+        self._token, self._signed_in = None, False
+        self._token = self._valid_token()  # an AuthError here is the sign-in itself failing
+        self._signed_in = True
         return {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
 
     def _send(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -172,6 +175,8 @@ class M3Client(HttpClient):
         try:
             return self.request(method, path, **kwargs)
         except AuthError:
+            if not self._signed_in:
+                raise  # no token could be had: refreshing again would only repeat the refusal
             connection_token_refresh(connection=self.connection, stale_access_token=self._token,
                                      refresh=ionapi_token_fetch)
         try:

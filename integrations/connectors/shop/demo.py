@@ -26,6 +26,6 @@ def shop_sandbox_connections_ensure(write: Callable[[str], None]) -> None:
             connection.set_secrets(webhook_secret=secret)
             connection.save(update_fields=["secrets_encrypted", "updated_at"])
         url = f"{settings.LEDGERLINK_PUBLIC_URL}/api/webhooks/{system}/{connection.pk}/"
-        endpoint_configure(platform=system, url=url, secret=secret)
+        endpoint_configure(platform=system, url=url, secret=secret, replace_same_path=True)
         if created:
             write(f"{name}: the shop simulator at /sandbox/shop/ sends its orders to {url}")

@@ -13,6 +13,7 @@ import hmac
 import uuid
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 import requests
 from django.db import transaction
@@ -35,10 +36,19 @@ def sign(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def endpoint_configure(*, platform: str, url: str, secret: str) -> Endpoint:
-    """One active endpoint per platform and URL; the secret is updated in place."""
+def endpoint_configure(*, platform: str, url: str, secret: str, replace_same_path: bool = False) -> Endpoint:
+    """One active endpoint per platform and URL; the secret is updated in place.
+
+    ``replace_same_path``: endpoints with the same path on another host (the receiver moved,
+    e.g. a new public URL) are switched off, so orders are not sent to the old address too.
+    """
     endpoint, _ = Endpoint.objects.update_or_create(platform=platform, url=url,
                                                     defaults={"secret": secret, "active": True})
+    if replace_same_path:
+        path = urlsplit(url).path
+        stale = [e.pk for e in Endpoint.objects.filter(platform=platform, active=True).exclude(pk=endpoint.pk)
+                 if urlsplit(e.url).path == path]
+        Endpoint.objects.filter(pk__in=stale).update(active=False)
     return endpoint
 
 

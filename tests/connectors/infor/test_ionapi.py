@@ -118,4 +118,5 @@ def test_wrong_service_account_key_is_an_auth_error(m3_connection):
     with pytest.raises(AuthError) as caught:
         M3Client(m3_connection).execute("CRS610MI", "LstByNumber")
     assert "invalid_grant" in caught.value.message and "changed" not in caught.value.message
+    assert ApiCall.objects.filter(operation="token:password").count() == 1  # refused once, not asked again
     assert Connection.objects.get(pk=m3_connection.pk).token_state == "failing"
