@@ -14,12 +14,14 @@ from monitoring.models import SyncAttempt
 
 from . import services
 from .errors import SyncError
+from .connectors.infor.ionapi import IonApiInvalid, connection_ionapi_apply, ionapi_parse
 from .models import Binding, Connection, Cursor, DeadLetter, Entity, Flow, InboundEvent, SyncItem
 
 # Secret fields an admin may set on a connection; tokens are set only by the OAuth flows.
 SECRET_INPUTS = {
     "client_secret": "OAuth client secret",
     "webhook_secret": "Webhook signing secret (Salesforce relay, Shopify, WooCommerce)",
+    "webhook_secret_previous": "Previous webhook secret, still accepted while the sender rotates (Shopify, WooCommerce)",
     "jwt_private_key": "Private key (PEM) for the JWT bearer flow",
 }
 
@@ -41,28 +43,58 @@ def pretty_json(value) -> str:
                        json.dumps(value, indent=2, sort_keys=True, default=str))
 
 
-class ConnectionForm(forms.ModelForm):
+def _secret_input(label: str) -> forms.CharField:
+    # render_value=False: the stored value never reaches the browser.
+    return forms.CharField(
+        label=label, required=False, strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Write-only. Leave blank to keep the stored value.",
+    )
+
+
+# Declared on a base class (not added in __init__) so the admin renders them: ModelAdmin
+# lays out a form from its declared fields only.
+SecretInputsForm = type("SecretInputsForm", (forms.Form,),
+                        {name: _secret_input(label) for name, label in SECRET_INPUTS.items()})
+
+
+class ConnectionForm(forms.ModelForm, SecretInputsForm):
+    ionapi_file = forms.FileField(
+        label=".ionapi file (Infor)", required=False,
+        help_text="Infor only: the credentials file of the ION API Backend Service app. Stored encrypted as "
+                  "one secret; never shown again.",
+    )
+    clear_secrets = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Tick to delete a stored secret (e.g. revoked tokens).",
+    )
+
     class Meta:
         model = Connection
         exclude = ["secrets_encrypted", "api_usage", "token_state", "last_auth_error", "token_expires_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, label in SECRET_INPUTS.items():
-            # render_value=False: the stored value never reaches the browser.
-            self.fields[name] = forms.CharField(
-                label=label, required=False, strip=True,
-                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-                help_text="Write-only. Leave blank to keep the stored value.",
-            )
-        self.fields["clear_secrets"] = forms.MultipleChoiceField(
-            required=False, widget=forms.CheckboxSelectMultiple,
-            choices=[(n, n) for n in (self.instance.secret_names() if self.instance.pk else [])],
-            help_text="Tick to delete a stored secret (e.g. revoked tokens).",
-        )
+        self.fields["clear_secrets"].choices = [(n, n) for n in (self.instance.secret_names() if self.instance.pk else [])]
+
+    def clean_ionapi_file(self):
+        upload = self.cleaned_data.get("ionapi_file")
+        if not upload:
+            return None
+        if upload.size > 64 * 1024:
+            raise forms.ValidationError("That file is too large to be an .ionapi file.")
+        text = upload.read()
+        try:
+            ionapi_parse(text, grant=(self.instance.settings or {}).get("ionapi_grant") if self.instance.pk else None)
+        except IonApiInvalid as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return text
 
     def save(self, commit=True):
         connection = super().save(commit=False)
+        if self.cleaned_data.get("ionapi_file"):
+            connection_ionapi_apply(connection=connection, text=self.cleaned_data["ionapi_file"],
+                                    grant=connection.settings.get("ionapi_grant"))
         updates = {name: self.cleaned_data[name] for name in SECRET_INPUTS if self.cleaned_data.get(name)}
         updates.update({name: None for name in self.cleaned_data.get("clear_secrets") or []})
         if updates:

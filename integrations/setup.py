@@ -17,6 +17,8 @@ DEMO_STEPS: list[str] = [
     "mappings.setup.default_config_load",
     "integrations.connectors.salesforce.demo.salesforce_sandbox_connect",
     "integrations.connectors.freshbooks.sandbox_demo.freshbooks_sandbox_connect",
+    "integrations.connectors.infor.demo.infor_sandbox_connection_ensure",
+    "integrations.connectors.shop.demo.shop_sandbox_connections_ensure",
 ]
 
 

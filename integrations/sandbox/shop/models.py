@@ -1,1 +1,64 @@
-"""State of the simulated Shop system."""
+"""State of the simulated shop: where it sends webhooks, the orders placed, and the outbox."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Platform(models.TextChoices):
+    SHOPIFY = "shopify", "Shopify"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+
+
+class Endpoint(models.Model):
+    """A webhook subscription: the shop signs every delivery to ``url`` with ``secret``."""
+
+    platform = models.CharField(max_length=12, choices=Platform.choices)
+    url = models.URLField(max_length=300)
+    secret = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    def __str__(self):
+        return f"{self.get_platform_display()} → {self.url}"
+
+
+class ShopOrder(models.Model):
+    platform = models.CharField(max_length=12, choices=Platform.choices)
+    external_id = models.CharField(max_length=20, unique=True, help_text="Shopify ids are 64-bit integers.")
+    number = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
+    first_name = models.CharField(max_length=60)
+    last_name = models.CharField(max_length=60)
+    email = models.EmailField()
+    company = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, default="US")
+    lines = models.JSONField(default=list, help_text='[{"sku", "name", "quantity", "price"}], amounts as strings')
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class Delivery(models.Model):
+    """One webhook to send (the outbox): body and headers fixed when the order is placed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up"
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
+    order = models.ForeignKey(ShopOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    topic = models.CharField(max_length=40)
+    body = models.TextField()
+    content_type = models.CharField(max_length=60, default="application/json")
+    headers = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]

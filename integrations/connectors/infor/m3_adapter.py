@@ -1,0 +1,59 @@
+"""InforErpAdapter for M3 (MI REST v2): settings, shared helpers, and the assembled adapter.
+
+Connection settings (non-secret, all optional; defaults below):
+    m3_cono / m3_divi            company and division context (default: the user's)
+    m3_customer_template         CUTM for new customers
+    m3_order_type, m3_warehouse  defaults for new customer orders
+    m3_payment_batch_type        BOPE of payment batches
+    m3_gl_interface, m3_gl_record_identity   INTN (GLS850) and INRI of GL batches
+    m3_delivered_status          line status that counts as delivered
+    m3_not_found_codes           M3 message ids meaning "no such record"
+    m3_already_done_codes        message ids meaning "this step was done before" (safe retries)
+    m3_code_tables               logical table → CSYTAB constant (STCO) for CRS175MI
+The message ids and CSYTAB constants are unconfirmed against a live tenant (reference §7),
+hence settings rather than constants.
+"""
+from __future__ import annotations
+
+from ...models import Connection
+from .adapter import InforErpAdapter
+from .m3 import M3BusinessError, M3Client
+from .m3_customers import CustomerOperations
+from .m3_finance import FinanceOperations
+from .m3_orders import OrderOperations
+
+DEFAULTS = {
+    "m3_customer_template": "TMPL",
+    "m3_order_type": "",
+    "m3_warehouse": "",
+    "m3_payment_batch_type": "1",
+    "m3_gl_interface": "LEDGERLINK",
+    "m3_gl_record_identity": "1",
+    "m3_delivered_status": "66",
+    "m3_invoiced_status": "77",
+    "m3_not_found_codes": ["XIM0002", "XRE0103"],
+    "m3_already_done_codes": ["XRE0101", "AR04003", "GL84003"],
+    "m3_code_tables": {"customer_group": "CUCL", "payment_method": "PYCD", "payment_terms": "TEPY",
+                       "payment_type": "PYTP"},
+}
+
+
+class M3Adapter(CustomerOperations, OrderOperations, FinanceOperations, InforErpAdapter):
+    def __init__(self, connection: Connection, *, client: M3Client | None = None):
+        super().__init__(connection)
+        self.m3 = client or M3Client(connection)
+
+    def setting(self, name: str):
+        return self.connection.settings.get(name) or DEFAULTS.get(name)
+
+    def is_not_found(self, exc: M3BusinessError) -> bool:
+        return exc.code in self.setting("m3_not_found_codes")
+
+    def run_once(self, program: str, transaction: str, record: dict) -> list[dict] | None:
+        """Run a step that a crashed attempt may already have done; None when M3 says it was."""
+        try:
+            return self.m3.execute(program, transaction, record)
+        except M3BusinessError as exc:
+            if exc.code in self.setting("m3_already_done_codes"):
+                return None
+            raise

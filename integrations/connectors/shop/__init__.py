@@ -1,0 +1,1 @@
+"""eCommerce order intake: webhook signature checks and order parsing (Shopify, WooCommerce)."""

@@ -1,0 +1,120 @@
+"""The shop order every eCommerce source is parsed into, and the shared webhook helpers.
+
+Money is Decimal end to end: bodies are parsed with ``parse_float=Decimal`` (WooCommerce
+sends some prices as JSON numbers) and money strings are read with Decimal. Ids stay
+strings: Shopify ids are 64-bit and would lose digits in anything that reads JSON numbers
+as doubles. ``to_payload`` gives the JSON-safe form stored on the InboundEvent (amounts as
+exact decimal strings); ``ShopOrder.from_payload`` gives the Decimals back to a flow.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+
+
+class OrderInvalid(ValueError):
+    """The body is not an order we can read; the message says which field is wrong."""
+
+
+@dataclass
+class ShopCustomer:
+    id: str = ""
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    phone: str = ""
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    postal_code: str = ""
+    country: str = ""
+
+
+@dataclass
+class ShopLine:
+    id: str
+    sku: str
+    name: str
+    quantity: Decimal
+    unit_price: Decimal
+    total: Decimal
+
+
+@dataclass
+class ShopOrder:
+    source: str
+    id: str
+    number: str
+    currency: str
+    created_at: str
+    modified_at: str
+    status: str
+    customer: ShopCustomer
+    lines: list[ShopLine] = field(default_factory=list)
+    subtotal: Decimal = Decimal("0")
+    tax: Decimal = Decimal("0")
+    shipping: Decimal = Decimal("0")
+    total: Decimal = Decimal("0")
+
+    def to_payload(self) -> dict:
+        return json.loads(json.dumps(asdict(self), default=str))
+
+    @classmethod
+    def from_payload(cls, data: dict) -> "ShopOrder":
+        lines = [ShopLine(**{**line, **{k: Decimal(line[k]) for k in ("quantity", "unit_price", "total")}})
+                 for line in data.get("lines", [])]
+        money = {k: Decimal(data[k]) for k in ("subtotal", "tax", "shipping", "total")}
+        rest = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k not in money and k != "lines"}
+        return cls(**{**rest, "customer": ShopCustomer(**data.get("customer", {})), "lines": lines, **money})
+
+
+def json_loads_exact(body: bytes) -> dict:
+    """Parse a webhook body keeping every number exact (big ints as int, decimals as Decimal)."""
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise OrderInvalid("The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise OrderInvalid("The body must be a JSON object (one order).")
+    return data
+
+
+def money(data: dict, key: str, *, where: str = "order", default: str = "0") -> Decimal:
+    value = data.get(key)
+    if value in (None, ""):
+        value = default
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise OrderInvalid(f"The {where}'s {key} '{value}' is not an amount.") from None
+    if not amount.is_finite():
+        raise OrderInvalid(f"The {where}'s {key} '{value}' is not an amount.")
+    return amount
+
+
+def text(data: dict | None, key: str) -> str:
+    value = (data or {}).get(key)
+    return "" if value is None else str(value).strip()
+
+
+def required_id(data: dict, key: str = "id", *, where: str = "order") -> str:
+    value = data.get(key)
+    if value in (None, "") or isinstance(value, (bool, dict, list)):
+        raise OrderInvalid(f"The {where} has no {key}.")
+    return str(value)  # ints are exact in Python's json; never float() an id
+
+
+def signature_base64(secret: str, body: bytes) -> str:
+    """base64(HMAC-SHA256(secret, raw body)): the signature both Shopify and WooCommerce send."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def signature_matches(body: bytes, header: str, secrets: list[str]) -> bool:
+    """Constant-time check against each configured secret (the current one and, while rotating, the previous)."""
+    header = (header or "").strip()
+    return bool(header) and any(hmac.compare_digest(signature_base64(s, body), header) for s in secrets if s)

@@ -1,0 +1,1 @@
+"""The simulated MI programs: one module per program family, and the runtime that runs them."""

@@ -1,0 +1,164 @@
+"""The shop's actions: configure where webhooks go, place orders, and deliver the outbox.
+
+Placing an order writes the order and one signed delivery per active endpoint of its
+platform in one transaction; a django-q2 task drains the outbox once that commits.
+``outbox_drain`` is also what tests call directly. A failed delivery is retried with
+backoff, like the real platforms do, up to MAX_ATTEMPTS.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+import requests
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from .models import Delivery, Endpoint, Platform, ShopOrder
+from .payloads import BODIES, SHOPIFY_ID_BASE
+
+MAX_ATTEMPTS = 6
+TIMEOUT_SECONDS = 10
+TOPICS = {Platform.SHOPIFY: "orders/create", Platform.WOOCOMMERCE: "order.created"}
+
+
+class OrderRejected(ValueError):
+    pass
+
+
+def sign(secret: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def endpoint_configure(*, platform: str, url: str, secret: str, replace_same_path: bool = False) -> Endpoint:
+    """One active endpoint per platform and URL; the secret is updated in place.
+
+    ``replace_same_path``: endpoints with the same path on another host (the receiver moved,
+    e.g. a new public URL) are switched off, so orders are not sent to the old address too.
+    """
+    endpoint, _ = Endpoint.objects.update_or_create(platform=platform, url=url,
+                                                    defaults={"secret": secret, "active": True})
+    if replace_same_path:
+        path = urlsplit(url).path
+        stale = [e.pk for e in Endpoint.objects.filter(platform=platform, active=True).exclude(pk=endpoint.pk)
+                 if urlsplit(e.url).path == path]
+        Endpoint.objects.filter(pk__in=stale).update(active=False)
+    return endpoint
+
+
+def lines_parse(text: str) -> list[dict]:
+    """'SKU, quantity, price[, name]' per line → order lines with exact amounts."""
+    lines = []
+    for number, raw in enumerate((text or "").strip().splitlines(), start=1):
+        parts = [p.strip() for p in raw.split(",")]
+        if len(parts) < 3 or not parts[0]:
+            raise OrderRejected(f"Line {number}: write 'SKU, quantity, price'.")
+        try:
+            quantity, price = Decimal(parts[1]), Decimal(parts[2])
+        except InvalidOperation:
+            raise OrderRejected(f"Line {number}: quantity and price must be numbers.") from None
+        if quantity <= 0 or quantity != quantity.to_integral_value() or price < 0:
+            raise OrderRejected(f"Line {number}: quantity must be a whole number above 0 and price not negative.")
+        lines.append({"sku": parts[0], "quantity": str(int(quantity)), "price": format(price, "f"),
+                      "name": parts[3] if len(parts) > 3 else parts[0]})
+    if not lines:
+        raise OrderRejected("An order needs at least one line.")
+    return lines
+
+
+def _headers(platform: str, topic: str, secret: str, body: bytes) -> dict:
+    if platform == Platform.SHOPIFY:
+        return {"X-Shopify-Topic": topic, "X-Shopify-Hmac-Sha256": sign(secret, body),
+                "X-Shopify-Shop-Domain": "ledgerlink-demo.myshopify.com", "X-Shopify-API-Version": "2025-07",
+                "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": str(uuid.uuid4()),
+                "X-Shopify-Triggered-At": timezone.now().isoformat()}
+    resource, _, event = topic.partition(".")
+    return {"X-WC-Webhook-Source": "https://ledgerlink-demo-shop.example/", "X-WC-Webhook-Topic": topic,
+            "X-WC-Webhook-Resource": resource, "X-WC-Webhook-Event": event,
+            "X-WC-Webhook-Signature": sign(secret, body), "X-WC-Webhook-ID": "1",
+            "X-WC-Webhook-Delivery-ID": uuid.uuid4().hex}
+
+
+def order_place(*, platform: str, first_name: str, last_name: str, email: str, currency: str, lines: list[dict],
+                company: str = "", country: str = "US") -> ShopOrder:
+    if platform not in Platform.values:
+        raise OrderRejected(f"Unknown platform {platform}.")
+    if len(currency or "") != 3:
+        raise OrderRejected("Currency must be a 3-letter code such as USD.")
+    with transaction.atomic():
+        number = (ShopOrder.objects.aggregate(n=Max("id"))["n"] or 0) + 1001
+        order = ShopOrder.objects.create(
+            platform=platform, external_id="pending", number=str(number), currency=currency.upper(),
+            first_name=first_name, last_name=last_name, email=email, company=company, country=country, lines=lines)
+        order.external_id = str(SHOPIFY_ID_BASE + order.pk if platform == Platform.SHOPIFY else 700 + order.pk)
+        order.save(update_fields=["external_id"])
+        body = BODIES[platform](order)
+        for endpoint in Endpoint.objects.filter(platform=platform, active=True):
+            Delivery.objects.create(endpoint=endpoint, order=order, topic=TOPICS[platform], body=body,
+                                    headers=_headers(platform, TOPICS[platform], endpoint.secret, body.encode()))
+        outbox_dispatch()
+    return order
+
+
+def woocommerce_ping_queue(*, endpoint: Endpoint) -> Delivery:
+    """What WooCommerce sends when a webhook is saved: unsigned, form-encoded webhook_id."""
+    with transaction.atomic():
+        delivery = Delivery.objects.create(endpoint=endpoint, topic="ping", body="webhook_id=1",
+                                           content_type="application/x-www-form-urlencoded", headers={})
+        outbox_dispatch()
+    return delivery
+
+
+def outbox_dispatch() -> None:
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task("integrations.sandbox.shop.tasks.outbox_drain", group="sandbox-shop"))
+
+
+def outbox_drain(*, now=None) -> dict:
+    """Send every due delivery once; returns counts. Safe to run concurrently (each row is claimed)."""
+    now = now or timezone.now()
+    sent = failed = 0
+    for delivery in Delivery.objects.select_related("endpoint").filter(status=Delivery.Status.PENDING,
+                                                                       next_attempt_at__lte=now):
+        claimed_until = now + timedelta(seconds=TIMEOUT_SECONDS * 3)
+        if not Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING,
+                                       next_attempt_at__lte=now).update(next_attempt_at=claimed_until):
+            continue  # another drain took it
+        ok = _deliver(delivery)
+        sent, failed = sent + ok, failed + (not ok)
+    return {"sent": sent, "failed": failed, "pending": Delivery.objects.filter(status=Delivery.Status.PENDING).count()}
+
+
+def _deliver(delivery: Delivery) -> bool:
+    delivery.attempts += 1
+    try:
+        response = requests.post(delivery.endpoint.url, data=delivery.body.encode(), timeout=TIMEOUT_SECONDS,
+                                 headers={**delivery.headers, "Content-Type": delivery.content_type},
+                                 allow_redirects=False)
+        delivery.last_status_code, delivery.last_error = response.status_code, response.text[:300]
+        ok = 200 <= response.status_code < 300
+    except requests.RequestException as exc:
+        delivery.last_status_code, delivery.last_error, ok = None, f"{type(exc).__name__}: {exc}"[:300], False
+    if ok:
+        delivery.status = Delivery.Status.DELIVERED
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = Delivery.Status.FAILED
+    else:
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=10 * 2 ** delivery.attempts)
+        _retry_schedule(delivery.next_attempt_at)
+    delivery.save()
+    return ok
+
+
+def _retry_schedule(when) -> None:
+    from django_q.models import Schedule
+
+    Schedule.objects.create(func="integrations.sandbox.shop.tasks.outbox_drain", schedule_type=Schedule.ONCE,
+                            next_run=when, name=f"sandbox shop retry {uuid.uuid4().hex[:8]}")

@@ -1,0 +1,62 @@
+"""The shop page: place an order, see deliveries, point the webhooks somewhere, send a Woo ping."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import services
+from .models import Delivery, Endpoint, Platform, ShopOrder
+
+
+def index(request):
+    return render(request, "sandbox_shop/index.html", {
+        "orders": ShopOrder.objects.prefetch_related("deliveries")[:50],
+        "deliveries": Delivery.objects.select_related("endpoint", "order")[:50],
+        "endpoints": Endpoint.objects.all(), "platforms": Platform.choices,
+    })
+
+
+@require_POST
+def order_create(request):
+    data = request.POST
+    try:
+        order = services.order_place(
+            platform=data.get("platform", ""), first_name=data.get("first_name", "").strip(),
+            last_name=data.get("last_name", "").strip(), email=data.get("email", "").strip(),
+            company=data.get("company", "").strip(), country=(data.get("country") or "US").strip().upper()[:2],
+            currency=data.get("currency", "").strip(), lines=services.lines_parse(data.get("lines", "")),
+        )
+    except services.OrderRejected as exc:
+        messages.error(request, str(exc))
+    else:
+        sent_to = order.deliveries.count()
+        messages.success(request, f"Order {order.number} placed; {sent_to} webhook(s) queued."
+                         + ("" if sent_to else " No endpoint is configured for this platform."))
+    return redirect("sandbox-shop-index")
+
+
+@require_POST
+def endpoint_save(request):
+    platform, url, secret = (request.POST.get(k, "").strip() for k in ("platform", "url", "secret"))
+    if platform not in Platform.values or not url.startswith(("http://", "https://")) or not secret:
+        messages.error(request, "Choose a platform and give an http(s) URL and a secret.")
+    else:
+        services.endpoint_configure(platform=platform, url=url, secret=secret)
+        messages.success(request, f"{platform} webhooks go to {url}.")
+    return redirect("sandbox-shop-index")
+
+
+@require_POST
+def endpoint_ping(request, pk: int):
+    endpoint = get_object_or_404(Endpoint, pk=pk, platform=Platform.WOOCOMMERCE)
+    services.woocommerce_ping_queue(endpoint=endpoint)
+    messages.success(request, f"Ping queued for {endpoint.url}.")
+    return redirect("sandbox-shop-index")
+
+
+@require_POST
+def outbox_send(request):
+    services.outbox_dispatch()
+    messages.success(request, "Pending deliveries handed to the workers.")
+    return redirect("sandbox-shop-index")

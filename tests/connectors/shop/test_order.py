@@ -1,0 +1,46 @@
+"""Order parsing and signatures shared by the Shopify and WooCommerce receivers."""
+import json
+from decimal import Decimal
+
+import pytest
+
+from integrations.connectors.shop.order import OrderInvalid, ShopOrder, signature_base64, signature_matches
+from integrations.connectors.shop.shopify import shopify_order_parse
+from integrations.connectors.shop.woocommerce import woocommerce_order_parse, woocommerce_ping_id
+
+
+def test_payload_round_trip_keeps_decimals_exact():
+    order = shopify_order_parse(json.dumps({"id": 2**63 - 1, "total_price": "0.30", "currency": "EUR",
+                                            "line_items": [{"id": 1, "quantity": 3, "price": "0.10"}]}).encode())
+    payload = order.to_payload()
+    assert payload["id"] == "9223372036854775807" and payload["total"] == "0.30"
+    back = ShopOrder.from_payload(json.loads(json.dumps(payload)))
+    assert back.total == Decimal("0.30") and back.lines[0].total == Decimal("0.30") == sum([back.lines[0].total])
+
+
+def test_woocommerce_number_prices_are_exact_and_missing_price_uses_the_subtotal():
+    body = b'{"id": 5, "total": "0.3", "line_items": [{"id": 1, "quantity": 3, "price": 0.1, "total": "0.3"},' \
+           b' {"id": 2, "quantity": 4, "subtotal": "10.00", "total": "10.00"}]}'
+    order = woocommerce_order_parse(body)
+    assert order.lines[0].unit_price == Decimal("0.1") and order.lines[1].unit_price == Decimal("2.5")
+    with pytest.raises(OrderInvalid, match="line 1 has neither a price nor a quantity"):
+        woocommerce_order_parse(b'{"id": 5, "line_items": [{"id": 1, "quantity": 0, "total": "1"}]}')
+
+
+@pytest.mark.parametrize("body, content_type, expected", [
+    (b"webhook_id=12", "application/x-www-form-urlencoded", "12"),
+    (b"webhook_id=12", "application/json", None),
+    (b"webhook_id=abc", "application/x-www-form-urlencoded", None),
+    (b"webhook_id=1&webhook_id=2", "application/x-www-form-urlencoded", None),
+])
+def test_woocommerce_ping_detection(body, content_type, expected):
+    assert woocommerce_ping_id(body, content_type) == expected
+
+
+def test_signature_matches_only_with_a_secret_and_the_exact_body():
+    body = b'{"id": 1}'
+    good = signature_base64("k", body)
+    assert signature_matches(body, good, ["", "k"])
+    assert not signature_matches(body + b" ", good, ["k"])
+    assert not signature_matches(body, good, ["", None])
+    assert not signature_matches(body, "", ["k"])
