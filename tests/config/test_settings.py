@@ -1,4 +1,5 @@
 """Production mode passes Django's deploy checks; unsafe queue settings fail the system check."""
+import json
 import os
 import subprocess
 import sys
@@ -73,10 +74,12 @@ def test_database_url_switches_to_postgres_and_redis_url_to_the_redis_broker():
 
 
 def test_sqlite_is_tuned_for_web_and_workers_together():
-    from django.conf import settings
-
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-        pytest.fail("run on the SQLite configuration")  # pragma: no cover
-    options = settings.DATABASES["default"]["OPTIONS"]
+    code = ("import json;from django.conf import settings as s;"
+            "print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+    out = subprocess.run([sys.executable, "-c", f"import django;django.setup();{code}"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    options = json.loads(out.stdout)
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"] and "busy_timeout" in options["init_command"]
