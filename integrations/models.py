@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from .crypto import secret_decrypt, secret_encrypt
+from config.crypto import secret_decrypt, secret_encrypt
 
 
 class System(models.TextChoices):

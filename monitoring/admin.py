@@ -55,6 +55,10 @@ class AlertRuleForm(forms.ModelForm):
             return ""
         return self.cleaned_data.get("webhook_url") or self._stored_webhook
 
+    def save(self, commit=True):
+        self.instance.webhook_url = self.cleaned_data.get("webhook_url", "")  # encrypted by the model
+        return super().save(commit=commit)
+
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):

@@ -5,6 +5,8 @@ hold pickles); finance reads these.
 """
 from django.db import models
 
+from config.crypto import secret_decrypt, secret_encrypt
+
 
 class SyncAttempt(models.Model):
     class Outcome(models.TextChoices):
@@ -135,7 +137,8 @@ class AlertRule(models.Model):
         help_text="Blank: every connection (one alert per connection).",
     )
     email_to = models.CharField(max_length=500, blank=True, help_text="Comma-separated addresses.")
-    webhook_url = models.URLField(max_length=500, blank=True, help_text="Slack-compatible incoming webhook.")
+    # The chat webhook URL embeds its own token: encrypted at rest like connection secrets.
+    webhook_url_encrypted = models.TextField(blank=True, editable=False)
     repeat_minutes = models.PositiveIntegerField(
         default=240, help_text="While still open, notify again at most this often (0 = never repeat)."
     )
@@ -148,6 +151,15 @@ class AlertRule(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def webhook_url(self) -> str:
+        """The Slack-compatible incoming webhook (decrypted; blank when none)."""
+        return secret_decrypt(self.webhook_url_encrypted).get("url", "")
+
+    @webhook_url.setter
+    def webhook_url(self, value: str) -> None:
+        self.webhook_url_encrypted = secret_encrypt({"url": value}) if value else ""
 
     def recipients(self) -> list[str]:
         return [a.strip() for a in self.email_to.split(",") if a.strip()]

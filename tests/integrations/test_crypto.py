@@ -2,7 +2,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 
-from integrations.crypto import EncryptionKeyError, secret_decrypt, secret_encrypt
+from config.crypto import EncryptionKeyError, secret_decrypt, secret_encrypt
 from integrations.models import Connection
 from tests.factories import ConnectionFactory
 

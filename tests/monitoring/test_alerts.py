@@ -164,3 +164,14 @@ def test_anomaly_findings_feed_alerts():
     findings_sync(check_name="amount_mismatch", found=[Found("item:1", "t", "e")], examined=None, now=NOW)
     assert _fires("anomaly", threshold=0) == ["1 open findings: amount mismatch"]
     assert _fires("anomaly", threshold=1) == []
+
+
+@pytest.mark.django_db
+def test_chat_webhook_url_is_encrypted_at_rest():
+    from monitoring.models import AlertRule
+
+    rule = AlertRule.objects.create(name="dead letters", kind="dead_letters",
+                                    webhook_url="https://hooks.example/services/T0/B0/canary-hook-token")
+    raw = AlertRule.objects.filter(pk=rule.pk).values_list("webhook_url_encrypted", flat=True).get()
+    assert raw and "canary-hook-token" not in raw
+    assert AlertRule.objects.get(pk=rule.pk).webhook_url.endswith("/canary-hook-token")

@@ -2,7 +2,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from integrations.crypto import ENCRYPTED_FIELDS, secret_rotate
+from config.crypto import ENCRYPTED_FIELDS, secret_rotate
 
 
 class Command(BaseCommand):

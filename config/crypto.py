@@ -19,6 +19,7 @@ KEYS_VARIABLE = "FIELD_ENCRYPTION_KEYS"
 # Every (app_label, model, field) holding ciphertext; key rotation walks exactly these.
 ENCRYPTED_FIELDS: list[tuple[str, str, str]] = [
     ("integrations", "Connection", "secrets_encrypted"),
+    ("monitoring", "AlertRule", "webhook_url_encrypted"),
 ]
 
 
