@@ -85,7 +85,7 @@ class FreshBooksToInfor(ClientSide):
 
     def find_existing(self, item, source, payload):
         found = infor_customer_match(self.infor, reference=str(source["id"]), email=payload.get("MAIL"),
-                                     name=payload.get("CUNM"))
+                                     name=payload.get("CUNM"), connection_id=self.flow.target_connection_id)
         return found["customer_number"] if found else None
 
     def create(self, item, payload):

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..connectors.infor.m3_customers import CUSTOMER_FIELDS
-from ..models import Cursor, Flow
+from ..models import Binding, Cursor, Flow
 from ..services import cursor_advance, sync_item_enqueue
 from .infor_common import binding_find, email_key, infor_flows_poll, name_key
 
@@ -19,14 +19,27 @@ def customer_as_m3(customer: dict) -> dict:
     return {M3_FIELDS[k]: v for k, v in customer.items() if k in M3_FIELDS}
 
 
-def infor_customer_match(adapter, *, reference: str = "", email: str | None = None, name: str | None = None) -> dict | None:
+def infor_customer_match(adapter, *, reference: str = "", email: str | None = None, name: str | None = None,
+                         connection_id: int | None = None) -> dict | None:
     """The Infor customer for a FreshBooks client: by reference (YREF = client id), then e-mail,
-    then normalised name. One pass over the customer list (M3 has no search by these fields)."""
+    then normalised name. One pass over the customer list (M3 has no search by these fields).
+
+    E-mail and name only match customers not yet linked to another record (``connection_id``
+    names the Infor connection whose bindings say so): two people of one company are two
+    FreshBooks clients and must not share one customer by accident.
+    """
     customers = adapter.list_changed_customers(since=None)["customers"]
-    for wanted, key in ((reference, lambda c: c.get("reference", "")), (email_key(email), lambda c: email_key(c.get("email"))),
+    if reference:
+        for customer in customers:
+            if customer.get("reference", "") == reference:
+                return customer
+    taken = set(Binding.objects.filter(connection_id=connection_id, object_type="customer")
+                .values_list("external_id", flat=True)) if connection_id else set()
+    free = [c for c in customers if c["customer_number"] not in taken]
+    for wanted, key in ((email_key(email), lambda c: email_key(c.get("email"))),
                         (name_key(name), lambda c: name_key(c.get("name")))):
         if wanted:
-            for customer in customers:
+            for customer in free:
                 if key(customer) == wanted:
                     return customer
     return None

@@ -166,7 +166,8 @@ class InforCustomerStep(OrderStep):
         return self.mapping_apply(source, key="infor_customer", name="freshbooks-client-to-infor-customer")
 
     def find_existing(self, item, source, payload):
-        found = infor_customer_match(self.infor, reference=str(source["id"]), email=payload.get("MAIL"))
+        found = infor_customer_match(self.infor, reference=str(source["id"]), email=payload.get("MAIL"),
+                                     connection_id=self.infor_connection.pk)
         return found["customer_number"] if found else None
 
     def create(self, item, payload):

@@ -56,3 +56,11 @@ def test_both_sides_changed_is_held_for_review_under_that_policy(world):
     item = _sync_client(world, client["id"])
     assert item.status == "held" and "Both sides changed" in item.last_error
     assert Customer.objects.get().cunm == "Dock Works (M3 edit)"
+
+
+def test_two_clients_of_one_company_get_their_own_customers(world):
+    first = world.fb.clients.create({"organization": "Pier Co", "email": "ann@pier.example"})
+    second = world.fb.clients.create({"organization": "Pier Co", "email": "bo@pier.example"})
+    assert _sync_client(world, first["id"]).status == "succeeded"
+    assert _sync_client(world, second["id"]).status == "succeeded"
+    assert sorted(Customer.objects.values_list("yref", flat=True)) == sorted([str(first["id"]), str(second["id"])])
