@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
+
+from tests.processes import process_group_stop
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -48,10 +49,6 @@ def qcluster(tmp_path, *, public_url: str, extra_env: dict | None = None):
     try:
         yield log
     finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
+        process_group_stop(cluster)
         for key, value in saved.items():
             setattr(Conf, key, value)
