@@ -48,3 +48,17 @@ def test_flows_without_an_infor_connection_say_which_setting_to_set(world):
     with pytest.raises(Exception, match="infor_connection"):
         handler.infor_connection  # noqa: B018
     assert Connection.objects.filter(system="infor").exists()
+
+
+def test_infor_records_are_read_for_reconciliation_and_linked_in_the_timeline(world):
+    from integrations.connectors.infor.records import infor_record_read
+    from integrations.models import Binding
+    from integrations.timeline import record_link
+    from tests.flows.infor.conftest import run_until_idle
+
+    world.order()
+    run_until_idle()
+    binding = Binding.objects.get(connection__system="infor", object_type="order")
+    assert infor_record_read(binding.connection, "order", binding.external_id) == {
+        "amount": "25.00", "currency": "USD", "status": "open"}
+    assert record_link(binding).endswith(f"/sandbox/infor/#order-{binding.external_id}")
