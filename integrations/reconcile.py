@@ -37,6 +37,7 @@ from .models import Binding, Flow
 
 RECORD_READERS: dict[str, str] = {
     # "salesforce": "integrations.connectors.salesforce.readers.record_read",
+    "infor": "integrations.connectors.infor.records.infor_record_read",
 }
 CHECK_NAME = "reconcile"
 DRIFT_WORDS = {

@@ -19,6 +19,7 @@ DEMO_STEPS: list[str] = [
     "integrations.connectors.freshbooks.sandbox_demo.freshbooks_sandbox_connect",
     "integrations.connectors.infor.demo.infor_sandbox_connection_ensure",
     "integrations.connectors.shop.demo.shop_sandbox_connections_ensure",
+    "integrations.flows.infor_demo.infor_flows_demo_ensure",
 ]
 
 
@@ -58,6 +59,8 @@ SCHEDULES: list[tuple[str, str, int]] = [
     ("monitoring: evaluate alert rules", "monitoring.tasks.alert_rules_evaluate", 1),
     ("monitoring: anomaly checks on business data", "monitoring.tasks.anomalies_run", 15),
     ("monitoring: reconcile linked records of every flow", "integrations.tasks.reconcile_all", 60),
+    ("infor: poll open orders for delivery (flow 5)", "integrations.tasks_infor.infor_orders_poll", 1),
+    ("infor: poll changed customers by LMTS (flow 8)", "integrations.tasks_infor.infor_customers_poll", 5),
 ]
 
 

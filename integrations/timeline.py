@@ -42,8 +42,15 @@ def salesforce_link(binding: Binding) -> str | None:
     return stored_link(binding) or f"{base}/lightning/r/{binding.object_type}/{binding.external_id}/view"
 
 
+def infor_link(binding: Binding) -> str | None:
+    from .connectors.infor.records import infor_record_link
+
+    return infor_record_link(binding)
+
+
 RECORD_LINKS: dict[str, Callable[[Binding], str | None]] = {
     "salesforce": salesforce_link,
+    "infor": infor_link,
 }
 
 

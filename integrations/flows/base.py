@@ -33,6 +33,20 @@ class FlowHandler:
     def __init__(self, flow: Flow):
         self.flow = flow
 
+    # -- chained flows ----------------------------------------------------------------------
+    def for_item(self, item: SyncItem) -> "FlowHandler":
+        """The handler that runs this item. A chained flow returns the handler of the item's
+        ``step``, each with its own source, target and entity kind; a plain flow is one step."""
+        return self
+
+    def source_ref(self, item: SyncItem, source: dict) -> tuple[int, str, str]:
+        """(connection id, object type, external id) of the record whose binding names the entity."""
+        return self.flow.source_connection_id, item.source_object, item.source_id
+
+    def target_ref(self, item: SyncItem) -> tuple[int | None, str]:
+        """(connection id, object type) of the record this item writes."""
+        return self.flow.target_connection_id, self.flow.target_object
+
     # -- identity and locking -------------------------------------------------------------
     def lock_key(self, item: SyncItem) -> str:
         return f"{self.flow.source_connection_id}:{item.source_object}:{item.source_id}"

@@ -12,6 +12,11 @@ from .base import FlowHandler
 
 FLOW_HANDLERS: dict[str, str] = {
     # kind: dotted path (imported lazily so a flow's connectors load only when used)
+    "order_to_cash": "integrations.flows.order_to_cash.OrderToCashFlow",
+    "shipment_invoice": "integrations.flows.shipment_invoice.ShipmentInvoiceFlow",
+    "payment_infor": "integrations.flows.payment_infor.PaymentInforFlow",
+    "expense_gl": "integrations.flows.expense_gl.ExpenseGlFlow",
+    "client_infor": "integrations.flows.client_infor.ClientInforFlow",
 }
 
 

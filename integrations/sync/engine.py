@@ -67,7 +67,7 @@ def sync_item_process(*, item_id: int, task_id: str = "") -> str | None:
     token = current_sync_item_id.set(item.pk)
     run = None
     try:
-        run = _Run(item, flow_handler_for(item.flow))
+        run = _Run(item, flow_handler_for(item.flow).for_item(item))
         run.step = "lock"
         with binding_lock(run.handler.lock_key(item)):
             result = _run_steps(run)
@@ -94,13 +94,13 @@ def sync_item_claim(*, item_id: int) -> SyncItem | None:
 
 # -- the sequence -------------------------------------------------------------------------------
 def _run_steps(run: _Run) -> WriteResult:
-    item, handler, flow = run.item, run.handler, run.item.flow
+    item, handler = run.item, run.handler
     run.step = "relevance"
     if not handler.is_relevant(item):
         raise SkippableError("No longer applies (the flow is switched off or the record is filtered out).")
     if item.action == "delete":
         run.step = "delete"
-        binding = _target_binding(item.entity, flow) if item.entity_id else None
+        binding = _target_binding(item.entity, handler, item) if item.entity_id else None
         return WriteResult(external_id=handler.delete(item, binding) or "", action="deleted")
 
     run.step = "fetch"
@@ -111,9 +111,9 @@ def _run_steps(run: _Run) -> WriteResult:
     item.save(update_fields=["source_snapshot", "mapped_payload", "updated_at"])
 
     run.step = "match"
-    source_binding = _source_binding(item)
+    source_binding = _source_binding(item, handler, source)
     entity = source_binding.entity if source_binding else None
-    target = _target_binding(entity, flow) if entity else None
+    target = _target_binding(entity, handler, item) if entity else None
     content_hash = payload_hash(payload)
     if target and target.last_written_hash == content_hash:
         result = WriteResult(target.external_id, "unchanged")  # echo suppression: nothing new to send
@@ -146,32 +146,32 @@ def _run_steps(run: _Run) -> WriteResult:
     return result
 
 
-def _source_binding(item: SyncItem) -> Binding | None:
+def _source_binding(item: SyncItem, handler: FlowHandler, source: dict) -> Binding | None:
+    connection_id, object_type, external_id = handler.source_ref(item, source)
     return (
         Binding.objects.select_related("entity")
-        .filter(connection_id=item.flow.source_connection_id, object_type=item.source_object, external_id=item.source_id)
+        .filter(connection_id=connection_id, object_type=object_type, external_id=external_id)
         .first()
     )
 
 
-def _target_binding(entity: Entity | None, flow) -> Binding | None:
-    if entity is None or flow.target_connection_id is None:
+def _target_binding(entity: Entity | None, handler: FlowHandler, item: SyncItem) -> Binding | None:
+    connection_id, object_type = handler.target_ref(item)
+    if entity is None or connection_id is None:
         return None
-    return Binding.objects.filter(
-        entity=entity, connection_id=flow.target_connection_id, object_type=flow.target_object
-    ).first()
+    return Binding.objects.filter(entity=entity, connection_id=connection_id, object_type=object_type).first()
 
 
 def _bind_target(item: SyncItem, handler: FlowHandler, entity: Entity | None, external_id: str):
     """Bind the target record; adopt its entity when a matched record is already bound."""
-    flow = item.flow
+    connection_id, object_type = handler.target_ref(item)
     existing = Binding.objects.select_related("entity").filter(
-        connection_id=flow.target_connection_id, object_type=flow.target_object, external_id=external_id
+        connection_id=connection_id, object_type=object_type, external_id=external_id
     ).first()
     if existing:
         if entity is not None and existing.entity_id != entity.pk:
             raise FatalError(
-                f"The matching {flow.target_object} {external_id} is already linked to another record "
+                f"The matching {object_type} {external_id} is already linked to another record "
                 f"(entity #{existing.entity_id}). This looks like a duplicate: merge or unlink it, then replay."
             )
         return existing.entity, existing
@@ -181,8 +181,7 @@ def _bind_target(item: SyncItem, handler: FlowHandler, entity: Entity | None, ex
         try:
             with transaction.atomic():
                 target = Binding.objects.create(
-                    entity=entity, connection_id=flow.target_connection_id,
-                    object_type=flow.target_object, external_id=external_id,
+                    entity=entity, connection_id=connection_id, object_type=object_type, external_id=external_id,
                 )
         except IntegrityError:
             raise RetryableError("Another worker linked this record at the same moment; retrying.") from None
@@ -196,8 +195,9 @@ def _remember_written(item, source, handler, entity, target, payload, content_ha
         target.last_written_hash, target.last_written_payload, target.last_written_at = content_hash, payload, now
         target.save(update_fields=["last_written_hash", "last_written_payload", "last_written_at", "updated_at"])
     version = handler.source_version(source)
+    connection_id, object_type, external_id = handler.source_ref(item, source)
     source_binding, created = Binding.objects.get_or_create(
-        connection_id=item.flow.source_connection_id, object_type=item.source_object, external_id=item.source_id,
+        connection_id=connection_id, object_type=object_type, external_id=external_id,
         defaults={"entity": entity, "remote_version": version},
     )
     if not created and version and source_binding.remote_version != version:

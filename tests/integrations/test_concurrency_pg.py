@@ -1,7 +1,6 @@
 """Real processes on PostgreSQL: the binding lock, and a real qcluster completing work."""
 import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from integrations.models import SyncItem
 from integrations.services import sync_item_enqueue
 from tests.factories import FlowFactory
 from tests.integrations.handlers import target_writes
+from tests.processes import process_group_stop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,10 +107,6 @@ def test_real_qcluster_completes_a_sync_item(broker, settings, pg_only, tmp_path
         assert target_writes("create", "001Q") == 1
         assert SyncItem.objects.get(pk=item.pk).attempts_log.get().worker  # ran in the cluster's process
     finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
+        process_group_stop(cluster)
         for key, value in saved.items():
             setattr(Conf, key, value)

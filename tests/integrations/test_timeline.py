@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def deal():
     sf = ConnectionFactory(name="SF", system="salesforce", base_url="https://acme.my.salesforce.com/", is_sandbox=False)
     fb = ConnectionFactory(name="FB", system="freshbooks")
-    infor = ConnectionFactory(name="M3", system="infor")
+    infor = ConnectionFactory(name="M3", system="infor", is_sandbox=False)  # a real tenant: M3 has no deep links
     kinds = ["customer", "deal", "invoice", "order", "shipment", "payment"]
     e = {k: EntityFactory(kind=k, label=k.title()) for k in kinds}
     for a, b, rel in [("deal", "customer", "client"), ("deal", "invoice", "invoiced_as"), ("invoice", "order", "ordered_as"),

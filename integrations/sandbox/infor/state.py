@@ -22,14 +22,20 @@ SEED_ACCOUNTS = [
     ("2640", "Input VAT", "1"), ("3010", "Sales of goods", "2"), ("5410", "Office supplies", "2"),
     ("5800", "Travel", "2"), ("6110", "Software subscriptions", "2"), ("6540", "IT services", "2"),
     ("6990", "Other expenses", "2"),
+    # The accounts Ledgerlink's default expense-category table and GL offset point at.
+    ("2000", "Expense clearing (paid by card/bank)", "1"), ("6100", "Advertising", "2"), ("6200", "Vehicle costs", "2"),
+    ("6300", "Rent and leases", "2"), ("6410", "Meals and entertainment", "2"), ("6420", "Travel and airfare", "2"),
+    ("6500", "Office expenses and postage", "2"), ("6600", "Utilities", "2"), ("6700", "Insurance", "2"),
+    ("6800", "Professional services", "2"),
 ]
 SEED_BLOCKED_ACCOUNTS = [("4999", "Closed: old cost of sales", "2")]
 SEED_CODES = {
-    "CUCL": [("SMB", "Small and medium business"), ("ENT", "Enterprise"), ("RET", "Retail / web shop"),
-             ("GOV", "Public sector")],
+    "CUCL": [("SMB", "Small and medium business"), ("MID", "Mid-market"), ("ENT", "Enterprise"),
+             ("RET", "Retail / web shop"), ("GOV", "Public sector")],
     "PYCD": [("CC", "Credit card"), ("BT", "Bank transfer"), ("PP", "PayPal"), ("CSH", "Cash")],
     "BOPE": [("1", "Incoming payments, manual"), ("2", "Incoming payments, bank file")],
-    "PYTP": [("0", "Normal payment"), ("1", "Partial payment")],
+    "PYTP": [("0", "Normal payment"), ("1", "Partial payment"), ("CC", "Card payment"), ("BT", "Bank transfer"),
+             ("PP", "PayPal"), ("CA", "Cash"), ("CH", "Cheque"), ("OT", "Other")],
     "TEPY": [("30", "Net 30 days"), ("14", "Net 14 days"), ("0", "Due on receipt")],
     "CUTM": [("TMPL", "Standard customer template"), ("WEB", "Web shop customer template")],
     "INTN": [("LEDGERLINK", "Ledgerlink expenses (field based)")],

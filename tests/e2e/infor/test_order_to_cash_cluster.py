@@ -1,0 +1,101 @@
+"""Order-to-Cash end to end: the shop, FreshBooks and Infor M3 simulators over real HTTP, a
+real worker cluster on PostgreSQL, webhooks delivered by the simulators' own outboxes.
+
+Several scenarios share one cluster start so the suite stays fast.
+"""
+import pytest
+from django_q.models import OrmQ
+
+from integrations.connectors.freshbooks.services import freshbooks_callback_confirm, freshbooks_callbacks_ensure
+from integrations.flows.shipment_invoice import infor_orders_poll_all
+from integrations.models import SyncItem
+from integrations.sandbox.freshbooks.deliveries import deliveries_drain
+from integrations.sandbox.infor.models import Customer, GlBatch, Invoice, Order
+from integrations.sandbox.infor.orders import order_advance
+from integrations.sandbox.shop.models import Delivery
+from integrations.services import sync_item_replay, sync_items_dispatch_due
+from mappings.models import ValueTable
+from tests.e2e.infor.cluster import qcluster, wait_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+OPEN = ("pending", "running", "retrying")
+
+
+def settled(order_id, count=4):
+    items = SyncItem.objects.filter(source_id=order_id)
+    return items.count() >= count and not items.filter(status__in=OPEN).exists() or items.filter(status="dead").exists()
+
+
+def chain(order_id):
+    return list(SyncItem.objects.filter(source_id=order_id).order_by("pk").values_list("step", "status"))
+
+
+def test_order_to_cash_with_a_real_cluster(world, pg_only, tmp_path, live_server, fault):
+    for callback in freshbooks_callbacks_ensure(connection=world.fb_connection):  # FreshBooks webhooks to us
+        deliveries_drain()
+        freshbooks_callback_confirm(connection=world.fb_connection, callback_id=str(callback["callbackid"]))
+    OrmQ.objects.all().delete()  # the set-up's own task messages: done above, in this process
+    sweep = lambda: sync_items_dispatch_due()  # noqa: E731  (the once-a-minute sweeper, run by the test)
+
+    with qcluster(tmp_path, public_url=live_server.url, extra_env={"HTTP_TIMEOUT_SECONDS": "2"}) as log:
+        try:
+            # 1. An order through a 429/503 storm in Infor, its webhook delivered twice.
+            fault("429", remaining=4, retry_after=1)
+            fault("503", remaining=3, retry_after=1)
+            order = world.order(lines=[{"sku": "WIDGET-L", "quantity": "2", "price": "49.00", "name": "Widget large"}])
+            delivery = Delivery.objects.get(order=order)
+            Delivery.objects.filter(pk=delivery.pk).update(status="pending")  # the shop resends the same webhook
+            from integrations.sandbox.shop.services import outbox_drain
+            outbox_drain()
+            wait_for(lambda: settled(order.external_id), tick=sweep, what="the order's chain")
+            assert chain(order.external_id) == [("", "succeeded"), ("freshbooks_invoice", "succeeded"),
+                                                ("infor_customer", "succeeded"), ("infor_order", "succeeded")]
+            invoices = list(world.fb.invoices.iterate(include=()))
+            assert len(invoices) == 1 and Customer.objects.count() == 1
+            m3_order = Order.objects.get(stage="confirmed")
+            assert m3_order.cuor == invoices[0]["invoice_number"]
+
+            # 2. Shipping it in the simulator updates the invoice (the poll schedule's task, run here).
+            order_advance(order=m3_order, action="ship")
+            infor_orders_poll_all()
+            wait_for(lambda: world.fb.invoices.get(invoices[0]["id"], include=())["v3_status"] == "sent",
+                     tick=sweep, what="the invoice to be marked sent")
+
+            # 3. Paying the invoice in FreshBooks reconciles the Infor invoice.
+            order_advance(order=m3_order, action="invoice")
+            world.fb.payments.create({"invoiceid": invoices[0]["id"], "amount": {"amount": "98.00", "code": "USD"},
+                                      "date": "2024-05-02", "type": "Credit Card"})
+            wait_for(lambda: Invoice.objects.get().reco == "9", tick=sweep, what="the Infor invoice to be reconciled")
+            assert Invoice.objects.get().payment_lines.count() == 1
+
+            # 4. An expense posts one balanced GL batch.
+            meals = next(c["id"] for c in world.fb.expense_categories.iterate()
+                         if c["category"] == "Meals and Entertainment")
+            world.fb.expenses.create({"amount": {"amount": "54.00", "code": "USD"}, "categoryid": meals,
+                                      "date": "2024-05-01", "staffid": 1, "vendor": "Serano Bakery"})
+            wait_for(lambda: GlBatch.objects.filter(stage="updated").exists(), tick=sweep, what="the GL batch")
+            assert sum(line.acam for line in GlBatch.objects.get().lines.all()) == 0
+
+            # 5. A validation error stops its step with a reason; replay after the fix resumes there.
+            #    Slow answers meanwhile (longer than the workers' 2 s timeout) are retried, not duplicated.
+            bad = world.order(email="bo@buyer.example",
+                              lines=[{"sku": "GADGET-9", "quantity": "1", "price": "10.00", "name": "Gadget"}])
+            wait_for(lambda: settled(bad.external_id), tick=sweep, what="the bad order's chain")
+            dead = SyncItem.objects.get(source_id=bad.external_id, status="dead")
+            assert dead.step == "infor_order" and "GADGET-9" in dead.last_error, dead.last_error
+            ValueTable.objects.get(name="freshbooks-item-to-infor-item").entries.create(
+                source_value="GADGET-9", target_value="WIDGET-S")
+            fault("latency", remaining=2, latency_ms=3000)
+            sync_item_replay(item=dead)
+            wait_for(lambda: SyncItem.objects.filter(pk=dead.pk, status="succeeded").exists(), tick=sweep,
+                     what="the replayed step")
+            assert [s for s, _ in chain(bad.external_id)] == ["", "freshbooks_invoice", "infor_customer", "infor_order"]
+            assert SyncItem.objects.get(pk=dead.pk).attempts >= 2  # the slow answers really timed out
+        except AssertionError as exc:
+            log.seek(0)
+            raise AssertionError(f"{exc}\n{log.read()[-3000:]}") from exc
+
+    # Never duplicated, whatever was retried, redelivered, timed out or replayed.
+    assert len(list(world.fb.clients.iterate())) == 2 and Customer.objects.count() == 2
+    assert len(list(world.fb.invoices.iterate(include=()))) == 2
+    assert Order.objects.filter(stage="confirmed").count() == 2 and GlBatch.objects.count() == 1

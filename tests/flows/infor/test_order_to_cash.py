@@ -1,0 +1,121 @@
+"""Flow 4 in one process (the engine called directly) against the simulators over real HTTP."""
+import pytest
+
+from integrations.models import Binding, EntityLink, SyncItem
+from integrations.sandbox.infor.models import Customer, Order
+from integrations.services import sync_item_replay
+from mappings.models import ValueTable
+from tests.flows.infor.conftest import run_until_idle
+
+pytestmark = pytest.mark.django_db(transaction=True)
+STEPS = ["", "freshbooks_invoice", "infor_customer", "infor_order"]
+
+
+def chain_of(order_id):
+    return list(SyncItem.objects.filter(source_id=order_id).order_by("pk"))
+
+
+def fb_invoices(world):
+    return list(world.fb.invoices.iterate(include=()))
+
+
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce"])
+def test_an_order_yields_one_client_invoice_customer_and_confirmed_order(world, platform):
+    order = world.order(platform, lines=[{"sku": "WIDGET-S", "quantity": "2", "price": "12.50", "name": "Widget small"},
+                                         {"sku": "SERVICE-H", "quantity": "1", "price": "95.00", "name": "Set-up"}])
+    run_until_idle()
+    items = chain_of(order.external_id)
+    assert [i.step for i in items] == STEPS and {i.status for i in items} == {"succeeded"}
+    assert [i.parent_id for i in items[1:]] == [i.pk for i in items[:-1]]  # one chain, each step its own item
+
+    clients = list(world.fb.clients.iterate())
+    invoices = fb_invoices(world)
+    assert len(clients) == 1 and clients[0]["email"] == "ann@buyer.example"
+    assert len(invoices) == 1 and invoices[0]["customerid"] == clients[0]["id"]
+    assert invoices[0]["amount"]["amount"] == "120.00"
+    customer = Customer.objects.get()
+    assert customer.yref == str(clients[0]["id"]) and customer.cucl == "SMB" and customer.cucd == "USD"
+    m3_order = Order.objects.get()
+    assert m3_order.stage == "confirmed" and m3_order.cuor == invoices[0]["invoice_number"]
+    assert [(line.itno, line.orqt) for line in m3_order.lines.all()] == [("WIDGET-S", 2), ("SERVICE-H", 1)]
+    assert items[1].result["facts"]["source_amount"] == items[1].result["facts"]["target_amount"] == "120.00"
+    assert items[3].result["facts"]["target_amount"] == "120.00"
+    # the customer entity holds the FreshBooks client and the Infor customer; the order entity the rest
+    customer_entity = Binding.objects.get(object_type="customer", connection__system="infor").entity
+    order_entity = Binding.objects.get(object_type="order", connection__system="infor").entity
+    assert {b.object_type for b in customer_entity.bindings.all()} == {"customer", "client"}
+    assert {(b.connection.system, b.object_type) for b in order_entity.bindings.all()} == {
+        (platform, "order"), ("freshbooks", "invoice"), ("infor", "order")}
+    assert EntityLink.objects.filter(from_entity=customer_entity, to_entity=order_entity).exists()
+
+
+def test_replays_and_a_second_order_of_the_same_customer_never_duplicate(world):
+    first = world.order()
+    run_until_idle()
+    for item in chain_of(first.external_id):  # finance replays the whole chain
+        sync_item_replay(item=item)
+    run_until_idle()
+    assert len(list(world.fb.clients.iterate())) == 1 and len(fb_invoices(world)) == 1
+    assert Customer.objects.count() == 1 and Order.objects.filter(stage="confirmed").count() == 1
+
+    second = world.order(lines=[{"sku": "WIDGET-L", "quantity": "1", "price": "49.00", "name": "Widget large"}])
+    run_until_idle()
+    assert {i.status for i in chain_of(second.external_id)} == {"succeeded"}
+    assert len(list(world.fb.clients.iterate())) == 1 and len(fb_invoices(world)) == 2
+    assert Customer.objects.count() == 1 and Order.objects.filter(stage="confirmed").count() == 2
+
+
+def test_a_validation_error_stops_at_its_step_and_replay_resumes_there(world):
+    order = world.order(lines=[{"sku": "GADGET-9", "quantity": "1", "price": "10.00", "name": "Gadget"}])
+    run_until_idle()
+    items = chain_of(order.external_id)
+    assert [i.status for i in items] == ["succeeded", "succeeded", "succeeded", "dead"]
+    dead = items[-1]
+    assert "GADGET-9" in dead.last_error and dead.last_error_field == "ITNO"
+    assert Order.objects.filter(stage="confirmed").count() == 0
+
+    table = ValueTable.objects.get(name="freshbooks-item-to-infor-item")
+    table.entries.create(source_value="GADGET-9", target_value="WIDGET-L")
+    sync_item_replay(item=dead)
+    run_until_idle()
+    assert [i.status for i in chain_of(order.external_id)] == ["succeeded"] * 4  # no new items for earlier steps
+    assert Order.objects.get(stage="confirmed").lines.get().itno == "WIDGET-L"
+    assert len(fb_invoices(world)) == 1 and Customer.objects.count() == 1
+
+
+def test_throttling_and_outages_are_retried_and_end_succeeded_once(world, fault):
+    fault("429", remaining=3, retry_after=1)
+    fault("503", remaining=2, retry_after=1)
+    order = world.order()
+    run_until_idle()
+    items = chain_of(order.external_id)
+    assert [i.status for i in items] == ["succeeded"] * 4
+    assert sum(i.attempts for i in items) > 4  # some steps really were retried
+    assert Customer.objects.count() == 1 and Order.objects.filter(stage="confirmed").count() == 1
+
+
+def test_a_crash_after_the_remote_write_finds_the_record_on_retry(world, monkeypatch):
+    from integrations.sync import engine
+
+    original, crashed = engine._bind_target, []
+
+    def crash_once(item, handler, entity, external_id):
+        if item.step == "infor_order" and not crashed:
+            crashed.append(external_id)
+            raise RuntimeError("worker killed between the remote create and the commit")
+        return original(item, handler, entity, external_id)
+
+    monkeypatch.setattr(engine, "_bind_target", crash_once)
+    order = world.order()
+    run_until_idle()
+    items = chain_of(order.external_id)
+    assert crashed and [i.status for i in items] == ["succeeded"] * 4 and items[-1].attempts == 2
+    assert Order.objects.filter(stage="confirmed").count() == 1  # found by CUOR, not made twice
+    assert items[-1].target_external_id == crashed[0]
+
+
+def test_an_order_without_an_email_is_a_dead_letter_saying_so(world):
+    order = world.order(email="")
+    run_until_idle()
+    (item,) = chain_of(order.external_id)
+    assert item.status == "dead" and "no customer e-mail" in item.last_error
