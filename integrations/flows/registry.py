@@ -12,6 +12,10 @@ from .base import FlowHandler
 
 FLOW_HANDLERS: dict[str, str] = {
     # kind: dotted path (imported lazily so a flow's connectors load only when used)
+    "salesforce-account-to-freshbooks-client": "integrations.flows.client_account.AccountToClientHandler",
+    "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.ClientToAccountHandler",
+    "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.OpportunityInvoiceHandler",
+    "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.PaymentOpportunityHandler",
 }
 
 

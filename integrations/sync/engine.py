@@ -195,6 +195,9 @@ def _remember_written(item, source, handler, entity, target, payload, content_ha
     if target.last_written_hash != content_hash:
         target.last_written_hash, target.last_written_payload, target.last_written_at = content_hash, payload, now
         target.save(update_fields=["last_written_hash", "last_written_payload", "last_written_at", "updated_at"])
+    item.entity = entity
+    if not handler.binds_source:
+        return
     version = handler.source_version(source)
     source_binding, created = Binding.objects.get_or_create(
         connection_id=item.flow.source_connection_id, object_type=item.source_object, external_id=item.source_id,
@@ -203,7 +206,6 @@ def _remember_written(item, source, handler, entity, target, payload, content_ha
     if not created and version and source_binding.remote_version != version:
         source_binding.remote_version = version
         source_binding.save(update_fields=["remote_version", "updated_at"])
-    item.entity = entity
 
 
 # -- outcomes -----------------------------------------------------------------------------------
