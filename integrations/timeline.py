@@ -42,8 +42,15 @@ def salesforce_link(binding: Binding) -> str | None:
     return stored_link(binding) or f"{base}/lightning/r/{binding.object_type}/{binding.external_id}/view"
 
 
+def freshbooks_link(binding: Binding) -> str | None:
+    from .flows.readers import freshbooks_link as link
+
+    return link(binding)
+
+
 RECORD_LINKS: dict[str, Callable[[Binding], str | None]] = {
     "salesforce": salesforce_link,
+    "freshbooks": freshbooks_link,
 }
 
 

@@ -108,6 +108,9 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
             outstanding = Decimal(str((item.source_snapshot.get("outstanding") or {}).get("amount") or 0))
             result.extra["facts"] = {"payment_amount": str(paid), "open_amount": str(outstanding + paid)}
 
+    def source_version(self, source: dict) -> str:
+        return str((source.get("payment") or source).get("updated") or "")
+
     # -- helpers --------------------------------------------------------------------------------------
     def _get(self, api, object_id, what: str, **kwargs) -> dict:
         try:
