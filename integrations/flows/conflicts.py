@@ -83,7 +83,9 @@ def conflicts_resolve(*, flow: Flow, conflicts: list[FieldConflict], payload: di
         if resolution.get(c.field) in ("source", "target"):
             decided[c.field] = resolution[c.field]
         elif policy == Flow.ConflictPolicy.NEWEST_WINS:
-            target_newer = bool(target_changed_at and source_changed_at and target_changed_at > source_changed_at)
+            # FreshBooks stamps to the second: compare at that precision; a tie goes to the source.
+            target_newer = bool(target_changed_at and source_changed_at and
+                                target_changed_at.replace(microsecond=0) > source_changed_at.replace(microsecond=0))
             decided[c.field] = "target" if target_newer else "source"
         elif policy == Flow.ConflictPolicy.FIELD_OWNER:
             decided[c.field] = _owner(flow, target_object, c.field, source_system)

@@ -199,10 +199,22 @@ def _remember_written(item, source, handler, entity, target, payload, content_ha
     if not handler.binds_source:
         return
     version = handler.source_version(source)
-    source_binding, created = Binding.objects.get_or_create(
-        connection_id=item.flow.source_connection_id, object_type=item.source_object, external_id=item.source_id,
-        defaults={"entity": entity, "remote_version": version},
-    )
+    try:
+        with transaction.atomic():
+            source_binding, created = Binding.objects.get_or_create(
+                connection_id=item.flow.source_connection_id, object_type=item.source_object,
+                external_id=item.source_id, defaults={"entity": entity, "remote_version": version},
+            )
+    except IntegrityError:
+        # The matched target already belongs to another record of this kind: two source
+        # records for one real thing. Never guess which one is right.
+        other = Binding.objects.filter(entity=entity, connection_id=item.flow.source_connection_id,
+                                       object_type=item.source_object).first()
+        raise FatalError(
+            f"{item.flow.target_object} {target.external_id} matched this {item.source_object}, but it is already "
+            f"linked to {item.source_object} {other.external_id if other else '(another record)'}. This looks like "
+            "a duplicate: merge the two or unlink one, then replay."
+        ) from None
     if not created and version and source_binding.remote_version != version:
         source_binding.remote_version = version
         source_binding.save(update_fields=["remote_version", "updated_at"])
