@@ -66,7 +66,9 @@ def salesforce_changes(handler, flow: Flow, since: datetime, until: datetime) ->
 
     won_only = flow.source_object == "Opportunity" and flow.kind == "salesforce-opportunity-to-freshbooks-invoice"
     fields = ["IsWon"] if won_only else []
-    for record in modified_since(handler.sf, flow.source_object, fields, since, until=until):
+    # No upper bound: SOQL datetimes stop at the second, so "<= until" would drop this second's
+    # changes; the cursor is capped at the poll's start instead (cursor_advance).
+    for record in modified_since(handler.sf, flow.source_object, fields, since):
         if won_only and not record.get("IsWon"):
             continue
         yield Change(record["Id"], record["SystemModstamp"], sf_datetime(record["SystemModstamp"]))
