@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -15,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from tests.processes import process_group_stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,11 +47,7 @@ def gunicorn(*, workers: int, env_extra: dict | None = None, threads: int = 1):
             raise RuntimeError("gunicorn did not start")
         yield base
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        process_group_stop(process)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -10,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+
+from tests.processes import process_group_stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,11 +48,7 @@ def qcluster(log_path: Path, *, workers: int = 2, env_extra: dict | None = None)
     try:
         yield process, log
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        process_group_stop(process)
         for key, value in saved.items():
             setattr(Conf, key, value)
         log.close()
