@@ -56,6 +56,7 @@ class Executor:
         self.cache: dict[str, SfRecord | None] = {}
         # Child records of each subquery, grouped by parent id once per query (not once per parent).
         self.children: dict[int, dict[str, list[SfRecord]]] = {}
+        self.parent_ids: list[str] | None = None  # the top-level rows' ids, once known
 
     def lookup(self, sf_id: str | None) -> SfRecord | None:
         if not sf_id:
@@ -90,6 +91,8 @@ class Executor:
             records = SfRecord.objects.filter(sobject=obj.name)
             if not self.include_deleted:
                 records = records.filter(is_deleted=False)
+            if self.parent_ids is not None and len(self.parent_ids) <= 1000:
+                records = records.filter(**{f"fields__{field}__in": self.parent_ids})  # few parents: their children only
             groups = {}
             for record in records.order_by("pk"):
                 groups.setdefault(record.fields.get(field), []).append(record)
@@ -182,6 +185,7 @@ def soql_execute(text: str, *, include_deleted: bool = False, multi_currency: bo
     executor = Executor(query, include_deleted=include_deleted, multi_currency=multi_currency, version=version)
     executor.validate(obj, query)
     rows = executor.rows(obj, query)
+    executor.parent_ids = [r.sf_id for r in rows]
     if query.count:
         return {"totalSize": len(rows), "done": True, "records": []}
     records = [executor.render(obj, query, r, page_size, empty_subquery_null) for r in rows]
