@@ -51,9 +51,13 @@ def state_reset(freshbooks: Connection) -> None:
     SyncItem.objects.filter(flow__name__in=[f.name for f in Flow.objects.filter(
         source_connection__name__in=["Salesforce (sandbox)", "FreshBooks (sandbox)"])]).delete()
     Binding.objects.filter(connection__name__in=["Salesforce (sandbox)", "FreshBooks (sandbox)"]).delete()
-    with db.cursor() as cur:
-        cur.execute("DELETE FROM integrations_entity e WHERE NOT EXISTS (SELECT 1 FROM integrations_binding b "
-                    "WHERE b.entity_id = e.id)")
+    with db.cursor() as cur:  # entities left without any binding (and their links)
+        orphans = "SELECT e.id FROM integrations_entity e WHERE NOT EXISTS (SELECT 1 FROM integrations_binding b " \
+                  "WHERE b.entity_id = e.id)"
+        cur.execute(f"DELETE FROM integrations_entitylink WHERE from_entity_id IN ({orphans}) "
+                    f"OR to_entity_id IN ({orphans})")
+        cur.execute(f"UPDATE integrations_syncitem SET entity_id = NULL WHERE entity_id IN ({orphans})")
+        cur.execute(f"DELETE FROM integrations_entity WHERE id IN ({orphans})")
     SfRecord.objects.filter(sobject__in=["Account", "Contact", "Opportunity", "OpportunityLineItem",
                                          "OpportunityContactRole"]).delete()
     SimObject.objects.filter(account=account).delete()

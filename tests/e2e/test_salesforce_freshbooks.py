@@ -6,6 +6,7 @@ simulators and expired tokens mid-batch."""
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 from django.db.models import Q
 
 from integrations.connectors.freshbooks.services import freshbooks_callbacks_ensure
@@ -45,6 +46,13 @@ def safety_net():
     sync_items_dispatch_due()
 
 
+def deal(world, **kwargs) -> str:
+    """A salesperson's whole deal committed at once (Account, contact, Opportunity, products, Closed Won),
+    so its change events reach us about complete records."""
+    with transaction.atomic():
+        return world.won_opportunity(**kwargs)
+
+
 def wire(world, live_server):
     fb = world.fb_connection
     fb.settings = {**fb.settings, "webhook_events": ["client", "invoice", "payment"],
@@ -70,7 +78,7 @@ def _scenarios(world, live_server):
     wire(world, live_server)
 
     # 1. Closed Won in Salesforce → invoice in FreshBooks, ids on the Opportunity (change event → worker)
-    opp = world.won_opportunity(lines=(("Consulting hour", "CONS-H", 100, 2),))
+    opp = deal(world, lines=(("Consulting hour", "CONS-H", 100, 2),))
     wait_until(lambda: world.sf_record(opp).get("FreshBooks_Invoice_Number__c"), tick=safety_net,
                what="the invoice ids on the Opportunity")
     [invoice] = world.fb_objects("invoice")
@@ -103,8 +111,8 @@ def _scenarios(world, live_server):
     sim.org_configure(fault_unavailable=6, fault_lock_row=2)
     tokens_expire_all(account=world.fb_sandbox.account)
     sim.sessions_expire_now()
-    opps = [world.won_opportunity(account=f"Storm {n}", email=f"ap{n}@storm.test",
-                                  lines=(("Consulting hour", "CONS-H", 100, n + 1),)) for n in range(5)]
+    opps = [deal(world, account=f"Storm {n}", email=f"ap{n}@storm.test",
+                 lines=(("Consulting hour", "CONS-H", 100, n + 1),)) for n in range(5)]
     wait_until(lambda: all(world.sf_record(o).get("FreshBooks_Invoice_Number__c") for o in opps), timeout=180,
                tick=safety_net, what="five invoices through the storm")
     wait_until(quiet, timeout=120, tick=safety_net, what="the storm to settle")
