@@ -24,7 +24,8 @@ from tests.sandbox.salesforce.fixtures import WEBHOOK_SECRET
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 S = SyncItem.Status
 OPEN = [S.PENDING, S.RETRYING, S.RUNNING]
-FAST_RETRIES = {"SYNC_BACKOFF_BASE_SECONDS": "0.5", "SYNC_BACKOFF_CAP_SECONDS": "2", "SYNC_MAX_ATTEMPTS": "12"}
+FAST_RETRIES = {"SYNC_BACKOFF_BASE_SECONDS": "0.5", "SYNC_BACKOFF_CAP_SECONDS": "2", "SYNC_MAX_ATTEMPTS": "12",
+                "SYNC_RUNNING_STALE_SECONDS": "8"}
 
 
 def writes() -> int:
@@ -64,17 +65,18 @@ def wire(world, live_server):
     wait_until(lambda: SimCallback.objects.filter(verified=True).count() == 3, what="FreshBooks callbacks verified")
 
 
-def test_salesforce_freshbooks_end_to_end_with_a_real_cluster(world, live_server, tmp_path, pg_only):
+def test_salesforce_freshbooks_end_to_end_with_a_real_cluster(world, live_server, tmp_path, pg_only, settings):
+    settings.SYNC_RUNNING_STALE_SECONDS = 8  # the safety net here sees a dead worker's item as the cluster does
     with qcluster(tmp_path / "qcluster.log", env_extra=FAST_RETRIES) as (_, log):
         try:
-            _scenarios(world, live_server)
+            _scenarios(world, live_server, tmp_path)
         except AssertionError:
             log.seek(0)
             print(log.read()[-4000:])
             raise
 
 
-def _scenarios(world, live_server):
+def _scenarios(world, live_server, tmp_path):
     wire(world, live_server)
 
     # 1. Closed Won in Salesforce → invoice in FreshBooks, ids on the Opportunity (change event → worker)
@@ -122,3 +124,19 @@ def _scenarios(world, live_server):
     assert not items.filter(~Q(status__in=[S.SUCCEEDED, S.SKIPPED, S.DEAD])).exists()
     assert not items.filter(status=S.DEAD, last_error="").exists()  # any dead one says why
     assert ApiCall.objects.filter(status_code=429).exists() and ApiCall.objects.filter(status_code=503).exists()
+
+    # 5. the worker dies between FreshBooks' invoice create and our commit: no second invoice
+    faults_set(account=world.fb_sandbox.account, fault_duplicate_deliveries=0, fault_429_remaining=0,
+               fault_5xx_remaining=0)
+    sim.org_configure(fault_unavailable=0, fault_lock_row=0)
+    marker = tmp_path / "crashed"
+    Flow.objects.filter(name="sf-opportunity-to-fb-invoice").update(
+        kind="e2e-crash-once", settings={"crash_marker": str(marker)})
+    crash = deal(world, account="Crash Co", email="ap@crash.test")
+    wait_until(marker.exists, tick=safety_net, what="the worker to die after the create")
+    wait_until(lambda: world.sf_record(crash).get("FreshBooks_Invoice_Number__c"), timeout=120, tick=safety_net,
+               what="the crashed item to be recovered and finish")
+    assert [i["id"] for i in world.fb_objects("invoice", po_number=crash)] == [int(marker.read_text())]
+    recovered = SyncItem.objects.filter(source_id=crash, flow__name="sf-opportunity-to-fb-invoice",
+                                        status=S.SUCCEEDED).get()
+    assert recovered.result["action"] == "matched" and recovered.attempts >= 2
