@@ -13,4 +13,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
 # The engine's test flow (tests/integrations/handlers.py); real processes started by tests inherit it.
-LEDGERLINK_FLOW_HANDLERS = {**LEDGERLINK_FLOW_HANDLERS, "recording": "tests.integrations.handlers.RecordingHandler"}  # noqa: F405
+LEDGERLINK_FLOW_HANDLERS = {**LEDGERLINK_FLOW_HANDLERS, "recording": "tests.integrations.handlers.RecordingHandler",  # noqa: F405
+                            "e2e-crash-once": "tests.e2e.handlers.CrashOnceAfterCreateHandler"}

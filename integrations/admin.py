@@ -149,6 +149,14 @@ class FlowAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "kind", "trigger"]
     search_fields = ["name", "title"]
 
+    def get_actions(self, request):
+        from .admin_flows import flow_actions
+
+        actions = super().get_actions(request)
+        for action in flow_actions():
+            actions[action.__name__] = (action, action.__name__, action.short_description)
+        return actions
+
 
 @admin.register(Entity)
 class EntityAdmin(admin.ModelAdmin):
@@ -280,3 +288,7 @@ class InboundEventAdmin(admin.ModelAdmin):
 class CursorAdmin(admin.ModelAdmin):
     list_display = ["connection", "stream", "value", "last_run_at"]
     list_filter = ["connection"]
+
+
+# The flows' operations (Conflicts view, flow actions) live in their own module.
+from . import admin_flows  # noqa: E402,F401

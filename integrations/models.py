@@ -321,6 +321,15 @@ class DeadLetter(SyncItem):
         verbose_name_plural = "dead letters"
 
 
+class Conflict(SyncItem):
+    """Admin view of the conflicts waiting for finance (SyncItems held for review)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "conflict"
+        verbose_name_plural = "conflicts"
+
+
 class SyncLock(models.Model):
     """Lease lock rows: the SQLite fallback for per-binding locking (PostgreSQL uses advisory locks)."""
 

@@ -36,8 +36,9 @@ from monitoring.findings import Found, findings_sync
 from .models import Binding, Flow
 
 RECORD_READERS: dict[str, str] = {
-    # "salesforce": "integrations.connectors.salesforce.readers.record_read",
     "infor": "integrations.connectors.infor.records.infor_record_read",
+    "freshbooks": "integrations.flows.readers.freshbooks_record_read",
+    "salesforce": "integrations.flows.readers.salesforce_record_read",
 }
 CHECK_NAME = "reconcile"
 DRIFT_WORDS = {

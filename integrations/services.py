@@ -62,13 +62,25 @@ def sync_item_enqueue(
 
 
 def sync_item_dispatch(*, item: SyncItem) -> None:
-    """Hand the item to a worker once the transaction that made it commits."""
+    """Hand the item to a worker once the transaction that made it commits.
+
+    With the ORM broker on the same database the task row is written inside that transaction
+    (it commits or rolls back with the item, and costs no second commit); with Redis the task
+    is sent after the commit, so a worker never looks for an item that is not there yet.
+    """
+    from django.conf import settings
     from django_q.tasks import async_task
 
     item_id, group = item.pk, item.flow.name
-    transaction.on_commit(lambda: async_task(
-        "integrations.tasks.sync_item_process", item_id, group=group, task_name=f"sync-item-{item_id}",
-    ))
+
+    def send():
+        async_task("integrations.tasks.sync_item_process", item_id, group=group, task_name=f"sync-item-{item_id}")
+
+    same_database = settings.Q_CLUSTER.get("orm") == "default" and not settings.Q_CLUSTER.get("redis")
+    if same_database and transaction.get_connection().in_atomic_block:
+        send()
+    else:
+        transaction.on_commit(send)
 
 
 def sync_item_replay(*, item: SyncItem, user=None) -> tuple[SyncItem, str]:

@@ -20,6 +20,7 @@ DEMO_STEPS: list[str] = [
     "integrations.connectors.infor.demo.infor_sandbox_connection_ensure",
     "integrations.connectors.shop.demo.shop_sandbox_connections_ensure",
     "integrations.flows.infor_demo.infor_flows_demo_ensure",
+    "integrations.flows.defaults.flows_sandbox_ensure",
 ]
 
 
@@ -55,6 +56,7 @@ def schedules_ensure(write: Callable[[str], None]) -> None:
 # (name, task, every N minutes)
 SCHEDULES: list[tuple[str, str, int]] = [
     ("ledgerlink: dispatch due and recover stale sync items", "integrations.tasks.sync_items_dispatch_due", 1),
+    ("ledgerlink: poll flows whose interval has passed", "integrations.tasks.flows_poll_due", 1),
     ("monitoring: hourly rollups for the dashboard", "monitoring.tasks.metrics_rollup", 1),
     ("monitoring: evaluate alert rules", "monitoring.tasks.alert_rules_evaluate", 1),
     ("monitoring: anomaly checks on business data", "monitoring.tasks.anomalies_run", 15),

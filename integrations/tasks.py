@@ -1,4 +1,5 @@
 """django-q2 entry points: ids in, one service call, nothing else."""
+from .polling import flows_poll_due as _poll_due
 from .reconcile import reconcile_all as _reconcile_all
 from .services import sync_items_dispatch_due as _dispatch_due
 from .sync.engine import sync_item_process as _process
@@ -14,3 +15,14 @@ def sync_items_dispatch_due() -> dict:
 
 def reconcile_all() -> dict:
     return _reconcile_all()
+
+
+def flows_poll_due() -> list[str]:
+    return [report.sentence() for report in _poll_due()]
+
+
+def flow_backfill(flow_id: int) -> str:
+    from .backfill import flow_backfill as _backfill
+    from .models import Flow
+
+    return _backfill(flow=Flow.objects.get(pk=flow_id)).sentence()

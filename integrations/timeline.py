@@ -46,11 +46,16 @@ def infor_link(binding: Binding) -> str | None:
     from .connectors.infor.records import infor_record_link
 
     return infor_record_link(binding)
+def freshbooks_link(binding: Binding) -> str | None:
+    from .flows.readers import freshbooks_link as link
+
+    return link(binding)
 
 
 RECORD_LINKS: dict[str, Callable[[Binding], str | None]] = {
     "salesforce": salesforce_link,
     "infor": infor_link,
+    "freshbooks": freshbooks_link,
 }
 
 

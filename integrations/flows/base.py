@@ -29,6 +29,10 @@ class FlowHandler:
     #: Steps after a successful target write (e.g. write-back) that can fail and be retried
     #: alone; the engine skips the create on retry because the binding is already stored.
     has_write_back: bool = False
+    #: False when many source records feed one target record (payments → their invoice's
+    #: Opportunity): the engine then keeps no source binding, which would tie every payment
+    #: to the deal's entity (one binding per entity, connection and object type).
+    binds_source: bool = True
 
     def __init__(self, flow: Flow):
         self.flow = flow

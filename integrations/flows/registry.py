@@ -17,6 +17,10 @@ FLOW_HANDLERS: dict[str, str] = {
     "payment_infor": "integrations.flows.payment_infor.PaymentInforFlow",
     "expense_gl": "integrations.flows.expense_gl.ExpenseGlFlow",
     "client_infor": "integrations.flows.client_infor.ClientInforFlow",
+    "salesforce-account-to-freshbooks-client": "integrations.flows.client_account.AccountToClientHandler",
+    "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.ClientToAccountHandler",
+    "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.OpportunityInvoiceHandler",
+    "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.PaymentOpportunityHandler",
 }
 
 

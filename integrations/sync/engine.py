@@ -194,16 +194,29 @@ def _remember_written(item, source, handler, entity, target, payload, content_ha
     if target.last_written_hash != content_hash:
         target.last_written_hash, target.last_written_payload, target.last_written_at = content_hash, payload, now
         target.save(update_fields=["last_written_hash", "last_written_payload", "last_written_at", "updated_at"])
+    item.entity = entity
+    if not handler.binds_source:
+        return
     version = handler.source_version(source)
     connection_id, object_type, external_id = handler.source_ref(item, source)
-    source_binding, created = Binding.objects.get_or_create(
-        connection_id=connection_id, object_type=object_type, external_id=external_id,
-        defaults={"entity": entity, "remote_version": version},
-    )
+    try:
+        with transaction.atomic():
+            source_binding, created = Binding.objects.get_or_create(
+                connection_id=connection_id, object_type=object_type, external_id=external_id,
+                defaults={"entity": entity, "remote_version": version},
+            )
+    except IntegrityError:
+        # The matched target already belongs to another record of this kind: two source
+        # records for one real thing. Never guess which one is right.
+        other = Binding.objects.filter(entity=entity, connection_id=connection_id, object_type=object_type).first()
+        raise FatalError(
+            f"{item.flow.target_object} {target.external_id} matched this {object_type}, but it is already "
+            f"linked to {object_type} {other.external_id if other else '(another record)'}. This looks like "
+            "a duplicate: merge the two or unlink one, then replay."
+        ) from None
     if not created and version and source_binding.remote_version != version:
         source_binding.remote_version = version
         source_binding.save(update_fields=["remote_version", "updated_at"])
-    item.entity = entity
 
 
 # -- outcomes -----------------------------------------------------------------------------------

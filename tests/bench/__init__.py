@@ -7,4 +7,7 @@ never on the development database.
 """
 BENCHMARKS: dict[str, str] = {
     "dashboard": "tests.bench.dashboard.run",
+    "webhook_intake": "tests.bench.webhook_intake.run",
+    "backfill_opportunities": "tests.bench.backfill_opportunities.run",
+    "event_to_invoice": "tests.bench.event_to_invoice.run",
 }

@@ -93,6 +93,6 @@ def test_client_to_infor_customer_default(loaded):
 def test_payment_status_default_reports_unknown_status(loaded):
     payload, errors = apply("freshbooks-invoice-to-salesforce-opportunity",
                             {"payment_status": "partial", "paid": {"amount": "20.00", "code": "CAD"}, "date_paid": None})
-    assert payload == {"FreshBooks_Payment_Status__c": "Partially Paid", "FreshBooks_Amount_Paid__c": 20}
+    assert payload == {"Payment_Status__c": "Partial", "Amount_Paid__c": 20}
     _, errors = apply("freshbooks-invoice-to-salesforce-opportunity", {"payment_status": "weird"})
     assert "status 'weird' is not known" in json.dumps([e.message for e in errors])

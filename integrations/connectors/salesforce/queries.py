@@ -21,14 +21,18 @@ LINE_FIELDS = ["Id", "Name", "Quantity", "UnitPrice", "TotalPrice", "ListPrice",
                "SortOrder", "PricebookEntryId", "Product2Id", "Product2.Name", "Product2.ProductCode"]
 
 
-def opportunity_query(opportunity_id: str, *, multi_currency: bool = False) -> str:
+def opportunity_select(*, multi_currency: bool = False) -> str:
+    """SELECT … FROM Opportunity with the Account, the primary contact role and the line items."""
     currency = ["CurrencyIsoCode"] if multi_currency else []
     fields = OPPORTUNITY_FIELDS + currency + [f"Account.{f}" for f in ACCOUNT_FIELDS]
     roles = ("(SELECT Id, Role, IsPrimary, ContactId, " + ", ".join(f"Contact.{f}" for f in CONTACT_FIELDS)
              + " FROM OpportunityContactRoles WHERE IsPrimary = true)")
     lines = f"(SELECT {', '.join(LINE_FIELDS + currency)} FROM OpportunityLineItems ORDER BY SortOrder, CreatedDate)"
-    return soql_format(f"SELECT {', '.join(fields)}, {roles}, {lines} FROM Opportunity WHERE Id = {{id}}",
-                       id=opportunity_id)
+    return f"SELECT {', '.join(fields)}, {roles}, {lines} FROM Opportunity"
+
+
+def opportunity_query(opportunity_id: str, *, multi_currency: bool = False) -> str:
+    return soql_format(opportunity_select(multi_currency=multi_currency) + " WHERE Id = {id}", id=opportunity_id)
 
 
 def opportunity_read(client: SalesforceClient, opportunity_id: str) -> dict:
@@ -38,7 +42,11 @@ def opportunity_read(client: SalesforceClient, opportunity_id: str) -> dict:
     page = client.query(opportunity_query(opportunity_id, multi_currency=multi))
     if not page["records"]:
         raise RecordNotFound(f"Salesforce has no Opportunity {opportunity_id} (it may have been deleted).")
-    record = page["records"][0]
+    return opportunity_from_record(client, page["records"][0])
+
+
+def opportunity_from_record(client: SalesforceClient, record: dict) -> dict:
+    """One row of the Opportunity query as its parts (following child pages when there are more)."""
     roles = client.children(record, "OpportunityContactRoles")
     lines = client.children(record, "OpportunityLineItems")
     opportunity = {k: v for k, v in record.items()

@@ -235,10 +235,20 @@ def _before_save(account: SimAccount, kind: Kind, obj: SimObject, raw: dict, *, 
 def _invoice_number(account: SimAccount, data: dict) -> None:
     if data.get("invoice_number"):
         return
-    taken = set(SimObject.objects.filter(account=account, kind="invoice").values_list("data__invoice_number", flat=True))
-    data["invoice_number"] = invoice_number_next(account, taken)
+    data["invoice_number"] = invoice_number_next(account, _TakenNumbers(account))
     account.last_invoice_number = data["invoice_number"]
     account.save(update_fields=["last_invoice_number"])
+
+
+class _TakenNumbers:
+    """Invoice numbers in use, asked one candidate at a time (an account with 10,000 invoices must
+    not read them all for every new one)."""
+
+    def __init__(self, account: SimAccount):
+        self.account = account
+
+    def __contains__(self, number: str) -> bool:
+        return SimObject.objects.filter(account=self.account, kind="invoice", data__invoice_number=number).exists()
 
 
 def _payments_of(invoice: SimObject) -> list[SimObject]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Q
+
 from .kinds import KINDS_BY_PATH, Kind
 from .models import SimObject
 from .protocol import ACCOUNTING, ApiFailure, accounting_error, api, json_body, respond, result, wrapped
@@ -76,6 +78,7 @@ def _list(kind: Kind, account, params) -> dict:
     states = query.vis_states()
     if states is not None:
         rows = rows.filter(vis_state__in=states)
+    rows = _narrowed(rows, kind, query)
     records = []
     for obj in rows.order_by("id"):
         record = record_render(obj, includes=query.includes)
@@ -85,6 +88,19 @@ def _list(kind: Kind, account, params) -> dict:
     if field and records and field in records[0]:
         records.sort(key=lambda r: _sortable(r.get(field)), reverse=descending)
     return query.page_of(records)
+
+
+# Reference fields an equality filter can narrow in the database first (the full match still
+# runs on each rendered record): a customer's invoices must not render the whole account's.
+NARROWING_FIELDS = {"customerid", "clientid", "invoiceid"}
+
+
+def _narrowed(rows, kind: Kind, query: Query):
+    for name, value in query.filters:
+        field = kind.filter_aliases.get(name, name)
+        if field in NARROWING_FIELDS and isinstance(value, str) and value.strip().isdigit():
+            rows = rows.filter(Q(**{f"data__{field}": int(value)}) | Q(**{f"data__{field}": value.strip()}))
+    return rows
 
 
 def _sortable(value):

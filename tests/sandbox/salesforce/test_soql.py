@@ -84,3 +84,24 @@ def test_any_text_round_trips_through_quote_and_parser(db, text):
     assert name in [r["Name"] for r in found]
     contains = run(soql_format("SELECT Name FROM Account WHERE Name LIKE {p}", p=like_contains(name)))["records"]
     assert name in [r["Name"] for r in contains]
+
+
+def test_subqueries_group_children_per_parent_and_id_filters_narrow(accounts):
+    from django.test.utils import CaptureQueriesContext
+    from django.db import connection
+
+    for acc in accounts[:2]:
+        for i in range(2):
+            record_create("Contact", {"LastName": f"{acc[-4:]}-{i}", "AccountId": acc})
+    soql = "SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName DESC) FROM Account ORDER BY Name"
+    with CaptureQueriesContext(connection) as queries:
+        result = run(soql)
+    by_name = {r["Name"]: r["Contacts"] for r in result["records"]}
+    assert [c["LastName"] for c in by_name["Acme Corp"]["records"]] == \
+        sorted((f"{accounts[0][-4:]}-{i}" for i in range(2)), reverse=True)
+    assert by_name["Beta"] is None  # no children: null (the simulator's default)
+    # one read of the parents and one of all children, however many parents there are
+    assert sum("sandbox_salesforce_sfrecord" in q["sql"] for q in queries.captured_queries) == 2
+    assert names(run(f"SELECT Name FROM Account WHERE Id IN ('{accounts[0]}', '{accounts[2]}') AND Name != 'Beta'")) \
+        == ["Acme Corp"]
+    assert names(run(f"SELECT Name FROM Account WHERE Id = '{accounts[1][:15]}'")) == ["acme_ltd"]

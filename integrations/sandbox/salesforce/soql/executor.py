@@ -3,12 +3,13 @@ attributes, parent objects nested by relationship name, child subqueries as nest
 QueryResults (paged like the top level), COUNT() totals."""
 from __future__ import annotations
 
+from ..ids import id_normalise
 from ..models import SfRecord
 from ..schema import Field, SObject, sobject_get
 from .filters import FilterCompiler, field_value
 from .lexer import pointer_error
 from .paging import result_page
-from .parser import FieldRef, Query, Subquery, soql_parse
+from .parser import BoolOp, Comparison, FieldRef, Literal, Query, Subquery, soql_parse
 
 
 def _invalid_field(query: Query, ref: FieldRef, obj: SObject) -> Exception:
@@ -53,6 +54,9 @@ class Executor:
         self.query, self.include_deleted, self.version = query, include_deleted, version
         self.resolver = Resolver(query, multi_currency)
         self.cache: dict[str, SfRecord | None] = {}
+        # Child records of each subquery, grouped by parent id once per query (not once per parent).
+        self.children: dict[int, dict[str, list[SfRecord]]] = {}
+        self.parent_ids: list[str] | None = None  # the top-level rows' ids, once known
 
     def lookup(self, sf_id: str | None) -> SfRecord | None:
         if not sf_id:
@@ -62,12 +66,16 @@ class Executor:
         return self.cache[sf_id]
 
     def rows(self, obj: SObject, query: Query, *, parent_filter: tuple[str, str] | None = None) -> list[SfRecord]:
-        records = SfRecord.objects.filter(sobject=obj.name)
-        if not self.include_deleted:
-            records = records.filter(is_deleted=False)
-        rows = list(records.order_by("pk"))
         if parent_filter:
-            rows = [r for r in rows if r.fields.get(parent_filter[0]) == parent_filter[1]]
+            rows = self._children_of(obj, query, *parent_filter)
+        else:
+            records = SfRecord.objects.filter(sobject=obj.name)
+            if not self.include_deleted:
+                records = records.filter(is_deleted=False)
+            ids = _id_narrowing(query.where)
+            if ids is not None:  # WHERE Id = … / Id IN (…): read those rows only (the predicate still applies)
+                records = records.filter(sf_id__in=ids)
+            rows = list(records.order_by("pk"))
         if query.where is not None:
             predicate = FilterCompiler(self, obj, query).compile(query.where)
             rows = [r for r in rows if predicate(r)]
@@ -76,6 +84,20 @@ class Executor:
             rows = self._sorted(rows, hops, final, item)
         start = query.offset or 0
         return rows[start: start + query.limit if query.limit is not None else None]
+
+    def _children_of(self, obj: SObject, query: Query, field: str, parent_id: str) -> list[SfRecord]:
+        groups = self.children.get(id(query))
+        if groups is None:
+            records = SfRecord.objects.filter(sobject=obj.name)
+            if not self.include_deleted:
+                records = records.filter(is_deleted=False)
+            if self.parent_ids is not None and len(self.parent_ids) <= 1000:
+                records = records.filter(**{f"fields__{field}__in": self.parent_ids})  # few parents: their children only
+            groups = {}
+            for record in records.order_by("pk"):
+                groups.setdefault(record.fields.get(field), []).append(record)
+            self.children[id(query)] = groups
+        return list(groups.get(parent_id, []))
 
     def _sorted(self, rows, hops, final, item) -> list[SfRecord]:
         nulls_last = item.nulls_last if item.nulls_last is not None else item.descending
@@ -139,6 +161,17 @@ class Executor:
             self.resolver.resolve(obj, order.field)
 
 
+def _id_narrowing(where) -> list[str] | None:
+    """The ids a WHERE clause cannot reach beyond (a top-level Id = / Id IN conjunct), or None."""
+    conjuncts = where.items if isinstance(where, BoolOp) and where.op == "AND" else [where]
+    for node in conjuncts:
+        if isinstance(node, Comparison) and [p.lower() for p in node.field.path] == ["id"] and node.op in ("=", "IN"):
+            literals = node.value if isinstance(node.value, list) else [node.value]
+            if all(isinstance(lit, Literal) and lit.kind == "string" for lit in literals):
+                return [id_normalise(str(lit.value)) or str(lit.value) for lit in literals]
+    return None
+
+
 def soql_execute(text: str, *, include_deleted: bool = False, multi_currency: bool = False, version: str,
                  page_size: int, empty_subquery_null: bool = True) -> dict:
     """Parse, validate and run a query; the first page of the QueryResult."""
@@ -152,6 +185,7 @@ def soql_execute(text: str, *, include_deleted: bool = False, multi_currency: bo
     executor = Executor(query, include_deleted=include_deleted, multi_currency=multi_currency, version=version)
     executor.validate(obj, query)
     rows = executor.rows(obj, query)
+    executor.parent_ids = [r.sf_id for r in rows]
     if query.count:
         return {"totalSize": len(rows), "done": True, "records": []}
     records = [executor.render(obj, query, r, page_size, empty_subquery_null) for r in rows]

@@ -1,0 +1,258 @@
+"""Flow 1: FreshBooks client ⇄ Salesforce Account + primary Contact, both ways.
+
+Each direction is a handler on the shared engine:
+    salesforce-account-to-freshbooks-client   Account (+ its primary Contact) → client
+    freshbooks-client-to-salesforce-account   client → Account (+ primary Contact)
+
+- Match before create: binding (engine) → Account.FreshBooks_Client_Id__c → email →
+  normalised organisation name (matching.py); never a duplicate.
+- Echo suppression: a source record whose fields still hold exactly what the other
+  direction last wrote there is our own write coming back, and is skipped (Salesforce change
+  events from our own API calls are already dropped by the receiver, by changeOrigin).
+- Conflicts (both sides changed since the last sync) follow the flow's policy (conflicts.py).
+"""
+from __future__ import annotations
+
+import re
+
+from django.utils import timezone
+
+from mappings.models import FieldMapping
+
+from ..connectors.salesforce.errors import RecordNotFound
+from ..connectors.salesforce.soql import soql_format
+from ..connectors.freshbooks.values import accounting_datetime
+from ..errors import ConflictHeld, FatalError, SkippableError
+from ..models import SyncItem
+from ..sync.hashing import payload_hash
+from .base import WriteResult
+from .common import SalesforceFreshBooksHandler, binding_get, entity_binding, sf_datetime, value_same
+from .conflicts import conflicts_detect, conflicts_resolve
+from .matching import CLIENT_REF_FIELD, freshbooks_client_match, salesforce_account_match
+
+ACCOUNT_FIELDS = ["Id", "Name", "Phone", "Website", "BillingStreet", "BillingCity", "BillingState",
+                  "BillingPostalCode", "BillingCountry", CLIENT_REF_FIELD, "LastModifiedDate", "SystemModstamp"]
+CONTACT_FIELDS = ["Id", "FirstName", "LastName", "Email", "Phone"]
+SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def account_read(sf, account_id: str, *, primary_contact_id: str = "") -> dict | None:
+    """The Account with its contacts (the primary one first: ``Contacts.records[0]``), one query."""
+    multi = ["CurrencyIsoCode"] if sf.connection.settings.get("multi_currency") else []
+    soql = soql_format(f"SELECT {', '.join(ACCOUNT_FIELDS + multi)}, (SELECT {', '.join(CONTACT_FIELDS)} FROM Contacts "
+                       "ORDER BY CreatedDate) FROM Account WHERE Id = {id}", id=account_id)
+    rows = sf.query(soql)["records"]
+    if not rows:
+        return None
+    record = {k: v for k, v in rows[0].items() if k != "attributes"}
+    contacts = [{k: v for k, v in c.items() if k != "attributes"} for c in sf.children(rows[0], "Contacts")]
+    contacts.sort(key=lambda c: c["Id"] != primary_contact_id)
+    record["Contacts"] = {"totalSize": len(contacts), "done": True, "records": contacts}
+    return record
+
+
+def source_field_for(mapping_set, target_field: str) -> str | None:
+    """The plain source field a target field is mapped from (to write a kept target value back)."""
+    fm = FieldMapping.objects.filter(mapping_set=mapping_set, target_field=target_field, parent=None).first()
+    return fm.source_path if fm and SIMPLE_PATH.match(fm.source_path or "") else None
+
+
+class ClientAccountHandler(SalesforceFreshBooksHandler):
+    """What both directions share: echo check, conflict policy, version stamps."""
+
+    source_system = ""
+
+    # -- per direction ------------------------------------------------------------------------
+    def read_target(self, external_id: str, fields: list[str]) -> dict:
+        raise NotImplementedError
+
+    def write_source(self, item: SyncItem, values: dict) -> None:
+        raise NotImplementedError
+
+    def changed_at(self, record: dict, system: str):
+        if system == "salesforce":
+            return sf_datetime(record.get("LastModifiedDate"))
+        return accounting_datetime(record.get("updated"), resource="client", field="updated")
+
+    # -- shared steps -------------------------------------------------------------------------
+    def echo_check(self, item: SyncItem, source: dict) -> None:
+        binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
+                              external_id=item.source_id)
+        written = (binding.last_written_payload or {}) if binding else {}
+        if written and all(value_same(source.get(k), v) for k, v in written.items() if "." not in k):
+            raise SkippableError("Echo of our own write: the record still holds exactly what Ledgerlink last wrote "
+                                 "there, so there is nothing to send back.")
+
+    def resolve_conflicts(self, item: SyncItem, source: dict, payload: dict) -> dict:
+        source_binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
+                                     external_id=item.source_id)
+        target = entity_binding(entity=source_binding.entity if source_binding else None,
+                                connection=self.flow.target_connection, object_type=self.flow.target_object)
+        if target is None or not target.last_written_payload:
+            return payload
+        current = self.read_target(target.external_id, list(payload))
+        found = conflicts_detect(payload=payload, target_now=current, last_written=target.last_written_payload)
+        if not found:
+            return payload
+        target_system = self.flow.target_connection.system
+        try:
+            outcome = conflicts_resolve(
+                flow=self.flow, conflicts=found, payload=payload, target_object=self.flow.target_object,
+                source_system=self.source_system, source_changed_at=self.changed_at(source, self.source_system),
+                target_changed_at=self.changed_at(current, target_system), resolution=(item.hint or {}).get("resolution"))
+        except ConflictHeld as exc:
+            SyncItem.objects.filter(pk=item.pk).update(result={"conflict": {
+                "fields": exc.detail, "target_id": target.external_id, "source_system": self.source_system,
+                "target_system": target_system}})
+            raise
+        if outcome.source_updates:
+            mapping_set = self.mapping_set()
+            back = {source_field_for(mapping_set, f): v for f, v in outcome.source_updates.items()}
+            back.pop(None, None)
+            if back:
+                self.write_source(item, back)
+        self.conflict_decided = outcome.decided
+        return outcome.payload
+
+    def on_success(self, item: SyncItem, result: WriteResult) -> None:
+        if getattr(self, "conflict_decided", None):
+            result.extra["conflict_decided"] = self.conflict_decided
+
+
+class AccountToClientHandler(ClientAccountHandler):
+    """Salesforce Account (+ primary Contact) → FreshBooks client."""
+
+    default_mapping_set = "salesforce-account-to-freshbooks-client"
+    source_system = "salesforce"
+    has_write_back = True
+
+    def fetch_source(self, item: SyncItem) -> dict:
+        binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
+                              external_id=item.source_id)
+        contact = entity_binding(entity=binding.entity if binding else None, connection=self.flow.source_connection,
+                                 object_type="Contact")
+        record = account_read(self.sf, item.source_id, primary_contact_id=contact.external_id if contact else "")
+        if record is None:
+            raise SkippableError(f"Salesforce has no Account {item.source_id} any more; the FreshBooks client is left as is.")
+        return record
+
+    def map(self, item: SyncItem, source: dict) -> dict:
+        self.echo_check(item, source)
+        return self.resolve_conflicts(item, source, self.apply_mapping(source))
+
+    def find_existing(self, item: SyncItem, source: dict, payload: dict) -> str | None:
+        contacts = source.get("Contacts", {}).get("records") or [{}]
+        client = freshbooks_client_match(self.fb, client_id=source.get(CLIENT_REF_FIELD), email=contacts[0].get("Email"),
+                                         name=source.get("Name"))
+        return str(client["id"]) if client else None
+
+    def create(self, item: SyncItem, payload: dict) -> str:
+        return str(self.fb.clients.create(payload)["id"])
+
+    def update(self, item: SyncItem, external_id: str, payload: dict) -> None:
+        self.fb.clients.update(external_id, payload)
+
+    def read_target(self, external_id: str, fields: list[str]) -> dict:
+        return self.fb.clients.get(external_id)
+
+    def write_source(self, item: SyncItem, values: dict) -> None:
+        self.sf.update("Account", item.source_id, values)
+
+    def write_back(self, item: SyncItem, source: dict, result: WriteResult) -> None:
+        if str(source.get(CLIENT_REF_FIELD) or "") != result.external_id:
+            self.sf.update("Account", item.source_id, {CLIENT_REF_FIELD: result.external_id})
+
+    def source_version(self, source: dict) -> str:
+        return source.get("SystemModstamp") or ""
+
+
+class ClientToAccountHandler(ClientAccountHandler):
+    """FreshBooks client → Salesforce Account (+ primary Contact, written after the Account)."""
+
+    default_mapping_set = "freshbooks-client-to-salesforce-account"
+    source_system = "freshbooks"
+
+    def fetch_source(self, item: SyncItem) -> dict:
+        try:
+            client = self.fb.clients.get(item.source_id)
+        except FatalError as exc:
+            if exc.http_status == 404:
+                raise SkippableError(f"FreshBooks has no client {item.source_id}; nothing to sync.") from None
+            raise
+        if int(client.get("vis_state") or 0) == 1:
+            raise SkippableError(f"FreshBooks client {item.source_id} is deleted; the Salesforce Account is left as is.")
+        return client
+
+    def map(self, item: SyncItem, source: dict) -> dict:
+        self.echo_check(item, source)
+        payload = {**self.apply_mapping(source), CLIENT_REF_FIELD: str(source["id"])}
+        return self.resolve_conflicts(item, source, payload)
+
+    def find_existing(self, item: SyncItem, source: dict, payload: dict) -> str | None:
+        return salesforce_account_match(self.sf, client_id=source["id"], email=source.get("email"),
+                                        name=source.get("organization"))
+
+    def create(self, item: SyncItem, payload: dict) -> str:
+        return self.sf.create("Account", payload)
+
+    def update(self, item: SyncItem, external_id: str, payload: dict) -> None:
+        self.sf.update("Account", external_id, payload)
+
+    def read_target(self, external_id: str, fields: list[str]) -> dict:
+        try:
+            return self.sf.get("Account", external_id, fields=[*fields, "LastModifiedDate"])
+        except RecordNotFound:
+            return {}
+
+    def write_source(self, item: SyncItem, values: dict) -> None:
+        self.fb.clients.update(item.source_id, values)
+
+    def on_success(self, item: SyncItem, result: WriteResult) -> None:
+        from .contacts import primary_contact_sync
+
+        super().on_success(item, result)
+        primary_contact_sync(handler=self, item=item, account_id=result.external_id)
+
+    def source_version(self, source: dict) -> str:
+        return str(source.get("updated") or "")
+
+
+def freshbooks_client_for_account(handler: SalesforceFreshBooksHandler, *, account: dict,
+                                  contact: dict | None, index=None) -> tuple[str, object]:
+    """The FreshBooks client billing this Account, found or created (flow 1's rules), and the
+    customer entity both are bound to. ``index`` (a FreshBooksClientIndex) answers the matching
+    questions from memory in the backfill."""
+    from ..models import Entity
+    from .common import binding_ensure
+
+    sf_conn, fb_conn = handler.salesforce_connection, handler.freshbooks_connection
+    account_binding = binding_get(connection=sf_conn, object_type="Account", external_id=account["Id"])
+    bound = entity_binding(entity=account_binding.entity if account_binding else None, connection=fb_conn,
+                           object_type="client")
+    if bound:
+        return bound.external_id, account_binding.entity
+    email = (contact or {}).get("Email")
+    ask = dict(client_id=account.get(CLIENT_REF_FIELD), email=email, name=account.get("Name"))
+    client = index.match(**ask) if index is not None else freshbooks_client_match(handler.fb, **ask)
+    written = None
+    if client is None:
+        record = {**account, "Contacts": {"totalSize": 1, "done": True, "records": [contact] if contact else []}}
+        written = handler.apply_mapping(record, setting="client_mapping_set",
+                                        default="salesforce-account-to-freshbooks-client")
+        client = handler.fb.clients.create(written)
+        if index is not None:
+            index.add(client)
+    client_id = str(client["id"])
+    client_binding = binding_get(connection=fb_conn, object_type="client", external_id=client_id)
+    entity = (account_binding.entity if account_binding else None) or (client_binding.entity if client_binding else None)
+    client_binding = client_binding or binding_ensure(connection=fb_conn, object_type="client", external_id=client_id,
+                                                      entity=entity, kind=Entity.Kind.CUSTOMER)
+    if written is not None:  # what we wrote, so the client's change event is known as our own echo
+        client_binding.last_written_payload, client_binding.last_written_at = written, timezone.now()
+        client_binding.last_written_hash = payload_hash(written)
+        client_binding.save(update_fields=["last_written_payload", "last_written_hash", "last_written_at", "updated_at"])
+    account_binding = account_binding or binding_ensure(connection=sf_conn, object_type="Account",
+                                                        external_id=account["Id"], entity=client_binding.entity)
+    if str(account.get(CLIENT_REF_FIELD) or "") != client_id and index is None:
+        handler.sf.update("Account", account["Id"], {CLIENT_REF_FIELD: client_id})  # flow 1's external reference
+    return client_id, account_binding.entity

@@ -1,0 +1,14 @@
+"""Argument helpers shared by the operations commands."""
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from integrations.models import Flow
+
+
+def flow_named(name: str) -> Flow:
+    try:
+        return Flow.objects.select_related("source_connection", "target_connection").get(name=name)
+    except Flow.DoesNotExist:
+        names = ", ".join(Flow.objects.values_list("name", flat=True)) or "none"
+        raise CommandError(f"No flow named '{name}'. Flows: {names}.") from None

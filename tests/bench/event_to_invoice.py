@@ -1,0 +1,87 @@
+"""Change event → invoice created, with a running cluster (target: p95 < 3 s, zero simulator latency).
+
+gunicorn serves Ledgerlink and both simulators; a real django-q2 cluster (2 workers) delivers
+the Salesforce simulator's change events to our receiver and runs the sync items. 500
+Opportunities (3 lines each, their clients in FreshBooks) are set to Closed Won one by one at
+a steady pace; each latency runs from that change's commit to the invoice's creation in the
+FreshBooks simulator (both stamped by the same clock).
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone as dt_timezone
+
+from integrations.models import Flow, SyncItem
+from integrations.sandbox.freshbooks.models import SimCallback, SimObject
+from integrations.sandbox.salesforce.context import WriteContext, write_context_use
+from integrations.sandbox.salesforce.models import SfSubscription
+from integrations.sandbox.salesforce.org import integration_user
+from integrations.sandbox.salesforce.writes import record_update
+from tests.bench.deals import OPP_FLOW, connections_to, deals_seed, state_reset
+from tests.bench.servers import ROOT, gunicorn
+from tests.processes import process_group_stop
+
+EVENTS, ACCOUNTS, RATE = 500, 100, 4.0  # changes per second
+
+
+def _invoices_created() -> dict[str, datetime]:
+    return {o.data.get("po_number"): o.created_at for o in SimObject.objects.filter(kind="invoice")
+            if o.data.get("po_number")}
+
+
+def run(log) -> str:
+    env = {"DATABASE_URL": os.environ["DATABASE_URL"], "DEBUG": "false", "SANDBOX_ENABLED": "true"}
+    with gunicorn(workers=3, env_extra=env) as base:
+        salesforce, freshbooks = connections_to(base)
+        state_reset(freshbooks)
+        SimCallback.objects.all().delete()  # FreshBooks webhooks off: this measures Salesforce → FreshBooks
+        SfSubscription.objects.update(active=True)
+        Flow.objects.exclude(name=OPP_FLOW).update(enabled=False)
+        opps = deals_seed(freshbooks=freshbooks, accounts=ACCOUNTS, opportunities=EVENTS, stage="Prospecting")
+        cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, start_new_session=True,
+                                   env={**os.environ, **env, "LEDGERLINK_PUBLIC_URL": base, "Q_WORKERS": "2",
+                                        "Q_POLL": "0.1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        changed: dict[str, datetime] = {}
+        try:
+            time.sleep(3)  # the cluster's start-up, before the clock starts
+            start = time.perf_counter()
+            for i, opp in enumerate(opps):
+                delay = start + i / RATE - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)  # pacing the changes, not waiting for results
+                with write_context_use(WriteContext(user_id=integration_user().sf_id)):
+                    record_update("Opportunity", opp, {"StageName": "Closed Won"})
+                changed[opp] = datetime.now(dt_timezone.utc)
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and len(_invoices_created().keys() & changed.keys()) < EVENTS:
+                time.sleep(0.5)
+        finally:
+            process_group_stop(cluster)
+        Flow.objects.update(enabled=True)
+    created = _invoices_created()
+    latencies = sorted((created[o] - changed[o]).total_seconds() for o in opps if o in created)
+    missing = EVENTS - len(latencies)
+    p50 = statistics.median(latencies) if latencies else float("nan")
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
+    dead = SyncItem.objects.filter(flow__name=OPP_FLOW, status="dead").count()
+    log(f"event → invoice: p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(latencies or [0]):.2f} s, missing {missing}")
+    verdict = "meets" if p95 < 3 and not missing else "MISSES"
+    return f"""
+### Change event → invoice created (`tests/bench/event_to_invoice.py`)
+
+Command: `make bench` (or `BENCH_DATABASE_URL=postgres://… python -m tests.bench event_to_invoice`).
+gunicorn (3 workers) serves Ledgerlink and both simulators (no injected latency); `manage.py qcluster` (2 workers)
+delivers the Salesforce simulator's change events to `/api/webhooks/salesforce/<id>/` and runs the items.
+{EVENTS} Opportunities (3 lines each; {ACCOUNTS} Accounts whose FreshBooks clients exist) set to Closed Won at
+{RATE:.0f} per second; latency = invoice created in the FreshBooks simulator − the stage change's commit.
+
+| events | p50 | p95 | max | not invoiced within 5 min | dead items |
+|---|---|---|---|---|---|
+| {EVENTS} | {p50:.2f} s | {p95:.2f} s | {max(latencies or [0]):.2f} s | {missing} | {dead} |
+
+Target p95 < 3 s: **{verdict}** it.
+"""

@@ -1,0 +1,10 @@
+import pytest
+
+from tests.flows.world import world_make
+from tests.sandbox.freshbooks.fixtures import fb, fb_connection  # noqa: F401
+from tests.sandbox.salesforce.fixtures import sf_app, sf_connection, sf_connection_unconnected, sf_root  # noqa: F401
+
+
+@pytest.fixture
+def world(sf_connection, fb, fb_connection):
+    return world_make(sf_connection=sf_connection, fb_sandbox=fb, fb_connection=fb_connection)

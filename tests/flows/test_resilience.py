@@ -1,0 +1,133 @@
+"""Flow 2/3 under failure, over real HTTP, the engine run in this process: a crash between the
+remote create and our commit, a failed write-back, 429/503 storms, expired tokens, duplicate
+and out-of-order events."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.flows.opportunity_invoice import OpportunityInvoiceHandler
+from integrations.models import InboundEvent, SyncItem
+from integrations.sandbox.freshbooks.faults import faults_set, tokens_expire_all
+from integrations.sandbox.salesforce import services as sim
+from integrations.services import inbound_event_route, inbound_event_store, sync_items_dispatch_due
+from integrations.sync.engine import sync_item_process
+from monitoring.models import ApiCall
+
+pytestmark = pytest.mark.django_db(transaction=True)
+S = SyncItem.Status
+OPP_FLOW = "sf-opportunity-to-fb-invoice"
+
+
+def creates(operation="invoices.create") -> int:
+    return ApiCall.objects.filter(operation=operation, status_code=200).count()
+
+
+def drive(items, *, rounds=30):
+    """Run every open item until none is left open (retries made due at once: no waiting)."""
+    for _ in range(rounds):
+        open_items = SyncItem.objects.filter(pk__in=[i.pk for i in items], status__in=SyncItem.OPEN_STATUSES)
+        if not open_items.exists():
+            return
+        for item in open_items:
+            SyncItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now())
+            sync_item_process(item_id=item.pk)
+    raise AssertionError("items still open after all rounds")
+
+
+def test_crash_between_remote_create_and_commit_makes_no_second_invoice(world, monkeypatch):
+    opp = world.won_opportunity()
+    real_create = OpportunityInvoiceHandler.create
+
+    def create_then_die(self, item, payload):
+        real_create(self, item, payload)
+        raise SystemExit("worker killed after FreshBooks created the invoice")  # not caught by the engine
+
+    monkeypatch.setattr(OpportunityInvoiceHandler, "create", create_then_die)
+    with pytest.raises(SystemExit):
+        world.run(OPP_FLOW, "Opportunity", opp)
+    monkeypatch.setattr(OpportunityInvoiceHandler, "create", real_create)
+    item = SyncItem.objects.get(source_id=opp)
+    assert item.status == S.RUNNING and len(world.fb_objects("invoice")) == 1
+    # the sweeper finds the stale running item; the retry finds the invoice by its marker
+    assert sync_items_dispatch_due(now=timezone.now() + timedelta(hours=2))["stale_recovered"] == 1
+    drive([item])
+    item.refresh_from_db()
+    assert item.status == S.SUCCEEDED and item.result["action"] == "matched"
+    assert len(world.fb_objects("invoice")) == 1 and creates() == 1
+    assert world.sf_record(opp)["FreshBooks_Invoice_Id__c"] == item.target_external_id
+
+
+def test_failed_write_back_is_retried_alone(world):
+    opp = world.won_opportunity()
+    account = world.sf_record(opp)["AccountId"]
+    client = world.fb_create("client", {"organization": "Globex Corporation", "email": "ann@globex.test"})
+    world.sf_update("Account", account, {"FreshBooks_Client_Id__c": str(client)})
+    sim.org_configure(fault_lock_row=1)  # the next Salesforce write (the write-back) meets a locked row
+    item = world.run(OPP_FLOW, "Opportunity", opp)
+    assert item.status == S.RETRYING and "writing the target's ids back" in item.last_error
+    assert not world.sf_record(opp).get("FreshBooks_Invoice_Id__c")
+    drive([item])
+    item.refresh_from_db()
+    assert item.status == S.SUCCEEDED
+    assert creates() == 1 and len(world.fb_objects("invoice")) == 1
+    assert world.sf_record(opp)["FreshBooks_Invoice_Id__c"] == item.target_external_id
+
+
+def test_429_and_503_storms_from_both_simulators_end_succeeded_once_each(world, settings):
+    opps = [world.won_opportunity(account=f"Storm {n}", email=f"ap{n}@storm.test") for n in range(4)]
+    faults_set(account=world.fb_sandbox.account, fault_429_remaining=5, fault_retry_after=1,
+               fault_5xx_remaining=3, fault_5xx_status=503)
+    sim.org_configure(fault_unavailable=4)
+    items = [world.run(OPP_FLOW, "Opportunity", opp) for opp in opps]
+    assert any(i.status == S.RETRYING for i in items)
+    drive(items)
+    assert [SyncItem.objects.get(pk=i.pk).status for i in items] == [S.SUCCEEDED] * 4
+    invoices = world.fb_objects("invoice")
+    assert sorted(i["po_number"] for i in invoices) == sorted(opps)  # one each, none lost, none duplicated
+    assert ApiCall.objects.filter(status_code=429).exists() and ApiCall.objects.filter(status_code=503).exists()
+
+
+def test_storm_that_never_ends_goes_dead_with_a_reason(world, settings):
+    settings.SYNC_MAX_ATTEMPTS = 3
+    opp = world.won_opportunity()
+    sim.org_configure(fault_unavailable=1000)
+    item = world.run(OPP_FLOW, "Opportunity", opp)
+    drive([item])
+    item.refresh_from_db()
+    assert item.status == S.DEAD and "Gave up after 3 attempts" in item.last_error and "503" in item.last_error
+
+
+def test_tokens_expire_mid_batch(world):
+    opps = [world.won_opportunity(account=f"Token {n}", email=f"t{n}@token.test") for n in range(3)]
+    assert world.run(OPP_FLOW, "Opportunity", opps[0]).status == S.SUCCEEDED
+    tokens_expire_all(account=world.fb_sandbox.account)
+    sim.sessions_expire_now()
+    results = [world.run(OPP_FLOW, "Opportunity", opp) for opp in opps[1:]]
+    assert [r.status for r in results] == [S.SUCCEEDED, S.SUCCEEDED], [r.last_error for r in results]
+    assert len(world.fb_objects("invoice")) == 3
+
+
+def test_duplicate_and_out_of_order_events_give_one_invoice_and_the_final_status(world):
+    opp = world.won_opportunity(lines=(("Consulting hour", "CONS-H", 100, 1),))
+    item = world.run(OPP_FLOW, "Opportunity", opp)
+    [invoice] = world.fb_objects("invoice")
+    # the same change event three times: stored once, one item
+    connection = world.sf_connection
+    events = [inbound_event_store(connection=connection, dedupe_key=f"replay:77:{opp}", event_type="Opportunity.UPDATE",
+                                  object_type="Opportunity", object_id=opp)[1] for _ in range(3)]
+    assert events == [True, False, False] and InboundEvent.objects.get(dedupe_key=f"replay:77:{opp}").duplicate_count == 2
+    # payments recorded in one order, their events processed in the other: the status is the latest truth
+    first = world.pay(invoice["id"], "40.00", date="2026-07-01")
+    second = world.pay(invoice["id"], "60.00", date="2026-07-02")
+    for payment in (second, first, second):
+        event, _ = inbound_event_store(connection=world.fb_connection, dedupe_key=f"payment.create:{payment}:{timezone.now()}",
+                                       event_type="payment.create", object_type="payment", object_id=str(payment))
+        items = inbound_event_route(event=event)
+        drive(items)
+    record = world.sf_record(opp)
+    assert (record["Payment_Status__c"], record["Amount_Paid__c"]) == ("Paid", 100)
+    assert world.run(OPP_FLOW, "Opportunity", opp).result["action"] == "unchanged"
+    assert creates() == 1 and item.status == S.SUCCEEDED
