@@ -222,6 +222,16 @@ def freshbooks_client_for_account(handler: SalesforceFreshBooksHandler, *, accou
     """The FreshBooks client billing this Account, found or created (flow 1's rules), and the
     customer entity both are bound to. ``index`` (a FreshBooksClientIndex) answers the matching
     questions from memory in the backfill."""
+    from ..sync.locking import binding_lock
+
+    sf_conn = handler.salesforce_connection
+    # The same key as flow 1's lock on this Account (FlowHandler.lock_key): an Opportunity of
+    # a new Account and the Account's own change event must not both create a client.
+    with binding_lock(f"{sf_conn.pk}:Account:{account['Id']}"):
+        return _freshbooks_client_for_account(handler, account=account, contact=contact, index=index)
+
+
+def _freshbooks_client_for_account(handler, *, account: dict, contact: dict | None, index) -> tuple[str, object]:
     from ..models import Entity
     from .common import binding_ensure
 
