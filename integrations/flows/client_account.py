@@ -25,6 +25,7 @@ from ..connectors.freshbooks.values import accounting_datetime
 from ..errors import ConflictHeld, FatalError, SkippableError
 from ..models import SyncItem
 from ..sync.hashing import payload_hash
+from ..sync.locking import binding_lock
 from .base import WriteResult
 from .common import SalesforceFreshBooksHandler, binding_get, entity_binding, sf_datetime, value_same
 from .conflicts import conflicts_detect, conflicts_resolve
@@ -222,16 +223,14 @@ def freshbooks_client_for_account(handler: SalesforceFreshBooksHandler, *, accou
     """The FreshBooks client billing this Account, found or created (flow 1's rules), and the
     customer entity both are bound to. ``index`` (a FreshBooksClientIndex) answers the matching
     questions from memory in the backfill."""
-    from ..sync.locking import binding_lock
-
     sf_conn = handler.salesforce_connection
-    # The same key as flow 1's lock on this Account (FlowHandler.lock_key): an Opportunity of
-    # a new Account and the Account's own change event must not both create a client.
+    # The Account → client flow locks the same key: one of the two finds the other's client
+    # instead of both creating one (LockBusy is retried shortly).
     with binding_lock(f"{sf_conn.pk}:Account:{account['Id']}"):
-        return _freshbooks_client_for_account(handler, account=account, contact=contact, index=index)
+        return _client_for_account(handler, account=account, contact=contact, index=index)
 
 
-def _freshbooks_client_for_account(handler, *, account: dict, contact: dict | None, index) -> tuple[str, object]:
+def _client_for_account(handler, *, account: dict, contact: dict | None, index) -> tuple[str, object]:
     from ..models import Entity
     from .common import binding_ensure
 

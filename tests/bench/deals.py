@@ -17,7 +17,7 @@ from integrations.models import Binding, Connection, Flow, SyncItem
 from integrations.sandbox.freshbooks.models import SimCallback, SimDelivery, SimObject
 from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.ids import id_new
-from integrations.sandbox.salesforce.models import SfRecord, SfSubscription
+from integrations.sandbox.salesforce.models import SfDelivery, SfRecord, SfSubscription
 from integrations.sandbox.salesforce.org import integration_user, org_get
 from integrations.sandbox.salesforce.values import sf_datetime
 from mappings.setup import default_config_load
@@ -36,6 +36,9 @@ def connections_to(base: str) -> tuple[Connection, Connection]:
     salesforce_sandbox_connect(lambda _: None)
     freshbooks = freshbooks_sandbox_connect(lambda _: None)
     salesforce = Connection.objects.get(name="Salesforce (sandbox)")
+    # Earlier runs' servers (other ports) are gone: their subscriptions and undelivered events too.
+    SfSubscription.objects.exclude(endpoint=f"{base}/api/webhooks/salesforce/{salesforce.pk}/").delete()
+    SfDelivery.objects.filter(status="pending").delete()
     for c, root in ((salesforce, f"{base}/sandbox/salesforce"), (freshbooks, f"{base}/sandbox/freshbooks/")):
         c.base_url = c.auth_url = root
         c.settings = {**c.settings, "instance_url": root} if c.system == "salesforce" else c.settings

@@ -15,6 +15,8 @@ import sys
 import time
 from datetime import datetime, timezone as dt_timezone
 
+from django_q.models import OrmQ
+
 from integrations.models import Flow, SyncItem
 from integrations.sandbox.freshbooks.models import SimCallback, SimObject
 from integrations.sandbox.salesforce.context import WriteContext, write_context_use
@@ -41,6 +43,7 @@ def run(log) -> str:
         SimCallback.objects.all().delete()  # FreshBooks webhooks off: this measures Salesforce → FreshBooks
         SfSubscription.objects.update(active=True)
         Flow.objects.exclude(name=OPP_FLOW).update(enabled=False)
+        OrmQ.objects.all().delete()  # start from an empty queue: no other benchmark's backlog
         opps = deals_seed(freshbooks=freshbooks, accounts=ACCOUNTS, opportunities=EVENTS, stage="Prospecting")
         cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, start_new_session=True,
                                    env={**os.environ, **env, "LEDGERLINK_PUBLIC_URL": base, "Q_WORKERS": "2",

@@ -35,6 +35,15 @@ def setup() -> Connection:
     return fb
 
 
+def cleanup() -> None:
+    """Leave no backlog for the next benchmark: the queued tasks, items and events this one made."""
+    from django_q.models import OrmQ
+
+    OrmQ.objects.all().delete()
+    SyncItem.objects.filter(flow__name="bench-intake-payments").delete()
+    InboundEvent.objects.filter(connection__name="bench-intake-freshbooks").delete()
+
+
 def delivery(run: str, i: int) -> tuple[bytes, dict]:
     params = [("name", "payment.create"), ("object_id", f"{run}{i}"), ("account_id", ACCOUNT),
               ("business_id", "1"), ("identity_id", "1"), ("user_id", "1")]
@@ -68,6 +77,7 @@ def run(log) -> str:
                 paced.row(f"signed FreshBooks delivery, {RATE}/s for {RATE_SECONDS} s")]
     stored = InboundEvent.objects.count() - events_before
     queued = SyncItem.objects.count() - items_before
+    cleanup()
     ratio = intake.rps / baseline.rps if baseline.rps else 0
     log(f"intake {intake.rps:.0f}/s vs trivial {baseline.rps:.0f}/s (ratio {ratio:.2f}); "
         f"paced p99 {paced.pct(99):.1f} ms, errors {paced.errors}")
