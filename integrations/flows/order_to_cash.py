@@ -214,6 +214,14 @@ class InforOrderStep(OrderStep):
         payload = self.mapping_apply(source, key="infor_order", name="freshbooks-invoice-to-infor-sales-order")
         return {**payload, "CUNO": source["infor_customer_number"]}
 
+    def find_existing(self, item, source, payload):
+        # The order a crashed try confirmed carries this invoice number in CUOR: found, so the
+        # item says "matched" (create_sales_order would also find it, but report it as created).
+        if not payload.get("CUOR"):
+            return None
+        found = self.infor.find_sales_order(customer_number=payload["CUNO"], order_reference=str(payload["CUOR"]))
+        return found["order_number"] if found else None
+
     def create(self, item, payload):
         created = self.infor.create_sales_order(
             order_reference=str(payload["CUOR"]), customer_number=payload["CUNO"], currency=payload.get("CUCD"),

@@ -66,6 +66,11 @@ class InforErpAdapter(ABC):
 
     # -- orders and invoices -----------------------------------------------------------------
     @abstractmethod
+    def find_sales_order(self, *, customer_number: str, order_reference: str) -> dict | None:
+        """The order of this customer carrying ``order_reference`` (CUOR) as ``get_order_status``
+        returns it, or None."""
+
+    @abstractmethod
     def create_sales_order(self, *, order_reference: str, customer_number: str, lines: list[dict],
                            currency: str | None = None, order_type: str | None = None,
                            warehouse: str | None = None, payment_method: str | None = None,

@@ -8,7 +8,7 @@ from django_q.models import OrmQ
 
 from integrations.connectors.freshbooks.services import freshbooks_callback_confirm, freshbooks_callbacks_ensure
 from integrations.flows.shipment_invoice import infor_orders_poll_all
-from integrations.models import SyncItem
+from integrations.models import Flow, SyncItem
 from integrations.sandbox.freshbooks.deliveries import deliveries_drain
 from integrations.sandbox.infor.models import Customer, GlBatch, Invoice, Order
 from integrations.sandbox.infor.orders import order_advance
@@ -30,14 +30,16 @@ def chain(order_id):
     return list(SyncItem.objects.filter(source_id=order_id).order_by("pk").values_list("step", "status"))
 
 
-def test_order_to_cash_with_a_real_cluster(world, pg_only, tmp_path, live_server, fault):
+def test_order_to_cash_with_a_real_cluster(world, pg_only, tmp_path, live_server, fault, settings):
+    settings.SYNC_RUNNING_STALE_SECONDS = 8  # a dead worker's item is stale after 8 s, here and in the cluster
     for callback in freshbooks_callbacks_ensure(connection=world.fb_connection):  # FreshBooks webhooks to us
         deliveries_drain()
         freshbooks_callback_confirm(connection=world.fb_connection, callback_id=str(callback["callbackid"]))
     OrmQ.objects.all().delete()  # the set-up's own task messages: done above, in this process
     sweep = lambda: sync_items_dispatch_due()  # noqa: E731  (the once-a-minute sweeper, run by the test)
 
-    with qcluster(tmp_path, public_url=live_server.url, extra_env={"HTTP_TIMEOUT_SECONDS": "2"}) as log:
+    env = {"HTTP_TIMEOUT_SECONDS": "2", "SYNC_RUNNING_STALE_SECONDS": "8"}
+    with qcluster(tmp_path, public_url=live_server.url, extra_env=env) as log:
         try:
             # 1. An order through a 429/503 storm in Infor, its webhook delivered twice.
             fault("429", remaining=4, retry_after=1)
@@ -91,11 +93,38 @@ def test_order_to_cash_with_a_real_cluster(world, pg_only, tmp_path, live_server
                      what="the replayed step")
             assert [s for s, _ in chain(bad.external_id)] == ["", "freshbooks_invoice", "infor_customer", "infor_order"]
             assert SyncItem.objects.get(pk=dead.pk).attempts >= 2  # the slow answers really timed out
+
+            # 6. The worker process dies (os._exit) right after FreshBooks created the invoice, and again
+            #    right after Infor confirmed the sales order, each time before our commit. The sweeper
+            #    sees the stale running item and retries it; each retry finds the record it made.
+            markers = {"freshbooks_invoice": tmp_path / "invoice-crash", "infor_order": tmp_path / "order-crash"}
+            flow = world.flow("order-to-cash-shopify")
+            Flow.objects.filter(pk=flow.pk).update(kind="e2e-o2c-crash-once", settings={
+                **flow.settings, "crash_markers": {step: str(path) for step, path in markers.items()}})
+            crash = world.order(email="cy@crash.example",
+                                lines=[{"sku": "WIDGET-S", "quantity": "3", "price": "12.50", "name": "Widget small"}])
+            wait_for(markers["freshbooks_invoice"].exists, tick=sweep, what="the worker to die after the invoice")
+            wait_for(markers["infor_order"].exists, timeout=120, tick=sweep,
+                     what="the worker to die after the sales order")
+            wait_for(lambda: settled(crash.external_id), timeout=120, tick=sweep, what="the crashed chain")
+            assert chain(crash.external_id) == [("", "succeeded"), ("freshbooks_invoice", "succeeded"),
+                                                ("infor_customer", "succeeded"), ("infor_order", "succeeded")]
+            invoice_id = markers["freshbooks_invoice"].read_text()
+            all_invoices = {str(i["id"]): i for i in world.fb.invoices.iterate(include=())}
+            assert len(all_invoices) == 3 and invoice_id in all_invoices  # one more invoice: the crashed try's
+            crash_order = Order.objects.get(cuor=all_invoices[invoice_id]["invoice_number"])
+            assert crash_order.stage == "confirmed" and str(crash_order.orno) == markers["infor_order"].read_text()
+            for step, marker in markers.items():
+                recovered = SyncItem.objects.get(source_id=crash.external_id, step=step)
+                assert recovered.result["action"] == "matched" and recovered.attempts >= 2, recovered.result
+                assert recovered.target_external_id == marker.read_text()
         except AssertionError as exc:
             log.seek(0)
             raise AssertionError(f"{exc}\n{log.read()[-3000:]}") from exc
 
     # Never duplicated, whatever was retried, redelivered, timed out or replayed.
-    assert len(list(world.fb.clients.iterate())) == 2 and Customer.objects.count() == 2
-    assert len(list(world.fb.invoices.iterate(include=()))) == 2
-    assert Order.objects.filter(stage="confirmed").count() == 2 and GlBatch.objects.count() == 1
+    assert len(list(world.fb.clients.iterate())) == 3 and Customer.objects.count() == 3
+    assert len(list(world.fb.invoices.iterate(include=()))) == 3
+    assert Order.objects.filter(stage="confirmed").count() == 3 and GlBatch.objects.count() == 1
+    cuors = list(Order.objects.filter(stage="confirmed").values_list("cuor", flat=True))
+    assert len(set(cuors)) == 3, cuors  # (an unconfirmed batch a timed-out try left behind never becomes an order)
