@@ -51,3 +51,18 @@ class CrashOnceOrderToCashFlow(OrderToCashFlow):
     def for_item(self, item):
         step = CRASHING_STEPS.get(item.step)
         return step(self.flow) if step else super().for_item(item)
+
+
+class LockedWriteBackOnceHandler(OpportunityInvoiceHandler):
+    """Flow 2, except that Salesforce locks the row just as the ids are written back to the Opportunity
+    (the invoice exists by then): the simulator's UNABLE_TO_LOCK_ROW fault is armed right before the
+    write-back (once per marker file), so the failure lands on that step and no other."""
+
+    def write_back(self, item, source, result):
+        from integrations.sandbox.salesforce import services as sim
+
+        marker = Path(self.setting("lock_marker", ""))
+        if marker.name and not marker.exists():
+            marker.write_text(result.external_id)
+            sim.org_configure(fault_lock_row=1)
+        return super().write_back(item, source, result)

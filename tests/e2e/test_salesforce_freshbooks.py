@@ -2,22 +2,28 @@
 events and webhooks delivered to our receivers, a real django-q2 worker cluster doing the
 work. One cluster start covers several scenarios in order: the happy path of flows 2 and 3
 (and flow 1 through them), echo suppression, duplicate deliveries, 429/503 storms from both
-simulators and expired tokens mid-batch."""
+simulators and expired tokens mid-batch. A second cluster start covers a failed write-back and its
+recovery, out-of-order webhook deliveries and flow 1's conflicts under each policy."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from integrations.connectors.freshbooks.services import freshbooks_callbacks_ensure
 from integrations.models import Flow, InboundEvent, SyncItem
 from integrations.polling import flow_poll
+from integrations.operations import conflict_resolve
+from integrations.sandbox.freshbooks.deliveries import deliveries_drain
 from integrations.sandbox.freshbooks.faults import faults_set, tokens_expire_all
-from integrations.sandbox.freshbooks.models import SimCallback, SimDelivery
+from integrations.sandbox.freshbooks.models import SimCallback, SimDelivery, SimObject
 from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.models import SfDelivery
 from integrations.services import sync_items_dispatch_due
-from monitoring.models import ApiCall
+from monitoring.models import ApiCall, SyncAttempt
 from tests.e2e.cluster import qcluster, wait_until
 from tests.sandbox.salesforce.fixtures import WEBHOOK_SECRET
 
@@ -65,15 +71,20 @@ def wire(world, live_server):
     wait_until(lambda: SimCallback.objects.filter(verified=True).count() == 3, what="FreshBooks callbacks verified")
 
 
-def test_salesforce_freshbooks_end_to_end_with_a_real_cluster(world, live_server, tmp_path, pg_only, settings):
+def on_cluster(scenarios, world, live_server, tmp_path, settings):
+    """Run ``scenarios`` with a cluster started for them (its log's tail printed when an assertion fails)."""
     settings.SYNC_RUNNING_STALE_SECONDS = 8  # the safety net here sees a dead worker's item as the cluster does
     with qcluster(tmp_path / "qcluster.log", env_extra=FAST_RETRIES) as (_, log):
         try:
-            _scenarios(world, live_server, tmp_path)
+            scenarios(world, live_server, tmp_path)
         except AssertionError:
             log.seek(0)
             print(log.read()[-4000:])
             raise
+
+
+def test_salesforce_freshbooks_end_to_end_with_a_real_cluster(world, live_server, tmp_path, pg_only, settings):
+    on_cluster(_scenarios, world, live_server, tmp_path, settings)
 
 
 def _scenarios(world, live_server, tmp_path):
@@ -140,3 +151,163 @@ def _scenarios(world, live_server, tmp_path):
     recovered = SyncItem.objects.filter(source_id=crash, flow__name="sf-opportunity-to-fb-invoice",
                                         status=S.SUCCEEDED).get()
     assert recovered.result["action"] == "matched" and recovered.attempts >= 2
+
+
+# -- a second cluster start: write-back failure, out-of-order deliveries, conflicts ----------------------
+OPP_FLOW, TO_FB, TO_SF = "sf-opportunity-to-fb-invoice", "sf-account-to-fb-client", "fb-client-to-sf-account"
+DONE = [S.SUCCEEDED, S.SKIPPED, S.DEAD, S.HELD]
+
+
+def test_write_back_failure_out_of_order_events_and_conflicts_with_a_real_cluster(world, live_server, tmp_path,
+                                                                                 pg_only, settings):
+    on_cluster(_failure_scenarios, world, live_server, tmp_path, settings)
+
+
+def _settled_but(held: set[int]):
+    """quiet(), except for the webhook deliveries the test is holding back on purpose."""
+    def check() -> bool:
+        return not (SyncItem.objects.filter(status__in=OPEN).exists()
+                    or SimDelivery.objects.filter(status__in=["pending", "sending"]).exclude(pk__in=held).exists()
+                    or SfDelivery.objects.filter(status="pending").exists()
+                    or InboundEvent.objects.filter(status="received").exclude(event_type="callback.verify").exists())
+    return check
+
+
+def _next_item(flow: str, source_id: str, after: int) -> SyncItem:
+    """The first item of ``flow`` for ``source_id`` queued after item ``after``, once it has finished."""
+    items = SyncItem.objects.filter(flow__name=flow, source_id=source_id, pk__gt=after)
+    wait_until(lambda: items.filter(status__in=DONE).exists(), tick=safety_net, what=f"{flow} {source_id} to finish")
+    return items.filter(status__in=DONE).order_by("pk").first()
+
+
+def _last_item_pk() -> int:
+    return SyncItem.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _synced_account(world, name: str, email: str) -> tuple[str, int]:
+    """An Account with its contact, committed at once, synced to a FreshBooks client by the cluster."""
+    with transaction.atomic():
+        account = world.sf_create("Account", {"Name": name, "BillingCity": "Springfield"})
+        world.sf_create("Contact", {"FirstName": "Ann", "LastName": "Lee", "Email": email, "AccountId": account})
+    wait_until(lambda: world.sf_record(account).get("FreshBooks_Client_Id__c"), tick=safety_net,
+               what=f"{name}'s client id on the Account")
+    wait_until(quiet, tick=safety_net, what=f"{name} to settle")
+    return account, int(world.sf_record(account)["FreshBooks_Client_Id__c"])
+
+
+def _conflict(world, policy, name: str, *, fb_changed_at=None, emails: tuple[str, str] | None = None):
+    """Both sides change the same Account/client between syncs (FreshBooks first, then Salesforce, whose change
+    event starts the sync); returns the Account, the client and the Account → client item that met the conflict."""
+    Flow.objects.filter(name=TO_FB).update(conflict_policy=policy)
+    account, client = _synced_account(world, name, f"ap@{name.lower().replace(' ', '-')}.test")
+    after = _last_item_pk()
+    world.fb_update("client", client, {"organization": f"{name} (FreshBooks)",
+                                       **({"email": emails[1]} if emails else {})})
+    if fb_changed_at is not None:  # FreshBooks stamps to the second: place its change clearly before or after
+        SimObject.objects.filter(pk=client).update(updated_at=fb_changed_at)
+    with transaction.atomic():
+        world.sf_update("Account", account, {"Name": f"{name} (Salesforce)"})
+        if emails:
+            [contact] = [c for c in world.sf_records("Contact") if c["AccountId"] == account]
+            world.sf_update("Contact", contact["Id"], {"Email": emails[0]})
+    return account, client, _next_item(TO_FB, account, after)
+
+
+def _failure_scenarios(world, live_server, tmp_path):
+    wire(world, live_server)
+
+    # 1. the write-back to Salesforce fails (UNABLE_TO_LOCK_ROW on the Opportunity update, armed right after the
+    #    invoice exists): the item retries the write-back alone — one invoice, its ids land on the Opportunity
+    first = deal(world, account="Lockstep", email="ap@lockstep.test", lines=(("Consulting hour", "CONS-H", 100, 1),))
+    wait_until(lambda: world.sf_record(first).get("FreshBooks_Invoice_Number__c"), tick=safety_net,
+               what="the first invoice's ids on the Opportunity")
+    wait_until(quiet, tick=safety_net, what="the first deal to settle")
+    marker = tmp_path / "locked"
+    Flow.objects.filter(name=OPP_FLOW).update(kind="e2e-lock-write-back-once", settings={
+        **world.flow(OPP_FLOW).settings, "lock_marker": str(marker)})
+    account = world.sf_record(first)["AccountId"]
+    with transaction.atomic():
+        opp = world.won_opportunity(account_id=account, email="ap2@lockstep.test",
+                                    lines=(("Consulting hour", "CONS-H", 100, 1),))
+    wait_until(marker.exists, tick=safety_net, what="the write-back to meet a locked row")
+    wait_until(lambda: world.sf_record(opp).get("FreshBooks_Invoice_Number__c"), tick=safety_net,
+               what="the retried write-back to land the ids")
+    wait_until(quiet, tick=safety_net, what="the write-back retry to settle")
+    [invoice] = world.fb_objects("invoice", po_number=opp)
+    assert world.sf_record(opp)["FreshBooks_Invoice_Id__c"] == str(invoice["id"]) == marker.read_text()
+    item = SyncItem.objects.get(flow__name=OPP_FLOW, source_id=opp)
+    assert item.status == S.SUCCEEDED and item.attempts >= 2, (item.status, item.attempts, item.last_error)
+    failed = item.attempts_log.filter(outcome=SyncAttempt.Outcome.RETRYING)
+    assert failed.exists() and set(failed.values_list("step", flat=True)) == {"write_back"}
+    assert ApiCall.objects.filter(sync_item=item, operation="invoices.create", status_code=200).count() == 1
+    assert ApiCall.objects.filter(sync_item=item, system="salesforce", status_code=400).exists()  # the locked row
+    assert item.result["action"] == "unchanged"  # the retry found the invoice bound: only the write-back ran
+    assert len(world.fb_objects("invoice")) == 2
+
+    # 2. out of order: two payments made in order, their webhooks delivered newest first; the older ones,
+    #    arriving late, leave the Opportunity on the newest truth (events are hints: the flow reads fresh)
+    baseline = SimDelivery.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with transaction.atomic():
+        world.pay(invoice["id"], "40.00", date="2026-07-01")
+        world.pay(invoice["id"], "60.00", date="2026-07-02")
+        held_qs = SimDelivery.objects.filter(pk__gt=baseline, status="pending")
+        held_qs.update(next_attempt_at=timezone.now() + timedelta(days=1))
+    held = list(held_qs.order_by("-pk").values_list("pk", flat=True))
+    assert len(held) >= 2, held
+    names = dict(SimDelivery.objects.filter(pk__in=held).values_list("pk", "name"))
+    newest_payment = next(pk for pk in held if names[pk] == "payment.create")
+    release_order = [pk for pk in held if pk >= newest_payment] + [pk for pk in held if pk < newest_payment]
+    writes_after_newest = None
+    for n, pk in enumerate(release_order):
+        SimDelivery.objects.filter(pk=pk).update(next_attempt_at=timezone.now())
+        deliveries_drain()
+        remaining = set(release_order[n + 1:])
+        wait_until(_settled_but(remaining), tick=safety_net, what=f"delivery {pk} ({names[pk]}) to be processed")
+        if pk == newest_payment:
+            record = world.sf_record(opp)
+            assert (record["Payment_Status__c"], record["Amount_Paid__c"]) == ("Paid", 100), record
+            writes_after_newest = writes()
+    assert SimDelivery.objects.filter(pk__in=held, status="delivered").count() == len(held)
+    record = world.sf_record(opp)
+    assert (record["Payment_Status__c"], record["Amount_Paid__c"], record["Date_Paid__c"]) == \
+        ("Paid", 100, "2026-07-02"), record
+    assert writes() == writes_after_newest  # the late, older events changed nothing
+    assert not SyncItem.objects.filter(status=S.DEAD).exists()
+
+    # 3. conflicts in flow 1 under each policy; the client → Account direction is switched off here so only the
+    #    Account → client sync meets the conflict (FreshBooks' own webhook is stored, not routed)
+    Flow.objects.filter(name=TO_SF).update(enabled=False)
+    P = Flow.ConflictPolicy
+    # field_owner: Salesforce owns the name, FreshBooks the billing email
+    account, client, item = _conflict(world, P.FIELD_OWNER, "Owner Co",
+                                      emails=("new-sf@owner.test", "billing@owner.test"))
+    assert item.status == S.SUCCEEDED, item.last_error
+    assert item.result["conflict_decided"] == {"organization": "source", "email": "target"}
+    fb_client = world.fb_objects("client", organization="Owner Co (Salesforce)")
+    assert [(c["id"], c["email"]) for c in fb_client] == [(client, "billing@owner.test")]
+    # newest_wins, FreshBooks changed last: FreshBooks keeps its name
+    account, client, item = _conflict(world, P.NEWEST_WINS, "Newer Books",
+                                      fb_changed_at=timezone.now() + timedelta(minutes=5))
+    assert item.status == S.SUCCEEDED and item.result["conflict_decided"] == {"organization": "target"}, item.result
+    assert SimObject.objects.get(pk=client).data["organization"] == "Newer Books (FreshBooks)"
+    # newest_wins, Salesforce changed last: Salesforce's name is written
+    account, client, item = _conflict(world, P.NEWEST_WINS, "Newer Force",
+                                      fb_changed_at=timezone.now() - timedelta(minutes=5))
+    assert item.status == S.SUCCEEDED and item.result["conflict_decided"] == {"organization": "source"}, item.result
+    assert SimObject.objects.get(pk=client).data["organization"] == "Newer Force (Salesforce)"
+    # review: held until finance picks (the service the Conflicts admin calls), then it resumes on the cluster
+    account, client, item = _conflict(world, P.REVIEW, "Review Co")
+    assert item.status == S.HELD and "organization" in item.last_error, (item.status, item.last_error)
+    assert SimObject.objects.get(pk=client).data["organization"] == "Review Co (FreshBooks)"  # nothing written yet
+    assert world.sf_record(account)["Name"] == "Review Co (Salesforce)"
+    item, message = conflict_resolve(item=item, choices={"organization": "target"})
+    assert message.startswith("Decision saved"), message
+    wait_until(lambda: SyncItem.objects.get(pk=item.pk).status in [S.SUCCEEDED, S.DEAD], tick=safety_net,
+               what="the resolved item to resume and finish")
+    item.refresh_from_db()
+    assert item.status == S.SUCCEEDED, item.last_error
+    wait_until(quiet, tick=safety_net, what="the conflicts to settle")
+    # both systems now hold finance's choice
+    assert SimObject.objects.get(pk=client).data["organization"] == "Review Co (FreshBooks)"
+    assert world.sf_record(account)["Name"] == "Review Co (FreshBooks)"
+    assert not SyncItem.objects.filter(status__in=[S.DEAD, S.HELD]).exists()
