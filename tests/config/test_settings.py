@@ -16,7 +16,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "prod-" + "k3y" * 20,
     "ALLOWED_HOSTS": "ledgerlink.example.com",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-    "DATABASE_URL": "sqlite:////tmp/ledgerlink-deploy-check.sqlite3",
+    # `check` opens no connection; the URL only has to be a valid SQLite one.
+    "DATABASE_URL": "sqlite:///deploy-check.sqlite3",
 }
 
 
