@@ -64,8 +64,8 @@ def dead_items(flow, n):
 
 def test_alert_opens_once_repeats_on_interval_and_resolves(chat):
     flow = FlowFactory(title="Opportunity → invoice")
-    rule = AlertRule.objects.create(name="dead", kind="dead_letters", threshold=2, repeat_minutes=60,
-                                    email_to="finance@example.com, ops@example.com", webhook_url=chat.url)
+    AlertRule.objects.create(name="dead", kind="dead_letters", threshold=2, repeat_minutes=60,
+                             email_to="finance@example.com, ops@example.com", webhook_url=chat.url)
     items = dead_items(flow, 3)
 
     assert alert_rules_evaluate(now=NOW)["opened"] == 1

@@ -8,7 +8,6 @@ M3 keeps them: codes as strings, amounts as decimals, dates as YYYYMMDD strings.
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 
 
 class AuthorizedApp(models.Model):
