@@ -29,8 +29,8 @@ from ..sync.locking import binding_lock
 from .base import WriteResult
 from .common import SalesforceFreshBooksHandler, binding_get, entity_binding, sf_datetime, value_same
 from .conflicts import conflicts_detect, conflicts_resolve
-from .deletes import (salesforce_delete_confirm, salesforce_deleted_note, salesforce_deleted_words, salesforce_relinked,
-                      salesforce_unlink)
+from .deletes import (delete_setting, salesforce_delete_confirm, salesforce_deleted_note, salesforce_deleted_words,
+                      salesforce_relinked, salesforce_unlink)
 from .matching import CLIENT_REF_FIELD, freshbooks_client_match, salesforce_account_match
 
 ACCOUNT_FIELDS = ["Id", "Name", "Phone", "Website", "BillingStreet", "BillingCity", "BillingState",
@@ -179,7 +179,8 @@ class AccountToClientHandler(ClientAccountHandler):
                                  "client, so nothing changes in FreshBooks.")
         client = binding.external_id
         # None: left alone (the default); "": archived now; else what the client already was
-        already = self._client_archive(client) if self.setting("on_account_deleted", "leave") == "archive" else None
+        archive = delete_setting(self, "on_account_deleted", ("leave", "archive")) == "archive"
+        already = self._client_archive(client) if archive else None
         # its primary Contact was deleted with it in Salesforce
         salesforce_unlink(connection=self.flow.source_connection, item=item, target=binding, archived=already == "",
                           also=("Contact",))

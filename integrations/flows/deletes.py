@@ -23,10 +23,19 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from ..connectors.salesforce.errors import RecordNotFound
-from ..errors import SkippableError
+from ..errors import FatalError, SkippableError
 from ..models import Binding, SyncItem
 
 NOTE = "salesforce_deleted"
+
+
+def delete_setting(handler, name: str, choices: tuple[str, ...]) -> str:
+    """The flow's choice for deletes (the first choice is the default), checked."""
+    value = handler.setting(name, choices[0])
+    if value not in choices:
+        raise FatalError(f"Flow setting {name} is {value!r}; it must be one of: {', '.join(choices)}. Fix the flow's "
+                         "settings, then replay.", field=name)
+    return value
 
 
 def salesforce_delete_confirm(sf, item: SyncItem) -> None:

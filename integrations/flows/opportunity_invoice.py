@@ -35,7 +35,7 @@ from ..models import Entity, SyncItem
 from .base import WriteResult
 from .client_account import freshbooks_client_for_account
 from .common import SalesforceFreshBooksHandler, binding_get, entity_link_ensure, value_same
-from .deletes import salesforce_delete_confirm, salesforce_relinked, salesforce_unlink
+from .deletes import delete_setting, salesforce_delete_confirm, salesforce_relinked, salesforce_unlink
 from .invoice_alerts import invoice_alert_open, invoice_orphan_finding
 
 DRAFT = 1
@@ -159,7 +159,8 @@ class OpportunityInvoiceHandler(SalesforceFreshBooksHandler):
         invoice = self._get(binding.external_id) or {"vis_state": 1}
         number = invoice.get("invoice_number") or binding.extra.get("invoice_number") or binding.external_id
         state = invoice_state(invoice)
-        archive = state == "draft" and self.setting("on_opportunity_deleted", "leave") == "archive_draft"
+        archive = delete_setting(self, "on_opportunity_deleted", ("leave", "archive_draft")) == "archive_draft" \
+            and state == "draft"
         if archive:
             self.fb.invoices.update(binding.external_id, {"vis_state": 2})
         salesforce_unlink(connection=self.flow.source_connection, item=item, target=binding, archived=archive)

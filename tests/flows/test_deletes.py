@@ -103,6 +103,16 @@ def test_account_deleted_archives_the_client_when_set_and_unarchives_when_linked
     assert fb_vis_state(deleted["id"]) == 1
 
 
+def test_a_wrong_delete_setting_is_a_readable_dead_letter(world):
+    account, client = linked_account(world)
+    Flow.objects.filter(name=TO_FB).update(settings={"on_account_deleted": "delete"})
+    world.sf_delete("Account", account)
+    item = world.run(TO_FB, "Account", account, action="delete")
+    assert item.status == S.DEAD and item.last_error_field == "on_account_deleted"
+    assert item.last_error.startswith("Flow setting on_account_deleted is 'delete'; it must be one of: leave, archive.")
+    assert fb_vis_state(client["id"]) == 0
+
+
 def test_a_client_deleted_in_freshbooks_leaves_the_account(world):
     account, client = linked_account(world)
     world.fb_update("client", client["id"], {"vis_state": 1})
