@@ -8,6 +8,11 @@ for each changed record, unless that exact version was already synced (the last 
 item read the same stamp) or an item for it is already queued. The cursor advances only
 after the items are committed, never past the poll's start (cursor_advance).
 
+Salesforce deletes are read with getDeleted on a cursor of their own (polling_deletes.py says
+why). A delete is queued (action "delete") only for a record Ledgerlink linked, and not when
+a delete item for the record already came after the delete happened: a delete a change event
+delivered is not handled a second time.
+
 ``flows_poll_due`` runs every minute (django-q2 schedule, see setup.SCHEDULES) and polls each
 enabled flow whose ``poll_interval_minutes`` has passed since its last poll; 0 = never.
 """
@@ -25,7 +30,8 @@ from .connectors.freshbooks.values import accounting_datetime
 from .errors import SyncError
 from .flows.common import sf_datetime
 from .flows.registry import flow_handler_for
-from .models import Cursor, Flow, SyncItem
+from .models import Binding, Cursor, Flow, SyncItem
+from .polling_deletes import salesforce_deletes_commit, salesforce_deletes_read
 from .services import cursor_advance, sync_item_enqueue, sync_item_identity
 
 logger = logging.getLogger(__name__)
@@ -36,12 +42,17 @@ INITIAL_LOOKBACK = timedelta(hours=24)
 OVERLAP = timedelta(seconds=2)
 
 
+# A delete item received this long before the delete's time still covers it (clocks differ).
+DELETE_CLOCK_SKEW = timedelta(minutes=5)
+
+
 @dataclass(frozen=True)
 class Change:
     record_id: str
     version: str
     changed_at: datetime
     action: str = "upsert"
+    only_if_linked: bool = False  # a delete of a record Ledgerlink never linked needs no work
 
 
 @dataclass
@@ -50,14 +61,18 @@ class PollReport:
     seen: int = 0
     enqueued: int = 0
     already_synced: int = 0
+    not_linked: int = 0
     since: str = ""
     error: str = ""
+    note: str = ""
 
     def sentence(self) -> str:
         if self.error:
             return f"{self.flow}: poll failed: {self.error}"
+        unlinked = f", {self.not_linked} deleted record(s) never linked" if self.not_linked else ""
+        note = f" {self.note}" if self.note else ""
         return (f"{self.flow}: {self.seen} changed since {self.since or 'the start'}, {self.enqueued} queued, "
-                f"{self.already_synced} already synced.")
+                f"{self.already_synced} already synced{unlinked}.{note}")
 
 
 # -- readers: one per source system ------------------------------------------------------------
@@ -88,12 +103,20 @@ def freshbooks_changes(handler, flow: Flow, since: datetime, until: datetime) ->
 CHANGE_READERS = {"salesforce": salesforce_changes, "freshbooks": freshbooks_changes}
 
 
+def salesforce_deletes(read) -> list[Change]:
+    return [Change(r.id, f"deleted {r.at.isoformat() if r.at else ''}", r.at or read.covered, "delete",
+                   only_if_linked=True) for r in read.deleted]
+
+
 # -- the poll ---------------------------------------------------------------------------------
 def _already_synced(flow: Flow, handler, change: Change) -> bool:
     identity = sync_item_identity(flow=flow, source_object=flow.source_object, source_id=change.record_id)
     latest = SyncItem.objects.filter(identity_key=identity).order_by("-created_at").first()
     if latest is None:
         return False
+    if change.action == "delete":  # a delete item (queued, running or done) that came after the delete
+        return (latest.action == "delete" and latest.status not in (SyncItem.Status.DEAD, SyncItem.Status.HELD)
+                and latest.received_at >= change.changed_at - DELETE_CLOCK_SKEW)
     if latest.status in (*SyncItem.OPEN_STATUSES, SyncItem.Status.RUNNING):
         return latest.status != SyncItem.Status.RUNNING  # queued: it reads fresh; running: may predate this change
     done = latest.status in (SyncItem.Status.SUCCEEDED, SyncItem.Status.SKIPPED)
@@ -108,26 +131,40 @@ def flow_poll(*, flow: Flow, now: datetime | None = None) -> PollReport:
     report.since = since.isoformat()
     handler = flow_handler_for(flow)
     reader = CHANGE_READERS[flow.source_connection.system]
+    deletes = None
     try:
         # Read first, then write: no transaction stays open across the remote calls.
         changes = list(reader(handler, flow, since - OVERLAP, now))
+        if flow.source_connection.system == "salesforce":
+            deletes = salesforce_deletes_read(handler, flow, start_default=since, now=now)
     except SyncError as exc:
         report.error = exc.message
         logger.warning("Poll of %s failed: %s", flow.name, exc.message)
         return report
-    newest = since
+    newest = max([since, *(change.changed_at for change in changes)])
     with transaction.atomic():
-        for change in changes:
-            report.seen += 1
-            newest = max(newest, change.changed_at)
-            if _already_synced(flow, handler, change):
-                report.already_synced += 1
-                continue
-            sync_item_enqueue(flow=flow, source_object=flow.source_object, source_id=change.record_id,
-                              action=change.action, hint={"reason": "poll", "version": change.version})
-            report.enqueued += 1
+        for change in changes + (salesforce_deletes(deletes) if deletes else []):
+            _change_enqueue(flow, handler, change, report)
         cursor_advance(cursor=cursor, value=newest, run_started_at=now)
+        if deletes:
+            salesforce_deletes_commit(deletes, flow=flow, now=now)
+            if deletes.gap:
+                report.note = "Some Salesforce deletes could no longer be read: see Findings."
     return report
+
+
+def _change_enqueue(flow: Flow, handler, change: Change, report: PollReport) -> None:
+    report.seen += 1
+    if _already_synced(flow, handler, change):
+        report.already_synced += 1
+        return
+    if change.only_if_linked and not Binding.objects.filter(
+            connection_id=flow.source_connection_id, object_type=flow.source_object, external_id=change.record_id).exists():
+        report.not_linked += 1
+        return
+    sync_item_enqueue(flow=flow, source_object=flow.source_object, source_id=change.record_id,
+                      action=change.action, hint={"reason": "poll", "version": change.version})
+    report.enqueued += 1
 
 
 def flows_poll_due(*, now: datetime | None = None) -> list[PollReport]:

@@ -78,7 +78,10 @@ class FlowHandler:
     def update(self, item: SyncItem, external_id: str, payload: dict) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement update")
 
-    def delete(self, item: SyncItem, binding: Binding | None) -> str:
+    def delete(self, item: SyncItem, binding: Binding | None) -> WriteResult:
+        """The source record was deleted; ``binding`` is the target record it was linked to.
+        Return what was done, or raise SkippableError saying why nothing was (flows reading
+        Salesforce: flows/deletes.py)."""
         raise NotImplementedError(f"{type(self).__name__} does not propagate deletes")
 
     def write_back(self, item: SyncItem, source: dict, result: WriteResult) -> None:

@@ -29,6 +29,8 @@ from ..sync.locking import binding_lock
 from .base import WriteResult
 from .common import SalesforceFreshBooksHandler, binding_get, entity_binding, sf_datetime, value_same
 from .conflicts import conflicts_detect, conflicts_resolve
+from .deletes import (delete_setting, salesforce_delete_confirm, salesforce_deleted_note, salesforce_deleted_words,
+                      salesforce_relinked, salesforce_unlink)
 from .matching import CLIENT_REF_FIELD, freshbooks_client_match, salesforce_account_match
 
 ACCOUNT_FIELDS = ["Id", "Name", "Phone", "Website", "BillingStreet", "BillingCity", "BillingState",
@@ -163,6 +165,45 @@ class AccountToClientHandler(ClientAccountHandler):
         if str(source.get(CLIENT_REF_FIELD) or "") != result.external_id:
             self.sf.update("Account", item.source_id, {CLIENT_REF_FIELD: result.external_id})
 
+    def on_success(self, item: SyncItem, result: WriteResult) -> None:
+        super().on_success(item, result)
+        client_relinked(self, client_id=result.external_id)
+
+    def delete(self, item: SyncItem, binding) -> WriteResult:
+        """The Account was deleted in Salesforce (flows/deletes.py): the client is left as is
+        (skipped), or archived with ``on_account_deleted`` = "archive"."""
+        salesforce_delete_confirm(self.sf, item)
+        account = item.source_id
+        if binding is None:
+            raise SkippableError(f"Salesforce Account {account} was deleted; it was never linked to a FreshBooks "
+                                 "client, so nothing changes in FreshBooks.")
+        client = binding.external_id
+        # None: left alone (the default); "": archived now; else what the client already was
+        archive = delete_setting(self, "on_account_deleted", ("leave", "archive")) == "archive"
+        already = self._client_archive(client) if archive else None
+        # its primary Contact was deleted with it in Salesforce
+        salesforce_unlink(connection=self.flow.source_connection, item=item, target=binding, archived=already == "",
+                          also=("Contact",))
+        if already == "":
+            return WriteResult(client, "archived", {"reason": f"Salesforce Account {account} was deleted; FreshBooks "
+                                                              f"client {client} is archived (on_account_deleted)."})
+        was = f" (it was already {already} in FreshBooks)" if already else ""
+        raise SkippableError(f"Salesforce Account {account} was deleted; FreshBooks client {client} is left as is{was}.")
+
+    def _client_archive(self, client_id: str) -> str:
+        """Archive the client; "" when done, else what it already was ("deleted", "archived")."""
+        try:
+            client = self.fb.clients.get(client_id, include=())
+        except FatalError as exc:
+            if exc.http_status == 404:
+                return "deleted"
+            raise
+        visible = int(client.get("vis_state") or 0)
+        if visible:
+            return "deleted" if visible == 1 else "archived"
+        self.fb.clients.update(client_id, {"vis_state": 2})
+        return ""
+
     def source_version(self, source: dict) -> str:
         return source.get("SystemModstamp") or ""
 
@@ -185,9 +226,18 @@ class ClientToAccountHandler(ClientAccountHandler):
         return client
 
     def map(self, item: SyncItem, source: dict) -> dict:
+        note = salesforce_deleted_note(binding_get(connection=self.flow.source_connection, object_type="client",
+                                                   external_id=item.source_id))
+        if note:
+            raise SkippableError(f"FreshBooks client {item.source_id} was linked to {salesforce_deleted_words(note)}; "
+                                 "Ledgerlink does not create it again. To link the client again, restore the Account "
+                                 "or create one in Salesforce (it is matched by client id, email or name).")
         self.echo_check(item, source)
         payload = {**self.apply_mapping(source), CLIENT_REF_FIELD: str(source["id"])}
         return self.resolve_conflicts(item, source, payload)
+
+    def delete(self, item: SyncItem, binding) -> WriteResult:
+        raise SkippableError(f"FreshBooks client {item.source_id} was deleted; the Salesforce Account is left as is.")
 
     def find_existing(self, item: SyncItem, source: dict, payload: dict) -> str | None:
         return salesforce_account_match(self.sf, client_id=source["id"], email=source.get("email"),
@@ -260,8 +310,16 @@ def _client_for_account(handler, *, account: dict, contact: dict | None, index) 
         client_binding.last_written_payload, client_binding.last_written_at = written, timezone.now()
         client_binding.last_written_hash = payload_hash(written)
         client_binding.save(update_fields=["last_written_payload", "last_written_hash", "last_written_at", "updated_at"])
-    account_binding = account_binding or binding_ensure(connection=sf_conn, object_type="Account",
-                                                        external_id=account["Id"], entity=client_binding.entity)
+    if account_binding is None:
+        account_binding = binding_ensure(connection=sf_conn, object_type="Account", external_id=account["Id"],
+                                         entity=client_binding.entity)
+        client_relinked(handler, client_id=client_id)
     if str(account.get(CLIENT_REF_FIELD) or "") != client_id and index is None:
         handler.sf.update("Account", account["Id"], {CLIENT_REF_FIELD: client_id})  # flow 1's external reference
     return client_id, account_binding.entity
+
+
+def client_relinked(handler: SalesforceFreshBooksHandler, *, client_id: str) -> None:
+    """An Account is linked to this client (again): forget a deleted Account (flows/deletes.py)."""
+    binding = binding_get(connection=handler.freshbooks_connection, object_type="client", external_id=client_id)
+    salesforce_relinked(binding=binding, unarchive=lambda: handler.fb.clients.update(client_id, {"vis_state": 0}))

@@ -12,7 +12,8 @@ SF, FB = "salesforce", "freshbooks"
 # name, title, kind, source (system, object), target (system, object), trigger, mapping set, settings
 DEFAULT_FLOWS = [
     ("sf-account-to-fb-client", "Salesforce Account → FreshBooks client", "salesforce-account-to-freshbooks-client",
-     (SF, "Account"), (FB, "client"), Flow.Trigger.CHANGE_EVENT, "salesforce-account-to-freshbooks-client", {}),
+     (SF, "Account"), (FB, "client"), Flow.Trigger.CHANGE_EVENT, "salesforce-account-to-freshbooks-client",
+     {"on_account_deleted": "leave"}),
     ("fb-client-to-sf-account", "FreshBooks client → Salesforce Account + primary Contact",
      "freshbooks-client-to-salesforce-account", (FB, "client"), (SF, "Account"), Flow.Trigger.WEBHOOK,
      "freshbooks-client-to-salesforce-account", {"contact_mapping_set": "freshbooks-client-to-salesforce-contact"}),
@@ -20,7 +21,7 @@ DEFAULT_FLOWS = [
      "salesforce-opportunity-to-freshbooks-invoice", (SF, "Opportunity"), (FB, "invoice"), Flow.Trigger.CHANGE_EVENT,
      "salesforce-opportunity-to-freshbooks-invoice",
      {"invoice_status": "draft", "on_won_again": "update_draft", "idempotency_field": "po_number",
-      "idempotency_lookup": "customer_scan"}),
+      "idempotency_lookup": "customer_scan", "on_opportunity_deleted": "leave"}),
     ("fb-payment-to-sf-opportunity", "FreshBooks payment → Opportunity payment status",
      "freshbooks-payment-to-salesforce-opportunity", (FB, "payment"), (SF, "Opportunity"), Flow.Trigger.WEBHOOK,
      "freshbooks-invoice-to-salesforce-opportunity", {}),

@@ -19,6 +19,10 @@ Exactly one invoice per Opportunity:
 An Opportunity won again after its invoice exists (``settings["on_won_again"]``):
 "update_draft" (default) updates the invoice while it is a draft, "alert" leaves it and opens
 an alert; a sent invoice is never changed, the alert says so.
+
+An Opportunity deleted in Salesforce never deletes its invoice (flows/deletes.py): the item
+is skipped naming the invoice, and a finding asks finance to look at it; with
+``settings["on_opportunity_deleted"]`` = "archive_draft" an invoice still in draft is archived.
 """
 from __future__ import annotations
 
@@ -31,7 +35,8 @@ from ..models import Entity, SyncItem
 from .base import WriteResult
 from .client_account import freshbooks_client_for_account
 from .common import SalesforceFreshBooksHandler, binding_get, entity_link_ensure, value_same
-from .invoice_alerts import invoice_alert_open
+from .deletes import delete_setting, salesforce_delete_confirm, salesforce_relinked, salesforce_unlink
+from .invoice_alerts import invoice_alert_open, invoice_orphan_finding
 
 DRAFT = 1
 
@@ -141,7 +146,32 @@ class OpportunityInvoiceHandler(SalesforceFreshBooksHandler):
         if binding and invoice.get("invoice_number") and binding.extra.get("invoice_number") != invoice["invoice_number"]:
             binding.extra = {**binding.extra, "invoice_number": invoice["invoice_number"]}
             binding.save(update_fields=["extra", "updated_at"])
+        salesforce_relinked(binding=binding, unarchive=lambda: self.fb.invoices.update(result.external_id, {"vis_state": 0}))
         result.extra["facts"] = invoice_facts(item.source_snapshot, invoice, self.salesforce_connection)
+
+    def delete(self, item: SyncItem, binding) -> WriteResult:
+        """The Opportunity was deleted in Salesforce: its invoice is never deleted."""
+        salesforce_delete_confirm(self.sf, item)
+        opp = item.source_id
+        if binding is None:
+            raise SkippableError(f"Salesforce Opportunity {opp} was deleted; no FreshBooks invoice was made for it, "
+                                 "so nothing changes in FreshBooks.")
+        invoice = self._get(binding.external_id) or {"vis_state": 1}
+        number = invoice.get("invoice_number") or binding.extra.get("invoice_number") or binding.external_id
+        state = invoice_state(invoice)
+        archive = delete_setting(self, "on_opportunity_deleted", ("leave", "archive_draft")) == "archive_draft" \
+            and state == "draft"
+        if archive:
+            self.fb.invoices.update(binding.external_id, {"vis_state": 2})
+        salesforce_unlink(connection=self.flow.source_connection, item=item, target=binding, archived=archive)
+        if archive:
+            return WriteResult(binding.external_id, "archived", {"reason": f"Salesforce Opportunity {opp} was deleted; "
+                               f"draft FreshBooks invoice {number} is archived (on_opportunity_deleted)."})
+        if int(invoice.get("vis_state") or 0) != 1:
+            invoice_orphan_finding(flow=self.flow, item=item, binding=binding, number=number, state=state)
+        raise SkippableError(f"Salesforce Opportunity {opp} was deleted; FreshBooks invoice {number} ({state}) is left "
+                             "as is: Ledgerlink never deletes invoices. If the sale is off, void the invoice or issue "
+                             "a credit note in FreshBooks.")
 
     def source_version(self, source: dict) -> str:
         return source.get("SystemModstamp") or ""
@@ -165,6 +195,16 @@ class OpportunityInvoiceHandler(SalesforceFreshBooksHandler):
     def _ensure_sent(self, invoice: dict) -> None:
         if self.setting("invoice_status", "draft") == "sent" and int(invoice.get("status") or 0) == DRAFT:
             self.invoice = self.fb.invoices.mark_as_sent(invoice["id"])
+
+
+def invoice_state(invoice: dict) -> str:
+    """An invoice's state in words: deleted, archived, draft, sent, paid, partial, …"""
+    visible = int(invoice.get("vis_state") or 0)
+    if visible:
+        return "deleted in FreshBooks" if visible == 1 else "archived"
+    if int(invoice.get("status") or 0) == DRAFT:
+        return "draft"
+    return str(invoice.get("v3_status") or invoice.get("display_status") or "sent")
 
 
 def invoice_facts(opportunity: dict, invoice: dict, sf_connection) -> dict:

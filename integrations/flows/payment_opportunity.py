@@ -5,7 +5,8 @@ A payment created, changed or deleted (source object "payment"), or an invoice u
 (source object "invoice": a second flow row of the same kind), re-reads the invoice and
 recomputes the three fields from it: FreshBooks settles the invoice, we never add payments
 up ourselves. The Opportunity is the one the invoice was made for: the invoice's binding,
-else its idempotency marker, else the Opportunity holding FreshBooks_Invoice_Id__c.
+else its idempotency marker, else the Opportunity holding FreshBooks_Invoice_Id__c. An invoice
+whose Opportunity was deleted in Salesforce (flows/deletes.py) is skipped, saying so.
 Only fields that differ are written, and an invoice with nothing paid does not touch an
 Opportunity that has no payment status yet, so our own invoice writes cause no writes here.
 
@@ -24,6 +25,7 @@ from ..errors import FatalError, RetryableError, SkippableError
 from ..models import Binding, Entity, SyncItem
 from .base import WriteResult
 from .common import SalesforceFreshBooksHandler, binding_ensure, binding_get, entity_binding, entity_link_ensure, value_same
+from .deletes import salesforce_deleted_note, salesforce_deleted_words
 
 OPPORTUNITY_FIELDS = ["Id", "Payment_Status__c", "Amount_Paid__c", "Date_Paid__c"]
 UNPAID = {"", "unpaid"}
@@ -84,7 +86,7 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
             raise RetryableError("The invoice changed while its payment status was written; recomputing.",
                                  retry_after=1)
 
-    def delete(self, item: SyncItem, binding: Binding | None) -> str:
+    def delete(self, item: SyncItem, binding: Binding | None) -> WriteResult:
         """A deleted payment (or invoice) changes what is paid: recompute as for any change."""
         source = self.fetch_source(item)
         payload = self.map(item, source)
@@ -92,7 +94,7 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
         if not opportunity_id:
             self.create(item, payload)
         self.update(item, opportunity_id, payload)
-        return opportunity_id
+        return WriteResult(opportunity_id, "updated")
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
         result.extra["written"] = sorted(getattr(self, "written", {}) or {})
@@ -127,6 +129,11 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
     def _opportunity_for(self, invoice: dict) -> dict | None:
         """The Opportunity this invoice was made for, with its current payment fields."""
         invoice_binding = binding_get(connection=self.freshbooks_connection, object_type="invoice", external_id=invoice["id"])
+        note = salesforce_deleted_note(invoice_binding)
+        if note:
+            raise SkippableError(f"FreshBooks invoice {invoice.get('invoice_number') or invoice['id']} was made for "
+                                 f"{salesforce_deleted_words(note)}; there is no payment status to update (the payment "
+                                 "stays in FreshBooks).")
         opp = entity_binding(entity=invoice_binding.entity if invoice_binding else None,
                              connection=self.salesforce_connection, object_type="Opportunity")
         marker = str(invoice.get(self.setting("idempotency_field", "po_number")) or "")

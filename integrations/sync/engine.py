@@ -42,7 +42,7 @@ STEP_WORDS = {
     "match": "while looking for an existing target record",
     "create": "while creating the target record",
     "update": "while updating the target record",
-    "delete": "while deleting the target record",
+    "delete": "while handling the source record's deletion",
     "bind": "while saving the cross-reference",
     "write_back": "while writing the target's ids back to the source (the target record exists and will not be created again)",
     "follow_on": "while starting the next step",
@@ -100,8 +100,11 @@ def _run_steps(run: _Run) -> WriteResult:
         raise SkippableError("No longer applies (the flow is switched off or the record is filtered out).")
     if item.action == "delete":
         run.step = "delete"
-        binding = _target_binding(item.entity, handler, item) if item.entity_id else None
-        return WriteResult(external_id=handler.delete(item, binding) or "", action="deleted")
+        # The source record is gone, so there is nothing to fetch: the flow decides from what
+        # Ledgerlink linked it to (its entity's target binding), and says so on the item.
+        source_binding = _source_binding(item, handler, {})
+        item.entity = source_binding.entity if source_binding else item.entity
+        return handler.delete(item, _target_binding(item.entity, handler, item))
 
     run.step = "fetch"
     source = handler.fetch_source(item)

@@ -16,7 +16,7 @@ from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.context import WriteContext, write_context_use
 from integrations.sandbox.salesforce.models import SfRecord
 from integrations.sandbox.salesforce.org import integration_user
-from integrations.sandbox.salesforce.writes import record_create, record_update
+from integrations.sandbox.salesforce.writes import record_create, record_delete, record_update
 from integrations.services import sync_item_enqueue
 from integrations.sync.engine import sync_item_process
 from mappings.setup import default_config_load
@@ -56,6 +56,10 @@ class World:
     def sf_update(self, sobject: str, sf_id: str, values: dict) -> None:
         with write_context_use(WriteContext(user_id=integration_user().sf_id)):
             record_update(sobject, sf_id, values)
+
+    def sf_delete(self, sobject: str, sf_id: str) -> None:
+        with write_context_use(WriteContext(user_id=integration_user().sf_id)):
+            record_delete(sobject, sf_id)
 
     def sf_record(self, sf_id: str) -> dict:
         return SfRecord.objects.get(sf_id=sf_id).fields

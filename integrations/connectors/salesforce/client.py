@@ -20,6 +20,7 @@ from ...models import Connection
 from .errors import RecordNotFound, SessionExpired
 from .http import LoggedSession, SalesforceHttp
 from .limits import budget_check
+from .replication import ReplicationResult, replication_read
 from .tokens import session_refresh
 
 
@@ -139,12 +140,16 @@ class SalesforceClient:
                             status=response.status_code)
 
     # -- change detection and org info --------------------------------------------------------------
-    def updated(self, sobject: str, start: datetime, end: datetime) -> dict:
+    def updated(self, sobject: str, start: datetime, end: datetime) -> ReplicationResult:
         """getUpdated: ids changed in [start, end) and latestDateCovered (the next start)."""
-        return self._call(lambda sf: self._type(sf, sobject).updated(start, end))
+        return replication_read(lambda s, e: self._call(lambda sf: self._type(sf, sobject).updated(s, e)),
+                                kind="updated", sobject=sobject, start=start, end=end)
 
-    def deleted(self, sobject: str, start: datetime, end: datetime) -> dict:
-        return self._call(lambda sf: self._type(sf, sobject).deleted(start, end))
+    def deleted(self, sobject: str, start: datetime, end: datetime) -> ReplicationResult:
+        """getDeleted: ids deleted in [start, end) with their deletedDate, and latestDateCovered
+        (the next start); ReplicationGap when part of the window can no longer be read."""
+        return replication_read(lambda s, e: self._call(lambda sf: self._type(sf, sobject).deleted(s, e)),
+                                kind="deleted", sobject=sobject, start=start, end=end)
 
     def describe(self, sobject: str) -> dict:
         return self._call(lambda sf: self._type(sf, sobject).describe())

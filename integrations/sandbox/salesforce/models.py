@@ -29,6 +29,22 @@ class SfOrg(models.Model):
     upsert_legacy_204_max_version = models.DecimalField(
         max_digits=4, decimal_places=1, default=45.0,
         help_text="Upsert updates answer 204 without a body up to this API version, 200 after.")
+    # getUpdated / getDeleted (data replication). The docs say start must precede end "by more
+    # than one minute" (older pages: just precede it); both ignore seconds, so 2 whole minutes.
+    replication_min_window_minutes = models.PositiveSmallIntegerField(
+        default=2, help_text="getUpdated/getDeleted: start must precede end by at least this many whole minutes.")
+    replication_lag_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Changes younger than this are still in flight: latestDateCovered stops before them.")
+    replication_id_limit = models.PositiveIntegerField(
+        default=600000, help_text="More ids than this in one window answer EXCEEDED_ID_LIMIT.")
+    delete_log_purged_before = models.DateTimeField(
+        null=True, blank=True, help_text="The delete log was purged up to here (earliestDateAvailable).")
+    # Unconfirmed which one Salesforce does for a getDeleted start before the purge: the SOAP
+    # rules say INVALID_REPLICATION_DATE, the REST page says the result's earliestDateAvailable
+    # tells you to resync. Switchable; the connector handles both.
+    purged_window_error = models.BooleanField(
+        default=True, help_text="A getDeleted start before the purge answers INVALID_REPLICATION_DATE "
+                                "(off: a result whose earliestDateAvailable is later than start).")
 
 
 class SfUser(models.Model):

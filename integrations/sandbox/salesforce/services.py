@@ -6,13 +6,15 @@ import secrets
 
 from django.db import transaction
 
-from .models import SfConnectedApp, SfOrg, SfRecord, SfSubscription
+from .models import SfConnectedApp, SfDeleteLog, SfOrg, SfRecord, SfSubscription
 from .oauth import sessions_expire_now  # noqa: F401  (re-exported for pages)
 from .org import integration_user, org_get
 from .writes import record_create
 
 ORG_SETTINGS = ["multi_currency", "default_currency", "query_page_size", "api_daily_limit", "fault_lock_row",
-                "fault_unavailable", "latency_ms", "duplicate_rules", "empty_subquery_null"]
+                "fault_unavailable", "latency_ms", "duplicate_rules", "empty_subquery_null",
+                "replication_min_window_minutes", "replication_lag_minutes", "replication_id_limit",
+                "purged_window_error"]
 
 
 def connected_app_ensure(*, consumer_key: str, consumer_secret: str = "", redirect_uris: list[str] = (),
@@ -48,6 +50,16 @@ def org_configure(**values) -> SfOrg:
     SfOrg.objects.filter(pk=org.pk).update(**values)
     org.refresh_from_db()
     return org
+
+
+def delete_log_purge(*, before) -> int:
+    """Purge the delete log up to ``before`` (as Salesforce does when the log grows or the
+    Recycle Bin is emptied): getDeleted cannot reach back past it any more."""
+    org = org_get()
+    purged, _ = SfDeleteLog.objects.filter(deleted_at__lt=before).delete()
+    if org.delete_log_purged_before is None or org.delete_log_purged_before < before:
+        SfOrg.objects.filter(pk=org.pk).update(delete_log_purged_before=before)
+    return purged
 
 
 def api_budget_exhaust() -> None:

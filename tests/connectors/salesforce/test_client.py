@@ -185,9 +185,9 @@ def test_get_updated_get_deleted_and_modstamp_watermark(sf):
     SfDeleteLog.objects.filter(sf_id=gone).update(deleted_at=earlier)
     end = timezone.now() + timedelta(minutes=2)
     updated = sf.updated("Account", start, end)
-    assert updated["ids"] == [kept] and updated["latestDateCovered"].endswith("+0000")
+    assert [r.id for r in updated.records] == [kept] and updated.latest_covered <= end
     deleted = sf.deleted("Account", start, end)
-    assert [d["id"] for d in deleted["deletedRecords"]] == [gone]
+    assert [(d.id, d.at) for d in deleted.records] == [(gone, earlier.replace(microsecond=earlier.microsecond // 1000 * 1000))]
     since = [r["Id"] for r in modified_since(sf, "Account", ["Name"], start)]
     assert since == [kept]
     with_deleted = [r["Id"] for r in modified_since(sf, "Account", ["Name"], start, include_deleted=True)]

@@ -1,7 +1,8 @@
 """Versions, resources, limits, describe, getUpdated/getDeleted and event schemas."""
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from ..values import parse_datetime, sf_datetime
 from ..writes import sobject_require
 from .call import Call, Reply
 
+UPDATED_DAYS, DELETED_DAYS = 30, 15  # how far back each reaches (reference §3.8)
 VERSIONS = ["31.0", "45.0", "46.0", "55.0", "59.0", "60.0", "61.0", "62.0", "63.0", "64.0", "65.0"]
 
 
@@ -69,41 +71,72 @@ def describe(call: Call, sobject: str) -> Reply:
     return Reply(200, {**_object_summary(obj, call.version), "fields": fields, "childRelationships": children})
 
 
-def _window(call: Call) -> tuple:
+@dataclass
+class ReplicationWindow:
+    """A getUpdated/getDeleted window in whole minutes (the API ignores seconds)."""
+
+    start: datetime
+    end: datetime
+    latest_covered: datetime
+
+
+def _minute(value: datetime) -> datetime:
+    return value.replace(second=0, microsecond=0)
+
+
+def _window(call: Call, *, days: int) -> ReplicationWindow:
+    """The documented rules (reference §3.8; SOAP getUpdated()/getDeleted() rules and guidelines)."""
+    org = org_get()
     start_text, end_text = call.params.get("start"), call.params.get("end")
     if not start_text or not end_text:
         raise SfApiError(400, "MISSING_ARGUMENT", "start and end are required (ISO 8601, UTC)")
     start, end = parse_datetime(start_text), parse_datetime(end_text)
     if start is None or end is None:
         raise SfApiError(400, "INVALID_REPLICATION_DATE", f"invalid date: {start_text if start is None else end_text}")
-    # Seconds are ignored: the window is whole minutes.
-    start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
-    now = timezone.now()
-    if end < start:
-        raise SfApiError(400, "INVALID_REPLICATION_DATE", "startDate must chronologically precede endDate")
-    return start, min(end, now.replace(second=0, microsecond=0)), now
+    start, end, now = _minute(start), _minute(end), _minute(timezone.now())
+    if end - start < timedelta(minutes=org.replication_min_window_minutes):
+        raise SfApiError(400, "INVALID_REPLICATION_DATE", "startDate must chronologically precede endDate by more "
+                                                          "than one minute")
+    if start < now - timedelta(days=days):
+        raise SfApiError(400, "INVALID_REPLICATION_DATE", f"startDate cannot be more than {days} days ago")
+    # Changes still in flight (replication_lag_minutes) are not covered yet: latestDateCovered
+    # stops before them, and the caller's next window starts there.
+    latest = max(start, min(end, now - timedelta(minutes=org.replication_lag_minutes)))
+    return ReplicationWindow(start, end, latest)
+
+
+def _id_limit_check(count: int) -> None:
+    if count > org_get().replication_id_limit:
+        raise SfApiError(400, "EXCEEDED_ID_LIMIT", "too many ids in this window: choose start and end dates "
+                                                   "closer together")
 
 
 def updated(call: Call, sobject: str) -> Reply:
     obj = sobject_require(sobject)
-    start, end, now = _window(call)
-    if start < now - timedelta(days=30):
-        raise SfApiError(400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 30 days ago")
-    ids = list(SfRecord.objects.filter(sobject=obj.name, is_deleted=False, system_modstamp__gte=start,
-                                       system_modstamp__lt=end).order_by("system_modstamp").values_list("sf_id", flat=True))
-    return Reply(200, {"ids": ids, "latestDateCovered": sf_datetime(end)})
+    window = _window(call, days=UPDATED_DAYS)
+    ids = list(SfRecord.objects.filter(sobject=obj.name, is_deleted=False, system_modstamp__gte=window.start,
+                                       system_modstamp__lt=window.latest_covered)
+               .order_by("system_modstamp").values_list("sf_id", flat=True))
+    _id_limit_check(len(ids))
+    return Reply(200, {"ids": ids, "latestDateCovered": sf_datetime(window.latest_covered)})
 
 
 def deleted(call: Call, sobject: str) -> Reply:
     obj = sobject_require(sobject)
-    start, end, now = _window(call)
-    earliest = now - timedelta(days=15)
-    if start < earliest:
-        raise SfApiError(400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 15 days ago")
-    rows = SfDeleteLog.objects.filter(sobject=obj.name, deleted_at__gte=start, deleted_at__lt=end).order_by("deleted_at")
+    window = _window(call, days=DELETED_DAYS)
+    org = org_get()
+    earliest = _minute(timezone.now()) - timedelta(days=DELETED_DAYS)
+    if org.delete_log_purged_before and org.delete_log_purged_before > earliest:
+        earliest = org.delete_log_purged_before
+        if window.start < earliest and org.purged_window_error:
+            raise SfApiError(400, "INVALID_REPLICATION_DATE", "the delete log was purged after startDate "
+                                                              f"(earliest date available: {sf_datetime(earliest)})")
+    rows = list(SfDeleteLog.objects.filter(sobject=obj.name, deleted_at__gte=window.start,
+                                           deleted_at__lt=window.latest_covered).order_by("deleted_at"))
+    _id_limit_check(len(rows))
     return Reply(200, {"deletedRecords": [{"id": r.sf_id, "deletedDate": sf_datetime(r.deleted_at)} for r in rows],
-                       "earliestDateAvailable": sf_datetime(earliest.replace(second=0, microsecond=0)),
-                       "latestDateCovered": sf_datetime(end)})
+                       "earliestDateAvailable": sf_datetime(earliest),
+                       "latestDateCovered": sf_datetime(window.latest_covered)})
 
 
 def event_schema(call: Call, schema: str) -> Reply:
