@@ -143,6 +143,8 @@ SYNC_BACKOFF_CAP_SECONDS = env.float("SYNC_BACKOFF_CAP_SECONDS", default=3600.0)
 SYNC_LOCK_LEASE_SECONDS = env.int("SYNC_LOCK_LEASE_SECONDS", default=Q_TIMEOUT + 60)
 SYNC_RUNNING_STALE_SECONDS = env.int("SYNC_RUNNING_STALE_SECONDS", default=Q_CLUSTER["retry"])
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+# How long a receiver process reuses a connection it read (0: read it for every delivery).
+WEBHOOK_CONNECTION_CACHE_SECONDS = env.float("WEBHOOK_CONNECTION_CACHE_SECONDS", default=5.0)
 # Shop (Shopify/WooCommerce) events older than this are stored but not synced (stale retries).
 SHOP_WEBHOOK_MAX_AGE_SECONDS = env.int("SHOP_WEBHOOK_MAX_AGE_SECONDS", default=24 * 3600)
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)

@@ -17,3 +17,6 @@ LEDGERLINK_FLOW_HANDLERS = {**LEDGERLINK_FLOW_HANDLERS, "recording": "tests.inte
                             "e2e-crash-once": "tests.e2e.handlers.CrashOnceAfterCreateHandler",
                             "e2e-o2c-crash-once": "tests.e2e.handlers.CrashOnceOrderToCashFlow",
                             "e2e-lock-write-back-once": "tests.e2e.handlers.LockedWriteBackOnceHandler"}
+# Tests change a connection and post to it within one test, and reuse primary keys across
+# tests: each delivery reads its connection (the cache has tests of its own).
+WEBHOOK_CONNECTION_CACHE_SECONDS = 0

@@ -224,6 +224,7 @@ class InboundEvent(models.Model):
     event_type = models.CharField(max_length=80, blank=True)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=120, blank=True)
+    action = models.CharField(max_length=10, default="upsert", help_text="What the change was: upsert or delete.")
     headers = models.JSONField(default=dict, blank=True, help_text="Request headers, secrets removed.")
     body = models.TextField(blank=True)
     payload = models.JSONField(default=dict, blank=True, help_text="Parsed body.")
@@ -239,9 +240,29 @@ class InboundEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["connection", "dedupe_key"], name="inboundevent_unique_dedupe")
         ]
+        # Routing reads the events still waiting; the partial index stays as small as that backlog.
+        indexes = [models.Index(fields=["connection", "id"], name="inboundevent_to_route",
+                                condition=models.Q(status="received"))]
 
     def __str__(self):
         return f"{self.connection.system} {self.event_type} {self.object_id}"
+
+
+class RouteWakeup(models.Model):
+    """Per connection: a route task is queued and has not started yet (integrations.intake).
+
+    Receivers set ``queued`` only when it is clear, and enqueue a route task only when they
+    were the one to set it, so a burst of deliveries costs a few route tasks, not one each.
+    The task clears it before it reads the waiting events, which closes the gap in between.
+    """
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, primary_key=True,
+                                      related_name="route_wakeup")
+    queued = models.BooleanField(default=False)
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"routing of connection {self.connection_id}: {'queued' if self.queued else 'idle'}"
 
 
 class SyncItem(models.Model):

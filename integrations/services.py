@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import Binding, Flow, InboundEvent, SyncItem
+from .queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 S = SyncItem.Status
@@ -62,25 +63,9 @@ def sync_item_enqueue(
 
 
 def sync_item_dispatch(*, item: SyncItem) -> None:
-    """Hand the item to a worker once the transaction that made it commits.
-
-    With the ORM broker on the same database the task row is written inside that transaction
-    (it commits or rolls back with the item, and costs no second commit); with Redis the task
-    is sent after the commit, so a worker never looks for an item that is not there yet.
-    """
-    from django.conf import settings
-    from django_q.tasks import async_task
-
-    item_id, group = item.pk, item.flow.name
-
-    def send():
-        async_task("integrations.tasks.sync_item_process", item_id, group=group, task_name=f"sync-item-{item_id}")
-
-    same_database = settings.Q_CLUSTER.get("orm") == "default" and not settings.Q_CLUSTER.get("redis")
-    if same_database and transaction.get_connection().in_atomic_block:
-        send()
-    else:
-        transaction.on_commit(send)
+    """Hand the item to a worker once the transaction that made it commits (see queue.py)."""
+    task_enqueue("integrations.tasks.sync_item_process", item.pk, group=item.flow.name,
+                 task_name=f"sync-item-{item.pk}")
 
 
 def sync_item_replay(*, item: SyncItem, user=None) -> tuple[SyncItem, str]:
@@ -136,7 +121,8 @@ def sync_items_dispatch_due(*, now=None, limit: int = 500) -> dict:
     - running past its lease (the worker died): counts as a failed attempt; dead when the
       attempt budget is spent, so a record that kills its worker cannot loop forever;
     - pending items older than a minute (their enqueue was lost) and retrying items whose
-      time has come are dispatched again (the claim step makes double dispatch harmless).
+      time has come are dispatched again (the claim step makes double dispatch harmless);
+    - inbound events still unrouted after a minute (their route task was lost) are routed.
     """
     from .sync.retry import BackoffPolicy
 
@@ -167,56 +153,9 @@ def sync_items_dispatch_due(*, now=None, limit: int = 500) -> dict:
     for item in due:
         sync_item_dispatch(item=item)
         dispatched += 1
-    return {"stale_recovered": stale, "dispatched": dispatched}
+    from .intake import inbound_events_route_stale
 
-
-def inbound_event_store(
-    *, connection, dedupe_key: str, event_type: str = "", object_type: str = "", object_id: str = "",
-    headers: dict | None = None, body: str = "", payload: dict | list | None = None, signature_valid: bool = True,
-) -> tuple[InboundEvent, bool]:
-    """Store a received event once; a repeat of the same dedupe key only bumps a counter."""
-    try:
-        with transaction.atomic():
-            event = InboundEvent.objects.create(
-                connection=connection, dedupe_key=dedupe_key[:200], event_type=event_type[:80],
-                object_type=object_type[:60], object_id=str(object_id)[:120], headers=headers or {},
-                body=body, payload=payload if payload is not None else {}, signature_valid=signature_valid,
-            )
-        return event, True
-    except IntegrityError:
-        event = InboundEvent.objects.get(connection=connection, dedupe_key=dedupe_key[:200])
-        InboundEvent.objects.filter(pk=event.pk).update(duplicate_count=event.duplicate_count + 1)
-        return event, False
-
-
-def inbound_event_route(*, event: InboundEvent, action: str = "upsert", routable: bool = True) -> list[SyncItem]:
-    """Turn a stored event into work for every enabled flow reading that object.
-
-    Events are hints: the item carries the event's ids, and the flow reads the record fresh.
-    An event no flow reads is marked ignored (kept, so nothing received is ever lost).
-    """
-    flows = []
-    if routable and event.object_type:
-        flows = list(Flow.objects.filter(
-            enabled=True, source_connection_id=event.connection_id, source_object=event.object_type
-        ))
-    items = [
-        sync_item_enqueue(
-            flow=flow, source_object=event.object_type, source_id=event.object_id, action=action,
-            hint={"event_type": event.event_type, "event_id": event.pk}, inbound_event=event,
-            received_at=event.received_at,
-        )[0]
-        for flow in flows
-    ]
-    if not items:
-        InboundEvent.objects.filter(pk=event.pk).update(
-            status=InboundEvent.Status.IGNORED,
-            detail="No enabled flow reads this kind of event." if routable else "Not a change to sync (stored only).",
-            processed_at=timezone.now(),
-        )
-    else:
-        InboundEvent.objects.filter(pk=event.pk).update(status=InboundEvent.Status.PROCESSED, processed_at=timezone.now())
-    return items
+    return {"stale_recovered": stale, "dispatched": dispatched, "events_routed": inbound_events_route_stale(now=now)}
 
 
 def cursor_advance(*, cursor, value, run_started_at=None) -> None:

@@ -1,4 +1,4 @@
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
 
@@ -9,3 +9,12 @@ def _groups_sync(sender, app_config=None, **kwargs):
         from .permissions import groups_sync
 
         groups_sync()
+
+
+@receiver(post_save, sender="integrations.Connection")
+def _route_wakeup_create(sender, instance, created, **kwargs):
+    # Receivers flip the row with one UPDATE (no read first), so every connection needs one.
+    if created:
+        from .models import RouteWakeup
+
+        RouteWakeup.objects.get_or_create(connection_id=instance.pk)

@@ -1,4 +1,5 @@
 """django-q2 entry points: ids in, one service call, nothing else."""
+from .intake import inbound_events_route_pending as _route_pending
 from .polling import flows_poll_due as _poll_due
 from .reconcile import reconcile_all as _reconcile_all
 from .services import sync_items_dispatch_due as _dispatch_due
@@ -7,6 +8,10 @@ from .sync.engine import sync_item_process as _process
 
 def sync_item_process(item_id: int) -> str | None:
     return _process(item_id=item_id)
+
+
+def inbound_events_route_pending(connection_id: int) -> int:
+    return _route_pending(connection_id=connection_id)
 
 
 def sync_items_dispatch_due() -> dict:

@@ -2,18 +2,18 @@
 
 A receiver subclass supplies the system, the signature check and the parsing into
 ParsedEvent rows; this base enforces the body size limit, answers with clear 4xx for bad
-input, stores each event (deduped) before answering, and routes it to the flows that read
-that object. Nothing already accepted is lost: storing and routing happen in one
-transaction, and work is handed to workers only after it commits.
+input, stores each event (deduped) before answering, and queues its routing. Nothing
+already accepted is lost: the 2xx goes out only once the event row is committed, and a
+worker routes it to the flows that read that object (integrations.intake).
 """
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
-from django.shortcuts import get_object_or_404
+from django.db import IntegrityError, transaction
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -21,11 +21,13 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import Connection, InboundEvent
-from ..services import inbound_event_route, inbound_event_store
+from .connections import webhook_connection
+from ..intake import inbound_event_store, inbound_events_dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +51,8 @@ class ParsedEvent:
     object_id: str = ""
     action: str = "upsert"  # upsert | delete
     payload: dict = field(default_factory=dict)
-    routable: bool = True  # False: stored and ignored (unknown events, pings)
+    routable: bool = True  # False: stored and ignored (unknown events, pings, echoes)
+    ignored_because: str = ""  # what finance reads on an event stored but not routed
 
 
 class RawBodyParser(BaseParser):
@@ -67,6 +70,7 @@ class WebhookReceiver(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [RawBodyParser]
+    renderer_classes = [JSONRenderer]  # senders read JSON; no browsable page to negotiate
     http_method_names = ["post", "options"]
     accepted_status = status.HTTP_200_OK
 
@@ -82,7 +86,7 @@ class WebhookReceiver(APIView):
                     "over its exact bytes.",
     )
     def post(self, request, connection_id: int):
-        connection = get_object_or_404(Connection, pk=connection_id, system=self.system, is_active=True)
+        connection, cached = webhook_connection(connection_id, self.system)
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         limit = settings.WEBHOOK_MAX_BODY_BYTES
         if length > limit:
@@ -91,30 +95,52 @@ class WebhookReceiver(APIView):
         if len(body) > limit:
             return self.reject(connection, WebhookRejected(f"Body exceeds the {limit}-byte limit.", 413))
         try:
-            early = self.handshake(request, connection, body)
-            if early is not None:
-                return early
-            self.verify(request, connection, body)
-            events = self.parse(request, connection, body)
+            outcome = self.accept(request, connection, body)
         except WebhookRejected as exc:
-            return self.reject(connection, exc)
-        stored = self.store(request, connection, body, events)
-        return Response({"received": len(events), "new": stored}, status=self.accepted_status)
+            if not cached:
+                return self.reject(connection, exc)
+            # Decide on a fresh copy: the cached one may predate a rotated secret or a new setting.
+            connection, _ = webhook_connection(connection_id, self.system, fresh=True)
+            try:
+                outcome = self.accept(request, connection, body)
+            except WebhookRejected as exc:
+                return self.reject(connection, exc)
+        if isinstance(outcome, Response):
+            return outcome
+        try:
+            stored = self.store(request, connection, body, outcome)
+        except IntegrityError:
+            if not cached:
+                raise
+            webhook_connection(connection_id, self.system, fresh=True)  # deleted meanwhile: 404
+            raise
+        return Response({"received": len(outcome), "new": stored}, status=self.accepted_status)
+
+    def accept(self, request, connection, body: bytes):
+        """The handshake's own answer, or the verified delivery's parsed events."""
+        early = self.handshake(request, connection, body)
+        if early is not None:
+            return early
+        self.verify(request, connection, body)
+        return self.parse(request, connection, body)
 
     def store(self, request, connection, body: bytes, events: list[ParsedEvent]) -> int:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
         text = body.decode("utf-8", errors="replace")
-        new = 0
-        with transaction.atomic():
+        new = to_route = 0
+        # A delivery's events are stored all or none; one event is a single autocommitted INSERT.
+        with transaction.atomic() if len(events) > 1 else nullcontext():
             for parsed in events:
-                event, created = inbound_event_store(
+                _, created = inbound_event_store(
                     connection=connection, dedupe_key=parsed.dedupe_key, event_type=parsed.event_type,
-                    object_type=parsed.object_type, object_id=parsed.object_id, headers=headers,
-                    body=text if len(events) == 1 else "", payload=parsed.payload, signature_valid=True,
+                    object_type=parsed.object_type, object_id=parsed.object_id, action=parsed.action,
+                    headers=headers, body=text if len(events) == 1 else "", payload=parsed.payload,
+                    signature_valid=True, routable=parsed.routable, detail=parsed.ignored_because,
                 )
-                if created:
-                    new += 1
-                    inbound_event_route(event=event, action=parsed.action, routable=parsed.routable)
+                new += created
+                to_route += created and parsed.routable
+        if to_route:  # only once the events are committed: see inbound_events_dispatch
+            inbound_events_dispatch(connection_id=connection.pk)
         return new
 
     def reject(self, connection, exc: WebhookRejected) -> Response:
@@ -125,9 +151,14 @@ class WebhookReceiver(APIView):
     def count_rejection(self, connection, exc: WebhookRejected) -> None:
         """Count rejected deliveries on the connection (bad signatures show on the dashboard)."""
         key = "webhook_rejections_signature" if exc.status_code == 401 else "webhook_rejections_other"
-        Connection.objects.filter(pk=connection.pk).update(
-            api_usage={**connection.api_usage, key: int(connection.api_usage.get(key, 0)) + 1}
-        )
+        # Read-modify-write under the row lock: the copy in hand may be cached, and other
+        # counters in api_usage move meanwhile.
+        with transaction.atomic():
+            usage = Connection.objects.select_for_update().filter(pk=connection.pk).values_list(
+                "api_usage", flat=True).first()
+            if usage is None:
+                return
+            Connection.objects.filter(pk=connection.pk).update(api_usage={**usage, key: int(usage.get(key, 0)) + 1})
 
     # -- hooks -------------------------------------------------------------------------------
     def handshake(self, request, connection, body: bytes):

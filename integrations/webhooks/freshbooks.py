@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from ..connectors.freshbooks.services import freshbooks_callback_verifier_store, freshbooks_verifiers
 from ..connectors.freshbooks.webhooks import SIGNATURE_HEADER, form_params, signature_valid
-from ..services import inbound_event_store
+from ..intake import inbound_event_store
 from .base import ParsedEvent, WebhookReceiver, WebhookRejected
 
 ROUTABLE_VERBS = {"create", "update", "delete"}
@@ -57,7 +57,8 @@ class FreshBooksWebhookReceiver(WebhookReceiver):
         redacted = {k: ("***" if k == "verifier" else v) for k, v in params.items()}
         inbound_event_store(connection=connection, dedupe_key=f"verify:{params['object_id']}:{_fingerprint(verifier)}",
                             event_type="callback.verify", object_type="callback", object_id=params["object_id"],
-                            payload=redacted, signature_valid=bool(signature))
+                            payload=redacted, signature_valid=bool(signature), routable=False,
+                            detail="Callback verification request (handled, not a change to sync).")
         freshbooks_callback_verifier_store(connection=connection, callback_id=params["object_id"], verifier=verifier)
         return Response({"verified": "pending", "callback": params["object_id"]})
 
@@ -79,6 +80,8 @@ class FreshBooksWebhookReceiver(WebhookReceiver):
             dedupe_key=f"{params.get('account_id')}:{name}:{params['object_id']}:{bucket}", event_type=name,
             object_type=object_type, object_id=params["object_id"], action="delete" if verb == "delete" else "upsert",
             payload=params, routable=verb in ROUTABLE_VERBS,
+            ignored_because="" if verb in ROUTABLE_VERBS else f"FreshBooks event '{name}' is not a create, update "
+                                                              "or delete: stored, nothing to sync.",
         )]
 
 

@@ -67,5 +67,8 @@ class SalesforceReceiver(WebhookReceiver):
                              "fields": event.fields if len(ids) == 1 else {}},
                     # Our own writes and wildcard/overflow gaps are kept but start no record sync.
                     routable=not echo and not wildcard,
+                    ignored_because=("Our own write, seen coming back (echo suppression): nothing to sync."
+                                     if echo else "A change event without record ids (a gap or overflow): "
+                                     "the next poll of the flow catches these changes up." if wildcard else ""),
                 ))
         return parsed

@@ -53,6 +53,7 @@ class ShopReceiver(WebhookReceiver):
             payload={"order": order.to_payload(), "topic": topic, "event_at": stamp.isoformat() if stamp else "",
                      "stale": stale},
             routable=routable and not stale,
+            ignored_because=f"Stale: {stale} Stored, not synced." if stale else "",
         )
 
     @staticmethod

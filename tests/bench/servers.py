@@ -41,7 +41,7 @@ def gunicorn(*, workers: int, env_extra: dict | None = None, threads: int = 1):
             try:
                 if requests.get(base + "/bench/trivial/", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still loading the app
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not start")

@@ -12,7 +12,8 @@ from integrations.flows.opportunity_invoice import OpportunityInvoiceHandler
 from integrations.models import InboundEvent, SyncItem
 from integrations.sandbox.freshbooks.faults import faults_set, tokens_expire_all
 from integrations.sandbox.salesforce import services as sim
-from integrations.services import inbound_event_route, inbound_event_store, sync_items_dispatch_due
+from integrations.intake import inbound_event_route, inbound_event_store
+from integrations.services import sync_items_dispatch_due
 from integrations.sync.engine import sync_item_process
 from monitoring.models import ApiCall
 
@@ -123,9 +124,10 @@ def test_duplicate_and_out_of_order_events_give_one_invoice_and_the_final_status
     first = world.pay(invoice["id"], "40.00", date="2026-07-01")
     second = world.pay(invoice["id"], "60.00", date="2026-07-02")
     for payment in (second, first, second):
-        event, _ = inbound_event_store(connection=world.fb_connection, dedupe_key=f"payment.create:{payment}:{timezone.now()}",
-                                       event_type="payment.create", object_type="payment", object_id=str(payment))
-        items = inbound_event_route(event=event)
+        event_id, _ = inbound_event_store(connection=world.fb_connection,
+                                          dedupe_key=f"payment.create:{payment}:{timezone.now()}",
+                                          event_type="payment.create", object_type="payment", object_id=str(payment))
+        items = inbound_event_route(event=InboundEvent.objects.get(pk=event_id))
         drive(items)
     record = world.sf_record(opp)
     assert (record["Payment_Status__c"], record["Amount_Paid__c"]) == ("Paid", 100)

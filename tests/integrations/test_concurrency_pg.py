@@ -1,5 +1,8 @@
 """Real processes on PostgreSQL: the binding lock, and a real qcluster completing work."""
 import multiprocessing
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from urllib.parse import urlencode
 import os
 import subprocess
 import sys
@@ -7,13 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from integrations.models import SyncItem
+from integrations.connectors.freshbooks.webhooks import SIGNATURE_HEADER, signature_compute
+from integrations.models import InboundEvent, SyncItem
 from integrations.services import sync_item_enqueue
-from tests.factories import FlowFactory
+from tests.factories import ConnectionFactory, FlowFactory
 from tests.integrations.handlers import target_writes
 from tests.processes import process_group_stop
 
@@ -77,9 +82,9 @@ def _cluster_env(broker):
     return env
 
 
-@pytest.mark.parametrize("broker", ["orm", "redis"])
-def test_real_qcluster_completes_a_sync_item(broker, settings, pg_only, tmp_path):
-    flow = FlowFactory(settings={"records": {"001Q": {"Name": "Queue Co"}}})
+@contextmanager
+def qcluster(broker, settings, tmp_path):
+    """A real ``manage.py qcluster`` on this test database; this process enqueues to it."""
     env = _cluster_env(broker)
     if broker == "redis":
         settings.Q_CLUSTER = {**settings.Q_CLUSTER, "redis": env["REDIS_URL"], "name": env["Q_NAME"]}
@@ -97,16 +102,51 @@ def test_real_qcluster_completes_a_sync_item(broker, settings, pg_only, tmp_path
     cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        item, _ = sync_item_enqueue(flow=flow, source_object="Account", source_id="001Q")
-        try:
-            wait_for(lambda: SyncItem.objects.get(pk=item.pk).status == "succeeded", timeout=90,
-                     what=f"the {broker} cluster to complete the item")
-        except AssertionError:
-            log.seek(0)
-            raise AssertionError(log.read()[-3000:]) from None
-        assert target_writes("create", "001Q") == 1
-        assert SyncItem.objects.get(pk=item.pk).attempts_log.get().worker  # ran in the cluster's process
+        yield log
     finally:
         process_group_stop(cluster)
         for key, value in saved.items():
             setattr(Conf, key, value)
+
+
+def wait_for_cluster(log, predicate, what, timeout=90):
+    try:
+        wait_for(predicate, timeout=timeout, what=what)
+    except AssertionError:
+        log.seek(0)
+        raise AssertionError(f"timed out waiting for {what}:\n" + log.read()[-3000:]) from None
+
+
+@pytest.mark.parametrize("broker", ["orm", "redis"])
+def test_real_qcluster_completes_a_sync_item(broker, settings, pg_only, tmp_path):
+    flow = FlowFactory(settings={"records": {"001Q": {"Name": "Queue Co"}}})
+    with qcluster(broker, settings, tmp_path) as log:
+        item, _ = sync_item_enqueue(flow=flow, source_object="Account", source_id="001Q")
+        wait_for_cluster(log, lambda: SyncItem.objects.get(pk=item.pk).status == "succeeded",
+                         f"the {broker} cluster to complete the item")
+        assert target_writes("create", "001Q") == 1
+        assert SyncItem.objects.get(pk=item.pk).attempts_log.get().worker  # ran in the cluster's process
+
+
+@pytest.mark.parametrize("broker", ["orm", "redis"])
+def test_a_burst_of_webhooks_is_routed_by_route_tasks_alone(broker, settings, pg_only, tmp_path, live_server):
+    """Concurrent deliveries while the cluster routes: none is stranded between the routing
+    flag and the task (the sweeper never runs here: no schedules exist in this database)."""
+    connection = ConnectionFactory(system="freshbooks", settings={"account_id": "BURST"})
+    connection.set_secrets(webhook_verifiers={"1": "burst-verifier-0123456789"})
+    connection.save()
+    # No flow reads payments: routing marks each event, and the cluster runs route tasks only.
+    url = f"{live_server.url}/api/webhooks/freshbooks/{connection.pk}/"
+
+    def send(i):
+        params = [("name", "payment.update"), ("object_id", str(i)), ("account_id", "BURST")]
+        headers = {SIGNATURE_HEADER: signature_compute("burst-verifier-0123456789", params),
+                   "Content-Type": "application/x-www-form-urlencoded"}
+        return requests.post(url, data=urlencode(params), headers=headers, timeout=30).status_code
+
+    with qcluster(broker, settings, tmp_path) as log, ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(send, range(240)))
+        assert statuses == [200] * 240
+        wait_for_cluster(log, lambda: not InboundEvent.objects.filter(status="received").exists(),
+                         "every delivered event to be routed")
+    assert InboundEvent.objects.filter(status="ignored", detail__startswith="No enabled flow").count() == 240

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from integrations.connectors.shop.order import ShopOrder, signature_base64
 from integrations.models import InboundEvent, SyncItem
+from integrations.intake import inbound_events_route_pending
 from tests.factories import FlowFactory
 from tests.webhooks.conftest import SECRET
 
@@ -56,6 +57,8 @@ def test_a_signed_order_is_stored_with_exact_ids_and_money_and_routed(client, sh
     assert order.total == Decimal("51.80") and order.lines[0].total == Decimal("24.90")
     assert order.lines[0].unit_price == Decimal("12.45") and order.shipping == Decimal("7.95")
     assert (order.customer.email, order.customer.country, order.number) == ("jane@example.com", "NL", "#1042")
+    assert event.status == "received"  # routed by a worker, after the 200
+    assert inbound_events_route_pending(connection_id=connection.pk) == 1
     item = SyncItem.objects.get(flow=flow)
     assert item.source_id == str(BIG_ID) and item.inbound_event_id == event.pk
 
@@ -119,6 +122,7 @@ def test_a_redelivery_is_absorbed(client, shop_connection):
     post(client, connection, order_body())
     again = post(client, connection, order_body())
     assert again.status_code == 200 and again.json()["new"] == 0
+    inbound_events_route_pending(connection_id=connection.pk)
     assert InboundEvent.objects.get().duplicate_count == 1 and SyncItem.objects.filter(flow=flow).count() == 1
 
 
@@ -134,6 +138,8 @@ def test_stale_events_are_stored_but_not_routed(client, shop_connection):
     older = InboundEvent.objects.get(dedupe_key="shopify:older")
     assert older.status == "ignored" and "newer event" in older.payload["stale"]
     assert "Older than" in InboundEvent.objects.get(dedupe_key="shopify:ancient").payload["stale"]
+    assert older.detail.startswith("Stale: A newer event for this order")
+    assert inbound_events_route_pending(connection_id=connection.pk) == 1
     assert SyncItem.objects.filter(flow=flow).count() == 1
 
 

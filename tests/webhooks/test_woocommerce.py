@@ -6,6 +6,7 @@ import pytest
 
 from integrations.connectors.shop.order import ShopOrder, signature_base64
 from integrations.models import InboundEvent, SyncItem
+from integrations.intake import inbound_events_route_pending
 from tests.factories import FlowFactory
 from tests.webhooks.conftest import SECRET
 
@@ -58,6 +59,7 @@ def test_a_signed_order_is_stored_with_decimal_money_and_routed(client, shop_con
     order = ShopOrder.from_payload(event.payload["order"])
     assert order.lines[0].unit_price == Decimal("19.99") and order.total == Decimal("47.93")
     assert order.customer.company == "Lee & Co" and order.source == "woocommerce"
+    assert inbound_events_route_pending(connection_id=connection.pk) == 1
     assert SyncItem.objects.filter(flow=flow, source_id="727").count() == 1
 
 
@@ -87,6 +89,7 @@ def test_an_older_version_of_the_order_is_stale(client, shop_connection):
     post(client, connection, order_body(modified="2099-03-01T10:00:00"), delivery="new", topic="order.updated")
     post(client, connection, order_body(modified="2099-03-01T09:00:00"), delivery="old", topic="order.updated")
     assert InboundEvent.objects.get(dedupe_key="woocommerce:old").status == "ignored"
+    inbound_events_route_pending(connection_id=connection.pk)
     assert SyncItem.objects.filter(flow=flow).count() == 1
 
 

@@ -15,6 +15,7 @@ from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.events import deliveries_drain
 from integrations.sandbox.salesforce.models import SfDelivery, SfSubscription
 from integrations.sandbox.salesforce.writes import record_update
+from integrations.intake import inbound_events_route_pending
 from tests.factories import FlowFactory
 from tests.sandbox.salesforce.fixtures import WEBHOOK_SECRET
 
@@ -50,6 +51,8 @@ def test_signed_event_is_stored_once_and_routed(url, sf_connection):
     assert (event.dedupe_key, event.object_id, event.duplicate_count) == ("replay:41:0015g00000ABCDEAAA",
                                                                         "0015g00000ABCDEAAA", 1)
     assert event.payload["changedFields"] == ["Name", "LastModifiedDate"]
+    assert not SyncItem.objects.exists()  # routing is a worker's job, after the 200
+    assert inbound_events_route_pending(connection_id=sf_connection.pk) == 1
     assert SyncItem.objects.get().flow == flow
 
 
@@ -99,8 +102,10 @@ def test_simulator_delivers_cdc_and_our_own_writes_are_not_routed(sf, sf_connect
     record_update("Account", theirs, {"Name": "Edited in Salesforce", "Phone": "555"})  # a UI edit: no origin
     assert deliveries_drain() == {"sent": 3, "failed": 0}
     assert not SfDelivery.objects.exclude(status="delivered").exists()
+    inbound_events_route_pending(connection_id=sf_connection.pk)
     echo = InboundEvent.objects.get(object_id=ours)
     assert echo.payload["echo"] is True and echo.status == InboundEvent.Status.IGNORED
+    assert "echo suppression" in echo.detail
     update = InboundEvent.objects.get(object_id=theirs, event_type="Account.UPDATE")
     assert update.payload["echo"] is False and update.status == InboundEvent.Status.PROCESSED
     assert set(update.payload["changedFields"]) == {"Name", "Phone", "LastModifiedDate"}

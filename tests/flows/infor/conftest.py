@@ -10,6 +10,7 @@ from integrations.flows.infor_demo import FRESHBOOKS, INFOR, SHOPIFY, WOOCOMMERC
 from integrations.models import Connection, Flow, SyncItem
 from integrations.sandbox.shop.services import endpoint_configure, order_place, outbox_drain
 from integrations.sync.engine import sync_item_process
+from integrations.intake import inbound_events_route_pending
 from mappings.setup import default_config_load
 from tests.connectors.infor.conftest import fault, ionapi_text, m3_connection, sim_app  # noqa: F401
 from tests.live_http import close_http_sessions  # noqa: F401  (autouse)
@@ -40,6 +41,7 @@ class World:
 def run_until_idle(*, rounds=30, fast_forward=True) -> list[SyncItem]:
     """Process due items (the engine called directly) until nothing is left to do now."""
     for _ in range(rounds):
+        inbound_events_route_pending()  # what the route task does for delivered webhooks
         if fast_forward:  # retries are due at once: this test is about outcomes, not timing
             SyncItem.objects.filter(status=SyncItem.Status.RETRYING).update(next_attempt_at=timezone.now())
         due = list(SyncItem.objects.filter(status__in=SyncItem.OPEN_STATUSES, next_attempt_at__lte=timezone.now())

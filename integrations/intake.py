@@ -1,0 +1,171 @@
+"""Inbound events: store each one once, answer, then route it to the flows in a worker.
+
+A webhook request does the least that keeps the promise "nothing accepted is lost": it
+verifies the delivery, writes the event row (one ``INSERT … ON CONFLICT`` that also counts
+repeats) and makes sure a route task is queued for its connection (``RouteWakeup``).
+Routing — finding the enabled flows that read the object, creating or folding their
+SyncItems, queueing those — happens in a worker (``inbound_events_route_pending``), in
+batches, so the receiver's cost does not grow with the number of flows and the sender gets
+its 2xx in a few milliseconds.
+
+An event waits in status "received" until routed. If a route task is ever lost (a crash
+between the flag's commit and the send, the broker down), the one-minute sweeper
+(``inbound_events_route_stale``) routes what has waited too long and clears the flag.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import connections, router, transaction
+from django.utils import timezone
+
+from .models import Connection, Flow, InboundEvent, RouteWakeup, SyncItem
+from .queue import task_enqueue
+
+logger = logging.getLogger(__name__)
+E = InboundEvent.Status
+ROUTE_TASK = "integrations.tasks.inbound_events_route_pending"
+# Events still "received" after this long lost their route task: the sweeper routes them.
+STALE_AFTER = timedelta(seconds=60)
+NOT_ROUTABLE = "Not a change to sync (stored only)."
+
+_FIELDS = ("connection", "dedupe_key", "event_type", "object_type", "object_id", "action", "headers", "body",
+            "payload", "signature_valid", "status", "detail", "duplicate_count", "received_at", "processed_at")
+
+
+def _upsert_sql(quote) -> str:
+    """One statement for "store once, count repeats": PostgreSQL and SQLite (3.35+) both speak it."""
+    table = quote(InboundEvent._meta.db_table)
+    columns = ", ".join(quote(InboundEvent._meta.get_field(name).column) for name in _FIELDS)
+    placeholders = ", ".join(["%s"] * len(_FIELDS))
+    count = quote("duplicate_count")
+    return (f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
+            f"ON CONFLICT ({quote('connection_id')}, {quote('dedupe_key')}) "
+            f"DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {quote('id')}, {count}")
+
+
+_SQL_CACHE: dict[str, str] = {}
+
+
+def inbound_event_store(
+    *, connection: Connection, dedupe_key: str, event_type: str = "", object_type: str = "", object_id: str = "",
+    headers: dict | None = None, body: str = "", payload: dict | list | None = None, signature_valid: bool = True,
+    action: str = "upsert", routable: bool = True, detail: str = "",
+) -> tuple[int, bool]:
+    """Store a received event once; a repeat of the same dedupe key only bumps its counter.
+
+    Returns (event id, created). A routable event waits as "received" for routing; one that is
+    not (unknown events, pings, our own echoes, stale retries) is stored as "ignored" with the
+    reason, so finance sees why it started nothing. Written with one statement and no model
+    instance: this runs once per delivery, at the rate the sender chooses.
+    """
+    now = timezone.now()
+    db = connections[router.db_for_write(InboundEvent)]
+    sql = _SQL_CACHE.get(db.alias) or _SQL_CACHE.setdefault(db.alias, _upsert_sql(db.ops.quote_name))
+    status, reason = (E.RECEIVED, "") if routable else (E.IGNORED, detail or NOT_ROUTABLE)
+    stamp = db.ops.adapt_datetimefield_value(now)
+    values = {
+        "connection": connection.pk, "dedupe_key": dedupe_key[:200], "event_type": event_type[:80],
+        "object_type": object_type[:60], "object_id": str(object_id)[:120], "action": action,
+        "headers": db.ops.adapt_json_value(headers or {}, None), "body": body,
+        "payload": db.ops.adapt_json_value(payload if payload is not None else {}, None),
+        "signature_valid": signature_valid, "status": status, "detail": reason, "duplicate_count": 0,
+        "received_at": stamp, "processed_at": None if routable else stamp,
+    }
+    with db.cursor() as cursor:
+        cursor.execute(sql, [values[name] for name in _FIELDS])
+        event_id, duplicates = cursor.fetchone()
+    return event_id, not duplicates
+
+
+def inbound_events_dispatch(*, connection_id: int) -> bool:
+    """Make sure a route task for this connection is on its way; True when this call sent it.
+
+    The wakeup row is flipped with one UPDATE that matches only while no task is queued; the
+    caller whose UPDATE matched enqueues. When a task is already queued the UPDATE matches
+    nothing, writes nothing and locks nothing, which is what keeps bursts cheap. The route task
+    clears the flag before it reads (``inbound_events_route_pending``), so an event committed
+    before any UPDATE that found the flag set is read by that task at the latest.
+    """
+    db = connections[router.db_for_write(RouteWakeup)]
+    table, quote = db.ops.quote_name(RouteWakeup._meta.db_table), db.ops.quote_name
+    with db.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {quote('queued')} = %s, {quote('queued_at')} = %s "
+                       f"WHERE {quote('connection_id')} = %s AND NOT {quote('queued')}",
+                       [True, timezone.now(), connection_id])
+        flipped = cursor.rowcount == 1
+    if flipped:
+        task_enqueue(ROUTE_TASK, connection_id, task_name=f"route-events-{connection_id}")
+    return flipped
+
+
+def inbound_event_route(*, event: InboundEvent) -> list[SyncItem]:
+    """Turn one stored event into work for every enabled flow reading that object.
+
+    Events are hints: the item carries the event's ids, and the flow reads the record fresh.
+    An event no flow reads is marked ignored (kept, so nothing received is ever lost).
+    """
+    from .services import sync_item_enqueue
+
+    flows = []
+    if event.object_type:
+        flows = list(Flow.objects.filter(
+            enabled=True, source_connection_id=event.connection_id, source_object=event.object_type
+        ))
+    items = [
+        sync_item_enqueue(
+            flow=flow, source_object=event.object_type, source_id=event.object_id, action=event.action,
+            hint={"event_type": event.event_type, "event_id": event.pk}, inbound_event=event,
+            received_at=event.received_at,
+        )[0]
+        for flow in flows
+    ]
+    now = timezone.now()
+    if items:
+        InboundEvent.objects.filter(pk=event.pk).update(status=E.PROCESSED, processed_at=now)
+    else:
+        InboundEvent.objects.filter(pk=event.pk).update(
+            status=E.IGNORED, detail="No enabled flow reads this kind of event.", processed_at=now)
+    event.status = E.PROCESSED if items else E.IGNORED
+    return items
+
+
+def inbound_events_route_pending(*, connection_id: int | None = None, limit: int = 500,
+                                 older_than=None) -> int:
+    """Route received events, oldest first, in one transaction per batch; returns how many.
+
+    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL): route tasks running side by
+    side split the backlog and never route one event twice. SQLite serialises writers, and
+    the status filter is read inside the write transaction, which gives the same guarantee.
+    """
+    if connection_id is not None:
+        # Cleared (and committed) before reading: deliveries from now on queue a new task.
+        RouteWakeup.objects.filter(connection_id=connection_id).update(queued=False, queued_at=None)
+    routed = 0
+    while True:
+        with transaction.atomic():
+            pending = InboundEvent.objects.filter(status=E.RECEIVED)
+            if connection_id is not None:
+                pending = pending.filter(connection_id=connection_id)
+            if older_than is not None:
+                pending = pending.filter(received_at__lt=older_than)
+            batch = list(pending.order_by("pk").select_for_update(skip_locked=True)[:limit])
+            for event in batch:
+                inbound_event_route(event=event)
+        routed += len(batch)
+        if len(batch) < limit:
+            return routed
+
+
+def inbound_events_route_stale(*, now=None) -> int:
+    """The sweeper's part: route events whose route task was lost (see STALE_AFTER)."""
+    now = now or timezone.now()
+    # A flag still set this long after its task was queued: the task was lost. Clear it so the
+    # next delivery queues another; route what waited meanwhile here.
+    RouteWakeup.objects.filter(queued=True, queued_at__lt=now - STALE_AFTER).update(queued=False, queued_at=None)
+    routed = inbound_events_route_pending(older_than=now - STALE_AFTER)
+    if routed:
+        logger.warning("Routed %s inbound event(s) that waited over %s s (route task lost, or the queue is "
+                       "backed up).", routed, int(STALE_AFTER.total_seconds()))
+    return routed
