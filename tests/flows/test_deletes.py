@@ -15,6 +15,7 @@ from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.events import deliveries_drain
 from integrations.sandbox.salesforce.models import SfDeleteLog
 from integrations.sync.engine import sync_item_process
+from integrations.intake import inbound_events_route_pending
 from monitoring.models import ApiCall, Finding
 from tests.sandbox.salesforce.fixtures import WEBHOOK_SECRET
 
@@ -52,6 +53,7 @@ def deleted_minutes_ago(sf_id: str, minutes: int) -> None:
 
 
 def process_open() -> None:
+    inbound_events_route_pending()  # what the route task does with the delivered change events
     for item in SyncItem.objects.filter(status=S.PENDING):
         sync_item_process(item_id=item.pk)
 
