@@ -110,6 +110,12 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
             outstanding = Decimal(str((item.source_snapshot.get("outstanding") or {}).get("amount") or 0))
             result.extra["facts"] = {"payment_amount": str(paid), "open_amount": str(outstanding + paid)}
 
+    def source_ref(self, item: SyncItem, source: dict) -> tuple[int, str, str]:
+        """The invoice's binding names the deal (flow 2 binds the invoice to it), for a payment as
+        for the invoice: the payment's own binding (made in on_success) names the payment, whose
+        entity has no Opportunity, so a payment synced again would look like a duplicate."""
+        return self.flow.source_connection_id, "invoice", str(source["id"])
+
     def source_version(self, source: dict) -> str:
         return str((source.get("payment") or source).get("updated") or "")
 
