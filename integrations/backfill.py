@@ -1,10 +1,15 @@
 """Backfill: bring a flow's whole history (or everything since a date) across, resumably.
 
 ``flow_backfill(flow=…, since=…, dry_run=…)`` streams the source page by page. Flows with a
-batched backfill (``BATCHED_BACKFILLS``, by flow kind) read and write in bulk: the
-Opportunity → invoice flow reads 2,000 Opportunities per query with their Accounts,
-contacts and line items, reads FreshBooks' clients and invoice markers once, creates one
-invoice per Opportunity and writes the ids back with sObject Collections (200 per call).
+batched backfill (``BATCHED_BACKFILLS``, by flow kind) read and write in bulk, with the flow
+handler's own decisions and the engine's bindings and hashes:
+- Opportunity → invoice (backfill_opportunities.py): 2,000 Opportunities per query with their
+  Accounts, contacts and line items, FreshBooks' clients and invoice markers read once, one
+  invoice per Opportunity, the ids written back with sObject Collections (200 per call);
+- FreshBooks client → Account + primary Contact (backfill_clients.py) and FreshBooks payment
+  or invoice → Opportunity payment status (backfill_payments.py): 200 records at a time, the
+  Salesforce side read per 200 with IN lists, written with Collections (≤ 200 per call,
+  allOrNone=false, each record's error on its own item); see backfill_batch.py.
 Other flows send each record through the sync engine in this process.
 
 Every record becomes a SyncItem (succeeded, skipped or dead with its reason), so finance sees
@@ -24,8 +29,12 @@ from .models import Cursor, Flow, SyncItem
 
 BATCHED_BACKFILLS: dict[str, str] = {
     "salesforce-opportunity-to-freshbooks-invoice": "integrations.backfill_opportunities.opportunities_backfill",
+    "freshbooks-client-to-salesforce-account": "integrations.backfill_clients.clients_backfill",
+    "freshbooks-payment-to-salesforce-opportunity": "integrations.backfill_payments.payments_backfill",
 }
 OUTCOMES = ("created", "updated", "matched", "skipped", "failed")
+#: a succeeded item's action → the summary's word for it
+ACTION_OUTCOMES = {"created": "created", "updated": "updated", "matched": "matched", "unchanged": "skipped"}
 
 
 @dataclass
@@ -101,7 +110,6 @@ def records_backfill(*, flow: Flow, since, dry_run: bool, summary: BackfillSumma
     from django.utils import timezone
 
     cursor, started = backfill_cursor(flow), timezone.now()
-    words = {"created": "created", "updated": "updated", "matched": "matched", "unchanged": "skipped"}
     for record_id, stamp in _source_ids(flow, since, total):
         progress(1)
         if dry_run:
@@ -113,7 +121,7 @@ def records_backfill(*, flow: Flow, since, dry_run: bool, summary: BackfillSumma
         sync_item_process(item_id=item.pk)
         item.refresh_from_db()
         if item.status == SyncItem.Status.SUCCEEDED:
-            summary.add(words.get(item.result.get("action"), "updated"))
+            summary.add(ACTION_OUTCOMES.get(item.result.get("action"), "updated"))
         elif item.status == SyncItem.Status.SKIPPED:
             summary.add("skipped")
         else:

@@ -86,14 +86,17 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
             raise SkippableError("Echo of our own write: the record still holds exactly what Ledgerlink last wrote "
                                  "there, so there is nothing to send back.")
 
-    def resolve_conflicts(self, item: SyncItem, source: dict, payload: dict) -> dict:
+    def resolve_conflicts(self, item: SyncItem, source: dict, payload: dict, *, current: dict | None = None) -> dict:
+        """``current``: the target as the backfill read it in bulk; read here when not given."""
+        self.conflict_decided = None
         source_binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
                                      external_id=item.source_id)
         target = entity_binding(entity=source_binding.entity if source_binding else None,
                                 connection=self.flow.target_connection, object_type=self.flow.target_object)
         if target is None or not target.last_written_payload:
             return payload
-        current = self.read_target(target.external_id, list(payload))
+        if current is None:
+            current = self.read_target(target.external_id, list(payload))
         found = conflicts_detect(payload=payload, target_now=current, last_written=target.last_written_payload)
         if not found:
             return payload
@@ -104,9 +107,10 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
                 source_system=self.source_system, source_changed_at=self.changed_at(source, self.source_system),
                 target_changed_at=self.changed_at(current, target_system), resolution=(item.hint or {}).get("resolution"))
         except ConflictHeld as exc:
-            SyncItem.objects.filter(pk=item.pk).update(result={"conflict": {
-                "fields": exc.detail, "target_id": target.external_id, "source_system": self.source_system,
-                "target_system": target_system}})
+            item.result = {"conflict": {"fields": exc.detail, "target_id": target.external_id,
+                                        "source_system": self.source_system, "target_system": target_system}}
+            if item.pk:  # a backfill's item is saved later, with this result
+                SyncItem.objects.filter(pk=item.pk).update(result=item.result)
             raise
         if outcome.source_updates:
             mapping_set = self.mapping_set()
@@ -118,8 +122,13 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
         return outcome.payload
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
-        if getattr(self, "conflict_decided", None):
-            result.extra["conflict_decided"] = self.conflict_decided
+        conflict_result_note(result, getattr(self, "conflict_decided", None))
+
+
+def conflict_result_note(result: WriteResult, decided: dict | None) -> None:
+    """The fields a conflict policy decided, on the item's result."""
+    if decided:
+        result.extra["conflict_decided"] = decided
 
 
 class AccountToClientHandler(ClientAccountHandler):
@@ -221,9 +230,7 @@ class ClientToAccountHandler(ClientAccountHandler):
             if exc.http_status == 404:
                 raise SkippableError(f"FreshBooks has no client {item.source_id}; nothing to sync.") from None
             raise
-        if int(client.get("vis_state") or 0) == 1:
-            raise SkippableError(f"FreshBooks client {item.source_id} is deleted; the Salesforce Account is left as is.")
-        return client
+        return client_active(client)
 
     def map(self, item: SyncItem, source: dict) -> dict:
         note = salesforce_deleted_note(binding_get(connection=self.flow.source_connection, object_type="client",
@@ -233,8 +240,11 @@ class ClientToAccountHandler(ClientAccountHandler):
                                  "Ledgerlink does not create it again. To link the client again, restore the Account "
                                  "or create one in Salesforce (it is matched by client id, email or name).")
         self.echo_check(item, source)
-        payload = {**self.apply_mapping(source), CLIENT_REF_FIELD: str(source["id"])}
-        return self.resolve_conflicts(item, source, payload)
+        return self.resolve_conflicts(item, source, self.account_payload(source))
+
+    def account_payload(self, source: dict) -> dict:
+        """The Account's fields from the client (before any conflict decision)."""
+        return {**self.apply_mapping(source), CLIENT_REF_FIELD: str(source["id"])}
 
     def delete(self, item: SyncItem, binding) -> WriteResult:
         raise SkippableError(f"FreshBooks client {item.source_id} was deleted; the Salesforce Account is left as is.")
@@ -266,6 +276,13 @@ class ClientToAccountHandler(ClientAccountHandler):
 
     def source_version(self, source: dict) -> str:
         return str(source.get("updated") or "")
+
+
+def client_active(client: dict) -> dict:
+    """The client, unless FreshBooks has it deleted (then there is nothing to send)."""
+    if int(client.get("vis_state") or 0) == 1:
+        raise SkippableError(f"FreshBooks client {client.get('id')} is deleted; the Salesforce Account is left as is.")
+    return client
 
 
 def freshbooks_client_for_account(handler: SalesforceFreshBooksHandler, *, account: dict,

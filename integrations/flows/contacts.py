@@ -1,46 +1,82 @@
 """The primary Contact of an Account written from a FreshBooks client (flow 1, FreshBooks →
 Salesforce), after the Account. Bound to the same entity as the Account and the client, so
-the next change updates the same Contact; unchanged content is not written again."""
+the next change updates the same Contact; unchanged content is not written again.
+
+The steps are separate so the backfill can take them for 200 clients at a time: plan (what
+to write, or nothing), find (an existing Contact of the Account with the client's email),
+write, remember (binding and hash, for echo suppression)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.utils import timezone
 
 from ..connectors.salesforce.soql import soql_format
-from ..models import Entity
+from ..models import Binding, Entity
 from ..sync.hashing import payload_hash
 from .common import binding_ensure, email_normalise, entity_binding
 
 CONTACT_MAPPING = "freshbooks-client-to-salesforce-contact"
 
 
-def primary_contact_sync(*, handler, item, account_id: str) -> str | None:
-    """Create or update the Account's primary Contact from the client; returns its id."""
+@dataclass
+class ContactWrite:
+    payload: dict
+    content: str  # payload_hash(payload)
+    binding: Binding | None  # the Contact already bound to the client's entity
+
+
+def primary_contact_plan(*, handler, item) -> ContactWrite | None:
+    """What to write to the client's primary Contact; None when there is nothing to write (no
+    person on the client, or the Contact already holds this content)."""
     client = item.source_snapshot or {}
     if not any(client.get(k) for k in ("fname", "lname", "email")):
         return None  # an organisation with no person: no Contact to write
     payload = handler.apply_mapping(client, setting="contact_mapping_set", default=CONTACT_MAPPING)
-    connection, sf = handler.salesforce_connection, handler.sf
-    binding = entity_binding(entity=item.entity, connection=connection, object_type="Contact")
+    binding = entity_binding(entity=item.entity, connection=handler.salesforce_connection, object_type="Contact")
     content = payload_hash(payload)
     if binding and binding.last_written_hash == content:
-        return binding.external_id
-    contact_id = binding.external_id if binding else _contact_find(sf, account_id, payload.get("Email"))
-    if contact_id:
-        sf.update("Contact", contact_id, payload)
-    else:
-        contact_id = sf.create("Contact", {**payload, "AccountId": account_id})
-    binding = binding or binding_ensure(connection=connection, object_type="Contact", external_id=contact_id,
-                                        entity=item.entity, kind=Entity.Kind.CUSTOMER)
-    binding.last_written_hash, binding.last_written_payload, binding.last_written_at = content, payload, timezone.now()
-    binding.save(update_fields=["last_written_hash", "last_written_payload", "last_written_at", "updated_at"])
-    return contact_id
-
-
-def _contact_find(sf, account_id: str, email: str | None) -> str | None:
-    """An existing Contact of the Account with the client's email (match before create)."""
-    email = email_normalise(email)
-    if not email:
         return None
-    rows = sf.query(soql_format("SELECT Id FROM Contact WHERE AccountId = {account} AND Email = {email} LIMIT 1",
-                                account=account_id, email=email))["records"]
-    return rows[0]["Id"] if rows else None
+    return ContactWrite(payload, content, binding)
+
+
+def primary_contact_remember(*, handler, item, plan: ContactWrite, contact_id: str) -> None:
+    binding = plan.binding or binding_ensure(connection=handler.salesforce_connection, object_type="Contact",
+                                             external_id=contact_id, entity=item.entity, kind=Entity.Kind.CUSTOMER)
+    binding.last_written_hash, binding.last_written_payload = plan.content, plan.payload
+    binding.last_written_at = timezone.now()
+    binding.save(update_fields=["last_written_hash", "last_written_payload", "last_written_at", "updated_at"])
+
+
+def primary_contact_sync(*, handler, item, account_id: str) -> None:
+    """Create or update the Account's primary Contact from the client."""
+    plan = primary_contact_plan(handler=handler, item=item)
+    if plan is None:
+        return
+    sf, key = handler.sf, contact_key(account_id, plan.payload.get("Email"))
+    contact_id = plan.binding.external_id if plan.binding else contacts_find(sf, [key]).get(key)
+    if contact_id:
+        sf.update("Contact", contact_id, plan.payload)
+    else:
+        contact_id = sf.create("Contact", {**plan.payload, "AccountId": account_id})
+    primary_contact_remember(handler=handler, item=item, plan=plan, contact_id=contact_id)
+
+
+def contact_key(account_id: str, email: str | None) -> tuple[str, str]:
+    return account_id, email_normalise(email)
+
+
+def contacts_find(sf, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Existing Contacts by contact_key, for match before create: one query for all the keys
+    (an Account's Contact with the client's email is the client's person)."""
+    pairs = {key for key in keys if key[1]}
+    if not pairs:
+        return {}
+    soql = soql_format("SELECT Id, AccountId, Email FROM Contact WHERE AccountId IN {accounts} AND Email IN {emails} "
+                       "ORDER BY CreatedDate", accounts=sorted({a for a, _ in pairs}), emails=sorted({e for _, e in pairs}))
+    found: dict[tuple[str, str], str] = {}
+    for row in sf.query_all(soql):
+        key = contact_key(row["AccountId"], row["Email"])
+        if key in pairs:
+            found.setdefault(key, row["Id"])
+    return found

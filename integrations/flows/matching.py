@@ -90,24 +90,97 @@ class FreshBooksClientIndex:
 # -- Salesforce Accounts for a FreshBooks client ----------------------------------------------------
 def salesforce_account_match(sf, *, client_id=None, email: str = "", name: str = "") -> str | None:
     """The id of the Account this FreshBooks client is, or None."""
+    return account_match(_SalesforceAccounts(sf), client_id=client_id, email=email, name=name)
+
+
+def account_match(accounts, *, client_id=None, email: str = "", name: str = "") -> str | None:
+    """The matching rules, whichever way the candidates are read: ``accounts`` answers three
+    questions (one query each in _SalesforceAccounts; from memory in SalesforceAccountIndex)."""
     if client_id:
-        try:
-            record = sf.get_by_external_id("Account", CLIENT_REF_FIELD, str(client_id))
-        except RecordNotFound:
-            record = None
-        if record:
-            return record["Id"]
+        found = accounts.with_reference(str(client_id))
+        if found:
+            return _one(found, "Salesforce Accounts", f"the FreshBooks client id {client_id}", "Id")["Id"]
     email = email_normalise(email)
     if email:
-        rows = sf.query(soql_format("SELECT Id, AccountId FROM Contact WHERE Email = {email} AND AccountId != null "
-                                    "LIMIT 20", email=email))["records"]
+        rows = accounts.with_contact_email(email)
         if rows:
             return _one(rows, "Salesforce Accounts (through their contacts)", f"the email {email}", "AccountId")["AccountId"]
-    target, word = org_name_normalise(name), _name_word(name)
-    if target and word:
-        rows = sf.query(soql_format("SELECT Id, Name FROM Account WHERE Name LIKE {like} LIMIT 200",
-                                    like=like_contains(word)))["records"]
-        found = [r for r in rows if org_name_normalise(r.get("Name")) == target]
+    target = org_name_normalise(name)
+    if target:
+        found = [r for r in accounts.named_like(name) if org_name_normalise(r.get("Name")) == target]
         if found:
             return _one(found, "Salesforce Accounts", f"the name “{name}”", "Id")["Id"]
     return None
+
+
+class _SalesforceAccounts:
+    """One query per question: the engine's path, one client at a time."""
+
+    def __init__(self, sf):
+        self.sf = sf
+
+    def with_reference(self, client_id: str) -> list[dict]:
+        try:
+            record = self.sf.get_by_external_id("Account", CLIENT_REF_FIELD, client_id)
+        except RecordNotFound:
+            record = None
+        return [record] if record else []
+
+    def with_contact_email(self, email: str) -> list[dict]:
+        return self.sf.query(soql_format("SELECT Id, AccountId FROM Contact WHERE Email = {email} AND AccountId != null "
+                                         "LIMIT 20", email=email))["records"]
+
+    def named_like(self, name: str) -> list[dict]:
+        return self.sf.query(soql_format("SELECT Id, Name FROM Account WHERE Name LIKE {like} LIMIT 200",
+                                         like=like_contains(_name_word(name))))["records"]
+
+
+class SalesforceAccountIndex:
+    """The Accounts a page of FreshBooks clients may match, read in at most three queries (their
+    ids as external references, their emails on contacts, their names' longest words, as IN
+    lists and LIKEs joined by OR) instead of up to three per client: for the backfill."""
+
+    def __init__(self):
+        self.by_ref, self.by_email, self.by_name = {}, {}, {}
+
+    @classmethod
+    def read(cls, sf, clients: list[dict]) -> SalesforceAccountIndex:
+        index = cls()
+        refs = sorted({str(c["id"]) for c in clients})
+        emails = sorted({email_normalise(c.get("email")) for c in clients} - {""})
+        words = sorted({_name_word(c.get("organization")) for c in clients} - {""})
+        if refs:
+            soql = soql_format(f"SELECT Id, Name, {CLIENT_REF_FIELD} FROM Account WHERE {CLIENT_REF_FIELD} IN {{refs}}",
+                               refs=refs)
+            for row in sf.query_all(soql):
+                index.by_ref.setdefault(str(row[CLIENT_REF_FIELD]), []).append(row)
+        if emails:
+            soql = soql_format("SELECT Id, AccountId, Email FROM Contact WHERE Email IN {emails} AND AccountId != null",
+                               emails=emails)
+            for row in sf.query_all(soql):
+                index.by_email.setdefault(email_normalise(row["Email"]), []).append(row)
+        if words:
+            likes = {f"w{n}": like_contains(word) for n, word in enumerate(words)}
+            soql = soql_format("SELECT Id, Name FROM Account WHERE " + " OR ".join(f"Name LIKE {{{k}}}" for k in likes),
+                               **likes)
+            for row in sf.query_all(soql):
+                index.by_name.setdefault(org_name_normalise(row["Name"]), []).append(row)
+        return index
+
+    def add(self, account_id: str, *, client_id=None, email: str = "", name: str = "") -> None:
+        """An Account made (or about to be made) in this run, so later clients find it."""
+        if client_id:
+            self.by_ref.setdefault(str(client_id), []).append({"Id": account_id})
+        if email_normalise(email):
+            self.by_email.setdefault(email_normalise(email), []).append({"Id": "", "AccountId": account_id})
+        if org_name_normalise(name):
+            self.by_name.setdefault(org_name_normalise(name), []).append({"Id": account_id, "Name": name})
+
+    def with_reference(self, client_id: str) -> list[dict]:
+        return self.by_ref.get(client_id, [])
+
+    def with_contact_email(self, email: str) -> list[dict]:
+        return self.by_email.get(email, [])
+
+    def named_like(self, name: str) -> list[dict]:
+        return self.by_name.get(org_name_normalise(name), [])

@@ -28,6 +28,7 @@ from .common import SalesforceFreshBooksHandler, binding_ensure, binding_get, en
 from .deletes import salesforce_deleted_note, salesforce_deleted_words
 
 OPPORTUNITY_FIELDS = ["Id", "Payment_Status__c", "Amount_Paid__c", "Date_Paid__c"]
+INVOICE_REF_FIELD = "FreshBooks_Invoice_Id__c"
 UNPAID = {"", "unpaid"}
 
 
@@ -48,11 +49,16 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
             invoice_id = payment.get("invoiceid")
         else:
             invoice_id = item.source_id
-        invoice = self._get(self.fb.invoices, invoice_id, "invoice", include=())
+        invoice = self.invoice_get(invoice_id)
         self.source_invoice_id = invoice["id"]
+        return {**invoice, "payment": payment} if payment else invoice
+
+    def invoice_get(self, invoice_id, *, known: dict | None = None) -> dict:
+        """The invoice (``known`` when already read), unless it is gone or deleted."""
+        invoice = known or self._get(self.fb.invoices, invoice_id, "invoice", include=())
         if int(invoice.get("vis_state") or 0) == 1:
             raise SkippableError(f"FreshBooks invoice {invoice_id} is deleted; the Opportunity's payment status is left as is.")
-        return {**invoice, "payment": payment} if payment else invoice
+        return invoice
 
     def map(self, item: SyncItem, source: dict) -> dict:
         self.opportunity = self._opportunity_for(source)
@@ -68,11 +74,7 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
     def update(self, item: SyncItem, external_id: str, payload: dict) -> None:
         current = self.opportunity if self.opportunity and self.opportunity["Id"] == external_id else \
             self.sf.get("Opportunity", external_id, fields=OPPORTUNITY_FIELDS)
-        changes = {k: v for k, v in payload.items() if not value_same(current.get(k), v)}
-        nothing_paid = str(payload.get("Payment_Status__c") or "").lower() in UNPAID and \
-            not Decimal(str(payload.get("Amount_Paid__c") or 0))
-        if nothing_paid and not current.get("Payment_Status__c"):
-            changes = {}  # an unpaid invoice tells an Opportunity without a payment status nothing new
+        changes = opportunity_changes(current, payload)
         if changes:
             self.sf.update("Opportunity", external_id, changes)
             self._recheck(payload)
@@ -110,6 +112,12 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
             outstanding = Decimal(str((item.source_snapshot.get("outstanding") or {}).get("amount") or 0))
             result.extra["facts"] = {"payment_amount": str(paid), "open_amount": str(outstanding + paid)}
 
+    def source_ref(self, item: SyncItem, source: dict) -> tuple[int, str, str]:
+        """The invoice's binding names the deal (flow 2 binds the invoice to it), for a payment as
+        for the invoice: the payment's own binding (made in on_success) names the payment, whose
+        entity has no Opportunity, so a payment synced again would look like a duplicate."""
+        return self.flow.source_connection_id, "invoice", str(source["id"])
+
     def source_version(self, source: dict) -> str:
         return str((source.get("payment") or source).get("updated") or "")
 
@@ -126,8 +134,9 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
         binding = binding_get(connection=self.salesforce_connection, object_type="Opportunity", external_id=opportunity_id)
         return binding.entity if binding else None
 
-    def _opportunity_for(self, invoice: dict) -> dict | None:
-        """The Opportunity this invoice was made for, with its current payment fields."""
+    def opportunity_ref(self, invoice: dict) -> tuple[str, str]:
+        """(field, value) naming the Opportunity this invoice was made for: its Id (from the
+        invoice's binding, else the idempotency marker), else the invoice id written back to it."""
         invoice_binding = binding_get(connection=self.freshbooks_connection, object_type="invoice", external_id=invoice["id"])
         note = salesforce_deleted_note(invoice_binding)
         if note:
@@ -137,11 +146,22 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
         opp = entity_binding(entity=invoice_binding.entity if invoice_binding else None,
                              connection=self.salesforce_connection, object_type="Opportunity")
         marker = str(invoice.get(self.setting("idempotency_field", "po_number")) or "")
-        fields = ", ".join(OPPORTUNITY_FIELDS)
         if opp or marker.startswith("006"):
-            soql = soql_format(f"SELECT {fields} FROM Opportunity WHERE Id = {{id}}", id=opp.external_id if opp else marker)
-        else:
-            soql = soql_format(f"SELECT {fields} FROM Opportunity WHERE FreshBooks_Invoice_Id__c = {{invoice}} LIMIT 1",
-                               invoice=str(invoice["id"]))
-        rows = self.sf.query(soql)["records"]
+            return "Id", opp.external_id if opp else marker
+        return INVOICE_REF_FIELD, str(invoice["id"])
+
+    def _opportunity_for(self, invoice: dict) -> dict | None:
+        """The Opportunity this invoice was made for, with its current payment fields."""
+        field, value = self.opportunity_ref(invoice)
+        rows = self.sf.query(soql_format(f"SELECT {', '.join(OPPORTUNITY_FIELDS)} FROM Opportunity "
+                                         f"WHERE {field} = {{value}} LIMIT 1", value=value))["records"]
         return {k: v for k, v in rows[0].items() if k != "attributes"} if rows else None
+
+
+def opportunity_changes(current: dict, payload: dict) -> dict:
+    """The payment fields to write: those that differ, and none when an unpaid invoice would
+    tell an Opportunity without a payment status nothing new (our own invoice writes)."""
+    changes = {k: v for k, v in payload.items() if not value_same(current.get(k), v)}
+    nothing_paid = str(payload.get("Payment_Status__c") or "").lower() in UNPAID and \
+        not Decimal(str(payload.get("Amount_Paid__c") or 0))
+    return {} if nothing_paid and not current.get("Payment_Status__c") else changes

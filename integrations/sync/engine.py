@@ -135,10 +135,12 @@ def _run_steps(run: _Run) -> WriteResult:
             handler.update(item, created.external_id, payload)
         result = WriteResult(created.external_id, "created" if created.created else "matched")
         run.step = "bind"
-        entity, target = _bind_target(item, handler, entity, created.external_id)
+        entity, target = target_bind(item=item, handler=handler, entity=entity, external_id=created.external_id)
 
     run.step = "bind"
-    _remember_written(item, source, handler, entity, target, payload, content_hash)
+    written_remember(target=target, payload=payload, content_hash=content_hash)
+    item.entity = entity
+    source_bind(item=item, source=source, handler=handler, entity=entity, target=target)
     if handler.has_write_back and target.extra.get("write_back_hash") != content_hash:
         run.step = "write_back"
         handler.write_back(item, source, result)
@@ -165,7 +167,7 @@ def _target_binding(entity: Entity | None, handler: FlowHandler, item: SyncItem)
     return Binding.objects.filter(entity=entity, connection_id=connection_id, object_type=object_type).first()
 
 
-def _bind_target(item: SyncItem, handler: FlowHandler, entity: Entity | None, external_id: str):
+def target_bind(*, item: SyncItem, handler: FlowHandler, entity: Entity | None, external_id: str):
     """Bind the target record; adopt its entity when a matched record is already bound."""
     connection_id, object_type = handler.target_ref(item)
     existing = Binding.objects.select_related("entity").filter(
@@ -191,13 +193,16 @@ def _bind_target(item: SyncItem, handler: FlowHandler, entity: Entity | None, ex
     return entity, target
 
 
-def _remember_written(item, source, handler, entity, target, payload, content_hash) -> None:
-    """Store what we wrote (echo suppression) and link the source record to the entity."""
-    now = timezone.now()
+def written_remember(*, target: Binding, payload: dict, content_hash: str) -> None:
+    """Store what we wrote to the target: its change coming back is then known as our echo."""
     if target.last_written_hash != content_hash:
-        target.last_written_hash, target.last_written_payload, target.last_written_at = content_hash, payload, now
+        target.last_written_hash, target.last_written_payload, target.last_written_at = (
+            content_hash, payload, timezone.now())
         target.save(update_fields=["last_written_hash", "last_written_payload", "last_written_at", "updated_at"])
-    item.entity = entity
+
+
+def source_bind(*, item: SyncItem, source: dict, handler: FlowHandler, entity: Entity, target: Binding) -> None:
+    """Link the source record to the entity (with its version), unless the flow keeps no source binding."""
     if not handler.binds_source:
         return
     version = handler.source_version(source)
@@ -240,15 +245,8 @@ def _finish_failed(item: SyncItem, attempt, exc: BaseException, step: str) -> st
     error_class = type(exc).__name__
     http_status = getattr(exc, "http_status", None)
     field = getattr(exc, "field", "") or ""
-    if isinstance(exc, SkippableError):
-        status, reason = S.SKIPPED, str(exc)
-    elif isinstance(exc, ConflictHeld):
-        status, reason = S.HELD, f"Held for review: {exc}"
-    elif isinstance(exc, MappingError):
-        status, reason = S.DEAD, f"{exc.reason} ({where}). Fix the data or the mapping, then replay."
-    elif isinstance(exc, (FatalError, UnknownFlowKind)):
-        status, reason = S.DEAD, f"{exc} ({where}). Fix the cause, then replay."
-    else:
+    status, reason = failure_outcome(exc, step)
+    if status == S.RETRYING:
         retryable = isinstance(exc, RetryableError)
         if not retryable:
             logger.exception("Unexpected error in sync item %s %s", item.pk, where)
@@ -265,6 +263,21 @@ def _finish_failed(item: SyncItem, attempt, exc: BaseException, step: str) -> st
     if status == S.RETRYING:
         sync_item_schedule_retry(item_id=item.pk, when=item.next_attempt_at, attempt=item.attempts)
     return status
+
+
+def failure_outcome(exc: BaseException, step: str) -> tuple[str, str]:
+    """The item's fate and the reason finance reads; RETRYING (reason left to the caller) for
+    errors that may pass on another try. The batched backfills classify per record with it too."""
+    where = STEP_WORDS.get(step, "")
+    if isinstance(exc, SkippableError):
+        return S.SKIPPED, str(exc)
+    if isinstance(exc, ConflictHeld):
+        return S.HELD, f"Held for review: {exc}"
+    if isinstance(exc, MappingError):
+        return S.DEAD, f"{exc.reason} ({where}). Fix the data or the mapping, then replay."
+    if isinstance(exc, (FatalError, UnknownFlowKind)):
+        return S.DEAD, f"{exc} ({where}). Fix the cause, then replay."
+    return S.RETRYING, ""
 
 
 def _retry_or_dead(item: SyncItem, exc: BaseException, where: str, retryable: bool) -> tuple[str, str]:

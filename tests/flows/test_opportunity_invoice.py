@@ -54,3 +54,7 @@ def test_payments_set_partial_then_paid_on_the_opportunity(world):
     assert world.run("fb-payment-to-sf-opportunity", "payment", second).status == S.SUCCEEDED
     record = world.sf_record(opp)
     assert (record["Payment_Status__c"], record["Amount_Paid__c"], record["Date_Paid__c"]) == ("Paid", 200, "2026-07-03")
+    # the first payment synced again (its webhook redelivered, a poll, a replay): nothing new,
+    # and not mistaken for a second record claiming the Opportunity
+    again = world.run("fb-payment-to-sf-opportunity", "payment", first)
+    assert (again.status, again.result.get("action")) == (S.SUCCEEDED, "unchanged"), again.last_error

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from integrations.backfill import flow_backfill
 from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.salesforce.client import SalesforceClient
+from integrations.errors import RetryableError
 from integrations.flows.defaults import default_flows_ensure
 from integrations.models import Connection, Flow, SyncItem
 from integrations.sandbox.freshbooks.kinds import KINDS
@@ -39,6 +41,21 @@ class World:
         sync_item_process(item_id=item.pk)
         item.refresh_from_db()
         return item
+
+    def backfill_stopped_after_first_chunk(self, flow_name: str) -> list[int]:
+        """Run the flow's backfill with Salesforce refusing the first write after its first chunk
+        (UNABLE_TO_LOCK_ROW), which stops the run there; returns the chunk sizes reported done."""
+        done = []
+
+        def refuse_next_write(n):
+            done.append(n)
+            sim.org_configure(fault_lock_row=1)
+
+        try:
+            flow_backfill(flow=self.flow(flow_name), progress=refuse_next_write)
+        except RetryableError:
+            return done
+        raise AssertionError("the backfill went on after Salesforce refused a write")
 
     @property
     def sf(self) -> SalesforceClient:

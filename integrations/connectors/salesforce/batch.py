@@ -78,6 +78,15 @@ def collection_update(client: SalesforceClient, sobject: str, records: list[dict
     return _collection_write(client, "composite/sobjects", "PATCH", f"{sobject} update", sobject, records, all_or_none)
 
 
+def collection_save(client: SalesforceClient, sobject: str, *, updates: list[tuple[object, dict]],
+                    creates: list[tuple[object, dict]]) -> list[tuple[object, RecordResult]]:
+    """Updates (values with their ``Id``) then creates, allOrNone=false: each record's result
+    beside the object it was given with (``(obj, values)`` pairs)."""
+    results = collection_update(client, sobject, [values for _, values in updates])
+    results += collection_create(client, sobject, [values for _, values in creates])
+    return [(obj, result) for (obj, _), result in zip(updates + creates, results)]
+
+
 def collection_upsert(client: SalesforceClient, sobject: str, external_id_field: str, records: list[dict], *,
                       all_or_none: bool = False) -> list[RecordResult]:
     return _collection_write(client, f"composite/sobjects/{sobject}/{external_id_field}", "PATCH",

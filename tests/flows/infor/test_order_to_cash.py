@@ -97,15 +97,15 @@ def test_throttling_and_outages_are_retried_and_end_succeeded_once(world, fault)
 def test_a_crash_after_the_remote_write_finds_the_record_on_retry(world, monkeypatch):
     from integrations.sync import engine
 
-    original, crashed = engine._bind_target, []
+    original, crashed = engine.target_bind, []
 
-    def crash_once(item, handler, entity, external_id):
+    def crash_once(*, item, handler, entity, external_id):
         if item.step == "infor_order" and not crashed:
             crashed.append(external_id)
             raise RuntimeError("worker killed between the remote create and the commit")
-        return original(item, handler, entity, external_id)
+        return original(item=item, handler=handler, entity=entity, external_id=external_id)
 
-    monkeypatch.setattr(engine, "_bind_target", crash_once)
+    monkeypatch.setattr(engine, "target_bind", crash_once)
     order = world.order()
     run_until_idle()
     items = chain_of(order.external_id)
