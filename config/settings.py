@@ -142,6 +142,8 @@ SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=30.0)
 SYNC_BACKOFF_CAP_SECONDS = env.float("SYNC_BACKOFF_CAP_SECONDS", default=3600.0)
 SYNC_LOCK_LEASE_SECONDS = env.int("SYNC_LOCK_LEASE_SECONDS", default=Q_TIMEOUT + 60)
 SYNC_RUNNING_STALE_SECONDS = env.int("SYNC_RUNNING_STALE_SECONDS", default=Q_CLUSTER["retry"])
+# A pending item due this long without a worker claiming it has lost its task: the sweeper sends it again.
+SYNC_ENQUEUE_LOST_SECONDS = env.float("SYNC_ENQUEUE_LOST_SECONDS", default=60.0)
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # How long a receiver process reuses a connection it read (0: read it for every delivery).
 WEBHOOK_CONNECTION_CACHE_SECONDS = env.float("WEBHOOK_CONNECTION_CACHE_SECONDS", default=5.0)

@@ -15,6 +15,7 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # The engine's test flow (tests/integrations/handlers.py); real processes started by tests inherit it.
 LEDGERLINK_FLOW_HANDLERS = {**LEDGERLINK_FLOW_HANDLERS, "recording": "tests.integrations.handlers.RecordingHandler",  # noqa: F405
                             "e2e-crash-once": "tests.e2e.handlers.CrashOnceAfterCreateHandler",
+                            "e2e-client-crash-once": "tests.e2e.handlers.CrashOnceAfterClientCreateHandler",
                             "e2e-o2c-crash-once": "tests.e2e.handlers.CrashOnceOrderToCashFlow",
                             "e2e-lock-write-back-once": "tests.e2e.handlers.LockedWriteBackOnceHandler"}
 # Tests change a connection and post to it within one test, and reuse primary keys across

@@ -120,10 +120,15 @@ def sync_items_dispatch_due(*, now=None, limit: int = 500) -> dict:
 
     - running past its lease (the worker died): counts as a failed attempt; dead when the
       attempt budget is spent, so a record that kills its worker cannot loop forever;
-    - pending items older than a minute (their enqueue was lost) and retrying items whose
-      time has come are dispatched again (the claim step makes double dispatch harmless);
+    - pending items due for longer than SYNC_ENQUEUE_LOST_SECONDS (their task was lost, e.g.
+      the worker died between committing the item and sending its task) and retrying items
+      whose time has come are dispatched again (the claim step makes double dispatch
+      harmless). "Due for" counts from next_attempt_at, not updated_at: a new trigger folding
+      into a lost item touches updated_at without sending a task, and must not postpone it.
     - inbound events still unrouted after a minute (their route task was lost) are routed.
     """
+    from django.conf import settings
+
     from .sync.retry import BackoffPolicy
 
     now = now or timezone.now()
@@ -147,7 +152,7 @@ def sync_items_dispatch_due(*, now=None, limit: int = 500) -> dict:
             )
     due = SyncItem.objects.filter(
         Q(status=S.RETRYING, next_attempt_at__lte=now)
-        | Q(status=S.PENDING, next_attempt_at__lte=now, updated_at__lt=now - timedelta(seconds=60))
+        | Q(status=S.PENDING, next_attempt_at__lte=now - timedelta(seconds=settings.SYNC_ENQUEUE_LOST_SECONDS))
     ).select_related("flow").order_by("next_attempt_at")[:limit]
     dispatched = 0
     for item in due:

@@ -28,7 +28,7 @@ from ..sync.hashing import payload_hash
 from ..sync.locking import binding_lock
 from .base import WriteResult
 from .common import SalesforceFreshBooksHandler, binding_get, entity_binding, sf_datetime, value_same
-from .conflicts import conflicts_detect, conflicts_resolve
+from .conflicts import agreed_store, conflicts_detect, conflicts_resolve, last_agreed
 from .deletes import (delete_setting, salesforce_delete_confirm, salesforce_deleted_note, salesforce_deleted_words,
                       salesforce_relinked, salesforce_unlink)
 from .matching import CLIENT_REF_FIELD, freshbooks_client_match, salesforce_account_match
@@ -93,11 +93,12 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
                                      external_id=item.source_id)
         target = entity_binding(entity=source_binding.entity if source_binding else None,
                                 connection=self.flow.target_connection, object_type=self.flow.target_object)
-        if target is None or not target.last_written_payload:
+        last = last_agreed(target) if target else {}
+        if not last:
             return payload
         if current is None:
             current = self.read_target(target.external_id, list(payload))
-        found = conflicts_detect(payload=payload, target_now=current, last_written=target.last_written_payload)
+        found = conflicts_detect(payload=payload, target_now=current, last_written=last)
         if not found:
             return payload
         target_system = self.flow.target_connection.system
@@ -118,10 +119,17 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
             back.pop(None, None)
             if back:
                 self.write_source(item, back)
+                self.source_written = back
         self.conflict_decided = outcome.decided
         return outcome.payload
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
+        # Both sides agree now: the source's values (with finance's picks written to it) are the baseline
+        # the other direction compares against when it meets this record as its target.
+        source_binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
+                                     external_id=item.source_id)
+        if source_binding:
+            agreed_store(source_binding, {**item.source_snapshot, **getattr(self, "source_written", {})})
         conflict_result_note(result, getattr(self, "conflict_decided", None))
 
 
@@ -331,6 +339,8 @@ def _client_for_account(handler, *, account: dict, contact: dict | None, index) 
         account_binding = binding_ensure(connection=sf_conn, object_type="Account", external_id=account["Id"],
                                          entity=client_binding.entity)
         client_relinked(handler, client_id=client_id)
+    if written is not None:  # the client was made from these values: the pair's baseline for conflicts
+        agreed_store(account_binding, account)
     if str(account.get(CLIENT_REF_FIELD) or "") != client_id and index is None:
         handler.sf.update("Account", account["Id"], {CLIENT_REF_FIELD: client_id})  # flow 1's external reference
     return client_id, account_binding.entity

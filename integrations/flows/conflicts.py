@@ -14,14 +14,23 @@ there (the source changed) AND the target's current value differs from what we l
 
 A field decided for the target is left out of the write (the target keeps its value); with
 a finance decision, that value is also written to the source so both systems agree.
+
+"What we last wrote" is the pair's last agreement as this direction saw it. When the other
+direction synced the pair later (reading the record that is our target now), that later
+agreement counts instead: the record's values as it read them (``agreed_store``,
+``last_agreed``). Otherwise a pair last synced the other way would show no conflict at all,
+or a change already synced the other way would look like one.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
 from ..errors import ConflictHeld
-from ..models import Flow
+from ..models import Binding, Flow
 from .common import value_same
 
 # Target field → owning system, for each direction of flow 1.
@@ -36,6 +45,24 @@ DEFAULT_OWNERS: dict[str, dict[str, str]] = {
     },
     "Contact": {"Email": "freshbooks"},
 }
+
+
+def agreed_store(binding: Binding, values: dict) -> None:
+    """Remember a record's own values as a sync that read it found them: both sides agreed on them then."""
+    plain = {k: v for k, v in values.items() if not isinstance(v, (dict, list))}
+    binding.extra = {**(binding.extra or {}), "agreed": {"at": timezone.now().isoformat(), "values": plain}}
+    binding.save(update_fields=["extra", "updated_at"])
+
+
+def last_agreed(binding: Binding) -> dict:
+    """The target record's values at the pair's last agreement: what we last wrote there, or what it
+    held when a later sync the other way read it."""
+    written = binding.last_written_payload or {}
+    agreed = (binding.extra or {}).get("agreed") or {}
+    agreed_at = parse_datetime(agreed.get("at") or "")
+    if agreed_at and (not written or binding.last_written_at is None or agreed_at > binding.last_written_at):
+        return agreed.get("values") or {}
+    return written
 
 
 @dataclass

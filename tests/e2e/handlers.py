@@ -1,11 +1,25 @@
-"""Test-only flow kinds for the end-to-end crash scenarios: the worker process dies right after a
-remote create and before Ledgerlink could record it (once per marker file). Registered through
+"""Test-only flow kinds for the end-to-end crash scenarios: the worker process dies at a chosen point
+before Ledgerlink could record what it did (once per marker file). Registered through
 settings_test.LEDGERLINK_FLOW_HANDLERS, so cluster workers load them."""
 import os
+from functools import cached_property
 from pathlib import Path
 
+from integrations.connectors.freshbooks.client import FreshBooksClient
+from integrations.connectors.freshbooks.resources import RESOURCES, ResourceApi
 from integrations.flows.opportunity_invoice import OpportunityInvoiceHandler
-from integrations.flows.order_to_cash import STEP_HANDLERS, FreshBooksInvoiceStep, InforOrderStep, OrderToCashFlow
+from integrations.flows.order_to_cash import (
+    STEP_HANDLERS, FreshBooksClientStep, FreshBooksInvoiceStep, InforOrderStep, OrderToCashFlow,
+)
+from integrations.services import sync_item_enqueue
+
+
+def crash_once(marker: str | Path, written: str) -> None:
+    """The first time only (no marker file yet): record ``written`` in the marker and kill the worker."""
+    marker = Path(marker or "")
+    if marker.name and not marker.exists():
+        marker.write_text(str(written))
+        os._exit(1)  # the worker dies: no commit, no error handling, nothing recorded
 
 
 class CrashOnceAfterCreate:
@@ -16,15 +30,44 @@ class CrashOnceAfterCreate:
 
     def create(self, item, payload):
         external_id = super().create(item, payload)
-        marker = Path(self.crash_marker(item) or "")
-        if marker.name and not marker.exists():
-            marker.write_text(external_id)
-            os._exit(1)  # the worker dies: no commit, no error handling, nothing recorded
+        crash_once(self.crash_marker(item), external_id)
         return external_id
 
 
 class CrashOnceAfterCreateHandler(CrashOnceAfterCreate, OpportunityInvoiceHandler):
     """Flow 2 (kind ``e2e-crash-once``); settings ``crash_marker``: the marker file."""
+
+
+class CrashOnceClientsApi(ResourceApi):
+    """FreshBooks clients whose create kills the worker once, right after FreshBooks made the client."""
+
+    def __init__(self, client, marker: str):
+        super().__init__(client, RESOURCES["clients"], "clients")
+        self.marker = marker
+
+    def create(self, data, *, include=None):
+        created = super().create(data, include=include)
+        crash_once(self.marker, created["id"])
+        return created
+
+
+class CrashOnceClientCreateFreshBooks(FreshBooksClient):
+    def __init__(self, connection, *, marker: str):
+        super().__init__(connection)
+        self.marker = marker
+
+    @cached_property
+    def clients(self):
+        return CrashOnceClientsApi(self, self.marker)
+
+
+class CrashOnceAfterClientCreateHandler(OpportunityInvoiceHandler):
+    """Flow 2 (kind ``e2e-client-crash-once``), except that the worker dies right after FreshBooks created the
+    deal's new client (flow 1's matcher, inside flow 2) and before our bindings; settings ``crash_marker``."""
+
+    @cached_property
+    def fb(self):
+        return CrashOnceClientCreateFreshBooks(self.freshbooks_connection, marker=self.setting("crash_marker", ""))
 
 
 class CrashOnceAfterStepCreate(CrashOnceAfterCreate):
@@ -40,13 +83,29 @@ class CrashOnceInforOrderStep(CrashOnceAfterStepCreate, InforOrderStep):
     pass
 
 
-CRASHING_STEPS = {**STEP_HANDLERS, "freshbooks_invoice": CrashOnceFreshBooksInvoiceStep,
+class LoseNextTaskOnceClientStep(FreshBooksClientStep):
+    """The chain's first step, except that the worker dies once between committing the next step's item and
+    handing its task to the broker: that item waits, pending, with no task anywhere."""
+
+    def on_success(self, item, result):
+        marker = (self.setting("lost_task_markers", None) or {}).get(item.step, "")
+        if marker and not Path(marker).exists():
+            orphan, _ = sync_item_enqueue(flow=self.flow, source_object=item.source_object, source_id=item.source_id,
+                                          step=self.next_step, parent=item, hint={"after_step": "start"},
+                                          dispatch=False)
+            crash_once(marker, orphan.pk)
+        super().on_success(item, result)
+
+
+CRASHING_STEPS = {**STEP_HANDLERS, "": LoseNextTaskOnceClientStep, "freshbooks_invoice": CrashOnceFreshBooksInvoiceStep,
                   "infor_order": CrashOnceInforOrderStep}
 
 
 class CrashOnceOrderToCashFlow(OrderToCashFlow):
     """Order-to-Cash (kind ``e2e-o2c-crash-once``); settings ``crash_markers``: {step: marker file}, for
-    the FreshBooks invoice and Infor sales-order steps."""
+    the FreshBooks invoice and Infor sales-order steps (the worker dies after the create);
+    ``lost_task_markers``: {"": marker file}, for the first step (the worker dies after committing the
+    next step's item, before its task reached the broker)."""
 
     def for_item(self, item):
         step = CRASHING_STEPS.get(item.step)

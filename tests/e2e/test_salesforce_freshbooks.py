@@ -2,11 +2,15 @@
 events and webhooks delivered to our receivers, a real django-q2 worker cluster doing the
 work. One cluster start covers several scenarios in order: the happy path of flows 2 and 3
 (and flow 1 through them), echo suppression, duplicate deliveries, 429/503 storms from both
-simulators and expired tokens mid-batch. A second cluster start covers a failed write-back and its
-recovery, out-of-order webhook deliveries and flow 1's conflicts under each policy."""
+simulators, expired tokens mid-batch and worker crashes inside flow 2 (after the invoice create, after
+the client create). A second cluster start covers a failed write-back and its recovery, out-of-order
+webhook deliveries and Salesforce change events, and flow 1's conflicts under each policy, met from
+either side."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from itertools import zip_longest
 
 import pytest
 from django.db import transaction
@@ -14,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.connectors.freshbooks.services import freshbooks_callbacks_ensure
+from integrations.flows.opportunity_invoice import invoice_lines_key
 from integrations.models import Flow, InboundEvent, SyncItem
 from integrations.polling import flow_poll
 from integrations.operations import conflict_resolve
@@ -21,6 +26,7 @@ from integrations.sandbox.freshbooks.deliveries import deliveries_drain
 from integrations.sandbox.freshbooks.faults import faults_set, tokens_expire_all
 from integrations.sandbox.freshbooks.models import SimCallback, SimDelivery, SimObject
 from integrations.sandbox.salesforce import services as sim
+from integrations.sandbox.salesforce.events import deliveries_drain as sf_deliveries_drain
 from integrations.sandbox.salesforce.models import SfDelivery
 from integrations.services import sync_items_dispatch_due
 from monitoring.models import ApiCall, SyncAttempt
@@ -83,6 +89,18 @@ def on_cluster(scenarios, world, live_server, tmp_path, settings):
             raise
 
 
+def _crashed_deal(world, tmp_path, kind: str, **deal_kwargs):
+    """A deal invoiced by flow 2 run as test kind ``kind``, whose worker dies once (see tests/e2e/handlers.py);
+    returns the Opportunity, once its invoice ids are on it, and the marker file holding the id made."""
+    marker = tmp_path / kind
+    Flow.objects.filter(name="sf-opportunity-to-fb-invoice").update(kind=kind, settings={"crash_marker": str(marker)})
+    opp = deal(world, **deal_kwargs)
+    wait_until(marker.exists, tick=safety_net, what=f"the worker to die ({kind})")
+    wait_until(lambda: world.sf_record(opp).get("FreshBooks_Invoice_Number__c"), timeout=120, tick=safety_net,
+               what="the crashed item to be recovered and finish")
+    return opp, marker
+
+
 def test_salesforce_freshbooks_end_to_end_with_a_real_cluster(world, live_server, tmp_path, pg_only, settings):
     on_cluster(_scenarios, world, live_server, tmp_path, settings)
 
@@ -140,17 +158,29 @@ def _scenarios(world, live_server, tmp_path):
     faults_set(account=world.fb_sandbox.account, fault_duplicate_deliveries=0, fault_429_remaining=0,
                fault_5xx_remaining=0)
     sim.org_configure(fault_unavailable=0, fault_lock_row=0)
-    marker = tmp_path / "crashed"
-    Flow.objects.filter(name="sf-opportunity-to-fb-invoice").update(
-        kind="e2e-crash-once", settings={"crash_marker": str(marker)})
-    crash = deal(world, account="Crash Co", email="ap@crash.test")
-    wait_until(marker.exists, tick=safety_net, what="the worker to die after the create")
-    wait_until(lambda: world.sf_record(crash).get("FreshBooks_Invoice_Number__c"), timeout=120, tick=safety_net,
-               what="the crashed item to be recovered and finish")
+    crash, marker = _crashed_deal(world, tmp_path, "e2e-crash-once", account="Crash Co", email="ap@crash.test")
     assert [i["id"] for i in world.fb_objects("invoice", po_number=crash)] == [int(marker.read_text())]
     recovered = SyncItem.objects.filter(source_id=crash, flow__name="sf-opportunity-to-fb-invoice",
                                         status=S.SUCCEEDED).get()
     assert recovered.result["action"] == "matched" and recovered.attempts >= 2
+
+    # 6. the worker dies inside flow 2 right after FreshBooks created the deal's new client (flow 1's matcher),
+    #    before our bindings: the retry finds that client (matched by e-mail, or already linked by the client →
+    #    Account sync its webhook started) instead of making a second. Flow 1's Account → client direction is
+    #    off here, so flow 2 is the one that makes the client.
+    wait_until(quiet, tick=safety_net, what="the crashed deal to settle")
+    Flow.objects.filter(name="sf-account-to-fb-client").update(enabled=False)
+    opp, client_marker = _crashed_deal(world, tmp_path, "e2e-client-crash-once", account="Client Crash Co",
+                                       email="ap@client-crash.test")
+    wait_until(quiet, tick=safety_net, what="the client crash to settle")
+    client_id = int(client_marker.read_text())
+    assert [c["id"] for c in world.fb_objects("client") if c["organization"] == "Client Crash Co"] == [client_id]
+    [invoice] = world.fb_objects("invoice", po_number=opp)
+    assert invoice["customerid"] == client_id
+    assert world.sf_record(world.sf_record(opp)["AccountId"])["FreshBooks_Client_Id__c"] == str(client_id)
+    items = SyncItem.objects.filter(flow__name="sf-opportunity-to-fb-invoice", source_id=opp)
+    assert max(items.values_list("attempts", flat=True)) >= 2  # the item the dead worker held ran again
+    assert not SyncItem.objects.filter(status=S.DEAD).exists()
 
 
 # -- a second cluster start: write-back failure, out-of-order deliveries, conflicts ----------------------
@@ -163,12 +193,12 @@ def test_write_back_failure_out_of_order_events_and_conflicts_with_a_real_cluste
     on_cluster(_failure_scenarios, world, live_server, tmp_path, settings)
 
 
-def _settled_but(held: set[int]):
-    """quiet(), except for the webhook deliveries the test is holding back on purpose."""
+def _settled_but(held: set[int], held_sf: set[int] = frozenset()):
+    """quiet(), except for the webhook deliveries and change events the test is holding back on purpose."""
     def check() -> bool:
         return not (SyncItem.objects.filter(status__in=OPEN).exists()
                     or SimDelivery.objects.filter(status__in=["pending", "sending"]).exclude(pk__in=held).exists()
-                    or SfDelivery.objects.filter(status="pending").exists()
+                    or SfDelivery.objects.filter(status="pending").exclude(pk__in=held_sf).exists()
                     or InboundEvent.objects.filter(status="received").exclude(event_type="callback.verify").exists())
     return check
 
@@ -211,6 +241,58 @@ def _conflict(world, policy, name: str, *, fb_changed_at=None, emails: tuple[str
             [contact] = [c for c in world.sf_records("Contact") if c["AccountId"] == account]
             world.sf_update("Contact", contact["Id"], {"Email": emails[0]})
     return account, client, _next_item(TO_FB, account, after)
+
+
+def _resolve(item: SyncItem, choices: dict) -> None:
+    """Finance's pick for a held item (the service the Conflicts admin calls); it resumes on the cluster."""
+    item, message = conflict_resolve(item=item, choices=choices)
+    assert message.startswith("Decision saved"), message
+    wait_until(lambda: SyncItem.objects.get(pk=item.pk).status in [S.SUCCEEDED, S.DEAD], tick=safety_net,
+               what="the resolved item to resume and finish")
+    item.refresh_from_db()
+    assert item.status == S.SUCCEEDED, item.last_error
+    wait_until(quiet, tick=safety_net, what="the resolved conflict to settle")
+
+
+def _synced_client(world, name: str, email: str) -> tuple[str, int]:
+    """A client made in FreshBooks, synced by the cluster to a new Account (and its contact)."""
+    client = world.fb_create("client", {"organization": name, "email": email, "fname": "Bo", "lname": "Ng"})
+
+    def account_id() -> str | None:
+        return next((a["Id"] for a in world.sf_records("Account") if a.get("FreshBooks_Client_Id__c") == str(client)),
+                    None)
+    wait_until(account_id, tick=safety_net, what=f"{name}'s Account in Salesforce")
+    wait_until(quiet, tick=safety_net, what=f"{name} to settle")
+    return account_id(), client
+
+
+def _conflict_from_freshbooks(world, policy, name: str, *, fb_changed_at=None, phones: tuple[str, str] | None = None,
+                              made_in: str = "freshbooks"):
+    """Both sides change the same client/Account between syncs (Salesforce first, then FreshBooks, whose webhook
+    starts the client → Account sync); returns the Account, the client and the client → Account item that met
+    the conflict. ``made_in`` "salesforce": the pair was made, and last synced, the other way (Account → client)."""
+    Flow.objects.filter(name=TO_SF).update(conflict_policy=policy)
+    email = f"ap@{name.lower().replace(' ', '-')}.test"
+    if made_in == "salesforce":
+        Flow.objects.filter(name=TO_FB).update(enabled=True)
+        account, client = _synced_account(world, name, email)
+        Flow.objects.filter(name=TO_FB).update(enabled=False)
+    else:
+        account, client = _synced_client(world, name, email)
+    after = _last_item_pk()
+    world.sf_update("Account", account, {"Name": f"{name} (Salesforce)", **({"Phone": phones[0]} if phones else {})})
+    with transaction.atomic():
+        world.fb_update("client", client, {"organization": f"{name} (FreshBooks)",
+                                           **({"bus_phone": phones[1]} if phones else {})})
+        if fb_changed_at is not None:  # place FreshBooks' change clearly before or after Salesforce's
+            SimObject.objects.filter(pk=client).update(updated_at=fb_changed_at)
+    return account, client, _next_item(TO_SF, str(client), after)
+
+
+def _sf_deliver(pk: int) -> None:
+    """Let one held change event go (again, when it was delivered before) and send it now."""
+    SfDelivery.objects.filter(pk=pk).update(status="pending", next_attempt_at=timezone.now())
+    sf_deliveries_drain()
 
 
 def _failure_scenarios(world, live_server, tmp_path):
@@ -274,7 +356,53 @@ def _failure_scenarios(world, live_server, tmp_path):
     assert writes() == writes_after_newest  # the late, older events changed nothing
     assert not SyncItem.objects.filter(status=S.DEAD).exists()
 
-    # 3. conflicts in flow 1 under each policy; the client → Account direction is switched off here so only the
+    # 3. out of order in Salesforce: one deal built over several commits (Account, contact, Opportunity in
+    #    Prospecting; then Closed Won, the Account renamed, a line's quantity raised, the deal renamed, the
+    #    Account moved) has its change events delivered newest first, interleaved and repeated. Events are hints
+    #    and every sync reads fresh: the first one processed writes the latest state; the late, older ones and
+    #    the repeats change nothing
+    sf_baseline = SfDelivery.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with transaction.atomic():
+        shuffled = world.won_opportunity(account="Shuffle Co", email="ap@shuffle.test", stage="Prospecting",
+                                         lines=(("Consulting hour", "CONS-H", 100, 2),))
+        account = world.sf_record(shuffled)["AccountId"]
+        world.sf_update("Opportunity", shuffled, {"StageName": "Closed Won"})
+        world.sf_update("Account", account, {"Name": "Shuffle Corp", "Phone": "555-0100"})
+        [line] = [r for r in world.sf_records("OpportunityLineItem") if r["OpportunityId"] == shuffled]
+        world.sf_update("OpportunityLineItem", line["Id"], {"Quantity": 3, "UnitPrice": 100})
+        world.sf_update("Opportunity", shuffled, {"Name": "Shuffle Corp renewal"})
+        world.sf_update("Account", account, {"BillingCity": "Shelbyville"})
+        SfDelivery.objects.filter(pk__gt=sf_baseline).update(next_attempt_at=timezone.now() + timedelta(days=1))
+    entity_of = dict(SfDelivery.objects.filter(pk__gt=sf_baseline).values_list("pk", "event__entity"))
+    opp_events = sorted(pk for pk, entity in entity_of.items() if entity == "Opportunity")  # oldest first
+    account_events = sorted(pk for pk, entity in entity_of.items() if entity == "Account")
+    others = sorted(pk for pk, entity in entity_of.items() if entity not in ("Opportunity", "Account"))
+    assert len(opp_events) >= 4 and len(account_events) == 3, entity_of
+    older = [pk for pair in zip_longest(account_events[-2::-1], opp_events[-2::-1]) for pk in pair if pk]
+    order = [opp_events[-1], account_events[-1], *older[:2], *others, *older[2:],
+             opp_events[-1], account_events[0], opp_events[0]]  # the last three: delivered again
+    held_sf, writes_after_newest = set(entity_of), None
+    for pk in order:
+        held_sf.discard(pk)
+        _sf_deliver(pk)
+        wait_until(_settled_but(set(), held_sf), tick=safety_net, what=f"change event {pk} ({entity_of[pk]})")
+        if writes_after_newest is None:  # the newest Opportunity event alone: the whole latest deal is in FreshBooks
+            [invoice] = world.fb_objects("invoice", po_number=shuffled)
+            assert invoice_lines_key(invoice["lines"]) == [("Consulting hour", Decimal(3), Decimal(100))], invoice
+            assert invoice["description"] == "Shuffle Corp renewal", invoice
+            [client] = [c for c in world.fb_objects("client") if c["id"] == invoice["customerid"]]
+            assert (client["organization"], client["bus_phone"], client["p_city"]) == \
+                ("Shuffle Corp", "555-0100", "Shelbyville"), client
+            writes_after_newest = writes()
+    assert writes() == writes_after_newest  # the late, older events and the repeats changed nothing
+    assert [i["id"] for i in world.fb_objects("invoice", po_number=shuffled)] == [invoice["id"]]
+    assert [c["id"] for c in world.fb_objects("client") if c["organization"].startswith("Shuffle")] == [client["id"]]
+    assert world.sf_record(shuffled)["FreshBooks_Invoice_Id__c"] == str(invoice["id"])
+    assert world.sf_record(account)["FreshBooks_Client_Id__c"] == str(client["id"])
+    assert InboundEvent.objects.filter(object_id__in=[shuffled, account], duplicate_count__gt=0).count() == 3
+    assert not SyncItem.objects.filter(status=S.DEAD).exists()
+
+    # 4. conflicts in flow 1 under each policy; the client → Account direction is switched off here so only the
     #    Account → client sync meets the conflict (FreshBooks' own webhook is stored, not routed)
     Flow.objects.filter(name=TO_SF).update(enabled=False)
     P = Flow.ConflictPolicy
@@ -300,14 +428,43 @@ def _failure_scenarios(world, live_server, tmp_path):
     assert item.status == S.HELD and "organization" in item.last_error, (item.status, item.last_error)
     assert SimObject.objects.get(pk=client).data["organization"] == "Review Co (FreshBooks)"  # nothing written yet
     assert world.sf_record(account)["Name"] == "Review Co (Salesforce)"
-    item, message = conflict_resolve(item=item, choices={"organization": "target"})
-    assert message.startswith("Decision saved"), message
-    wait_until(lambda: SyncItem.objects.get(pk=item.pk).status in [S.SUCCEEDED, S.DEAD], tick=safety_net,
-               what="the resolved item to resume and finish")
-    item.refresh_from_db()
-    assert item.status == S.SUCCEEDED, item.last_error
-    wait_until(quiet, tick=safety_net, what="the conflicts to settle")
+    _resolve(item, {"organization": "target"})
     # both systems now hold finance's choice
     assert SimObject.objects.get(pk=client).data["organization"] == "Review Co (FreshBooks)"
     assert world.sf_record(account)["Name"] == "Review Co (FreshBooks)"
+    assert not SyncItem.objects.filter(status__in=[S.DEAD, S.HELD]).exists()
+
+    # 5. conflicts met by the client → Account direction; the Account → client direction is off now, so only
+    #    FreshBooks' webhook starts a sync (Salesforce's change event is stored, not routed)
+    Flow.objects.filter(name=TO_SF).update(enabled=True)
+    Flow.objects.filter(name=TO_FB).update(enabled=False)
+    # field_owner: Salesforce owns the name; the phone has no owner listed, so the change being synced wins it
+    account, client, item = _conflict_from_freshbooks(world, P.FIELD_OWNER, "Owner Books",
+                                                      phones=("555-0101", "555-0202"))
+    assert item.status == S.SUCCEEDED, item.last_error
+    assert item.result["conflict_decided"] == {"Name": "target", "Phone": "source"}, item.result
+    record = world.sf_record(account)
+    assert (record["Name"], record["Phone"]) == ("Owner Books (Salesforce)", "555-0202"), record
+    assert SimObject.objects.get(pk=client).data["organization"] == "Owner Books (FreshBooks)"
+    # the same when the pair was made, and last synced, the other way (an Account made in Salesforce)
+    account, client, item = _conflict_from_freshbooks(world, P.FIELD_OWNER, "Owner Force", made_in="salesforce")
+    assert item.status == S.SUCCEEDED and item.result.get("conflict_decided") == {"Name": "target"}, item.result
+    assert world.sf_record(account)["Name"] == "Owner Force (Salesforce)"
+    # newest_wins, Salesforce changed last: Salesforce keeps its name
+    account, client, item = _conflict_from_freshbooks(world, P.NEWEST_WINS, "Newest Force",
+                                                      fb_changed_at=timezone.now() - timedelta(minutes=5))
+    assert item.status == S.SUCCEEDED and item.result["conflict_decided"] == {"Name": "target"}, item.result
+    assert world.sf_record(account)["Name"] == "Newest Force (Salesforce)"
+    # newest_wins, FreshBooks changed last: FreshBooks' name is written
+    account, client, item = _conflict_from_freshbooks(world, P.NEWEST_WINS, "Newest Books",
+                                                      fb_changed_at=timezone.now() + timedelta(minutes=5))
+    assert item.status == S.SUCCEEDED and item.result["conflict_decided"] == {"Name": "source"}, item.result
+    assert world.sf_record(account)["Name"] == "Newest Books (FreshBooks)"
+    # review: held until finance picks Salesforce's name, which is then written to FreshBooks too
+    account, client, item = _conflict_from_freshbooks(world, P.REVIEW, "Review Books")
+    assert item.status == S.HELD and "Name" in item.last_error, (item.status, item.last_error)
+    assert world.sf_record(account)["Name"] == "Review Books (Salesforce)"  # nothing written yet
+    _resolve(item, {"Name": "target"})
+    assert SimObject.objects.get(pk=client).data["organization"] == "Review Books (Salesforce)"
+    assert world.sf_record(account)["Name"] == "Review Books (Salesforce)"
     assert not SyncItem.objects.filter(status__in=[S.DEAD, S.HELD]).exists()

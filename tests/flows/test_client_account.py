@@ -132,3 +132,29 @@ def test_conflict_review_holds_until_finance_picks_in_the_admin(world, admin_use
     assert world.fb_objects("client")[0]["organization"] == "Globex (FreshBooks)"
     assert world.sf_record(account)["Name"] == "Globex (FreshBooks)"
     assert Binding.objects.filter(object_type="client", external_id=str(fb_id)).exists()
+
+
+def test_a_conflict_is_found_when_the_pair_was_last_synced_the_other_way(world):
+    # the Account was made in Salesforce and synced to FreshBooks; then both sides rename it
+    Flow.objects.filter(name=TO_SF).update(conflict_policy=Flow.ConflictPolicy.FIELD_OWNER)
+    account = account_with_contact(world)
+    assert world.run(TO_FB, "Account", account).status == S.SUCCEEDED
+    [client] = world.fb_objects("client")
+    world.sf_update("Account", account, {"Name": "Globex (Salesforce)"})
+    world.fb_update("client", client["id"], {"organization": "Globex (FreshBooks)"})
+    item = world.run(TO_SF, "client", client["id"])
+    assert item.status == S.SUCCEEDED and item.result.get("conflict_decided") == {"Name": "target"}, item.result
+    assert world.sf_record(account)["Name"] == "Globex (Salesforce)"  # Salesforce owns the name
+
+
+def test_a_change_already_synced_the_other_way_is_no_conflict(world):
+    Flow.objects.filter(name=TO_SF).update(conflict_policy=Flow.ConflictPolicy.REVIEW)
+    client = world.fb_create("client", {"organization": "Umbrella", "email": "alice@umbrella.test"})
+    account = world.run(TO_SF, "client", client).target_external_id
+    world.sf_update("Account", account, {"Name": "Umbrella Corp"})  # renamed in Salesforce, synced to FreshBooks
+    assert world.run(TO_FB, "Account", account).status == S.SUCCEEDED
+    assert world.fb_objects("client")[0]["organization"] == "Umbrella Corp"
+    world.fb_update("client", client, {"organization": "Umbrella Group"})  # then renamed in FreshBooks only
+    item = world.run(TO_SF, "client", client)
+    assert item.status == S.SUCCEEDED, item.last_error
+    assert "conflict_decided" not in item.result and world.sf_record(account)["Name"] == "Umbrella Group"

@@ -197,6 +197,19 @@ def test_sweeper_recovers_an_item_whose_worker_died(settings):
     assert item.status == S.DEAD and "Gave up after 2 attempts" in item.last_error
 
 
+def test_sweeper_dispatches_an_item_whose_task_was_lost_even_while_new_triggers_fold_into_it(settings):
+    from django_q.models import OrmQ
+
+    settings.SYNC_ENQUEUE_LOST_SECONDS = 60
+    flow = make_flow()
+    lost = enqueue(flow)  # committed, but its task never reached the broker
+    SyncItem.objects.filter(pk=lost.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=2))
+    assert enqueue(flow).pk == lost.pk  # a new change to the record folds into it a moment ago (sends nothing)
+    enqueue(flow, source_id="001B")  # due just now: its task may simply not have been picked up yet
+    assert sync_items_dispatch_due()["dispatched"] == 1
+    assert [q.task["args"] for q in OrmQ.objects.all()] == [(lost.pk,)]  # not the fresh one
+
+
 def test_a_newer_trigger_supersedes_a_failing_running_item():
     flow = make_flow(fail=[{"step": "create", "kind": "retryable", "attempts": [1]}])
     item = enqueue(flow)

@@ -32,6 +32,7 @@ def chain(order_id):
 
 def test_order_to_cash_with_a_real_cluster(world, pg_only, tmp_path, live_server, fault, settings):
     settings.SYNC_RUNNING_STALE_SECONDS = 8  # a dead worker's item is stale after 8 s, here and in the cluster
+    settings.SYNC_ENQUEUE_LOST_SECONDS = 3  # the sweeper (run here) resends a pending item's lost task after 3 s
     for callback in freshbooks_callbacks_ensure(connection=world.fb_connection):  # FreshBooks webhooks to us
         deliveries_drain()
         freshbooks_callback_confirm(connection=world.fb_connection, callback_id=str(callback["callbackid"]))
@@ -118,13 +119,36 @@ def test_order_to_cash_with_a_real_cluster(world, pg_only, tmp_path, live_server
                 recovered = SyncItem.objects.get(source_id=crash.external_id, step=step)
                 assert recovered.result["action"] == "matched" and recovered.attempts >= 2, recovered.result
                 assert recovered.target_external_id == marker.read_text()
+
+            # 7. The worker dies after committing the next step's item and before its task reached the broker:
+            #    that item waits with no task anywhere. The sweeper sends it (it has been due too long) and
+            #    retries the stale first step. As in production (lost after 60 s, stale after Q_RETRY) the waiting
+            #    item usually runs first; the retried step then starts its next step again, and that second pass
+            #    finds everything done and writes nothing.
+            lost = tmp_path / "lost-task"
+            Flow.objects.filter(pk=flow.pk).update(settings={**world.flow(flow.name).settings,
+                                                             "lost_task_markers": {"": str(lost)}})
+            orphaned = world.order(email="lu@lost.example", lines=[
+                {"sku": "WIDGET-S", "quantity": "1", "price": "12.50", "name": "Widget small"}])
+            wait_for(lost.exists, tick=sweep, what="the worker to die before the next step's task was sent")
+            wait_for(lambda: settled(orphaned.external_id), timeout=120, tick=sweep, what="the orphaned chain")
+            items = list(SyncItem.objects.filter(source_id=orphaned.external_id).order_by("pk"))
+            steps = ["", "freshbooks_invoice", "infor_customer", "infor_order"]
+            assert {(i.step, i.status) for i in items} == {(step, "succeeded") for step in steps}
+            orphan = SyncItem.objects.get(pk=int(lost.read_text()))  # the very item left without a task finished
+            assert (orphan.step, orphan.status, orphan.attempts) == ("freshbooks_invoice", "succeeded", 1)
+            [first] = [i for i in items if i.step == ""]
+            assert first.attempts >= 2 and first.result["action"] == "unchanged", (first.attempts, first.result)
+            firsts = {i.step: i.pk for i in reversed(items)}  # each step's first item
+            again = [(i.step, i.result["action"]) for i in items if firsts[i.step] != i.pk]
+            assert all(action == "unchanged" for _, action in again), again
         except AssertionError as exc:
             log.seek(0)
             raise AssertionError(f"{exc}\n{log.read()[-3000:]}") from exc
 
-    # Never duplicated, whatever was retried, redelivered, timed out or replayed.
-    assert len(list(world.fb.clients.iterate())) == 3 and Customer.objects.count() == 3
-    assert len(list(world.fb.invoices.iterate(include=()))) == 3
-    assert Order.objects.filter(stage="confirmed").count() == 3 and GlBatch.objects.count() == 1
+    # Never duplicated, whatever was retried, redelivered, timed out, replayed or left without its task.
+    assert len(list(world.fb.clients.iterate())) == 4 and Customer.objects.count() == 4
+    assert len(list(world.fb.invoices.iterate(include=()))) == 4
+    assert Order.objects.filter(stage="confirmed").count() == 4 and GlBatch.objects.count() == 1
     cuors = list(Order.objects.filter(stage="confirmed").values_list("cuor", flat=True))
-    assert len(set(cuors)) == 3, cuors  # (an unconfirmed batch a timed-out try left behind never becomes an order)
+    assert len(set(cuors)) == 4, cuors  # (an unconfirmed batch a timed-out try left behind never becomes an order)
