@@ -100,7 +100,13 @@ def inbound_events_dispatch(*, connection_id: int) -> bool:
     return flipped
 
 
-def inbound_event_route(*, event: InboundEvent) -> list[SyncItem]:
+def flows_reading(*, connection_id: int, object_type: str) -> list[Flow]:
+    if not object_type:
+        return []
+    return list(Flow.objects.filter(enabled=True, source_connection_id=connection_id, source_object=object_type))
+
+
+def inbound_event_route(*, event: InboundEvent, flows: list[Flow] | None = None) -> list[SyncItem]:
     """Turn one stored event into work for every enabled flow reading that object.
 
     Events are hints: the item carries the event's ids, and the flow reads the record fresh.
@@ -108,11 +114,8 @@ def inbound_event_route(*, event: InboundEvent) -> list[SyncItem]:
     """
     from .services import sync_item_enqueue
 
-    flows = []
-    if event.object_type:
-        flows = list(Flow.objects.filter(
-            enabled=True, source_connection_id=event.connection_id, source_object=event.object_type
-        ))
+    if flows is None:
+        flows = flows_reading(connection_id=event.connection_id, object_type=event.object_type)
     items = [
         sync_item_enqueue(
             flow=flow, source_object=event.object_type, source_id=event.object_id, action=event.action,
@@ -151,8 +154,12 @@ def inbound_events_route_pending(*, connection_id: int | None = None, limit: int
             if older_than is not None:
                 pending = pending.filter(received_at__lt=older_than)
             batch = list(pending.order_by("pk").select_for_update(skip_locked=True)[:limit])
+            readers: dict[tuple, list[Flow]] = {}  # the flows are read once per kind of event per batch
             for event in batch:
-                inbound_event_route(event=event)
+                key = (event.connection_id, event.object_type)
+                if key not in readers:
+                    readers[key] = flows_reading(connection_id=key[0], object_type=key[1])
+                inbound_event_route(event=event, flows=readers[key])
         routed += len(batch)
         if len(batch) < limit:
             return routed

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -55,6 +56,18 @@ class ParsedEvent:
     ignored_because: str = ""  # what finance reads on an event stored but not routed
 
 
+class JSONAnswers(BaseContentNegotiation):
+    """Senders read JSON and send what they send: nothing to negotiate (DRF's own recipe for
+    ignoring the client's Accept header), and the general negotiation is a measurable share of
+    a delivery's cost."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class RawBodyParser(BaseParser):
     """Receivers read request.body themselves (signatures are over the exact bytes)."""
 
@@ -70,7 +83,8 @@ class WebhookReceiver(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [RawBodyParser]
-    renderer_classes = [JSONRenderer]  # senders read JSON; no browsable page to negotiate
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONAnswers
     http_method_names = ["post", "options"]
     accepted_status = status.HTTP_200_OK
 
