@@ -116,12 +116,14 @@ class _Chunk:
         primary Contact's) goes through the flow's conflict policy, against the Accounts and the
         Contacts as read in one query each (only those the check compares: conflict_baseline)."""
         if not self.dry_run:  # a dry run reads and writes nothing for a conflict (it may write the client)
-            compared = {"Account": [(c.target, c.payload) for c in bound],
-                        "Contact": [(c.contact_target, c.contact_payload) for c in bound]}
-            current = {record: self._records_read(record, [(binding, payload) for binding, payload in pairs
-                                                           if conflict_baseline(binding, payload)])
-                       for record, pairs in compared.items()}
-            for c in bound:
+            # each client with whether its Account's and its Contact's writes can conflict (then they are read)
+            checks = [(c, bool(conflict_baseline(c.target, c.payload)),
+                       bool(conflict_baseline(c.contact_target, c.contact_payload))) for c in bound]
+            current = {
+                "Account": self._records_read("Account", [(c.target, c.payload) for c, account, _ in checks if account]),
+                "Contact": self._records_read("Contact", [(c.contact_target, c.contact_payload)
+                                                          for c, _, contact in checks if contact])}
+            for c in [c for c, account, contact in checks if account or contact]:
                 try:
                     c.payload, c.contact_payload = self.h.payloads_resolve(
                         c.item, c.client, c.payload, c.contact_payload,
