@@ -29,7 +29,8 @@ class ConflictAdmin(admin.ModelAdmin):
 
     @admin.display(description="Fields both sides changed")
     def fields_in_conflict(self, obj):
-        return ", ".join(c["field"] for c in (obj.result or {}).get("conflict", {}).get("fields", []))
+        # a field of a record written with the flow's target is named with it: "Contact Email"
+        return ", ".join(c["field"].replace(".", " ") for c in (obj.result or {}).get("conflict", {}).get("fields", []))
 
     def get_urls(self):
         return [path("<int:item_id>/resolve/", self.admin_site.admin_view(self.resolve_view),
@@ -58,6 +59,7 @@ class ConflictAdmin(admin.ModelAdmin):
             "source_name": flow.source_connection.get_system_display(),
             "target_name": flow.target_connection.get_system_display() if flow.target_connection else "target",
             "target_id": conflict.get("target_id", item.target_external_id), "reason": item.last_error,
+            "target_object": flow.target_object,  # the record of a row held before rows named theirs
             "item_url": reverse("admin:integrations_syncitem_change", args=[item.pk]),
         }
         return TemplateResponse(request, "admin/integrations/conflict_resolve.html", context)

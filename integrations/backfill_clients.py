@@ -2,8 +2,9 @@
 
 Salesforce calls per chunk of 200 clients (two FreshBooks pages): up to three match queries
 for the clients not linked yet (their ids as external references, their emails on Contacts,
-their names' longest words), one read of the linked Accounts whose content changed (for the
-conflict policy), one query for the Contacts to match, then at most one Collections create
+their names' longest words), one read each of the linked Accounts and primary Contacts whose
+content changed (for the conflict policy, which decides both before anything is written; a
+held client writes neither), one query for the Contacts to match, then at most one Collections create
 and one update per object (Account, then Contact), allOrNone=false: a record Salesforce
 refuses fails alone, with Salesforce's reason on its item.
 
@@ -27,7 +28,8 @@ from .errors import FatalError
 from .flows.base import WriteResult
 from .flows.client_account import ClientToAccountHandler, client_active, conflict_result_note
 from .flows.common import binding_get, entity_binding
-from .flows.contacts import (ContactWrite, contact_key, contacts_find, primary_contact_plan,
+from .flows.conflicts import conflict_baseline
+from .flows.contacts import (ContactWrite, contact_key, contacts_find, primary_contact_payload, primary_contact_plan,
                              primary_contact_remember)
 from .flows.matching import SalesforceAccountIndex, account_match
 from .models import Binding, Entity, SyncItem
@@ -55,6 +57,8 @@ class _Client:
     action: str = ""  # unchanged | updated | matched | created
     account_id: str = ""
     decided: dict | None = None  # fields the conflict policy decided
+    contact_payload: dict | None = None  # the primary Contact's (None: no person on the client)
+    contact_target: Binding | None = None  # the Contact bound to the client's entity
     contact: ContactWrite | None = None
     contact_id: str = ""
 
@@ -94,26 +98,36 @@ class _Chunk:
                 client_active(client)
                 self.h.echo_check(item, client)
                 payload = self.h.account_payload(client)
+                contact = primary_contact_payload(handler=self.h, client=client)
             except RECORD_FAILURES as exc:
                 self.items.failed(item, exc, "map")
                 continue
             source = binding_get(connection=flow.source_connection, object_type="client", external_id=client["id"])
             entity = source.entity if source else None
-            target = entity_binding(entity=entity, connection=flow.target_connection, object_type=flow.target_object)
+            target, contact_target = (entity_binding(entity=entity, connection=flow.target_connection, object_type=o)
+                                      for o in (flow.target_object, "Contact"))
             item.mapped_payload = payload
-            todo.append(_Client(item, client, payload, entity, target))
+            todo.append(_Client(item, client, payload, entity, target, contact_payload=contact,
+                                contact_target=contact_target))
         return todo
 
     def _resolve(self, bound: list[_Client]) -> None:
-        """Linked Accounts: unchanged content is not sent; changed content goes through the
-        flow's conflict policy, against the Accounts as read in one query."""
-        changed = [c for c in bound if c.target.last_written_hash != payload_hash(c.payload)]
+        """Linked Accounts: unchanged content is not sent; changed content (the Account's or the
+        primary Contact's) goes through the flow's conflict policy, against the Accounts and the
+        Contacts as read in one query each (only those the check compares: conflict_baseline)."""
         if not self.dry_run:  # a dry run reads and writes nothing for a conflict (it may write the client)
-            current = self._accounts_read([c for c in changed if c.target.last_written_payload])
-            for c in changed:
+            # each client with whether its Account's and its Contact's writes can conflict (then they are read)
+            checks = [(c, bool(conflict_baseline(c.target, c.payload)),
+                       bool(conflict_baseline(c.contact_target, c.contact_payload))) for c in bound]
+            current = {
+                "Account": self._records_read("Account", [(c.target, c.payload) for c, account, _ in checks if account]),
+                "Contact": self._records_read("Contact", [(c.contact_target, c.contact_payload)
+                                                          for c, _, contact in checks if contact])}
+            for c in [c for c, account, contact in checks if account or contact]:
                 try:
-                    c.payload = self.h.resolve_conflicts(c.item, c.client, c.payload,
-                                                         current=current.get(c.target.external_id, {}))
+                    c.payload, c.contact_payload = self.h.payloads_resolve(
+                        c.item, c.client, c.payload, c.contact_payload,
+                        read=lambda record, external_id, fields: current[record].get(external_id, {}))
                 except RECORD_FAILURES as exc:
                     self.items.failed(c.item, exc, "map")
                     continue
@@ -123,11 +137,12 @@ class _Chunk:
                 c.account_id = c.target.external_id
                 c.action = "unchanged" if c.target.last_written_hash == payload_hash(c.payload) else "updated"
 
-    def _accounts_read(self, clients: list[_Client]) -> dict[str, dict]:
-        if not clients:
+    def _records_read(self, record: str, targets: list[tuple[Binding, dict]]) -> dict[str, dict]:
+        """The bound records of one object type, with the fields their payloads write."""
+        if not targets:
             return {}
-        fields = sorted({"Id", "LastModifiedDate", *(k for c in clients for k in c.payload)})
-        soql = soql_select(fields, "Account") + soql_format(" WHERE Id IN {ids}", ids=[c.target.external_id for c in clients])
+        fields = sorted({"Id", "LastModifiedDate", *(k for _, payload in targets for k in payload)})
+        soql = soql_select(fields, record) + soql_format(" WHERE Id IN {ids}", ids=[b.external_id for b, _ in targets])
         return {row["Id"]: {k: v for k, v in row.items() if k != "attributes"} for row in self.h.sf.query_all(soql)}
 
     def _match(self, unbound: list[_Client]) -> None:
@@ -197,7 +212,7 @@ class _Chunk:
         for c in todo:
             c.item.entity = c.entity
             try:
-                c.contact = primary_contact_plan(handler=self.h, item=c.item)
+                c.contact = primary_contact_plan(handler=self.h, item=c.item, payload=c.contact_payload)
             except RECORD_FAILURES as exc:
                 self.items.failed(c.item, exc, "follow_on")
                 continue

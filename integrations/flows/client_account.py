@@ -23,20 +23,27 @@ from ..connectors.salesforce.errors import RecordNotFound
 from ..connectors.salesforce.soql import soql_format
 from ..connectors.freshbooks.values import accounting_datetime
 from ..errors import ConflictHeld, FatalError, SkippableError
-from ..models import SyncItem
+from ..models import Binding, SyncItem
 from ..sync.hashing import payload_hash
 from ..sync.locking import binding_lock
 from .base import WriteResult
 from .common import SalesforceFreshBooksHandler, binding_get, entity_binding, sf_datetime, value_same
-from .conflicts import agreed_store, conflicts_detect, conflicts_resolve, last_agreed
+from .conflicts import ConflictPair, agreed_store, conflict_baseline, conflicts_resolve
+from .contacts import (CONTACT_MAPPING, CONTACT_PREFIX, primary_contact_agreed, primary_contact_payload,
+                       primary_contact_sync)
 from .deletes import (delete_setting, salesforce_delete_confirm, salesforce_deleted_note, salesforce_deleted_words,
                       salesforce_relinked, salesforce_unlink)
 from .matching import CLIENT_REF_FIELD, freshbooks_client_match, salesforce_account_match
 
 ACCOUNT_FIELDS = ["Id", "Name", "Phone", "Website", "BillingStreet", "BillingCity", "BillingState",
                   "BillingPostalCode", "BillingCountry", CLIENT_REF_FIELD, "LastModifiedDate", "SystemModstamp"]
-CONTACT_FIELDS = ["Id", "FirstName", "LastName", "Email", "Phone"]
+# The primary Contact as the Account → client direction reads it: what the client is mapped
+# from, the Contact's change time (newest_wins) and every field the default client → Contact
+# mapping writes, so the values both sides agreed on (the other direction's baseline) are complete.
+CONTACT_FIELDS = ["Id", "FirstName", "LastName", "Email", "Phone", "MailingStreet", "MailingCity", "MailingState",
+                  "MailingPostalCode", "MailingCountry", "LastModifiedDate"]
 SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CONTACT_PATH = re.compile(r"^Contacts\.records\[0\]\.([A-Za-z_][A-Za-z0-9_]*)$")
 
 
 def account_read(sf, account_id: str, *, primary_contact_id: str = "") -> dict | None:
@@ -54,10 +61,24 @@ def account_read(sf, account_id: str, *, primary_contact_id: str = "") -> dict |
     return record
 
 
-def source_field_for(mapping_set, target_field: str) -> str | None:
-    """The plain source field a target field is mapped from (to write a kept target value back)."""
-    fm = FieldMapping.objects.filter(mapping_set=mapping_set, target_field=target_field, parent=None).first()
-    return fm.source_path if fm and SIMPLE_PATH.match(fm.source_path or "") else None
+def primary_contact_of(account: dict) -> dict | None:
+    """The primary Contact in an Account read by account_read."""
+    return next(iter((account.get("Contacts") or {}).get("records") or []), None)
+
+
+def mapped_from(mapping_set) -> dict[str, tuple[str, str]]:
+    """Target field → (source record, field) for the fields mapped from one plain source field:
+    ("", field) on the source record itself, ("Contact", field) on an Account's primary Contact.
+    To write a value kept from the target back where it came from."""
+    found = {}
+    for fm in FieldMapping.objects.filter(mapping_set=mapping_set, parent=None).exclude(target_field=""):
+        path = fm.source_path or ""
+        contact = CONTACT_PATH.match(path)
+        if contact:
+            found[fm.target_field] = ("Contact", contact[1])
+        elif SIMPLE_PATH.match(path):
+            found[fm.target_field] = ("", path)
+    return found
 
 
 class ClientAccountHandler(SalesforceFreshBooksHandler):
@@ -65,11 +86,19 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
 
     source_system = ""
 
+    def __init__(self, flow):
+        super().__init__(flow)
+        self.conflict_decided: dict | None = None  # the fields the conflict policy decided, for the result
+        self.source_written: dict[str, dict] = {}  # finance's picks written to the source, by source record
+
     # -- per direction ------------------------------------------------------------------------
-    def read_target(self, external_id: str, fields: list[str]) -> dict:
+    def read_target(self, record: str, external_id: str, fields: list[str]) -> dict:
+        """A target record now (``record``: its object type), for the conflict check."""
         raise NotImplementedError
 
-    def write_source(self, item: SyncItem, values: dict) -> None:
+    def write_source(self, item: SyncItem, source: dict, updates: dict) -> dict[str, dict]:
+        """Write target values finance kept (FieldConflict names → value) back to the source;
+        returns what was written, by source record ("client", "Account", "Contact")."""
         raise NotImplementedError
 
     def changed_at(self, record: dict, system: str):
@@ -81,47 +110,47 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
     def echo_check(self, item: SyncItem, source: dict) -> None:
         binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
                               external_id=item.source_id)
-        written = (binding.last_written_payload or {}) if binding else {}
-        if written and all(value_same(source.get(k), v) for k, v in written.items() if "." not in k):
+        if written_holds(binding, source):
             raise SkippableError("Echo of our own write: the record still holds exactly what Ledgerlink last wrote "
                                  "there, so there is nothing to send back.")
 
-    def resolve_conflicts(self, item: SyncItem, source: dict, payload: dict, *, current: dict | None = None) -> dict:
-        """``current``: the target as the backfill read it in bulk; read here when not given."""
-        self.conflict_decided = None
-        source_binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
-                                     external_id=item.source_id)
-        target = entity_binding(entity=source_binding.entity if source_binding else None,
-                                connection=self.flow.target_connection, object_type=self.flow.target_object)
-        last = last_agreed(target) if target else {}
+    def source_entity(self, item: SyncItem):
+        binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
+                              external_id=item.source_id)
+        return binding.entity if binding else None
+
+    def conflict_pair(self, binding: Binding | None, record: str, payload: dict, source_changed_at, *,
+                      read=None, prefix: str = "") -> ConflictPair:
+        """``payload`` against the bound target record, which is read (by ``read``: the backfill
+        answers from its bulk read) only when the write can conflict (conflict_baseline)."""
+        last = conflict_baseline(binding, payload)
         if not last:
-            return payload
-        if current is None:
-            current = self.read_target(target.external_id, list(payload))
-        found = conflicts_detect(payload=payload, target_now=current, last_written=last)
-        if not found:
-            return payload
+            return ConflictPair(record, payload, {}, {}, prefix=prefix)
+        current = (read or self.read_target)(record, binding.external_id, list(payload))
+        return ConflictPair(record, payload, current, last, source_changed_at,
+                            self.changed_at(current, self.flow.target_connection.system), prefix,
+                            record_id=binding.external_id)
+
+    def resolve_conflicts(self, item: SyncItem, source: dict, pairs: list[ConflictPair], *,
+                          target_id: str) -> list[dict]:
+        """Each pair's payload after the flow's conflict policy, all pairs decided together so a
+        conflict on any record holds the item before anything is written; finance's picks are
+        written back to the source. ``target_id``: the flow's target record, for Conflicts."""
+        self.conflict_decided, self.source_written = None, {}
         target_system = self.flow.target_connection.system
         try:
-            outcome = conflicts_resolve(
-                flow=self.flow, conflicts=found, payload=payload, target_object=self.flow.target_object,
-                source_system=self.source_system, source_changed_at=self.changed_at(source, self.source_system),
-                target_changed_at=self.changed_at(current, target_system), resolution=(item.hint or {}).get("resolution"))
+            outcome = conflicts_resolve(flow=self.flow, pairs=pairs, source_system=self.source_system,
+                                        resolution=(item.hint or {}).get("resolution"))
         except ConflictHeld as exc:
-            item.result = {"conflict": {"fields": exc.detail, "target_id": target.external_id,
+            item.result = {"conflict": {"fields": exc.detail, "target_id": target_id,
                                         "source_system": self.source_system, "target_system": target_system}}
             if item.pk:  # a backfill's item is saved later, with this result
                 SyncItem.objects.filter(pk=item.pk).update(result=item.result)
             raise
         if outcome.source_updates:
-            mapping_set = self.mapping_set()
-            back = {source_field_for(mapping_set, f): v for f, v in outcome.source_updates.items()}
-            back.pop(None, None)
-            if back:
-                self.write_source(item, back)
-                self.source_written = back
-        self.conflict_decided = outcome.decided
-        return outcome.payload
+            self.source_written = self.write_source(item, source, outcome.source_updates)
+        self.conflict_decided = outcome.decided or None
+        return outcome.payloads
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
         # Both sides agree now: the source's values (with finance's picks written to it) are the baseline
@@ -129,8 +158,14 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
         source_binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
                                      external_id=item.source_id)
         if source_binding:
-            agreed_store(source_binding, {**item.source_snapshot, **getattr(self, "source_written", {})})
-        conflict_result_note(result, getattr(self, "conflict_decided", None))
+            agreed_store(source_binding, {**item.source_snapshot, **self.source_written.get(item.source_object, {})})
+        conflict_result_note(result, self.conflict_decided)
+
+
+def written_holds(binding: Binding | None, record: dict) -> bool:
+    """The record still holds exactly what Ledgerlink last wrote to it (False when we never wrote it)."""
+    written = (binding.last_written_payload or {}) if binding else {}
+    return bool(written) and all(value_same(record.get(k), v) for k, v in written.items() if "." not in k)
 
 
 def conflict_result_note(result: WriteResult, decided: dict | None) -> None:
@@ -156,9 +191,30 @@ class AccountToClientHandler(ClientAccountHandler):
             raise SkippableError(f"Salesforce has no Account {item.source_id} any more; the FreshBooks client is left as is.")
         return record
 
+    def echo_check(self, item: SyncItem, source: dict) -> None:
+        # An Account holding what we wrote is no echo when its primary Contact, which the client
+        # is mapped from too, changed since we wrote it (a new e-mail edited on the Contact).
+        contact = primary_contact_of(source)
+        bound = entity_binding(entity=self.source_entity(item), connection=self.salesforce_connection,
+                               object_type="Contact")
+        if contact and bound and bound.external_id == contact["Id"] and bound.last_written_payload and \
+                not written_holds(bound, contact):
+            return
+        super().echo_check(item, source)
+
     def map(self, item: SyncItem, source: dict) -> dict:
         self.echo_check(item, source)
-        return self.resolve_conflicts(item, source, self.apply_mapping(source))
+        payload = self.apply_mapping(source)
+        target = entity_binding(entity=self.source_entity(item), connection=self.freshbooks_connection,
+                                object_type="client")
+        pair = self.conflict_pair(target, "client", payload, self.changed_at(source, "salesforce"))
+        if pair.current:  # compared: the client's fields mapped from the primary Contact (name, billing
+            # e-mail) changed when the Contact did, not the Account
+            contact_changed_at = self.changed_at(primary_contact_of(source) or {}, "salesforce")
+            pair.field_changed_at = {field: contact_changed_at for field, (record, _) in
+                                     mapped_from(self.mapping_set()).items() if record == "Contact"}
+        [payload] = self.resolve_conflicts(item, source, [pair], target_id=target.external_id if target else "")
+        return payload
 
     def find_existing(self, item: SyncItem, source: dict, payload: dict) -> str | None:
         contacts = source.get("Contacts", {}).get("records") or [{}]
@@ -172,11 +228,24 @@ class AccountToClientHandler(ClientAccountHandler):
     def update(self, item: SyncItem, external_id: str, payload: dict) -> None:
         self.fb.clients.update(external_id, payload)
 
-    def read_target(self, external_id: str, fields: list[str]) -> dict:
+    def read_target(self, record: str, external_id: str, fields: list[str]) -> dict:
         return self.fb.clients.get(external_id)
 
-    def write_source(self, item: SyncItem, values: dict) -> None:
-        self.sf.update("Account", item.source_id, values)
+    def write_source(self, item: SyncItem, source: dict, updates: dict) -> dict[str, dict]:
+        """A kept client value goes where the client field is mapped from: the Account, or its
+        primary Contact (the billing e-mail, the person's name)."""
+        written: dict[str, dict] = {"Account": {}, "Contact": {}}
+        mapped = mapped_from(self.mapping_set())
+        for field, value in updates.items():
+            record, source_field = mapped.get(field, (None, ""))
+            if record is not None:
+                written[record or "Account"][source_field] = value
+        contact = primary_contact_of(source)
+        if written["Account"]:
+            self.sf.update("Account", item.source_id, written["Account"])
+        if written["Contact"] and contact:
+            self.sf.update("Contact", contact["Id"], written["Contact"])
+        return written
 
     def write_back(self, item: SyncItem, source: dict, result: WriteResult) -> None:
         if str(source.get(CLIENT_REF_FIELD) or "") != result.external_id:
@@ -184,6 +253,10 @@ class AccountToClientHandler(ClientAccountHandler):
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
         super().on_success(item, result)
+        contact = primary_contact_of(item.source_snapshot)
+        if contact and item.entity is not None:
+            primary_contact_agreed(handler=self, entity=item.entity,
+                                   contact={**contact, **self.source_written.get("Contact", {})})
         client_relinked(self, client_id=result.external_id)
 
     def delete(self, item: SyncItem, binding) -> WriteResult:
@@ -230,6 +303,7 @@ class ClientToAccountHandler(ClientAccountHandler):
 
     default_mapping_set = "freshbooks-client-to-salesforce-account"
     source_system = "freshbooks"
+    contact_payload: dict | None = None  # the primary Contact's, as map decided it; written by on_success
 
     def fetch_source(self, item: SyncItem) -> dict:
         try:
@@ -248,11 +322,29 @@ class ClientToAccountHandler(ClientAccountHandler):
                                  "Ledgerlink does not create it again. To link the client again, restore the Account "
                                  "or create one in Salesforce (it is matched by client id, email or name).")
         self.echo_check(item, source)
-        return self.resolve_conflicts(item, source, self.account_payload(source))
+        account, self.contact_payload = self.payloads_resolve(item, source, self.account_payload(source),
+                                                              primary_contact_payload(handler=self, client=source))
+        return account
 
     def account_payload(self, source: dict) -> dict:
         """The Account's fields from the client (before any conflict decision)."""
         return {**self.apply_mapping(source), CLIENT_REF_FIELD: str(source["id"])}
+
+    def payloads_resolve(self, item: SyncItem, source: dict, account: dict, contact: dict | None, *,
+                         read=None) -> tuple[dict, dict | None]:
+        """The Account's and the primary Contact's payloads after the conflict policy, decided
+        together: the client's change (its ``updated``) against each record's own last change.
+        ``read``: the backfill's bulk read of the targets (read one by one when not given)."""
+        entity, changed_at = self.source_entity(item), self.changed_at(source, "freshbooks")
+        bound = {record: entity_binding(entity=entity, connection=self.salesforce_connection, object_type=record)
+                 for record in ("Account", "Contact")}
+        pairs = [self.conflict_pair(bound["Account"], "Account", account, changed_at, read=read)]
+        if contact is not None:
+            pairs.append(self.conflict_pair(bound["Contact"], "Contact", contact, changed_at, read=read,
+                                            prefix=CONTACT_PREFIX))
+        target_id = bound["Account"].external_id if bound["Account"] else ""
+        resolved = self.resolve_conflicts(item, source, pairs, target_id=target_id)
+        return resolved[0], (resolved[1] if contact is not None else None)
 
     def delete(self, item: SyncItem, binding) -> WriteResult:
         raise SkippableError(f"FreshBooks client {item.source_id} was deleted; the Salesforce Account is left as is.")
@@ -267,20 +359,29 @@ class ClientToAccountHandler(ClientAccountHandler):
     def update(self, item: SyncItem, external_id: str, payload: dict) -> None:
         self.sf.update("Account", external_id, payload)
 
-    def read_target(self, external_id: str, fields: list[str]) -> dict:
+    def read_target(self, record: str, external_id: str, fields: list[str]) -> dict:
         try:
-            return self.sf.get("Account", external_id, fields=[*fields, "LastModifiedDate"])
+            return self.sf.get(record, external_id, fields=[*fields, "LastModifiedDate"])
         except RecordNotFound:
             return {}
 
-    def write_source(self, item: SyncItem, values: dict) -> None:
-        self.fb.clients.update(item.source_id, values)
+    def write_source(self, item: SyncItem, source: dict, updates: dict) -> dict[str, dict]:
+        """A kept Account or Contact value goes to the client field it is mapped from."""
+        mapped = {"": mapped_from(self.mapping_set()),
+                  CONTACT_PREFIX: mapped_from(self.mapping_set("contact_mapping_set", CONTACT_MAPPING))}
+        back = {}
+        for field, value in updates.items():
+            prefix = CONTACT_PREFIX if field.startswith(CONTACT_PREFIX) else ""
+            record, source_field = mapped[prefix].get(field.removeprefix(prefix), (None, ""))
+            if record == "":
+                back[source_field] = value
+        if back:
+            self.fb.clients.update(item.source_id, back)
+        return {"client": back}
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
-        from .contacts import primary_contact_sync
-
         super().on_success(item, result)
-        primary_contact_sync(handler=self, item=item, account_id=result.external_id)
+        primary_contact_sync(handler=self, item=item, account_id=result.external_id, payload=self.contact_payload)
 
     def source_version(self, source: dict) -> str:
         return str(source.get("updated") or "")

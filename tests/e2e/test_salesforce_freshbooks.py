@@ -267,10 +267,11 @@ def _synced_client(world, name: str, email: str) -> tuple[str, int]:
 
 
 def _conflict_from_freshbooks(world, policy, name: str, *, fb_changed_at=None, phones: tuple[str, str] | None = None,
-                              made_in: str = "freshbooks"):
+                              made_in: str = "freshbooks", emails: tuple[str, str] | None = None):
     """Both sides change the same client/Account between syncs (Salesforce first, then FreshBooks, whose webhook
     starts the client → Account sync); returns the Account, the client and the client → Account item that met
-    the conflict. ``made_in`` "salesforce": the pair was made, and last synced, the other way (Account → client)."""
+    the conflict. ``made_in`` "salesforce": the pair was made, and last synced, the other way (Account → client).
+    ``emails``: the primary Contact's e-mail changed in Salesforce, the client's in FreshBooks."""
     Flow.objects.filter(name=TO_SF).update(conflict_policy=policy)
     email = f"ap@{name.lower().replace(' ', '-')}.test"
     if made_in == "salesforce":
@@ -281,9 +282,13 @@ def _conflict_from_freshbooks(world, policy, name: str, *, fb_changed_at=None, p
         account, client = _synced_client(world, name, email)
     after = _last_item_pk()
     world.sf_update("Account", account, {"Name": f"{name} (Salesforce)", **({"Phone": phones[0]} if phones else {})})
+    if emails:
+        [contact] = [c for c in world.sf_records("Contact") if c["AccountId"] == account]
+        world.sf_update("Contact", contact["Id"], {"Email": emails[0]})
     with transaction.atomic():
         world.fb_update("client", client, {"organization": f"{name} (FreshBooks)",
-                                           **({"bus_phone": phones[1]} if phones else {})})
+                                           **({"bus_phone": phones[1]} if phones else {}),
+                                           **({"email": emails[1]} if emails else {})})
         if fb_changed_at is not None:  # place FreshBooks' change clearly before or after Salesforce's
             SimObject.objects.filter(pk=client).update(updated_at=fb_changed_at)
     return account, client, _next_item(TO_SF, str(client), after)
@@ -460,11 +465,18 @@ def _failure_scenarios(world, live_server, tmp_path):
                                                       fb_changed_at=timezone.now() + timedelta(minutes=5))
     assert item.status == S.SUCCEEDED and item.result["conflict_decided"] == {"Name": "source"}, item.result
     assert world.sf_record(account)["Name"] == "Newest Books (FreshBooks)"
-    # review: held until finance picks Salesforce's name, which is then written to FreshBooks too
-    account, client, item = _conflict_from_freshbooks(world, P.REVIEW, "Review Books")
-    assert item.status == S.HELD and "Name" in item.last_error, (item.status, item.last_error)
-    assert world.sf_record(account)["Name"] == "Review Books (Salesforce)"  # nothing written yet
-    _resolve(item, {"Name": "target"})
-    assert SimObject.objects.get(pk=client).data["organization"] == "Review Books (Salesforce)"
+    # review: held (the Account's name and its primary Contact's e-mail) until finance picks Salesforce's name
+    # and FreshBooks' e-mail; each is then written where it is missing
+    account, client, item = _conflict_from_freshbooks(world, P.REVIEW, "Review Books",
+                                                      emails=("ap@sf.review-books.test", "billing@review-books.test"))
+    assert item.status == S.HELD and "Name" in item.last_error and "Contact Email" in item.last_error, \
+        (item.status, item.last_error)
+    [contact] = [c for c in world.sf_records("Contact") if c["AccountId"] == account]
+    assert (world.sf_record(account)["Name"], contact["Email"]) == ("Review Books (Salesforce)",
+                                                                    "ap@sf.review-books.test")  # nothing written yet
+    _resolve(item, {"Name": "target", "Contact.Email": "source"})
+    fb_client = SimObject.objects.get(pk=client).data
+    assert (fb_client["organization"], fb_client["email"]) == ("Review Books (Salesforce)", "billing@review-books.test")
     assert world.sf_record(account)["Name"] == "Review Books (Salesforce)"
+    assert world.sf_record(contact["Id"])["Email"] == "billing@review-books.test"
     assert not SyncItem.objects.filter(status__in=[S.DEAD, S.HELD]).exists()

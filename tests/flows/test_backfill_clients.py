@@ -169,7 +169,8 @@ def test_changed_on_both_sides_follows_the_conflict_policy(world):
     summary = backfill()
 
     assert summary.counts["updated"] == 1, summary.failures
-    assert sf_calls() == ["collections.update", "collections.update", "query"]  # Account read, Account, Contact
+    # the Account and its Contact (MailingCity changed) read for the policy, then written
+    assert sf_calls() == ["collections.update", "collections.update", "query", "query"]
     record = world.sf_record(account)
     assert (record["Name"], record["BillingCity"]) == ("Backfill Renamed In Salesforce", "Shelbyville")
     item = SyncItem.objects.get(hint__reason="backfill")
