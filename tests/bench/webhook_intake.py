@@ -23,7 +23,7 @@ from tests.bench.servers import gunicorn, load
 
 VERIFIER = "bench-verifier-0123456789abcdefghij"
 ACCOUNT = "BENCH1"
-WORKERS, THREADS = 4, 4  # gthread: 16 requests in flight, most of each one is waiting on PostgreSQL
+WORKERS, THREADS = 5, 1  # the production line in the README (`gunicorn config.wsgi -w 5`): sync workers
 REQUESTS, CONCURRENCY = 5000, 16
 RATE, RATE_SECONDS = 200, 15
 
@@ -105,8 +105,8 @@ def run(log) -> str:
 ### Webhook intake (`tests/bench/webhook_intake.py`)
 
 Command: `make bench` (or `BENCH_DATABASE_URL=postgres://… python -m tests.bench webhook_intake`).
-gunicorn, {WORKERS} workers × {THREADS} threads, PostgreSQL, load generator on the same 2-core machine ({CONCURRENCY} keep-alive
-threads for max throughput, {REQUESTS:,} requests per side, the trivial view first; then a `CHECKPOINT` and the paced run,
+gunicorn, {WORKERS} workers × {THREADS} thread{"s" if THREADS > 1 else " (sync workers, as in the README's production line)"},
+PostgreSQL, load generator on the same 2-core machine ({CONCURRENCY} client threads for max throughput, {REQUESTS:,} requests per side, the trivial view first; then a `CHECKPOINT` and the paced run,
 on an open-loop schedule, latency counted from each request's due time).
 Each delivery: form-encoded, `X-FreshBooks-Hmac-SHA256`-signed (signed before the run: signing is the sender's work),
 a new event stored (one `INSERT … ON CONFLICT`) and its connection's route flag checked before the 200. Routing is a
