@@ -14,6 +14,7 @@ Each direction is a handler on the shared engine:
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -35,6 +36,8 @@ from .deletes import (delete_setting, salesforce_delete_confirm, salesforce_dele
                       salesforce_relinked, salesforce_unlink)
 from .matching import CLIENT_REF_FIELD, freshbooks_client_match, salesforce_account_match
 
+# How far the other system's clock may run ahead of ours when it stamps our own write.
+ECHO_CLOCK_SKEW = timedelta(seconds=2)
 ACCOUNT_FIELDS = ["Id", "Name", "Phone", "Website", "BillingStreet", "BillingCity", "BillingState",
                   "BillingPostalCode", "BillingCountry", CLIENT_REF_FIELD, "LastModifiedDate", "SystemModstamp"]
 # The primary Contact as the Account → client direction reads it: what the client is mapped
@@ -106,11 +109,19 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
             return sf_datetime(record.get("LastModifiedDate"))
         return accounting_datetime(record.get("updated"), resource="client", field="updated")
 
+    def edited_after_written(self, binding: Binding, source: dict) -> bool:
+        """Someone changed the record after our last write to it: a field we never write (a street
+        added to an Account we created without one) is a real change even when every field we
+        wrote still holds. Our own write stamps the record no later than we note it (plus the
+        clocks' skew); an edit after that is not our echo."""
+        changed = self.changed_at(source, self.source_system)
+        return bool(changed and binding.last_written_at and changed > binding.last_written_at + ECHO_CLOCK_SKEW)
+
     # -- shared steps -------------------------------------------------------------------------
     def echo_check(self, item: SyncItem, source: dict) -> None:
         binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
                               external_id=item.source_id)
-        if written_holds(binding, source):
+        if written_holds(binding, source) and not self.edited_after_written(binding, source):
             raise SkippableError("Echo of our own write: the record still holds exactly what Ledgerlink last wrote "
                                  "there, so there is nothing to send back.")
 

@@ -160,8 +160,10 @@ def _scenarios(world, live_server, tmp_path):
     sim.org_configure(fault_unavailable=0, fault_lock_row=0)
     crash, marker = _crashed_deal(world, tmp_path, "e2e-crash-once", account="Crash Co", email="ap@crash.test")
     assert [i["id"] for i in world.fb_objects("invoice", po_number=crash)] == [int(marker.read_text())]
-    recovered = SyncItem.objects.filter(source_id=crash, flow__name="sf-opportunity-to-fb-invoice",
-                                        status=S.SUCCEEDED).get()
+    done = SyncItem.objects.filter(source_id=crash, flow__name="sf-opportunity-to-fb-invoice", status=S.SUCCEEDED)
+    # the ids reach the Opportunity inside the item's run, a moment before its outcome is committed
+    wait_until(done.exists, tick=safety_net, what="the recovered item's outcome")
+    recovered = done.get()
     assert recovered.result["action"] == "matched" and recovered.attempts >= 2
 
     # 6. the worker dies inside flow 2 right after FreshBooks created the deal's new client (flow 1's matcher),

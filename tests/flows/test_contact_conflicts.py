@@ -275,3 +275,19 @@ def test_backfill_decides_a_mixed_conflict_as_the_engine_does(world, policy, dec
     assert (world.sf_record(account)["Name"], contact_of(world, contact)["Email"]) == (name, email)
     # the engine finds the pair decided: nothing more to write
     assert world.run(TO_SF, "client", client).result["action"] == "unchanged"
+
+
+# -- echo: our own write coming back, or someone's later edit -----------------------------------------
+def test_our_own_write_coming_back_is_an_echo(world):
+    client, account, _ = linked_client(world)
+    item = world.run(TO_FB, "Account", account)
+    assert item.status == S.SKIPPED and item.last_error.startswith("Echo of our own write"), item.last_error
+
+
+def test_an_edit_of_a_field_ledgerlink_never_wrote_is_no_echo(world):
+    client, account, _ = linked_client(world)  # the client had no street: the Account was written without one
+    world.sf_update("Account", account, {"BillingStreet": "1 Spencer Mansion"})
+    stamp(sf={account: 5})  # clearly after our write
+    item = world.run(TO_FB, "Account", account)
+    assert item.status == S.SUCCEEDED, item.last_error
+    assert (client_of(world, client)["p_street"], client_of(world, client)["p_city"]) == ("1 Spencer Mansion", "Raccoon")
