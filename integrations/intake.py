@@ -112,11 +112,17 @@ def inbound_event_route(*, event: InboundEvent, flows: list[Flow] | None = None)
     Events are hints: the item carries the event's ids, and the flow reads the record fresh.
     An event no flow reads is marked ignored (kept, so nothing received is ever lost).
     """
+    items = _event_items(event, flows)
+    _events_mark([event.pk] if items else [], [] if items else [event.pk])
+    return items
+
+
+def _event_items(event: InboundEvent, flows: list[Flow] | None) -> list[SyncItem]:
     from .services import sync_item_enqueue
 
     if flows is None:
         flows = flows_reading(connection_id=event.connection_id, object_type=event.object_type)
-    items = [
+    return [
         sync_item_enqueue(
             flow=flow, source_object=event.object_type, source_id=event.object_id, action=event.action,
             hint={"event_type": event.event_type, "event_id": event.pk}, inbound_event=event,
@@ -124,14 +130,15 @@ def inbound_event_route(*, event: InboundEvent, flows: list[Flow] | None = None)
         )[0]
         for flow in flows
     ]
+
+
+def _events_mark(processed: list[int], ignored: list[int]) -> None:
     now = timezone.now()
-    if items:
-        InboundEvent.objects.filter(pk=event.pk).update(status=E.PROCESSED, processed_at=now)
-    else:
-        InboundEvent.objects.filter(pk=event.pk).update(
+    if processed:
+        InboundEvent.objects.filter(pk__in=processed).update(status=E.PROCESSED, processed_at=now)
+    if ignored:
+        InboundEvent.objects.filter(pk__in=ignored).update(
             status=E.IGNORED, detail="No enabled flow reads this kind of event.", processed_at=now)
-    event.status = E.PROCESSED if items else E.IGNORED
-    return items
 
 
 def inbound_events_route_pending(*, connection_id: int | None = None, limit: int = 500,
@@ -154,12 +161,15 @@ def inbound_events_route_pending(*, connection_id: int | None = None, limit: int
             if older_than is not None:
                 pending = pending.filter(received_at__lt=older_than)
             batch = list(pending.order_by("pk").select_for_update(skip_locked=True)[:limit])
-            readers: dict[tuple, list[Flow]] = {}  # the flows are read once per kind of event per batch
+            # Per batch: the flows read once per kind of event, the events marked in two updates.
+            readers: dict[tuple, list[Flow]] = {}
+            processed, ignored = [], []
             for event in batch:
                 key = (event.connection_id, event.object_type)
                 if key not in readers:
                     readers[key] = flows_reading(connection_id=key[0], object_type=key[1])
-                inbound_event_route(event=event, flows=readers[key])
+                (processed if _event_items(event, readers[key]) else ignored).append(event.pk)
+            _events_mark(processed, ignored)
         routed += len(batch)
         if len(batch) < limit:
             return routed
@@ -171,6 +181,9 @@ def inbound_events_route_stale(*, now=None) -> int:
     # A flag still set this long after its task was queued: the task was lost. Clear it so the
     # next delivery queues another; route what waited meanwhile here.
     RouteWakeup.objects.filter(queued=True, queued_at__lt=now - STALE_AFTER).update(queued=False, queued_at=None)
+    # A connection made without its row (bulk_create skips the post_save signal) gets it here.
+    RouteWakeup.objects.bulk_create([RouteWakeup(connection_id=pk) for pk in Connection.objects.filter(
+        route_wakeup__isnull=True).values_list("pk", flat=True)], ignore_conflicts=True)
     routed = inbound_events_route_pending(older_than=now - STALE_AFTER)
     if routed:
         logger.warning("Routed %s inbound event(s) that waited over %s s (route task lost, or the queue is "

@@ -186,3 +186,27 @@ class TestConnectionCache:
         assert deliver(client, fb_hooked, 2, verifier="wrong-verifier-0000000000").status_code == 401
         fb_hooked.refresh_from_db()
         assert fb_hooked.api_usage == {"calls": 41, "webhook_rejections_signature": 1}
+
+
+def test_a_batch_marks_its_events_in_two_updates(client, fb_hooked):
+    FlowFactory(source_connection=fb_hooked, source_object="payment")
+    for i in range(4):
+        deliver(client, fb_hooked, 600 + i)
+        deliver(client, fb_hooked, 700 + i, name="client.create")  # no flow reads clients
+    with CaptureQueriesContext(db) as queries:
+        assert inbound_events_route_pending(connection_id=fb_hooked.pk) == 8
+    marks = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "integrations_inboundevent"')]
+    assert len(marks) == 2, marks
+    assert InboundEvent.objects.filter(status="processed").count() == 4
+    assert InboundEvent.objects.filter(status="ignored", detail__startswith="No enabled flow").count() == 4
+
+
+def test_a_connection_made_without_its_routing_row_gets_it_from_the_sweeper(client, fb_hooked):
+    FlowFactory(source_connection=fb_hooked, source_object="payment")
+    RouteWakeup.objects.filter(connection=fb_hooked).delete()  # as after a bulk_create
+    deliver(client, fb_hooked, 800)
+    assert route_tasks() == 0  # no row to flip: the event waits for the sweeper
+    assert sync_items_dispatch_due(now=timezone.now() + timedelta(seconds=61))["events_routed"] == 1
+    assert RouteWakeup.objects.filter(connection=fb_hooked, queued=False).exists()
+    deliver(client, fb_hooked, 801)
+    assert route_tasks() == 1
