@@ -87,6 +87,8 @@ class _Chunk:
                     conflict_result_note(result, c.decided)
                     c.item.entity = c.entity
                     self.items.succeeded(c.item, result)
+                    if not self.dry_run:  # as the engine's on_success: the pair's agreed baseline
+                        self.h.agreed_remember(c.item, c.client)
         self.items.save()
 
     # -- decide -------------------------------------------------------------------------------------
@@ -96,6 +98,7 @@ class _Chunk:
         for item, client in pairs:
             try:
                 client_active(client)
+                self.h.deleted_check(item)
                 self.h.echo_check(item, client)
                 payload = self.h.account_payload(client)
                 contact = primary_contact_payload(handler=self.h, client=client)

@@ -98,7 +98,11 @@ class _Chunk:
             elif target:
                 r.action, r.opportunity_id = "updated", target.external_id
             else:
-                r.action, r.ref = "matched", self.h.opportunity_ref(source)
+                try:  # e.g. the Opportunity was deleted: this record ends skipped, the chunk goes on
+                    r.action, r.ref = "matched", self.h.opportunity_ref(source)
+                except RECORD_FAILURES as exc:
+                    self.items.failed(item, exc, "match")
+                    continue
             todo.append(r)
         return todo
 

@@ -164,13 +164,16 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
         return outcome.payloads
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
-        # Both sides agree now: the source's values (with finance's picks written to it) are the baseline
-        # the other direction compares against when it meets this record as its target.
+        self.agreed_remember(item, {**item.source_snapshot, **self.source_written.get(item.source_object, {})})
+        conflict_result_note(result, self.conflict_decided)
+
+    def agreed_remember(self, item: SyncItem, values: dict) -> None:
+        """Both sides agree now: the source's values (with finance's picks written to it) are the
+        baseline the other direction compares against when it meets this record as its target."""
         source_binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
                                      external_id=item.source_id)
         if source_binding:
-            agreed_store(source_binding, {**item.source_snapshot, **self.source_written.get(item.source_object, {})})
-        conflict_result_note(result, self.conflict_decided)
+            agreed_store(source_binding, values)
 
 
 def written_holds(binding: Binding | None, record: dict) -> bool:
@@ -325,13 +328,17 @@ class ClientToAccountHandler(ClientAccountHandler):
             raise
         return client_active(client)
 
-    def map(self, item: SyncItem, source: dict) -> dict:
+    def deleted_check(self, item: SyncItem) -> None:
+        """A client whose Account was deleted in Salesforce is not given a new one (engine and backfill)."""
         note = salesforce_deleted_note(binding_get(connection=self.flow.source_connection, object_type="client",
                                                    external_id=item.source_id))
         if note:
             raise SkippableError(f"FreshBooks client {item.source_id} was linked to {salesforce_deleted_words(note)}; "
                                  "Ledgerlink does not create it again. To link the client again, restore the Account "
                                  "or create one in Salesforce (it is matched by client id, email or name).")
+
+    def map(self, item: SyncItem, source: dict) -> dict:
+        self.deleted_check(item)
         self.echo_check(item, source)
         account, self.contact_payload = self.payloads_resolve(item, source, self.account_payload(source),
                                                               primary_contact_payload(handler=self, client=source))

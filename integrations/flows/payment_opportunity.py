@@ -116,6 +116,8 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
         """The invoice's binding names the deal (flow 2 binds the invoice to it), for a payment as
         for the invoice: the payment's own binding (made in on_success) names the payment, whose
         entity has no Opportunity, so a payment synced again would look like a duplicate."""
+        if not source:  # a delete: the record is gone, its own binding is all there is
+            return super().source_ref(item, source)
         return self.flow.source_connection_id, "invoice", str(source["id"])
 
     def source_version(self, source: dict) -> str:
