@@ -143,7 +143,11 @@ def flow_poll(*, flow: Flow, now: datetime | None = None) -> PollReport:
         return report
     newest = max([since, *(change.changed_at for change in changes)])
     with transaction.atomic():
-        for change in changes + (salesforce_deletes(deletes) if deletes else []):
+        # A record the change read found is there now: a delete of it in the same window was
+        # undone (restored), and queuing it would turn the pending change into a delete.
+        live = {change.record_id for change in changes}
+        gone = [c for c in (salesforce_deletes(deletes) if deletes else []) if c.record_id not in live]
+        for change in changes + gone:
             _change_enqueue(flow, handler, change, report)
         cursor_advance(cursor=cursor, value=newest, run_started_at=now)
         if deletes:

@@ -38,12 +38,18 @@ def salesforce_deletes_read(handler, flow: Flow, *, start_default: datetime, now
     cursor, _ = Cursor.objects.get_or_create(connection=flow.source_connection, stream=f"poll-deleted:{flow.name}")
     start = datetime.fromisoformat(cursor.value) if cursor.value else start_default
     read = DeletesRead(cursor=cursor)
-    try:
-        result = handler.sf.deleted(flow.source_object, start, now)
-    except ReplicationGap as gap:
-        read.gap = gap
-        result = handler.sf.deleted(flow.source_object, gap.resume_at, now) if gap.resume_at else \
-            ReplicationResult(latest_covered=utc_minute(now))
+    result = None
+    for _ in range(3):  # a gap, then from where Salesforce can answer (which may itself have moved on)
+        try:
+            result = handler.sf.deleted(flow.source_object, start, now)
+            break
+        except ReplicationGap as gap:
+            read.gap = read.gap or gap  # the finding names where the unread part began
+            if gap.resume_at is None or gap.resume_at <= start:
+                break
+            start = gap.resume_at
+    # No answer to go on from: go on from now; the finding tells finance to reconcile the part skipped.
+    result = result or ReplicationResult(latest_covered=utc_minute(now))
     read.deleted, read.covered = result.records, result.latest_covered
     return read
 

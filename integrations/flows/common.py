@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from mappings.engine import mapping_apply_or_raise, mapping_set_published
 
 from ..models import Binding, Entity, EntityLink
+from ..connectors.salesforce.replication import sf_datetime_parse
 from .base import FlowHandler
 
 # Legal-form words that do not tell two organisations apart ("Acme Inc." is "ACME").
@@ -32,14 +33,7 @@ def email_normalise(email: str | None) -> str:
     return str(email or "").strip().lower()
 
 
-def sf_datetime(text) -> datetime | None:
-    """A Salesforce datetime ("2024-05-01T10:00:00.000+0000") as an aware datetime; None when absent."""
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+sf_datetime = sf_datetime_parse  # one parser for Salesforce datetimes, the connector's
 
 
 def value_same(a, b) -> bool:

@@ -8,12 +8,13 @@ import pytest
 from django.utils import timezone
 
 from integrations.connectors.salesforce.replication import utc_minute
+from integrations.backfill import flow_backfill
 from integrations.models import Binding, Cursor, Flow, SyncItem
 from integrations.polling import flow_poll
 from integrations.sandbox.freshbooks.models import SimObject
 from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.events import deliveries_drain
-from integrations.sandbox.salesforce.models import SfDeleteLog
+from integrations.sandbox.salesforce.models import SfDeleteLog, SfRecord
 from integrations.sync.engine import sync_item_process
 from integrations.intake import inbound_events_route_pending
 from monitoring.models import ApiCall, Finding
@@ -233,3 +234,63 @@ def test_poll_records_deletes_it_can_no_longer_read(world):
     assert report.enqueued == 1 and "could no longer be read" in report.sentence()
     gap = Finding.objects.get(check_name="salesforce_deletes_unread")
     assert "Salesforce keeps Account deletes for 15 days only" in gap.explanation and "reconciliation" in gap.explanation
+
+
+# -- payments deleted, backfills meeting deletes, polls meeting gaps and restores ------------------------
+def test_a_deleted_freshbooks_payment_recomputes_the_opportunity(world):
+    opp, invoice = invoiced_opportunity(world)
+    payment = world.pay(invoice["id"], "40.00")
+    assert world.run("fb-payment-to-sf-opportunity", "payment", payment).status == S.SUCCEEDED
+    assert world.sf_record(opp)["Payment_Status__c"] == "Partial"
+    world.fb_update("payment", payment, {"vis_state": 1})
+    gone = world.run("fb-payment-to-sf-opportunity", "payment", payment, action="delete")
+    assert gone.status in (S.SUCCEEDED, S.SKIPPED) and gone.attempts == 1, gone.last_error
+
+
+def test_the_client_backfill_does_not_give_a_client_its_deleted_account_again(world):
+    account, client = linked_account(world)
+    world.sf_delete("Account", account)
+    assert world.run(TO_FB, "Account", account, action="delete").status == S.SKIPPED
+    summary = flow_backfill(flow=Flow.objects.get(name=TO_SF))
+    assert summary.counts["created"] == 0 and world.sf_records("Account") == [], summary.sentence()
+    skipped = SyncItem.objects.filter(flow__name=TO_SF, source_id=str(client["id"])).latest("pk")
+    assert skipped.status == S.SKIPPED and "does not create it again" in skipped.last_error
+
+
+def test_a_poll_meeting_two_gaps_in_a_row_still_moves_on(world):
+    linked_account(world)
+    flow = Flow.objects.get(name=TO_FB)
+    Cursor.objects.create(connection=world.sf_connection, stream=f"poll-deleted:{TO_FB}",
+                          value=(timezone.now() - timedelta(days=20)).isoformat())
+    sim.delete_log_purge(before=timezone.now() - timedelta(days=5))  # past the 15-day limit, then purged too
+    report = flow_poll(flow=flow)
+    assert report.error == "" and "could no longer be read" in report.sentence(), report.sentence()
+    assert Cursor.objects.get(stream=f"poll-deleted:{TO_FB}").value > (timezone.now() - timedelta(days=1)).isoformat()
+    assert Cursor.objects.get(stream=f"poll:{TO_FB}").value  # the change half advanced with it
+    assert Finding.objects.filter(check_name="salesforce_deletes_unread").exists()
+
+
+def test_a_record_deleted_and_restored_within_one_poll_keeps_its_change(world):
+    account, client = linked_account(world)
+    world.sf_delete("Account", account)
+    deleted_minutes_ago(account, 3)
+    SfRecord.objects.filter(sf_id=account).update(is_deleted=False, deleted_at=None)  # restored from the recycle bin
+    world.sf_update("Account", account, {"BillingCity": "Capital City"})
+    report = flow_poll(flow=Flow.objects.get(name=TO_FB))
+    assert report.error == "", report.sentence()
+    process_open()
+    assert not SyncItem.objects.filter(source_id=account, action="delete").exists()
+    assert SimObject.objects.get(pk=client["id"]).data["p_city"] == "Capital City"
+
+
+def test_the_payments_backfill_skips_an_invoice_whose_opportunity_was_deleted_and_goes_on(world):
+    gone, gone_invoice = invoiced_opportunity(world, account="Gone Co", email="ap@gone.test")
+    kept, kept_invoice = invoiced_opportunity(world, account="Kept Co", email="ap@kept.test")
+    for invoice in (gone_invoice, kept_invoice):
+        world.pay(invoice["id"], "10.00")
+    world.sf_delete("Opportunity", gone)
+    assert world.run(OPP_FLOW, "Opportunity", gone, action="delete").status == S.SKIPPED
+    summary = flow_backfill(flow=Flow.objects.get(name="fb-payment-to-sf-opportunity"))
+    assert summary.counts["skipped"] >= 1 and summary.counts["failed"] == 0, summary.sentence()
+    assert world.sf_record(kept)["Payment_Status__c"] == "Partial"
+

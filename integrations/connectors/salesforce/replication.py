@@ -56,9 +56,19 @@ def utc_minute(value: datetime) -> datetime:
 
 
 def sf_datetime_parse(text) -> datetime | None:
+    """A Salesforce datetime ("2024-05-01T10:00:00.000+0000") as an aware datetime; None when absent or unreadable."""
     if not text:
         return None
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00").replace("+0000", "+00:00"))
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def minute_up(value: datetime) -> datetime:
+    """The first whole UTC minute at or after ``value`` (windows are whole minutes)."""
+    minute = utc_minute(value)
+    return minute if minute == value else minute + timedelta(minutes=1)
 
 
 def replication_read(call: Callable[[datetime, datetime], dict], *, kind: str, sobject: str, start: datetime,
@@ -81,13 +91,15 @@ def _read(call, *, kind: str, sobject: str, start: datetime, end: datetime) -> R
     try:
         body = call(start, end)
     except FatalError as exc:
-        code = (exc.detail or {}).get("errorCode") if isinstance(exc.detail, dict) else ""
+        code = exc.detail.get("errorCode") if isinstance(exc.detail, dict) else ""
         if code == "EXCEEDED_ID_LIMIT":
             return _read_halves(call, kind=kind, sobject=sobject, start=start, end=end, error=exc)
         if code == "INVALID_REPLICATION_DATE":
             raise ReplicationGap(
                 f"Salesforce refused to list {sobject} {_words(kind)} since {_when(start)} ({exc.detail.get('message')}): "
-                "its delete log was purged after that time, so changes since then may have been missed.",
+                + ("its delete log was purged after that time, so deletes since then may have been missed."
+                   if kind == "deleted" else "that time is outside what it keeps, so changes since then may have "
+                   "been missed."),
                 start=start, resume_at=None, http_status=exc.http_status, detail=exc.detail) from None
         raise
     result = ReplicationResult(latest_covered=sf_datetime_parse(body.get("latestDateCovered")) or start,
@@ -95,7 +107,7 @@ def _read(call, *, kind: str, sobject: str, start: datetime, end: datetime) -> R
     if result.earliest_available and result.earliest_available > start:
         raise ReplicationGap(
             f"Salesforce's delete log for {sobject} starts at {_when(result.earliest_available)} (purged): deletes "
-            f"between {_when(start)} and then can no longer be read.", start=start, resume_at=result.earliest_available)
+            f"between {_when(start)} and then can no longer be read.", start=start, resume_at=minute_up(result.earliest_available))
     if kind == "deleted":
         result.records = [Replicated(r["id"], sf_datetime_parse(r.get("deletedDate"))) for r in body.get("deletedRecords") or []]
     else:
