@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/webhooks/", include("integrations.webhooks.urls")),
+    path("api/webhooks/", include("integrations.triggers.webhooks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("connect/", include("social_django.urls", namespace="social")),
     path("integrations/", include("integrations.urls")),

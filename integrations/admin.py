@@ -10,12 +10,25 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
 
+from integrations.connectors.infor.ionapi import (
+    IonApiInvalid,
+    connection_ionapi_apply,
+    ionapi_parse,
+)
+from integrations.errors import SyncError
+from integrations.models import (
+    Binding,
+    Connection,
+    Cursor,
+    DeadLetter,
+    Entity,
+    Flow,
+    InboundEvent,
+    SyncItem,
+)
+from integrations.operations.replay import sync_items_replay
+from integrations.operations.resync import binding_resync
 from monitoring.models import SyncAttempt
-
-from . import services
-from .errors import SyncError
-from .connectors.infor.ionapi import IonApiInvalid, connection_ionapi_apply, ionapi_parse
-from .models import Binding, Connection, Cursor, DeadLetter, Entity, Flow, InboundEvent, SyncItem
 
 # Secret fields an admin may set on a connection; tokens are set only by the OAuth flows.
 SECRET_INPUTS = {
@@ -150,7 +163,7 @@ class FlowAdmin(admin.ModelAdmin):
     search_fields = ["name", "title"]
 
     def get_actions(self, request):
-        from .admin_flows import flow_actions
+        from integrations.operations.admin_actions import flow_actions
 
         actions = super().get_actions(request)
         for action in flow_actions():
@@ -183,7 +196,7 @@ class BindingAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resync selected records now", permissions=["resync"])
     def resync(self, request, queryset):
-        total = sum(len(services.binding_resync(binding=b, user=request.user)) for b in queryset)
+        total = sum(len(binding_resync(binding=b, user=request.user)) for b in queryset)
         self.message_user(request, f"Queued {total} sync item(s) for {queryset.count()} record(s).", messages.SUCCESS)
 
 
@@ -249,7 +262,7 @@ class SyncItemAdmin(admin.ModelAdmin):
     @admin.action(description="Replay selected items", permissions=["replay"])
     def replay(self, request, queryset):
         if request.POST.get("post") == "yes":
-            queued, notes = services.sync_items_replay(items=list(queryset), user=request.user)
+            queued, notes = sync_items_replay(items=list(queryset), user=request.user)
             self.message_user(request, f"{queued} item(s) queued again.", messages.SUCCESS)
             for note in notes:
                 if not note.endswith("queued again."):
@@ -291,4 +304,4 @@ class CursorAdmin(admin.ModelAdmin):
 
 
 # The flows' operations (Conflicts view, flow actions) live in their own module.
-from . import admin_flows  # noqa: E402,F401
+from integrations.operations import admin_actions  # noqa: E402,F401

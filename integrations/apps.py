@@ -6,4 +6,4 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401  (system checks; group permission sync)
+        from integrations import checks, signals  # noqa: F401  (system checks; group permission sync)

@@ -249,7 +249,7 @@ class InboundEvent(models.Model):
 
 
 class RouteWakeup(models.Model):
-    """Per connection: a route task is queued and has not started yet (integrations.intake).
+    """Per connection: a route task is queued and has not started yet (integrations.triggers.intake).
 
     Receivers set ``queued`` only when it is clear, and enqueue a route task only when they
     were the one to set it, so a burst of deliveries costs a few route tasks, not one each.

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from .models import Flow, SyncItem
+from integrations.models import Flow, SyncItem
 
 S = SyncItem.Status
 

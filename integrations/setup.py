@@ -15,12 +15,12 @@ from django.utils.module_loading import import_string
 # Dotted paths to callables taking (write: Callable[[str], None]); run only with the sandbox on.
 DEMO_STEPS: list[str] = [
     "mappings.setup.default_config_load",
-    "integrations.connectors.salesforce.demo.salesforce_sandbox_connect",
-    "integrations.connectors.freshbooks.sandbox_demo.freshbooks_sandbox_connect",
-    "integrations.connectors.infor.demo.infor_sandbox_connection_ensure",
-    "integrations.connectors.shop.demo.shop_sandbox_connections_ensure",
-    "integrations.flows.infor_demo.infor_flows_demo_ensure",
-    "integrations.flows.defaults.flows_sandbox_ensure",
+    "integrations.demo.salesforce.salesforce_sandbox_connect",
+    "integrations.demo.freshbooks.freshbooks_sandbox_connect",
+    "integrations.demo.infor.infor_sandbox_connection_ensure",
+    "integrations.demo.shop.shop_sandbox_connections_ensure",
+    "integrations.demo.infor_flows.infor_flows_demo_ensure",
+    "integrations.demo.flows.flows_sandbox_ensure",
 ]
 
 

@@ -6,7 +6,7 @@ from django.dispatch import receiver
 def _groups_sync(sender, app_config=None, **kwargs):
     # post_migrate fires once per app; permissions of all apps exist after the last one.
     if app_config is not None and app_config.label == "integrations":
-        from .permissions import groups_sync
+        from integrations.permissions import groups_sync
 
         groups_sync()
 
@@ -15,6 +15,6 @@ def _groups_sync(sender, app_config=None, **kwargs):
 def _route_wakeup_create(sender, instance, created, **kwargs):
     # Receivers flip the row with one UPDATE (no read first), so every connection needs one.
     if created:
-        from .models import RouteWakeup
+        from integrations.models import RouteWakeup
 
         RouteWakeup.objects.get_or_create(connection_id=instance.pk)

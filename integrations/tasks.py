@@ -1,9 +1,9 @@
 """django-q2 entry points: ids in, one service call, nothing else."""
-from .intake import inbound_events_route_pending as _route_pending
-from .polling import flows_poll_due as _poll_due
-from .reconcile import reconcile_all as _reconcile_all
-from .services import sync_items_dispatch_due as _dispatch_due
-from .sync.engine import sync_item_process as _process
+from integrations.operations.reconcile import reconcile_all as _reconcile_all
+from integrations.sync.engine import sync_item_process as _process
+from integrations.sync.routing import inbound_events_route_pending as _route_pending
+from integrations.sync.sweeper import sync_items_dispatch_due as _dispatch_due
+from integrations.triggers.polling import flows_poll_due as _poll_due
 
 
 def sync_item_process(item_id: int) -> str | None:
@@ -27,7 +27,7 @@ def flows_poll_due() -> list[str]:
 
 
 def flow_backfill(flow_id: int) -> str:
-    from .backfill import flow_backfill as _backfill
-    from .models import Flow
+    from integrations.models import Flow
+    from integrations.operations.backfill import flow_backfill as _backfill
 
     return _backfill(flow=Flow.objects.get(pk=flow_id)).sentence()

@@ -1,6 +1,6 @@
 """django-q2 entry points of the Infor polling schedules: one service call each."""
-from .flows.infor_customers import infor_customers_poll_all
-from .flows.shipment_invoice import infor_orders_poll_all
+from integrations.flows.shipment_invoice.handler import infor_orders_poll_all
+from integrations.flows.toolkit.infor_customers import infor_customers_poll_all
 
 
 def infor_orders_poll() -> dict:

@@ -1,9 +1,9 @@
 """Staff pages of the integrations app (connect buttons, test connection, reconciliation, timelines)."""
 from django.urls import path
 
-from . import views
-from .connectors.freshbooks import views as freshbooks_views
-from .connectors.salesforce import views as salesforce_views
+from integrations import views
+from integrations.connectors.freshbooks import views as freshbooks_views
+from integrations.connectors.salesforce import views as salesforce_views
 
 app_name = "integrations"
 urlpatterns = [

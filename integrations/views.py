@@ -9,12 +9,15 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from integrations.models import Binding, Entity, Flow
+from integrations.operations import resync
+from integrations.operations.reconcile import (
+    CHECK_NAME,
+    reconcile_findings_record,
+    reconcile_flow,
+)
+from integrations.operations.timeline import timeline_build
 from monitoring.models import Finding
-
-from . import services
-from .models import Binding, Entity, Flow
-from .reconcile import CHECK_NAME, reconcile_findings_record, reconcile_flow
-from .timeline import timeline_build
 
 
 def _page(request, template: str, title: str, **context):
@@ -61,7 +64,7 @@ def binding_resync(request, binding_id: int):
     if not request.user.has_perm("integrations.resync_binding"):
         raise PermissionDenied
     binding = get_object_or_404(Binding, pk=binding_id)
-    items = services.binding_resync(binding=binding, user=request.user)
+    items = resync.binding_resync(binding=binding, user=request.user)
     messages.success(request, f"Queued {len(items)} sync item(s) for {binding.object_type} {binding.external_id}.")
     target = request.POST.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("integrations:reconcile"))

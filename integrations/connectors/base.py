@@ -22,10 +22,9 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.errors import AuthError, FatalError, LockBusy, RetryableError
+from integrations.models import Connection
 from monitoring.services import api_call_record
-
-from ..errors import AuthError, FatalError, LockBusy, RetryableError
-from ..models import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +184,9 @@ def connection_token_refresh(
     """
     if db_connection.vendor == "postgresql":
         return _refresh_row_locked(connection, stale_access_token, refresh)
-    from ..sync.locking import binding_lock  # the lease lock; imported here to keep layers one-way
+    from integrations.sync.locking import (
+        binding_lock,  # the lease lock; imported here to keep layers one-way
+    )
 
     deadline = time.monotonic() + settings.TOKEN_REFRESH_WAIT_SECONDS
     while True:

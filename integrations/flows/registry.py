@@ -8,19 +8,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import FlowHandler
+from integrations.sync.handler import FlowHandler
 
 FLOW_HANDLERS: dict[str, str] = {
     # kind: dotted path (imported lazily so a flow's connectors load only when used)
-    "order_to_cash": "integrations.flows.order_to_cash.OrderToCashFlow",
-    "shipment_invoice": "integrations.flows.shipment_invoice.ShipmentInvoiceFlow",
-    "payment_infor": "integrations.flows.payment_infor.PaymentInforFlow",
-    "expense_gl": "integrations.flows.expense_gl.ExpenseGlFlow",
-    "client_infor": "integrations.flows.client_infor.ClientInforFlow",
-    "salesforce-account-to-freshbooks-client": "integrations.flows.client_account.AccountToClientHandler",
-    "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.ClientToAccountHandler",
-    "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.OpportunityInvoiceHandler",
-    "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.PaymentOpportunityHandler",
+    "order_to_cash": "integrations.flows.order_to_cash.handler.OrderToCashFlow",
+    "shipment_invoice": "integrations.flows.shipment_invoice.handler.ShipmentInvoiceFlow",
+    "payment_infor": "integrations.flows.payment_infor.handler.PaymentInforFlow",
+    "expense_gl": "integrations.flows.expense_gl.handler.ExpenseGlFlow",
+    "client_infor": "integrations.flows.client_infor.handler.ClientInforFlow",
+    "salesforce-account-to-freshbooks-client": "integrations.flows.client_account.handler.AccountToClientHandler",
+    "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.handler.ClientToAccountHandler",
+    "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.handler.OpportunityInvoiceHandler",
+    "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.handler.PaymentOpportunityHandler",
 }
 
 

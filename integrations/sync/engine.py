@@ -17,18 +17,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from integrations.errors import (
+    ConflictHeld,
+    FatalError,
+    MappingError,
+    RetryableError,
+    SkippableError,
+)
+from integrations.flows.registry import UnknownFlowKind, flow_handler_for
+from integrations.models import Binding, Entity, SyncItem
+from integrations.sync.handler import FlowHandler, WriteResult
+from integrations.sync.hashing import payload_hash
+from integrations.sync.idempotency import remote_create_idempotent
+from integrations.sync.locking import binding_lock, lock_holder_id
+from integrations.sync.retry import BackoffPolicy
 from monitoring.context import current_sync_item_id
 from monitoring.models import SyncAttempt
 from monitoring.services import sync_attempt_finish, sync_attempt_start
-
-from ..errors import ConflictHeld, FatalError, MappingError, RetryableError, SkippableError
-from ..flows.base import FlowHandler, WriteResult
-from ..flows.registry import UnknownFlowKind, flow_handler_for
-from ..models import Binding, Entity, SyncItem
-from .hashing import payload_hash
-from .idempotency import remote_create_idempotent
-from .locking import binding_lock, lock_holder_id
-from .retry import BackoffPolicy
 
 logger = logging.getLogger(__name__)
 S = SyncItem.Status

@@ -22,8 +22,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ..errors import LockBusy
-from ..models import SyncLock
+from integrations.errors import LockBusy
+from integrations.models import SyncLock
 
 
 def lock_holder_id() -> str:

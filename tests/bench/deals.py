@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection as db
 from django.utils import timezone
 
-from integrations.flows.defaults import default_flows_ensure
+from integrations.demo.flows import default_flows_ensure
 from integrations.models import Binding, Connection, Flow, SyncItem
 from integrations.sandbox.freshbooks.models import SimCallback, SimDelivery, SimObject
 from integrations.sandbox.salesforce import services as sim
@@ -29,8 +29,8 @@ OPP_FLOW = "sf-opportunity-to-fb-invoice"
 
 def connections_to(base: str) -> tuple[Connection, Connection]:
     """The sandbox demo connections, pointed at the simulators served at ``base``."""
-    from integrations.connectors.freshbooks.sandbox_demo import freshbooks_sandbox_connect
-    from integrations.connectors.salesforce.demo import salesforce_sandbox_connect
+    from integrations.demo.freshbooks import freshbooks_sandbox_connect
+    from integrations.demo.salesforce import salesforce_sandbox_connect
 
     settings.LEDGERLINK_PUBLIC_URL = base
     salesforce_sandbox_connect(lambda _: None)

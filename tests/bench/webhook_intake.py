@@ -5,7 +5,7 @@ Django view on the same server in the same run (target: ≥ 0.5× its throughput
 Each delivery is a new event (distinct object ids): verified (HMAC over the form parameters),
 stored and deduplicated (one INSERT … ON CONFLICT, committed) and its routing made sure of
 (the connection's route flag) before the 200 — what the receiver promises. Routing to the flow
-and queueing the SyncItem is a worker's job (integrations.intake); after the load, this
+and queueing the SyncItem is a worker's job (integrations.triggers.intake); after the load, this
 benchmark runs that job over everything received and reports its rate too.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django.db import connection as connection_db
 
 from integrations.connectors.freshbooks.webhooks import SIGNATURE_HEADER, signature_compute
-from integrations.intake import inbound_events_route_pending
+from integrations.sync.routing import inbound_events_route_pending
 from integrations.models import Connection, Flow, InboundEvent, SyncItem
 from tests.bench.servers import gunicorn, load
 

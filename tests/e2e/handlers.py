@@ -7,11 +7,11 @@ from pathlib import Path
 
 from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.freshbooks.resources import RESOURCES, ResourceApi
-from integrations.flows.opportunity_invoice import OpportunityInvoiceHandler
-from integrations.flows.order_to_cash import (
+from integrations.flows.opportunity_invoice.handler import OpportunityInvoiceHandler
+from integrations.flows.order_to_cash.handler import (
     STEP_HANDLERS, FreshBooksClientStep, FreshBooksInvoiceStep, InforOrderStep, OrderToCashFlow,
 )
-from integrations.services import sync_item_enqueue
+from integrations.sync.items import sync_item_enqueue
 
 
 def crash_once(marker: str | Path, written: str) -> None:

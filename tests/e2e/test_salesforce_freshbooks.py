@@ -18,17 +18,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.connectors.freshbooks.services import freshbooks_callbacks_ensure
-from integrations.flows.opportunity_invoice import invoice_lines_key
+from integrations.flows.opportunity_invoice.handler import invoice_lines_key
 from integrations.models import Flow, InboundEvent, SyncItem
-from integrations.polling import flow_poll
-from integrations.operations import conflict_resolve
+from integrations.triggers.polling import flow_poll
+from integrations.operations.conflicts import conflict_resolve
 from integrations.sandbox.freshbooks.deliveries import deliveries_drain
 from integrations.sandbox.freshbooks.faults import faults_set, tokens_expire_all
 from integrations.sandbox.freshbooks.models import SimCallback, SimDelivery, SimObject
 from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.events import deliveries_drain as sf_deliveries_drain
 from integrations.sandbox.salesforce.models import SfDelivery
-from integrations.services import sync_items_dispatch_due
+from integrations.sync.sweeper import sync_items_dispatch_due
 from monitoring.models import ApiCall, SyncAttempt
 from tests.e2e.cluster import qcluster, wait_until
 from tests.sandbox.salesforce.fixtures import WEBHOOK_SECRET

@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from integrations import backfill_clients
-from integrations.backfill import flow_backfill
-from integrations.flows.client_account import ClientToAccountHandler
+from integrations.flows.client_account import backfill as backfill_clients
+from integrations.operations.backfill import flow_backfill
+from integrations.flows.client_account.handler import ClientToAccountHandler
 from integrations.models import Binding, Cursor, Flow, SyncItem
 from integrations.sync.engine import sync_item_process
 from integrations.sync.locking import binding_lock

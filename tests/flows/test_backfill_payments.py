@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from integrations.backfill import flow_backfill
+from integrations.operations.backfill import flow_backfill
 from integrations.models import Binding, Cursor, EntityLink, Flow, SyncItem
 from mappings.models import ValueTableEntry
 from monitoring.models import ApiCall

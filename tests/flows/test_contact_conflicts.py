@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations.backfill import flow_backfill
+from integrations.operations.backfill import flow_backfill
 from integrations.models import Binding, Flow, SyncItem
-from integrations.operations import conflict_resolve
+from integrations.operations.conflicts import conflict_resolve
 from integrations.sandbox.freshbooks.models import SimObject
 from integrations.sandbox.salesforce.models import SfRecord
 from integrations.sandbox.salesforce.values import sf_datetime

@@ -8,15 +8,15 @@ import pytest
 from django.utils import timezone
 
 from integrations.connectors.salesforce.replication import utc_minute
-from integrations.backfill import flow_backfill
+from integrations.operations.backfill import flow_backfill
 from integrations.models import Binding, Cursor, Flow, SyncItem
-from integrations.polling import flow_poll
+from integrations.triggers.polling import flow_poll
 from integrations.sandbox.freshbooks.models import SimObject
 from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.events import deliveries_drain
 from integrations.sandbox.salesforce.models import SfDeleteLog, SfRecord
 from integrations.sync.engine import sync_item_process
-from integrations.intake import inbound_events_route_pending
+from integrations.sync.routing import inbound_events_route_pending
 from monitoring.models import ApiCall, Finding
 from tests.sandbox.salesforce.fixtures import WEBHOOK_SECRET
 

@@ -5,9 +5,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from integrations.backfill import flow_backfill
+from integrations.operations.backfill import flow_backfill
 from integrations.models import Binding, Cursor, Flow, SyncItem
-from integrations.polling import flow_poll, flows_poll_due
+from integrations.triggers.polling import flow_poll, flows_poll_due
 from integrations.sandbox.salesforce import services as sim
 from integrations.sync.engine import sync_item_process
 from monitoring.models import ApiCall

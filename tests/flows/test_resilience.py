@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations.flows.opportunity_invoice import OpportunityInvoiceHandler
+from integrations.flows.opportunity_invoice.handler import OpportunityInvoiceHandler
 from integrations.models import InboundEvent, SyncItem
 from integrations.sandbox.freshbooks.faults import faults_set, tokens_expire_all
 from integrations.sandbox.salesforce import services as sim
-from integrations.intake import inbound_event_route, inbound_event_store
-from integrations.services import sync_items_dispatch_due
+from integrations.sync.routing import inbound_event_route
+from integrations.triggers.intake import inbound_event_store
+from integrations.sync.sweeper import sync_items_dispatch_due
 from integrations.sync.engine import sync_item_process
 from monitoring.models import ApiCall
 

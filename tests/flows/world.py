@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from integrations.backfill import flow_backfill
+from integrations.operations.backfill import flow_backfill
 from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.salesforce.client import SalesforceClient
 from integrations.errors import RetryableError
-from integrations.flows.defaults import default_flows_ensure
+from integrations.demo.flows import default_flows_ensure
 from integrations.models import Connection, Flow, SyncItem
 from integrations.sandbox.freshbooks.kinds import KINDS
 from integrations.sandbox.freshbooks.models import SimObject
@@ -19,7 +19,7 @@ from integrations.sandbox.salesforce.context import WriteContext, write_context_
 from integrations.sandbox.salesforce.models import SfRecord
 from integrations.sandbox.salesforce.org import integration_user
 from integrations.sandbox.salesforce.writes import record_create, record_delete, record_update
-from integrations.services import sync_item_enqueue
+from integrations.sync.items import sync_item_enqueue
 from integrations.sync.engine import sync_item_process
 from mappings.setup import default_config_load
 

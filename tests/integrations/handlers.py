@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from integrations.errors import FatalError, MappingError, RetryableError, SkippableError
-from integrations.flows.base import FlowHandler
+from integrations.sync.handler import FlowHandler
 from integrations.models import SyncItem
 from monitoring.models import ApiCall
 from monitoring.services import api_call_record

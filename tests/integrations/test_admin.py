@@ -112,7 +112,7 @@ def test_binding_search_by_any_external_id_of_the_entity(client, admin_user):
 
 def test_secrets_never_reach_the_logs(caplog, dataset, settings):
     """A full engine run plus redaction of credential-shaped log text."""
-    from integrations.services import sync_item_enqueue
+    from integrations.sync.items import sync_item_enqueue
     from integrations.sync.engine import sync_item_process
 
     caplog.set_level(logging.DEBUG)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from integrations.connectors.freshbooks.webhooks import SIGNATURE_HEADER, signature_compute
 from integrations.models import InboundEvent, SyncItem
-from integrations.services import sync_item_enqueue
+from integrations.sync.items import sync_item_enqueue
 from tests.factories import ConnectionFactory, FlowFactory
 from tests.integrations.handlers import target_writes
 from tests.processes import process_group_stop

@@ -5,7 +5,9 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import Binding, SyncItem
-from integrations.services import sync_item_enqueue, sync_item_replay, sync_items_dispatch_due
+from integrations.operations.replay import sync_item_replay
+from integrations.sync.items import sync_item_enqueue
+from integrations.sync.sweeper import sync_items_dispatch_due
 from integrations.sync.engine import sync_item_process
 from monitoring.models import ApiCall, SyncAttempt
 from tests.factories import FlowFactory

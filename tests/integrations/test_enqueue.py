@@ -1,7 +1,7 @@
 import pytest
 
 from integrations.models import SyncItem
-from integrations.services import sync_item_enqueue
+from integrations.sync.items import sync_item_enqueue
 from tests.factories import FlowFactory, SyncItemFactory
 
 pytestmark = pytest.mark.django_db

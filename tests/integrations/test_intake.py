@@ -9,12 +9,11 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from integrations.connectors.freshbooks.webhooks import SIGNATURE_HEADER, signature_compute
-from integrations.intake import (
-    ROUTE_TASK, inbound_event_store, inbound_events_dispatch, inbound_events_route_pending,
-)
+from integrations.sync.routing import ROUTE_TASK, inbound_events_dispatch, inbound_events_route_pending
+from integrations.triggers.intake import inbound_event_store
 from integrations.models import InboundEvent, RouteWakeup, SyncItem
-from integrations.services import sync_items_dispatch_due
-from integrations.webhooks import connections as webhook_connections
+from integrations.sync.sweeper import sync_items_dispatch_due
+from integrations.triggers.webhooks import connections as webhook_connections
 from tests.factories import ConnectionFactory, FlowFactory
 
 pytestmark = pytest.mark.django_db

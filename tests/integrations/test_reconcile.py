@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from integrations.models import SyncItem
-from integrations.reconcile import reconcile_all, reconcile_findings_record, reconcile_flow
+from integrations.operations.reconcile import reconcile_all, reconcile_findings_record, reconcile_flow
 from monitoring.models import Finding
 from tests.factories import BindingFactory, ConnectionFactory, EntityFactory, FlowFactory
 
@@ -93,7 +93,7 @@ def test_every_kind_of_planted_drift_is_found(flow):
 
 def test_no_reader_is_a_note_not_drift(flow, settings, monkeypatch):
     settings.LEDGERLINK_RECORD_READERS = {}
-    monkeypatch.setattr("integrations.reconcile.RECORD_READERS", {})  # the built-in readers are registered
+    monkeypatch.setattr("integrations.operations.reconcile.RECORD_READERS", {})  # the built-in readers are registered
     clean_pairs(flow, 1)
     report = reconcile_flow(flow=flow)
     assert report.note == "No record reader is registered for salesforce, so its records cannot be reconciled."

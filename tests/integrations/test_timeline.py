@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from integrations.models import EntityLink, InboundEvent
-from integrations.timeline import chain_entities, timeline_build
+from integrations.operations.timeline import chain_entities, timeline_build
 from monitoring.models import ApiCall, SyncAttempt
 from tests.factories import BindingFactory, ConnectionFactory, EntityFactory, FlowFactory
 from tests.monitoring.seed import NOW, api_call, item

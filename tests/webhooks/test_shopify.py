@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from integrations.connectors.shop.order import ShopOrder, signature_base64
 from integrations.models import InboundEvent, SyncItem
-from integrations.intake import inbound_events_route_pending
+from integrations.sync.routing import inbound_events_route_pending
 from tests.factories import FlowFactory
 from tests.webhooks.conftest import SECRET
 

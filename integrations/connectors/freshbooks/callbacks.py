@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .resources import MAX_PER_PAGE, Page, iterate_pages, page_from
+from integrations.connectors.freshbooks.resources import (
+    MAX_PER_PAGE,
+    Page,
+    iterate_pages,
+    page_from,
+)
 
 
 class CallbacksApi:

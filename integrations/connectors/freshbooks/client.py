@@ -22,12 +22,20 @@ from functools import cached_property
 import requests
 from django.utils import timezone
 
-from ...errors import AuthError, FatalError, RetryableError
-from ...models import Connection
-from ..base import HttpClient, connection_auth_failed, retry_after_seconds
-from .errors import problem_from_body, problem_from_response, problem_sentence
-from .oauth import api_root
-from .tokens import freshbooks_token_refresh
+from integrations.connectors.base import (
+    HttpClient,
+    connection_auth_failed,
+    retry_after_seconds,
+)
+from integrations.connectors.freshbooks.errors import (
+    problem_from_body,
+    problem_from_response,
+    problem_sentence,
+)
+from integrations.connectors.freshbooks.oauth import api_root
+from integrations.connectors.freshbooks.tokens import freshbooks_token_refresh
+from integrations.errors import AuthError, FatalError, RetryableError
+from integrations.models import Connection
 
 REFRESH_AHEAD = timedelta(seconds=60)
 
@@ -77,12 +85,12 @@ class FreshBooksClient(HttpClient):
 
     @cached_property
     def callbacks(self):
-        from .callbacks import CallbacksApi
+        from integrations.connectors.freshbooks.callbacks import CallbacksApi
 
         return CallbacksApi(self)
 
     def _resource(self, name: str):
-        from .resources import resource_api
+        from integrations.connectors.freshbooks.resources import resource_api
 
         return resource_api(self, name)
 

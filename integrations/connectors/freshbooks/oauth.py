@@ -11,10 +11,13 @@ from urllib.parse import urlencode
 
 import requests
 
-from ...errors import AuthError, FatalError
-from ...models import Connection
-from ..base import HttpClient, TokenSet
-from .errors import problem_from_response, problem_sentence
+from integrations.connectors.base import HttpClient, TokenSet
+from integrations.connectors.freshbooks.errors import (
+    problem_from_response,
+    problem_sentence,
+)
+from integrations.errors import AuthError, FatalError
+from integrations.models import Connection
 
 API_ROOT = "https://api.freshbooks.com/"
 AUTH_ROOT = "https://auth.freshbooks.com/"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from .values import search_day
+from integrations.connectors.freshbooks.values import search_day
 
 MAX_PER_PAGE = 100  # FreshBooks silently caps per_page at 100
 

@@ -9,11 +9,11 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
-from ...errors import FatalError
-from ...models import Connection
-from ..base import TokenSet, connection_tokens_store
-from .client import FreshBooksClient
-from .oauth import business_choose
+from integrations.connectors.base import TokenSet, connection_tokens_store
+from integrations.connectors.freshbooks.client import FreshBooksClient
+from integrations.connectors.freshbooks.oauth import business_choose
+from integrations.errors import FatalError
+from integrations.models import Connection
 
 logger = logging.getLogger(__name__)
 # Parent events: one callback per object gets its create, update and delete events.

@@ -14,9 +14,15 @@ from django.urls import reverse
 from social_core.backends.oauth import BaseOAuth2
 from social_core.exceptions import SocialAuthBaseException
 
-from ...errors import SyncError
-from ...models import Connection
-from .oauth import FreshBooksAuthClient, api_root, auth_root, connection_scopes, tokens_from_body
+from integrations.connectors.freshbooks.oauth import (
+    FreshBooksAuthClient,
+    api_root,
+    auth_root,
+    connection_scopes,
+    tokens_from_body,
+)
+from integrations.errors import SyncError
+from integrations.models import Connection
 
 SESSION_KEY = "freshbooks_connection_id"
 
@@ -77,7 +83,9 @@ class FreshBooksOAuth2(BaseOAuth2):
 
 def connection_connect(backend, response, *args, **kwargs):
     """The whole pipeline of this backend (SOCIAL_AUTH_FRESHBOOKS_PIPELINE)."""
-    from .services import freshbooks_connection_connect
+    from integrations.connectors.freshbooks.services import (
+        freshbooks_connection_connect,
+    )
 
     connection = backend.connection()
     chosen = freshbooks_connection_connect(connection=connection, tokens=tokens_from_body(response),

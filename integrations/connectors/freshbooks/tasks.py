@@ -5,9 +5,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ...errors import RetryableError
-from ...models import Connection
-from .services import freshbooks_callback_confirm, freshbooks_callbacks_ensure
+from integrations.connectors.freshbooks.services import (
+    freshbooks_callback_confirm,
+    freshbooks_callbacks_ensure,
+)
+from integrations.errors import RetryableError
+from integrations.models import Connection
 
 RETRY_SECONDS = 15
 

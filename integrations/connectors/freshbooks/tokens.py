@@ -2,9 +2,9 @@
 workers must never both spend it (see connectors.base.connection_token_refresh)."""
 from __future__ import annotations
 
-from ...models import Connection
-from ..base import connection_token_refresh
-from .oauth import token_refresh
+from integrations.connectors.base import connection_token_refresh
+from integrations.connectors.freshbooks.oauth import token_refresh
+from integrations.models import Connection
 
 
 def freshbooks_token_refresh(*, connection: Connection, stale_access_token: str | None) -> Connection:

@@ -7,9 +7,9 @@ from django.urls import reverse
 from social_core.actions import do_auth
 from social_django.utils import load_backend, load_strategy
 
-from ...models import Connection
-from .oauth import auth_root, connection_scopes
-from .social import SESSION_KEY
+from integrations.connectors.freshbooks.oauth import auth_root, connection_scopes
+from integrations.connectors.freshbooks.social import SESSION_KEY
+from integrations.models import Connection
 
 
 @staff_member_required

@@ -20,8 +20,8 @@ from decimal import Decimal
 
 from django.utils.module_loading import import_string
 
-from ...errors import FatalError
-from ...models import Connection
+from integrations.errors import FatalError
+from integrations.models import Connection
 
 INFOR_ADAPTERS: dict[str, str] = {
     "m3": "integrations.connectors.infor.m3_adapter.M3Adapter",

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import requests
 
-from ...errors import AuthError, FatalError
-from ...models import Connection
-from ..base import HttpClient, TokenSet, connection_tokens_store
+from integrations.connectors.base import HttpClient, TokenSet, connection_tokens_store
+from integrations.errors import AuthError, FatalError
+from integrations.models import Connection
 
 SECRET_NAME = "ionapi"
 GRANTS = ("password", "client_credentials")

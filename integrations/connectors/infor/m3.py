@@ -16,10 +16,14 @@ from decimal import Decimal, InvalidOperation
 import requests
 from django.utils import timezone
 
-from ...errors import AuthError, FatalError
-from ...models import Connection
-from ..base import HttpClient, connection_auth_failed, connection_token_refresh
-from .ionapi import ionapi_credentials, ionapi_token_fetch
+from integrations.connectors.base import (
+    HttpClient,
+    connection_auth_failed,
+    connection_token_refresh,
+)
+from integrations.connectors.infor.ionapi import ionapi_credentials, ionapi_token_fetch
+from integrations.errors import AuthError, FatalError
+from integrations.models import Connection
 
 EXECUTE_PATH = "M3/m3api-rest/v2/execute"
 CONTROL = ("cono", "divi", "maxrecs", "returncols", "dateformat", "excludeempty", "righttrim")

@@ -15,12 +15,12 @@ hence settings rather than constants.
 """
 from __future__ import annotations
 
-from ...models import Connection
-from .adapter import InforErpAdapter
-from .m3 import M3BusinessError, M3Client
-from .m3_customers import CustomerOperations
-from .m3_finance import FinanceOperations
-from .m3_orders import OrderOperations
+from integrations.connectors.infor.adapter import InforErpAdapter
+from integrations.connectors.infor.m3 import M3BusinessError, M3Client
+from integrations.connectors.infor.m3_customers import CustomerOperations
+from integrations.connectors.infor.m3_finance import FinanceOperations
+from integrations.connectors.infor.m3_orders import OrderOperations
+from integrations.models import Connection
 
 DEFAULTS = {
     "m3_customer_template": "TMPL",

@@ -1,7 +1,7 @@
 """M3 customers: CRS610MI Add / ChgBasicData / ChgOrderInfo / ChgFinancial / GetBasicData / LstByNumber."""
 from __future__ import annotations
 
-from .m3 import M3BusinessError
+from integrations.connectors.infor.m3 import M3BusinessError
 
 PROGRAM = "CRS610MI"
 # M3 field → plain name in the dicts the flows see.

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ...errors import FatalError
-from .adapter import gl_balance
+from integrations.connectors.infor.adapter import gl_balance
+from integrations.errors import FatalError
 
 
 class FinanceOperations:

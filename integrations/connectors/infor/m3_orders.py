@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...errors import FatalError
-from .m3 import m3_date, m3_decimal
+from integrations.connectors.infor.m3 import m3_date, m3_decimal
+from integrations.errors import FatalError
 
 
 def status_from_head(head: dict, delivered: str, invoiced: str) -> dict:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from ...models import Binding, Connection
-from .adapter import infor_adapter_for
+from integrations.connectors.infor.adapter import infor_adapter_for
+from integrations.models import Binding, Connection
 
 
 def infor_record_read(connection: Connection, object_type: str, external_id: str) -> dict | None:

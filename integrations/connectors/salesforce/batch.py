@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...errors import SyncError
-from .client import SalesforceClient
-from .errors import error_classify
+from integrations.connectors.salesforce.client import SalesforceClient
+from integrations.connectors.salesforce.errors import error_classify
+from integrations.errors import SyncError
 
 COLLECTION_LIMIT = 200
 COMPOSITE_LIMIT = 25

@@ -15,13 +15,16 @@ from urllib.parse import quote
 from django.conf import settings
 from simple_salesforce import Salesforce
 
-from ...errors import AuthError, FatalError
-from ...models import Connection
-from .errors import RecordNotFound, SessionExpired
-from .http import LoggedSession, SalesforceHttp
-from .limits import budget_check
-from .replication import ReplicationResult, replication_read
-from .tokens import session_refresh
+from integrations.connectors.salesforce.errors import RecordNotFound, SessionExpired
+from integrations.connectors.salesforce.http import LoggedSession, SalesforceHttp
+from integrations.connectors.salesforce.limits import budget_check
+from integrations.connectors.salesforce.replication import (
+    ReplicationResult,
+    replication_read,
+)
+from integrations.connectors.salesforce.tokens import session_refresh
+from integrations.errors import AuthError, FatalError
+from integrations.models import Connection
 
 
 @dataclass

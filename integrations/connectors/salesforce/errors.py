@@ -9,7 +9,7 @@ import re
 
 from django.conf import settings
 
-from ...errors import AuthError, FatalError, RetryableError, SyncError
+from integrations.errors import AuthError, FatalError, RetryableError, SyncError
 
 RETRYABLE_CODES = {"UNABLE_TO_LOCK_ROW", "QUERY_TIMEOUT", "SERVER_UNAVAILABLE", "REQUEST_LIMIT_EXCEEDED",
                    "ALL_OR_NONE_OPERATION_ROLLED_BACK", "PROCESSING_HALTED"}

@@ -9,10 +9,14 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..base import HttpClient
-from .errors import MultipleMatches, error_classify, errors_from_body
-from .limits import connection_usage_record
-from .transport import session_for
+from integrations.connectors.base import HttpClient
+from integrations.connectors.salesforce.errors import (
+    MultipleMatches,
+    error_classify,
+    errors_from_body,
+)
+from integrations.connectors.salesforce.limits import connection_usage_record
+from integrations.connectors.salesforce.transport import session_for
 
 DATA_PATH = re.compile(r"/services/data/v[\d.]+/(?P<rest>.*)$")
 

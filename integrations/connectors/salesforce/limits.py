@@ -9,8 +9,8 @@ import re
 from django.conf import settings
 from django.utils import timezone
 
-from ...errors import RetryableError
-from ...models import Connection
+from integrations.errors import RetryableError
+from integrations.models import Connection
 
 USAGE_RE = re.compile(r"(?P<name>[\w-]+)=(?P<used>\d+)/(?P<limit>\d+)")
 

@@ -17,9 +17,9 @@ from urllib.parse import urlencode, urlsplit
 import jwt
 import requests
 
-from ...errors import AuthError, FatalError, RetryableError
-from ...models import Connection
-from ..base import HttpClient, TokenSet
+from integrations.connectors.base import HttpClient, TokenSet
+from integrations.errors import AuthError, FatalError, RetryableError
+from integrations.models import Connection
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 LOGIN_HOSTS = {"login.salesforce.com", "test.salesforce.com"}

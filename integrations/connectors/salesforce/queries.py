@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from .client import SalesforceClient
-from .errors import RecordNotFound
-from .soql import soql_format, soql_identifier
+from integrations.connectors.salesforce.client import SalesforceClient
+from integrations.connectors.salesforce.errors import RecordNotFound
+from integrations.connectors.salesforce.soql import soql_format, soql_identifier
 
 OPPORTUNITY_FIELDS = [
     "Id", "Name", "StageName", "IsClosed", "IsWon", "CloseDate", "Amount", "Description", "AccountId",

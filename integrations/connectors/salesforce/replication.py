@@ -20,7 +20,7 @@ from datetime import timezone as dt_timezone
 
 from django.utils import timezone
 
-from ...errors import FatalError
+from integrations.errors import FatalError
 
 REACH_DAYS = {"updated": 30, "deleted": 15}
 MIN_WINDOW = timedelta(minutes=2)  # "more than one minute", in whole minutes

@@ -2,9 +2,9 @@
 connection" (identity and API usage), and what the admin page shows for it."""
 from __future__ import annotations
 
-from ...errors import FatalError, SyncError
-from ...models import Connection
-from .client import SalesforceClient
+from integrations.connectors.salesforce.client import SalesforceClient
+from integrations.errors import FatalError, SyncError
+from integrations.models import Connection
 
 
 def salesforce_connection_check(*, connection: Connection) -> dict:

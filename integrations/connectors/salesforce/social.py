@@ -15,9 +15,13 @@ from django.urls import reverse
 from social_core.backends.oauth import BaseOAuth2PKCE
 from social_core.backends.salesforce import SalesforceOAuth2, SalesforceOAuth2Sandbox
 
-from ...models import Connection
-from ..base import connection_tokens_store
-from .oauth import DEFAULT_SCOPE, auth_root, token_set_from_response
+from integrations.connectors.base import connection_tokens_store
+from integrations.connectors.salesforce.oauth import (
+    DEFAULT_SCOPE,
+    auth_root,
+    token_set_from_response,
+)
+from integrations.models import Connection
 
 SESSION_KEY = "salesforce_connection_id"
 PIPELINE = ("integrations.connectors.salesforce.social.connection_tokens_save",)

@@ -1,9 +1,9 @@
 """Single-flight session refresh for a Salesforce connection (see connectors.base)."""
 from __future__ import annotations
 
-from ...models import Connection
-from ..base import connection_token_refresh
-from .oauth import token_fetch
+from integrations.connectors.base import connection_token_refresh
+from integrations.connectors.salesforce.oauth import token_fetch
+from integrations.models import Connection
 
 
 def session_refresh(*, connection: Connection, stale_access_token: str | None) -> Connection:

@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from ...models import Connection
-from .services import salesforce_connection_check
-from .social import SESSION_KEY, connect_backend_name
+from integrations.connectors.salesforce.services import salesforce_connection_check
+from integrations.connectors.salesforce.social import SESSION_KEY, connect_backend_name
+from integrations.models import Connection
 
 
 def _connection(request, pk: int) -> Connection:

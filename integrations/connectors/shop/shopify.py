@@ -6,7 +6,15 @@ original payload, so ``X-Shopify-Triggered-At`` tells an old retry from a newer 
 """
 from __future__ import annotations
 
-from .order import ShopCustomer, ShopLine, ShopOrder, json_loads_exact, money, required_id, text
+from integrations.connectors.shop.order import (
+    ShopCustomer,
+    ShopLine,
+    ShopOrder,
+    json_loads_exact,
+    money,
+    required_id,
+    text,
+)
 
 HMAC_HEADER = "X-Shopify-Hmac-Sha256"
 WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"

@@ -10,7 +10,16 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import parse_qs
 
-from .order import OrderInvalid, ShopCustomer, ShopLine, ShopOrder, json_loads_exact, money, required_id, text
+from integrations.connectors.shop.order import (
+    OrderInvalid,
+    ShopCustomer,
+    ShopLine,
+    ShopOrder,
+    json_loads_exact,
+    money,
+    required_id,
+    text,
+)
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 DELIVERY_ID_HEADER = "X-WC-Webhook-Delivery-ID"

@@ -2,9 +2,9 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from integrations.backfill import flow_backfill
 from integrations.management.arguments import flow_named
 from integrations.management.commands.reconcile import since_parse
+from integrations.operations.backfill import flow_backfill
 
 
 class Command(BaseCommand):

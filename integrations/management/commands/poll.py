@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.management.arguments import flow_named
 from integrations.models import Flow
-from integrations.polling import CHANGE_READERS, flow_poll
+from integrations.triggers.polling import CHANGE_READERS, flow_poll
 
 
 class Command(BaseCommand):

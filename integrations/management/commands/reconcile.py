@@ -7,7 +7,11 @@ from django.utils.dateparse import parse_datetime
 from tqdm import tqdm
 
 from integrations.models import Flow
-from integrations.reconcile import DRIFT_WORDS, reconcile_findings_record, reconcile_flow
+from integrations.operations.reconcile import (
+    DRIFT_WORDS,
+    reconcile_findings_record,
+    reconcile_flow,
+)
 
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.management.arguments import flow_named
 from integrations.management.commands.reconcile import since_parse
-from integrations.operations import dead_items_replay
+from integrations.operations.replay import dead_items_replay
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import System
-from integrations.operations import record_resync
+from integrations.operations.resync import record_resync
 
 
 class Command(BaseCommand):

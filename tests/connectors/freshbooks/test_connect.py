@@ -9,7 +9,7 @@ from django.urls import reverse
 from social_django.models import UserSocialAuth
 
 from integrations.connectors.freshbooks.client import FreshBooksClient
-from integrations.connectors.freshbooks.sandbox_demo import CONNECTION_NAME, freshbooks_sandbox_connect
+from integrations.demo.freshbooks import CONNECTION_NAME, freshbooks_sandbox_connect
 from integrations.connectors.freshbooks.services import freshbooks_webhook_url
 from integrations.connectors.freshbooks.tasks import callback_confirm, callbacks_ensure
 from integrations.models import Connection

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from integrations.connectors.infor.demo import DEMO_NAME, infor_sandbox_connection_ensure
+from integrations.demo.infor import DEMO_NAME, infor_sandbox_connection_ensure
 from integrations.models import Connection
 from tests.factories import ConnectionFactory
 

@@ -7,7 +7,7 @@ import requests
 from social_django.models import UserSocialAuth
 
 from integrations.connectors.salesforce.client import SalesforceClient
-from integrations.connectors.salesforce.demo import DEMO_NAME, salesforce_sandbox_connect
+from integrations.demo.salesforce import DEMO_NAME, salesforce_sandbox_connect
 from integrations.connectors.salesforce.social import connect_backend_name
 from integrations.models import Connection
 from integrations.sandbox.salesforce import services as sim

@@ -15,7 +15,7 @@ from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.events import deliveries_drain
 from integrations.sandbox.salesforce.models import SfDelivery, SfSubscription
 from integrations.sandbox.salesforce.writes import record_update
-from integrations.intake import inbound_events_route_pending
+from integrations.sync.routing import inbound_events_route_pending
 from tests.factories import FlowFactory
 from tests.sandbox.salesforce.fixtures import WEBHOOK_SECRET
 

@@ -7,13 +7,14 @@ import pytest
 from django_q.models import OrmQ
 
 from integrations.connectors.freshbooks.services import freshbooks_callback_confirm, freshbooks_callbacks_ensure
-from integrations.flows.shipment_invoice import infor_orders_poll_all
+from integrations.flows.shipment_invoice.handler import infor_orders_poll_all
 from integrations.models import Flow, SyncItem
 from integrations.sandbox.freshbooks.deliveries import deliveries_drain
 from integrations.sandbox.infor.models import Customer, GlBatch, Invoice, Order
 from integrations.sandbox.infor.orders import order_advance
 from integrations.sandbox.shop.models import Delivery
-from integrations.services import sync_item_replay, sync_items_dispatch_due
+from integrations.operations.replay import sync_item_replay
+from integrations.sync.sweeper import sync_items_dispatch_due
 from mappings.models import ValueTable
 from tests.e2e.infor.cluster import qcluster, wait_for
 

@@ -6,11 +6,11 @@ from django.utils import timezone
 
 from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.infor.adapter import infor_adapter_for
-from integrations.flows.infor_demo import FRESHBOOKS, INFOR, SHOPIFY, WOOCOMMERCE, infor_flows_demo_ensure
+from integrations.demo.infor_flows import FRESHBOOKS, INFOR, SHOPIFY, WOOCOMMERCE, infor_flows_demo_ensure
 from integrations.models import Connection, Flow, SyncItem
 from integrations.sandbox.shop.services import endpoint_configure, order_place, outbox_drain
 from integrations.sync.engine import sync_item_process
-from integrations.intake import inbound_events_route_pending
+from integrations.sync.routing import inbound_events_route_pending
 from mappings.setup import default_config_load
 from tests.connectors.infor.conftest import fault, ionapi_text, m3_connection, sim_app  # noqa: F401
 from tests.live_http import close_http_sessions  # noqa: F401  (autouse)

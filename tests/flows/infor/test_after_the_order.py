@@ -1,11 +1,12 @@
 """Flows 5–7 after an Order-to-Cash chain, and flow 7 alone: shipment, payment, expense."""
 import pytest
 
-from integrations.flows.shipment_invoice import infor_orders_poll
+from integrations.flows.shipment_invoice.handler import infor_orders_poll
 from integrations.models import SyncItem
 from integrations.sandbox.infor.models import GlBatch, Invoice, Order
 from integrations.sandbox.infor.orders import order_advance
-from integrations.services import sync_item_enqueue, sync_item_replay
+from integrations.operations.replay import sync_item_replay
+from integrations.sync.items import sync_item_enqueue
 from mappings.models import ValueTable
 from tests.flows.infor.conftest import run_until_idle
 

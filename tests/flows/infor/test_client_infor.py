@@ -1,10 +1,10 @@
 """Flow 8: FreshBooks client ⇄ Infor customer, matching, echo suppression and conflict policy."""
 import pytest
 
-from integrations.flows.infor_customers import infor_customers_poll
+from integrations.flows.toolkit.infor_customers import infor_customers_poll
 from integrations.models import Flow, SyncItem
 from integrations.sandbox.infor.models import Customer
-from integrations.services import sync_item_enqueue
+from integrations.sync.items import sync_item_enqueue
 from tests.flows.infor.conftest import run_until_idle
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -3,12 +3,12 @@ import pytest
 from django_q.models import Schedule
 
 from integrations import tasks_infor
-from integrations.flows.infor_demo import DEMO_FLOWS, infor_flows_demo_ensure
+from integrations.demo.infor_flows import DEMO_FLOWS, infor_flows_demo_ensure
 from integrations.flows.registry import flow_handler_for
 from integrations.models import Connection, Flow
 from integrations.setup import SCHEDULES, schedules_ensure
 from integrations.sync.engine import sync_item_process
-from integrations.services import sync_item_enqueue
+from integrations.sync.items import sync_item_enqueue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +53,7 @@ def test_flows_without_an_infor_connection_say_which_setting_to_set(world):
 def test_infor_records_are_read_for_reconciliation_and_linked_in_the_timeline(world):
     from integrations.connectors.infor.records import infor_record_read
     from integrations.models import Binding
-    from integrations.timeline import record_link
+    from integrations.operations.timeline import record_link
     from tests.flows.infor.conftest import run_until_idle
 
     world.order()

@@ -3,7 +3,7 @@ import pytest
 
 from integrations.models import Binding, EntityLink, SyncItem
 from integrations.sandbox.infor.models import Customer, Order
-from integrations.services import sync_item_replay
+from integrations.operations.replay import sync_item_replay
 from mappings.models import ValueTable
 from tests.flows.infor.conftest import run_until_idle
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django_q.models import Schedule
 
-from integrations.connectors.shop.demo import shop_sandbox_connections_ensure
+from integrations.demo.shop import shop_sandbox_connections_ensure
 from integrations.connectors.shop.order import ShopOrder as ParsedOrder
 from integrations.models import Connection, InboundEvent
 from integrations.sandbox.shop import services

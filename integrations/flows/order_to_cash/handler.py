@@ -1,0 +1,277 @@
+"""Flow 4, Order-to-Cash: shop order → FreshBooks client + invoice → Infor customer + sales order.
+
+One chain per order; each step is its own SyncItem (``step``), started by the previous
+step's ``on_success`` with ``parent`` set, so a failed step is replayed alone and the chain
+resumes there. Every step finds before it creates (binding → external reference → match),
+so replays, duplicate deliveries and crashes between steps never duplicate a record:
+
+    ""                   shop customer (by e-mail)  → FreshBooks client (matched by e-mail)
+    freshbooks_invoice   shop order                 → FreshBooks invoice (customer + po_number)
+    infor_customer       FreshBooks client          → Infor customer, only when new (YREF = client id)
+    infor_order          FreshBooks invoice         → Infor sales order (CUOR = invoice number), confirmed
+
+Flow: source = the Shopify or WooCommerce connection, object "order"; target = FreshBooks
+"invoice"; settings: ``infor_connection`` (name), optional ``mapping_sets`` {step: name},
+``update_existing_customers`` (default false: the chain creates Infor customers, flow 8
+keeps them in step).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from integrations.errors import FatalError
+from integrations.flows.order_to_cash.source import shop_customer_key, shop_order_read
+from integrations.flows.toolkit.infor import (
+    InforFlowHandler,
+    binding_extra_update,
+    binding_find,
+    binding_of_entity,
+    binding_version_store,
+    customer_arguments,
+    decimal_of,
+    entities_link,
+)
+from integrations.flows.toolkit.infor_customers import infor_customer_match
+from integrations.models import Entity, SyncItem
+from integrations.sync.handler import WriteResult
+from integrations.sync.items import sync_item_enqueue
+
+
+class OrderStep(InforFlowHandler):
+    """One step of the chain; ``next_step`` is started when it succeeds."""
+
+    next_step: str | None = None
+
+    @property
+    def platform(self) -> str:
+        return self.flow.source_connection.system
+
+    def order(self, item: SyncItem) -> dict:
+        return shop_order_read(connection_id=self.flow.source_connection_id, order_id=item.source_id)
+
+    def customer_entity_id(self, item: SyncItem) -> int | None:
+        key = shop_customer_key(self.order(item))
+        binding = binding_find(connection_id=self.flow.source_connection_id, object_type="customer", external_id=key)
+        return binding.entity_id if binding else None
+
+    def bound(self, entity_id: int | None, connection, object_type: str, step_words: str) -> str:
+        binding = binding_of_entity(entity_id=entity_id, connection_id=connection.pk, object_type=object_type)
+        if binding is None:
+            raise FatalError(f"The {step_words} of this order is not linked yet: replay that step of the chain first.")
+        return binding.external_id
+
+    def on_success(self, item: SyncItem, result: WriteResult) -> None:
+        if self.next_step is not None:
+            sync_item_enqueue(flow=self.flow, source_object=item.source_object, source_id=item.source_id,
+                              step=self.next_step, parent=item, hint={"after_step": item.step or "start"})
+
+
+class FreshBooksClientStep(OrderStep):
+    entity_kind = Entity.Kind.CUSTOMER
+    next_step = "freshbooks_invoice"
+
+    def lock_key(self, item):  # two orders of one new customer must not both create the client
+        return f"fb-client:{self.freshbooks_connection.pk}:{shop_customer_key(self.order(item))}"
+
+    def fetch_source(self, item):
+        return self.order(item)
+
+    def source_ref(self, item, source):
+        return self.flow.source_connection_id, "customer", shop_customer_key(source)
+
+    def target_ref(self, item):
+        return self.freshbooks_connection.pk, "client"
+
+    def map(self, item, source):
+        return self.mapping_apply(source, key="freshbooks_client", name=f"{self.platform}-order-to-freshbooks-client")
+
+    def find_existing(self, item, source, payload):
+        return self.freshbooks_client_by_email(payload.get("email"))
+
+    def create(self, item, payload):
+        return self.freshbooks_client_create(payload)
+
+    def update(self, item, external_id, payload):
+        # A matched client belongs to finance: fill what it lacks, never overwrite what it has.
+        current = self.fb.clients.get(external_id)
+        missing = {k: v for k, v in payload.items() if v not in (None, "") and current.get(k) in (None, "")}
+        if missing:
+            self.fb.clients.update(external_id, missing)
+
+
+class FreshBooksInvoiceStep(OrderStep):
+    entity_kind = Entity.Kind.ORDER
+    next_step = "infor_customer"
+
+    def fetch_source(self, item):
+        source = self.order(item)
+        source["_customerid"] = self.bound(self.customer_entity_id(item), self.freshbooks_connection, "client",
+                                           "FreshBooks client")
+        return source
+
+    def target_ref(self, item):
+        return self.freshbooks_connection.pk, "invoice"
+
+    def map(self, item, source):
+        payload = self.mapping_apply(source, key="freshbooks_invoice",
+                                     name=f"{self.platform}-order-to-freshbooks-invoice")
+        return {**payload, "customerid": int(source["_customerid"])}
+
+    def find_existing(self, item, source, payload):
+        po_number = str(payload.get("po_number") or "")
+        if not po_number:
+            return None
+        for invoice in self.fb.invoices.iterate(search={"customerid": payload["customerid"]}, include=()):
+            if str(invoice.get("po_number") or "") == po_number:
+                return str(invoice["id"])
+        return None
+
+    def create(self, item, payload):
+        return str(self.fb.invoices.create(payload)["id"])
+
+    def update(self, item, external_id, payload):
+        # Only a draft follows changes to the order; a sent or paid invoice is finance's document.
+        if self.fb.invoices.get(external_id, include=()).get("v3_status", "draft") == "draft":
+            self.fb.invoices.update(external_id, payload)
+
+    def on_success(self, item, result):
+        invoice = self.fb.invoices.get(result.external_id, include=())
+        binding = binding_find(connection_id=self.freshbooks_connection.pk, object_type="invoice",
+                               external_id=result.external_id)
+        binding_extra_update(binding=binding, invoice_number=str(invoice.get("invoice_number") or ""))
+        entities_link(from_entity_id=self.customer_entity_id(item), to_entity_id=item.entity_id, relation="ordered")
+        order = item.source_snapshot.get("_order") or {}
+        result.extra["facts"] = {
+            "source_amount": str(order.get("total", "")), "source_currency": order.get("currency", ""),
+            "target_amount": str(decimal_of(invoice.get("amount"))),
+            "target_currency": (invoice.get("amount") or {}).get("code") or invoice.get("currency_code", ""),
+        }
+        super().on_success(item, result)
+
+
+class InforCustomerStep(OrderStep):
+    entity_kind = Entity.Kind.CUSTOMER
+    next_step = "infor_order"
+
+    def client_id(self, item) -> str:
+        return self.bound(self.customer_entity_id(item), self.freshbooks_connection, "client", "FreshBooks client")
+
+    def lock_key(self, item):
+        return f"infor-customer:{self.freshbooks_connection.pk}:{self.client_id(item)}"
+
+    def fetch_source(self, item):
+        return self.fb.clients.get(self.client_id(item))
+
+    def source_ref(self, item, source):
+        return self.freshbooks_connection.pk, "client", str(source["id"])
+
+    def target_ref(self, item):
+        return self.infor_connection.pk, "customer"
+
+    def map(self, item, source):
+        return self.mapping_apply(source, key="infor_customer", name="freshbooks-client-to-infor-customer")
+
+    def find_existing(self, item, source, payload):
+        found = infor_customer_match(self.infor, reference=str(source["id"]), email=payload.get("MAIL"),
+                                     connection_id=self.infor_connection.pk)
+        return found["customer_number"] if found else None
+
+    def create(self, item, payload):
+        result = self.infor.upsert_customer(reference=str(item.source_snapshot["id"]), **customer_arguments(payload))
+        self._written = result["customer"]
+        return result["customer_number"]
+
+    def update(self, item, external_id, payload):
+        if self.setting("update_existing_customers", False):
+            result = self.infor.upsert_customer(customer_number=external_id, reference=str(item.source_snapshot["id"]),
+                                                **customer_arguments(payload))
+            self._written = result["customer"]
+
+    def on_success(self, item, result):
+        written = getattr(self, "_written", None)
+        if written:  # our own write's LMTS: flow 8's poll recognises it as an echo
+            binding_version_store(connection_id=self.infor_connection.pk, object_type="customer",
+                                  external_id=result.external_id, version=written.get("changed_at", ""))
+        super().on_success(item, result)
+
+
+class InforOrderStep(OrderStep):
+    entity_kind = Entity.Kind.ORDER
+
+    def fetch_source(self, item):
+        order_binding = binding_find(connection_id=self.flow.source_connection_id, object_type="order",
+                                     external_id=item.source_id)
+        invoice_id = self.bound(order_binding.entity_id if order_binding else None, self.freshbooks_connection,
+                                "invoice", "FreshBooks invoice")
+        invoice = self.fb.invoices.get(invoice_id)
+        client = binding_find(connection_id=self.freshbooks_connection.pk, object_type="client",
+                              external_id=invoice.get("customerid"))
+        invoice["infor_customer_number"] = self.bound(client.entity_id if client else None, self.infor_connection,
+                                                      "customer", "Infor customer")
+        return invoice
+
+    def source_ref(self, item, source):
+        return self.freshbooks_connection.pk, "invoice", str(source["id"])
+
+    def target_ref(self, item):
+        return self.infor_connection.pk, "order"
+
+    def map(self, item, source):
+        payload = self.mapping_apply(source, key="infor_order", name="freshbooks-invoice-to-infor-sales-order")
+        return {**payload, "CUNO": source["infor_customer_number"]}
+
+    def find_existing(self, item, source, payload):
+        # The order a crashed try confirmed carries this invoice number in CUOR: found, so the
+        # item says "matched" (create_sales_order would also find it, but report it as created).
+        if not payload.get("CUOR"):
+            return None
+        found = self.infor.find_sales_order(customer_number=payload["CUNO"], order_reference=str(payload["CUOR"]))
+        return found["order_number"] if found else None
+
+    def create(self, item, payload):
+        created = self.infor.create_sales_order(
+            order_reference=str(payload["CUOR"]), customer_number=payload["CUNO"], currency=payload.get("CUCD"),
+            order_date=payload.get("ORDT"), your_reference=payload.get("YREF") or "",
+            lines=[{"item_number": line["ITNO"], "quantity": Decimal(str(line["ORQT"])),
+                    "unit_price": Decimal(str(line["SAPR"])) if line.get("SAPR") not in (None, "") else None,
+                    "description": line.get("ITDS") or ""} for line in payload.get("lines") or []],
+        )
+        return created["order_number"]
+
+    def update(self, item, external_id, payload):
+        """A confirmed M3 order is not rewritten from FreshBooks: changes go through Infor's own order entry."""
+
+    def on_success(self, item, result):
+        status = self.infor.get_order_status(order_number=result.external_id)
+        binding = binding_find(connection_id=self.infor_connection.pk, object_type="order",
+                               external_id=result.external_id)
+        binding_extra_update(binding=binding, order_reference=status["order_reference"],
+                             delivered=bool(status["delivered"]) or bool((binding.extra or {}).get("delivered")))
+        source = item.source_snapshot
+        result.extra["facts"] = {
+            "source_amount": str(decimal_of(source.get("amount"))), "target_amount": str(status["net_amount"]),
+            "source_currency": (source.get("amount") or {}).get("code") or source.get("currency_code", ""),
+            "target_currency": status["currency"],
+        }
+        result.extra["order_status"] = {"lowest": status["lowest_status"], "highest": status["highest_status"]}
+
+
+STEP_HANDLERS: dict[str, type[OrderStep]] = {
+    "": FreshBooksClientStep,
+    "freshbooks_invoice": FreshBooksInvoiceStep,
+    "infor_customer": InforCustomerStep,
+    "infor_order": InforOrderStep,
+}
+
+
+class OrderToCashFlow(InforFlowHandler):
+    """Flow kind ``order_to_cash``: hands each item to its step's handler."""
+
+    entity_kind = Entity.Kind.ORDER
+
+    def for_item(self, item):
+        try:
+            return STEP_HANDLERS[item.step](self.flow)
+        except KeyError:
+            raise FatalError(f"Order-to-Cash has no step '{item.step}'. Steps: "
+                             f"{', '.join(s or 'start' for s in STEP_HANDLERS)}.") from None

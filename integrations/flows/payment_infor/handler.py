@@ -1,0 +1,109 @@
+"""Flow 6: FreshBooks payment → Infor payment (ARS040MI batch line) against the matching invoice.
+
+The paid FreshBooks invoice belongs to an order entity (Order-to-Cash chain) that also holds
+the Infor sales order; the payment goes to that order's Infor invoice (OIS350MI), the open
+one when there are several. Partial payments reduce the open amount; the invoice is
+reconciled (RECO = 9) when fully paid — confirmed by reading the AR ledger back, not assumed.
+The gateway (or FreshBooks payment type) becomes an Infor payment type by value table.
+
+Each payment is its own batch, numbered ``payment_batch_base + payment id`` (≤ 10 digits), so
+a retry reuses the batch and never pays twice. Flow: source = FreshBooks "payment", target =
+Infor "payment"; settings: ``payment_batch_base`` (default 0), ``wait_for_invoice_seconds``
+(default 900: how long to wait before retrying when Infor has not invoiced the order yet).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from integrations.errors import FatalError, RetryableError, SkippableError
+from integrations.flows.toolkit.infor import (
+    InforFlowHandler,
+    binding_find,
+    binding_of_entity,
+    decimal_of,
+    entities_link,
+)
+from integrations.models import Entity
+
+
+class PaymentInforFlow(InforFlowHandler):
+    entity_kind = Entity.Kind.PAYMENT
+    mapping_set_name = "freshbooks-payment-to-infor-payment"
+
+    def fetch_source(self, item):
+        payment = self.freshbooks_live("payments", item.source_id, "payment")
+        invoice = binding_find(connection_id=self.freshbooks_connection.pk, object_type="invoice",
+                               external_id=payment.get("invoiceid"))
+        order = binding_of_entity(entity_id=invoice.entity_id if invoice else None,
+                                  connection_id=self.infor_connection.pk, object_type="order")
+        if order is None:
+            raise SkippableError(f"FreshBooks invoice {payment.get('invoiceid')} has no Infor sales order, so there "
+                                 "is no Infor invoice to pay.")
+        payment["order_entity_id"] = order.entity_id
+        payment["infor_order_number"] = order.external_id
+        payment["infor_invoice"], payment["infor_customer_number"] = self._open_invoice(order.external_id, payment)
+        return payment
+
+    def _open_invoice(self, order_number: str, payment: dict) -> tuple[dict, str]:
+        invoices = self.infor.list_invoices(order_number=order_number)
+        if not invoices:
+            raise RetryableError(f"Infor has not invoiced order {order_number} yet; the payment is recorded once it "
+                                 "has.", retry_after=int(self.setting("wait_for_invoice_seconds", 900)))
+        open_ones = [i for i in invoices if i["remaining_amount"] > 0] or invoices
+        chosen = open_ones[0]
+        plain = {"invoice_number": chosen["invoice_number"], "year": chosen["year"], "amount": str(chosen["amount"]),
+                 "remaining_amount": str(chosen["remaining_amount"]), "currency": chosen["currency"]}
+        return plain, chosen["customer_number"]
+
+    def map(self, item, source):
+        payload = self.mapping_apply(source)
+        amount, remaining = decimal_of(payload.get("PYAM")), decimal_of(source["infor_invoice"]["remaining_amount"])
+        invoice = source["infor_invoice"]["invoice_number"]
+        if amount > remaining:
+            raise FatalError(f"The payment of {amount} is more than the {remaining} still open on Infor invoice "
+                             f"{invoice}. Check the payment in FreshBooks (or record the difference in Infor), "
+                             "then replay.", field="PYAM")
+        return payload
+
+    def create(self, item, payload):
+        batch_id = int(self.setting("payment_batch_base", 0)) + int(item.source_id)
+        self._recorded = self.infor.record_payment(
+            batch_id=batch_id, customer_number=str(payload["CUNO"]), invoice_number=str(payload["CINO"]),
+            invoice_year=str(payload["INYR"]), amount=decimal_of(payload["PYAM"]),
+            payment_date=_date(payload.get("LPDT")) or datetime.now().date(), currency=payload.get("CUCD"),
+            payment_type=payload.get("PYTP"), reference=f"FreshBooks payment {item.source_id}",
+        )
+        return str(self._recorded["batch_id"])
+
+    def update(self, item, external_id, payload):
+        raise FatalError(f"This payment is already recorded in Infor payment batch {external_id} and has changed in "
+                         "FreshBooks since. Correct it in Infor (ARS040 / ARS110) by hand; Ledgerlink does not "
+                         "reverse posted payments.")
+
+    def on_success(self, item, result):
+        source = item.source_snapshot
+        entities_link(from_entity_id=source.get("order_entity_id"), to_entity_id=item.entity_id, relation="paid_by")
+        recorded = getattr(self, "_recorded", None)
+        facts = {"payment_amount": str(decimal_of(source.get("amount"))),
+                 "open_amount": source["infor_invoice"]["remaining_amount"],
+                 "source_currency": (source.get("amount") or {}).get("code", ""),
+                 "target_currency": source["infor_invoice"]["currency"]}
+        result.extra["facts"] = facts
+        if recorded:
+            invoice = recorded["invoice"]
+            result.extra["reconciliation"] = {
+                "invoice_number": invoice["invoice_number"], "remaining_amount": str(invoice["remaining_amount"]),
+                "reconciled": invoice["reconciled"]}
+
+
+def _date(value):
+    if not value:
+        return None
+    text = str(value)
+    for pattern in ("%Y%m%d", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise FatalError(f"'{value}' is not a date.")
+

@@ -1,0 +1,96 @@
+"""Admin for the flows' operations: the Conflicts view (finance picks per field, the item
+resumes) and flow actions matching the commands (poll now, replay dead, backfill)."""
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from integrations.models import Conflict, SyncItem
+from integrations.operations.conflicts import conflict_resolve
+from integrations.operations.replay import dead_items_replay
+from integrations.triggers.polling import CHANGE_READERS, flow_poll
+
+
+@admin.register(Conflict)
+class ConflictAdmin(admin.ModelAdmin):
+    list_display = ["id", "flow", "source_object", "source_id", "fields_in_conflict", "updated_at"]
+    list_filter = ["flow"]
+    search_fields = ["source_id", "target_external_id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=SyncItem.Status.HELD).select_related("flow")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Fields both sides changed")
+    def fields_in_conflict(self, obj):
+        # a field of a record written with the flow's target is named with it: "Contact Email"
+        return ", ".join(c["field"].replace(".", " ") for c in (obj.result or {}).get("conflict", {}).get("fields", []))
+
+    def get_urls(self):
+        return [path("<int:item_id>/resolve/", self.admin_site.admin_view(self.resolve_view),
+                     name="integrations_conflict_resolve")] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return redirect("admin:integrations_conflict_resolve", item_id=object_id)
+
+    def resolve_view(self, request, item_id: int):
+        item = get_object_or_404(SyncItem.objects.select_related("flow", "flow__source_connection",
+                                                                 "flow__target_connection"), pk=item_id)
+        if not request.user.has_perm("integrations.replay_syncitem"):
+            messages.error(request, "You may look at conflicts, but deciding them needs the “replay” permission.")
+        elif request.method == "POST":
+            choices = {k[len("pick:"):]: v for k, v in request.POST.items() if k.startswith("pick:")}
+            item, message = conflict_resolve(item=item, choices=choices, user=request.user)
+            level = messages.SUCCESS if message.startswith("Decision saved") else messages.WARNING
+            self.message_user(request, message, level)
+            if level == messages.SUCCESS:
+                return redirect("admin:integrations_conflict_changelist")
+        conflict = (item.result or {}).get("conflict") or {}
+        flow = item.flow
+        context = {
+            **self.admin_site.each_context(request), "title": f"Conflict: {flow} — {item.source_object} {item.source_id}",
+            "item": item, "rows": conflict.get("fields", []), "opts": self.model._meta,
+            "source_name": flow.source_connection.get_system_display(),
+            "target_name": flow.target_connection.get_system_display() if flow.target_connection else "target",
+            "target_id": conflict.get("target_id", item.target_external_id), "reason": item.last_error,
+            "target_object": flow.target_object,  # the record of a row held before rows named theirs
+            "item_url": reverse("admin:integrations_syncitem_change", args=[item.pk]),
+        }
+        return TemplateResponse(request, "admin/integrations/conflict_resolve.html", context)
+
+
+def flow_actions() -> list:
+    """Actions added to the Flow admin (thin callers of the same services as the commands)."""
+
+    @admin.action(description="Poll now (read what changed at the source and queue it)")
+    def poll_now(modeladmin, request, queryset):
+        for flow in queryset.select_related("source_connection"):
+            if flow.source_connection.system not in CHANGE_READERS:
+                modeladmin.message_user(request, f"{flow}: its source cannot be polled.", messages.WARNING)
+                continue
+            report = flow_poll(flow=flow)
+            modeladmin.message_user(request, report.sentence(), messages.ERROR if report.error else messages.SUCCESS)
+
+    @admin.action(description="Replay this flow's dead letters")
+    def replay_dead(modeladmin, request, queryset):
+        for flow in queryset:
+            queued, _ = dead_items_replay(flow=flow, user=request.user)
+            modeladmin.message_user(request, f"{flow}: {queued} dead item(s) queued again.", messages.SUCCESS)
+
+    @admin.action(description="Backfill in the background (all history; resumable)")
+    def backfill(modeladmin, request, queryset):
+        from django_q.tasks import async_task
+
+        for flow in queryset:
+            async_task("integrations.tasks.flow_backfill", flow.pk, task_name=f"backfill-{flow.name}", group="backfill")
+            modeladmin.message_user(request, f"{flow}: backfill queued; its items appear under Sync items as it runs.",
+                                    messages.SUCCESS)
+
+    return [poll_now, replay_dead, backfill]

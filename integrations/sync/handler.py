@@ -1,0 +1,95 @@
+"""The small interface between the sync engine and a flow.
+
+A flow knows two connectors and the mapping engine; the engine knows flows only through
+these hooks. Each hook is short; subclasses override hooks, never the engine's sequence:
+
+    is_relevant → fetch_source → map → (binding | find_existing | create) or update
+    → bind → write_back → on_success
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from integrations.models import Binding, Entity, Flow, SyncItem
+
+
+@dataclass
+class WriteResult:
+    """What the flow did in the target, for the item's result column."""
+
+    external_id: str
+    action: str  # created | updated | matched | unchanged | deleted
+    extra: dict = field(default_factory=dict)
+
+
+class FlowHandler:
+    """Base class for flow handlers. ``entity_kind`` names what the source record is."""
+
+    entity_kind: str = Entity.Kind.CUSTOMER
+    #: Steps after a successful target write (e.g. write-back) that can fail and be retried
+    #: alone; the engine skips the create on retry because the binding is already stored.
+    has_write_back: bool = False
+    #: False when many source records feed one target record (payments → their invoice's
+    #: Opportunity): the engine then keeps no source binding, which would tie every payment
+    #: to the deal's entity (one binding per entity, connection and object type).
+    binds_source: bool = True
+
+    def __init__(self, flow: Flow):
+        self.flow = flow
+
+    # -- chained flows ----------------------------------------------------------------------
+    def for_item(self, item: SyncItem) -> "FlowHandler":
+        """The handler that runs this item. A chained flow returns the handler of the item's
+        ``step``, each with its own source, target and entity kind; a plain flow is one step."""
+        return self
+
+    def source_ref(self, item: SyncItem, source: dict) -> tuple[int, str, str]:
+        """(connection id, object type, external id) of the record whose binding names the entity."""
+        return self.flow.source_connection_id, item.source_object, item.source_id
+
+    def target_ref(self, item: SyncItem) -> tuple[int | None, str]:
+        """(connection id, object type) of the record this item writes."""
+        return self.flow.target_connection_id, self.flow.target_object
+
+    # -- identity and locking -------------------------------------------------------------
+    def lock_key(self, item: SyncItem) -> str:
+        return f"{self.flow.source_connection_id}:{item.source_object}:{item.source_id}"
+
+    # -- the sequence ---------------------------------------------------------------------
+    def is_relevant(self, item: SyncItem) -> bool:
+        """False when the work no longer applies (flow switched off, record filtered out)."""
+        return self.flow.enabled
+
+    def fetch_source(self, item: SyncItem) -> dict:
+        """Read the source record fresh: events are hints, not data."""
+        raise NotImplementedError(f"{type(self).__name__} must implement fetch_source")
+
+    def map(self, item: SyncItem, source: dict) -> dict:
+        """Map the source record to the target payload (raise MappingError on bad data)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement map")
+
+    def find_existing(self, item: SyncItem, source: dict, payload: dict) -> str | None:
+        """Find a target record we or someone else already made (external ref, then match)."""
+        return None
+
+    def create(self, item: SyncItem, payload: dict) -> str:
+        raise NotImplementedError(f"{type(self).__name__} must implement create")
+
+    def update(self, item: SyncItem, external_id: str, payload: dict) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement update")
+
+    def delete(self, item: SyncItem, binding: Binding | None) -> WriteResult:
+        """The source record was deleted; ``binding`` is the target record it was linked to.
+        Return what was done, or raise SkippableError saying why nothing was (flows reading
+        Salesforce: flows/deletes.py)."""
+        raise NotImplementedError(f"{type(self).__name__} does not propagate deletes")
+
+    def write_back(self, item: SyncItem, source: dict, result: WriteResult) -> None:
+        """Record the target's ids on the source (e.g. invoice id on the Opportunity)."""
+
+    def on_success(self, item: SyncItem, result: WriteResult) -> None:
+        """Start follow-on work (the next step of a chained flow)."""
+
+    def source_version(self, source: dict) -> str:
+        """The source's last-modified stamp, kept on the source binding."""
+        return ""

@@ -1,0 +1,190 @@
+"""The shape every receiver shares: verify → store → route → 2xx.
+
+A receiver subclass supplies the system, the signature check and the parsing into
+ParsedEvent rows; this base enforces the body size limit, answers with clear 4xx for bad
+input, stores each event (deduped) before answering, and queues its routing. Nothing
+already accepted is lost: the 2xx goes out only once the event row is committed, and a
+worker routes it to the flows that read that object (integrations.triggers.intake).
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from integrations.models import Connection, InboundEvent
+from integrations.sync.routing import inbound_events_dispatch
+from integrations.triggers.intake import inbound_event_store
+from integrations.triggers.webhooks.connections import webhook_connection
+
+logger = logging.getLogger(__name__)
+
+# Headers never stored with an event (credentials).
+SECRET_HEADERS = {"authorization", "cookie", "x-ledgerlink-signature", "proxy-authorization"}
+
+
+class WebhookRejected(Exception):
+    """Bad input: answered with ``status`` and ``detail``; nothing is stored."""
+
+    def __init__(self, detail: str, status_code: int = 400):
+        super().__init__(detail)
+        self.detail, self.status_code = detail, status_code
+
+
+@dataclass
+class ParsedEvent:
+    dedupe_key: str
+    event_type: str
+    object_type: str = ""
+    object_id: str = ""
+    action: str = "upsert"  # upsert | delete
+    payload: dict = field(default_factory=dict)
+    routable: bool = True  # False: stored and ignored (unknown events, pings, echoes)
+    ignored_because: str = ""  # what finance reads on an event stored but not routed
+
+
+class JSONAnswers(BaseContentNegotiation):
+    """Senders read JSON and send what they send: nothing to negotiate (DRF's own recipe for
+    ignoring the client's Accept header), and the general negotiation is a measurable share of
+    a delivery's cost."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class RawBodyParser(BaseParser):
+    """Receivers read request.body themselves (signatures are over the exact bytes)."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read() if stream else b""
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class WebhookReceiver(APIView):
+    system: str = ""
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [RawBodyParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONAnswers
+    http_method_names = ["post", "options"]
+    accepted_status = status.HTTP_200_OK
+
+    @extend_schema(
+        request={"*/*": OpenApiTypes.BINARY},
+        responses={
+            200: inline_serializer("WebhookAccepted", {"received": serializers.IntegerField(),
+                                                       "new": serializers.IntegerField()}),
+            400: inline_serializer("WebhookError", {"error": serializers.CharField()}),
+            401: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT,
+        },
+        description="Signed deliveries are stored (deduplicated) before this answers; the body is verified "
+                    "over its exact bytes.",
+    )
+    def post(self, request, connection_id: int):
+        connection, cached = webhook_connection(connection_id, self.system)
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        limit = settings.WEBHOOK_MAX_BODY_BYTES
+        if length > limit:
+            return self.reject(connection, WebhookRejected(f"Body of {length} bytes exceeds the {limit}-byte limit.", 413))
+        body = request.body
+        if len(body) > limit:
+            return self.reject(connection, WebhookRejected(f"Body exceeds the {limit}-byte limit.", 413))
+        try:
+            outcome = self.accept(request, connection, body)
+        except WebhookRejected as exc:
+            if not cached:
+                return self.reject(connection, exc)
+            # Decide on a fresh copy: the cached one may predate a rotated secret or a new setting.
+            connection, _ = webhook_connection(connection_id, self.system, fresh=True)
+            try:
+                outcome = self.accept(request, connection, body)
+            except WebhookRejected as exc:
+                return self.reject(connection, exc)
+        if isinstance(outcome, Response):
+            return outcome
+        try:
+            stored = self.store(request, connection, body, outcome)
+        except IntegrityError:
+            if not cached:
+                raise
+            webhook_connection(connection_id, self.system, fresh=True)  # deleted meanwhile: 404
+            raise
+        return Response({"received": len(outcome), "new": stored}, status=self.accepted_status)
+
+    def accept(self, request, connection, body: bytes):
+        """The handshake's own answer, or the verified delivery's parsed events."""
+        early = self.handshake(request, connection, body)
+        if early is not None:
+            return early
+        self.verify(request, connection, body)
+        return self.parse(request, connection, body)
+
+    def store(self, request, connection, body: bytes, events: list[ParsedEvent]) -> int:
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
+        text = body.decode("utf-8", errors="replace")
+        new = to_route = 0
+        # A delivery's events are stored all or none; one event is a single autocommitted INSERT.
+        with transaction.atomic() if len(events) > 1 else nullcontext():
+            for parsed in events:
+                _, created = inbound_event_store(
+                    connection=connection, dedupe_key=parsed.dedupe_key, event_type=parsed.event_type,
+                    object_type=parsed.object_type, object_id=parsed.object_id, action=parsed.action,
+                    headers=headers, body=text if len(events) == 1 else "", payload=parsed.payload,
+                    signature_valid=True, routable=parsed.routable, detail=parsed.ignored_because,
+                )
+                new += created
+                to_route += created and parsed.routable
+        if to_route:  # only once the events are committed: see inbound_events_dispatch
+            inbound_events_dispatch(connection_id=connection.pk)
+        return new
+
+    def reject(self, connection, exc: WebhookRejected) -> Response:
+        logger.warning("Rejected %s webhook for connection %s: %s", self.system, connection.pk, exc.detail)
+        self.count_rejection(connection, exc)
+        return Response({"error": exc.detail}, status=exc.status_code)
+
+    def count_rejection(self, connection, exc: WebhookRejected) -> None:
+        """Count rejected deliveries on the connection (bad signatures show on the dashboard)."""
+        key = "webhook_rejections_signature" if exc.status_code == 401 else "webhook_rejections_other"
+        # Read-modify-write under the row lock: the copy in hand may be cached, and other
+        # counters in api_usage move meanwhile.
+        with transaction.atomic():
+            usage = Connection.objects.select_for_update().filter(pk=connection.pk).values_list(
+                "api_usage", flat=True).first()
+            if usage is None:
+                return
+            Connection.objects.filter(pk=connection.pk).update(api_usage={**usage, key: int(usage.get(key, 0)) + 1})
+
+    # -- hooks -------------------------------------------------------------------------------
+    def handshake(self, request, connection, body: bytes):
+        """Answer a verification/ping request directly (return a Response), or None."""
+        return None
+
+    def verify(self, request, connection, body: bytes) -> None:
+        raise NotImplementedError
+
+    def parse(self, request, connection, body: bytes) -> list[ParsedEvent]:
+        raise NotImplementedError
+
+
+__all__ = ["WebhookReceiver", "WebhookRejected", "ParsedEvent", "InboundEvent"]

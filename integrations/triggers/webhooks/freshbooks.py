@@ -1,0 +1,101 @@
+"""POST /api/webhooks/freshbooks/<connection_id>/ — FreshBooks callbacks.
+
+Form-encoded bodies (reference §4.2–4.3). A `callback.verify` POST carries the verifier:
+it is stored encrypted, the handshake is completed (PUT verify) by a worker after commit,
+and the POST is answered 200. Every other delivery must carry a valid
+X-FreshBooks-Hmac-SHA256 made with one of the connection's verifiers; it is stored and
+routed (events are hints: flows fetch the record fresh).
+
+There is no delivery id, so a delivery is deduplicated on (account, event, object) within a
+short window (connection.settings["webhook_dedupe_seconds"], default 10): FreshBooks'
+repeats of one delivery collapse, later changes to the same record still arrive.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+
+from rest_framework.response import Response
+
+from integrations.connectors.freshbooks.services import (
+    freshbooks_callback_verifier_store,
+    freshbooks_verifiers,
+)
+from integrations.connectors.freshbooks.webhooks import (
+    SIGNATURE_HEADER,
+    form_params,
+    signature_valid,
+)
+from integrations.triggers.intake import inbound_event_store
+from integrations.triggers.webhooks.base import (
+    ParsedEvent,
+    WebhookReceiver,
+    WebhookRejected,
+)
+
+ROUTABLE_VERBS = {"create", "update", "delete"}
+
+
+class FreshBooksWebhookReceiver(WebhookReceiver):
+    system = "freshbooks"
+
+    def _params(self, request, connection, body: bytes) -> dict:
+        if not hasattr(request, "_fb_params"):
+            try:
+                pairs = form_params(body)
+            except (UnicodeDecodeError, ValueError):
+                raise WebhookRejected("The body is not form-encoded FreshBooks callback data.") from None
+            request._fb_pairs, request._fb_params = pairs, dict(pairs)
+        params = request._fb_params
+        if not params.get("name") or not params.get("object_id"):
+            raise WebhookRejected("The callback is missing 'name' or 'object_id'.")
+        expected = connection.settings.get("account_id")
+        if expected and params.get("account_id") != expected:
+            raise WebhookRejected(f"The callback is for FreshBooks account {params.get('account_id')!r}, "
+                                  f"not this connection's account {expected!r}.", 400)
+        return params
+
+    def handshake(self, request, connection, body: bytes):
+        params = self._params(request, connection, body)
+        if params["name"] != "callback.verify":
+            return None
+        verifier = params.get("verifier", "")
+        if len(verifier) < 10:
+            raise WebhookRejected("The verification request carries no usable verifier.")
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if signature and not signature_valid(verifier, request._fb_pairs, signature):
+            raise WebhookRejected("The verification request's signature does not match its verifier.", 401)
+        redacted = {k: ("***" if k == "verifier" else v) for k, v in params.items()}
+        inbound_event_store(connection=connection, dedupe_key=f"verify:{params['object_id']}:{_fingerprint(verifier)}",
+                            event_type="callback.verify", object_type="callback", object_id=params["object_id"],
+                            payload=redacted, signature_valid=bool(signature), routable=False,
+                            detail="Callback verification request (handled, not a change to sync).")
+        freshbooks_callback_verifier_store(connection=connection, callback_id=params["object_id"], verifier=verifier)
+        return Response({"verified": "pending", "callback": params["object_id"]})
+
+    def verify(self, request, connection, body: bytes) -> None:
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not signature:
+            raise WebhookRejected(f"Missing {SIGNATURE_HEADER} header.", 401)
+        pairs = request._fb_pairs
+        if not any(signature_valid(verifier, pairs, signature) for verifier in freshbooks_verifiers(connection=connection)):
+            raise WebhookRejected("The signature does not match any verifier of this connection's callbacks.", 401)
+
+    def parse(self, request, connection, body: bytes) -> list[ParsedEvent]:
+        params = request._fb_params
+        name = params["name"]
+        object_type, _, verb = name.partition(".")
+        window = int(connection.settings.get("webhook_dedupe_seconds", 10)) or 1
+        bucket = int(time.time() // window)
+        return [ParsedEvent(
+            dedupe_key=f"{params.get('account_id')}:{name}:{params['object_id']}:{bucket}", event_type=name,
+            object_type=object_type, object_id=params["object_id"], action="delete" if verb == "delete" else "upsert",
+            payload=params, routable=verb in ROUTABLE_VERBS,
+            ignored_because="" if verb in ROUTABLE_VERBS else f"FreshBooks event '{name}' is not a create, update "
+                                                              "or delete: stored, nothing to sync.",
+        )]
+
+
+def _fingerprint(secret: str) -> str:
+    """Tells verification requests apart without storing any part of the verifier in clear."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]

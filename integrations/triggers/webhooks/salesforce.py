@@ -1,0 +1,82 @@
+"""/api/webhooks/salesforce/<connection_id>/: CDC-shaped change events relayed to us.
+
+Authenticated per connection by the ``webhook_secret`` secret: either
+``X-Ledgerlink-Signature: base64(HMAC-SHA256(secret, raw body))`` or, for senders that
+cannot sign (Flow HTTP callouts), ``Authorization: Bearer <secret>``. One event or a list.
+Each record of each event is stored once (dedupe on replay id, else transaction key and
+sequence, plus the record id). Our own writes (changeOrigin client=<our tag>) are stored but
+not routed: echo suppression.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+from integrations.connectors.salesforce.client import call_options_client
+from integrations.connectors.salesforce.events import (
+    EventShapeError,
+    event_dedupe_key,
+    events_parse,
+)
+from integrations.triggers.webhooks.base import (
+    ParsedEvent,
+    WebhookReceiver,
+    WebhookRejected,
+)
+
+
+class SalesforceReceiver(WebhookReceiver):
+    system = "salesforce"
+
+    def verify(self, request, connection, body: bytes) -> None:
+        secret = connection.get_secret("webhook_secret")
+        if not secret:
+            raise WebhookRejected("This connection has no webhook secret set; events cannot be verified.", 403)
+        signature = request.headers.get("X-Ledgerlink-Signature", "")
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if signature:
+            expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+            if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
+                raise WebhookRejected("Signature does not match the body.", 401)
+        elif scheme.lower() == "bearer" and token:
+            if not hmac.compare_digest(secret.encode(), token.strip().encode()):
+                raise WebhookRejected("Bearer secret is wrong.", 401)
+        else:
+            raise WebhookRejected("Missing X-Ledgerlink-Signature or Authorization: Bearer header.", 401)
+
+    def parse(self, request, connection, body: bytes) -> list[ParsedEvent]:
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise WebhookRejected("Body is not valid JSON.", 400) from None
+        try:
+            events = events_parse(data)
+        except EventShapeError as exc:
+            raise WebhookRejected(f"Not a change event: {exc}", 400) from None
+        ours = call_options_client(connection)
+        parsed = []
+        for event in events:
+            echo = event.from_client(ours)
+            ids = event.record_ids or [f"{event.entity}:*"]
+            for record_id in ids:
+                try:
+                    key = event_dedupe_key(event, record_id)
+                except EventShapeError as exc:
+                    raise WebhookRejected(f"Not a change event: {exc}", 400) from None
+                wildcard = record_id.endswith("*")
+                parsed.append(ParsedEvent(
+                    dedupe_key=key, event_type=f"{event.entity}.{event.change_type}", object_type=event.entity,
+                    object_id=record_id, action="delete" if event.change_type == "DELETE" else "upsert",
+                    payload={"changeType": event.change_type, "changedFields": event.changed_fields,
+                             "changeOrigin": event.change_origin, "transactionKey": event.transaction_key,
+                             "replayId": event.replay_id, "refetch": event.needs_refetch, "echo": echo,
+                             "fields": event.fields if len(ids) == 1 else {}},
+                    # Our own writes and wildcard/overflow gaps are kept but start no record sync.
+                    routable=not echo and not wildcard,
+                    ignored_because=("Our own write, seen coming back (echo suppression): nothing to sync."
+                                     if echo else "A change event without record ids (a gap or overflow): "
+                                     "the next poll of the flow catches these changes up." if wildcard else ""),
+                ))
+        return parsed
