@@ -8,13 +8,13 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.module_loading import import_string
 
 from integrations.connectors.infor.ionapi import (
     IonApiInvalid,
     connection_ionapi_apply,
     ionapi_parse,
 )
+from integrations.connectors.registry import CONNECTORS
 from integrations.errors import SyncError
 from integrations.models import (
     Binding,
@@ -36,18 +36,6 @@ SECRET_INPUTS = {
     "webhook_secret": "Webhook signing secret (Salesforce relay, Shopify, WooCommerce)",
     "webhook_secret_previous": "Previous webhook secret, still accepted while the sender rotates (Shopify, WooCommerce)",
     "jwt_private_key": "Private key (PEM) for the JWT bearer flow",
-}
-
-
-# Per-system "Test connection" services: (connection) -> a sentence for the admin.
-CONNECTION_TESTS = {
-    "freshbooks": "integrations.connectors.freshbooks.services.freshbooks_connection_test",
-    "salesforce": "integrations.connectors.salesforce.services.salesforce_connection_test",
-}
-# Per-system "Connect" buttons: (label, URL name taking the connection id).
-CONNECT_BUTTONS = {
-    "freshbooks": ("Connect FreshBooks", "integrations:freshbooks-connect"),
-    "salesforce": ("Connect Salesforce", "integrations:salesforce-connect"),
 }
 
 
@@ -129,20 +117,22 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Connect")
     def connect(self, obj):
-        button = CONNECT_BUTTONS.get(obj.system) if obj and obj.pk else None
+        connector = CONNECTORS.get(obj.system) if obj and obj.pk else None
+        button = connector.connect_action if connector else None
         if button is None:
             return "Save the connection (with its client id and secret) first." if obj and not obj.pk else "—"
-        return format_html('<a class="button" href="{}">{}</a>', reverse(button[1], args=[obj.pk]), button[0])
+        return format_html('<a class="button" href="{}">{}</a>', reverse(button.url_name, args=[obj.pk]), button.label)
 
     @admin.action(description="Test connection (identity and a sample call)")
     def test_connection(self, request, queryset):
         for connection in queryset:
-            path = CONNECTION_TESTS.get(connection.system)
-            if path is None:
+            connector = CONNECTORS.get(connection.system)
+            test = connector.connection_test if connector else None
+            if test is None:
                 self.message_user(request, f"{connection}: no connection test for this system yet.", messages.WARNING)
                 continue
             try:
-                self.message_user(request, f"{connection}: {import_string(path)(connection=connection)}", messages.SUCCESS)
+                self.message_user(request, f"{connection}: {test(connection=connection)}", messages.SUCCESS)
             except SyncError as exc:
                 self.message_user(request, f"{connection}: {exc.message}", messages.ERROR)
 
