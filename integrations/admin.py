@@ -9,11 +9,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from integrations.connectors.infor.ionapi import (
-    IonApiInvalid,
-    connection_ionapi_apply,
-    ionapi_parse,
-)
 from integrations.connectors.registry import CONNECTORS
 from integrations.errors import SyncError
 from integrations.models import (
@@ -57,14 +52,15 @@ def _secret_input(label: str) -> forms.CharField:
 # lays out a form from its declared fields only.
 SecretInputsForm = type("SecretInputsForm", (forms.Form,),
                         {name: _secret_input(label) for name, label in SECRET_INPUTS.items()})
+# Credentials files a system's connector accepts (e.g. an .ionapi file), one file field each.
+UPLOADS = {c.credentials_upload.field_name: c.credentials_upload for c in CONNECTORS.values() if c.credentials_upload}
+UploadsForm = type("UploadsForm", (forms.Form,), {
+    name: forms.FileField(label=upload.label, required=False, help_text=upload.help_text)
+    for name, upload in UPLOADS.items()
+})
 
 
-class ConnectionForm(forms.ModelForm, SecretInputsForm):
-    ionapi_file = forms.FileField(
-        label=".ionapi file (Infor)", required=False,
-        help_text="Infor only: the credentials file of the ION API Backend Service app. Stored encrypted as "
-                  "one secret; never shown again.",
-    )
+class ConnectionForm(forms.ModelForm, SecretInputsForm, UploadsForm):
     clear_secrets = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Tick to delete a stored secret (e.g. revoked tokens).",
@@ -78,24 +74,30 @@ class ConnectionForm(forms.ModelForm, SecretInputsForm):
         super().__init__(*args, **kwargs)
         self.fields["clear_secrets"].choices = [(n, n) for n in (self.instance.secret_names() if self.instance.pk else [])]
 
-    def clean_ionapi_file(self):
-        upload = self.cleaned_data.get("ionapi_file")
-        if not upload:
-            return None
-        if upload.size > 64 * 1024:
-            raise forms.ValidationError("That file is too large to be an .ionapi file.")
-        text = upload.read()
-        try:
-            ionapi_parse(text, grant=(self.instance.settings or {}).get("ionapi_grant") if self.instance.pk else None)
-        except IonApiInvalid as exc:
-            raise forms.ValidationError(str(exc)) from None
-        return text
+    def clean(self):
+        cleaned = super().clean()
+        for name, upload in UPLOADS.items():
+            file = cleaned.get(name)
+            if not file:
+                cleaned[name] = None
+                continue
+            if file.size > upload.max_bytes:
+                self.add_error(name, f"That file is too large to be {upload.what}.")
+                continue
+            text = file.read()
+            try:
+                upload.check(text, connection=self.instance)
+            except ValueError as exc:
+                self.add_error(name, str(exc))
+                continue
+            cleaned[name] = text
+        return cleaned
 
     def save(self, commit=True):
         connection = super().save(commit=False)
-        if self.cleaned_data.get("ionapi_file"):
-            connection_ionapi_apply(connection=connection, text=self.cleaned_data["ionapi_file"],
-                                    grant=connection.settings.get("ionapi_grant"))
+        for name, upload in UPLOADS.items():
+            if self.cleaned_data.get(name):
+                upload.apply(connection=connection, text=self.cleaned_data[name])
         updates = {name: self.cleaned_data[name] for name in SECRET_INPUTS if self.cleaned_data.get(name)}
         updates.update({name: None for name in self.cleaned_data.get("clear_secrets") or []})
         if updates:

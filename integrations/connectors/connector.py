@@ -30,6 +30,23 @@ def stored_link(binding: Binding) -> str | None:
     return next((extra[k] for k in ("url", "link", "deep_link") if isinstance(extra.get(k), str) and extra[k]), None)
 
 
+@dataclass(frozen=True)
+class CredentialsUpload:
+    """A credentials file the admin's connection form accepts for this system (e.g. an .ionapi file).
+
+    ``check(text, connection=)`` raises ValueError with a sentence saying what to fix;
+    ``apply(connection=, text=)`` puts the checked file on the (unsaved) connection.
+    """
+
+    field_name: str
+    label: str
+    help_text: str
+    what: str  # "an .ionapi file": named when a file is too large to be one
+    check: Callable[..., object]
+    apply: Callable[..., object]
+    max_bytes: int = 64 * 1024
+
+
 class Connector:
     #: the Connection.System value this connector serves
     system: str = ""
@@ -49,6 +66,7 @@ class Connector:
     schemas: tuple = ()
     #: the admin's "Connect" button, and the "Test connection" service ((connection=) -> a sentence)
     connect_action: ConnectAction | None = None
+    credentials_upload: CredentialsUpload | None = None
     connection_test: Callable[..., str] | None = None
 
     @classmethod
