@@ -83,3 +83,18 @@ def test_infor_records_are_read_for_reconciliation_and_linked_in_the_timeline(wo
     assert infor_record_read(binding.connection, "order", binding.external_id) == {
         "amount": "25.00", "currency": "USD", "status": "open"}
     assert record_link(binding).endswith(f"/sandbox/infor/#order-{binding.external_id}")
+
+
+def test_upgrade_gives_existing_infor_flows_the_interval_their_schedule_had(world):
+    # An install from before the one poller: its Infor flows were polled by their own schedules
+    # whatever poll_interval_minutes said (often 0, "never" for the one poller).
+    from importlib import import_module
+
+    from django.apps import apps
+
+    Flow.objects.filter(source_connection__system="infor").update(poll_interval_minutes=0)
+    import_module("integrations.migrations.0008_infor_flows_poll_interval").intervals_set(apps, None)
+    intervals = dict(Flow.objects.filter(source_connection__system="infor").values_list("source_object",
+                                                                                      "poll_interval_minutes"))
+    assert intervals == {"order": 1, "customer": 5}
+    assert {"infor-shipment-to-freshbooks-invoice", "infor-customer-to-freshbooks-client"} <= set(_polled())
