@@ -263,3 +263,9 @@ if PRODUCTION:
 
 # Extra flow handlers: "kind=dotted.path.Class,kind2=…" (built-ins are in integrations/flows/registry.py).
 LEDGERLINK_FLOW_HANDLERS = env.dict("LEDGERLINK_FLOW_HANDLERS", default={})
+
+# mappings and monitoring import nothing from integrations: they read what each system knows
+# (its mapping schemas, its clients' e-mail/organisation fields) through these providers,
+# which iterate the connector registry (integrations/connectors/registry.py).
+LEDGERLINK_SCHEMA_PROVIDER = "integrations.connectors.registry.mapping_schemas"
+LEDGERLINK_DUPLICATE_FIELDS_PROVIDER = "integrations.connectors.registry.duplicate_fields"

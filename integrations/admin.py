@@ -8,13 +8,8 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.module_loading import import_string
 
-from integrations.connectors.infor.ionapi import (
-    IonApiInvalid,
-    connection_ionapi_apply,
-    ionapi_parse,
-)
+from integrations.connectors.registry import CONNECTORS
 from integrations.errors import SyncError
 from integrations.models import (
     Binding,
@@ -39,18 +34,6 @@ SECRET_INPUTS = {
 }
 
 
-# Per-system "Test connection" services: (connection) -> a sentence for the admin.
-CONNECTION_TESTS = {
-    "freshbooks": "integrations.connectors.freshbooks.services.freshbooks_connection_test",
-    "salesforce": "integrations.connectors.salesforce.services.salesforce_connection_test",
-}
-# Per-system "Connect" buttons: (label, URL name taking the connection id).
-CONNECT_BUTTONS = {
-    "freshbooks": ("Connect FreshBooks", "integrations:freshbooks-connect"),
-    "salesforce": ("Connect Salesforce", "integrations:salesforce-connect"),
-}
-
-
 def pretty_json(value) -> str:
     return format_html("<pre style='white-space:pre-wrap;max-width:60em'>{}</pre>",
                        json.dumps(value, indent=2, sort_keys=True, default=str))
@@ -69,14 +52,15 @@ def _secret_input(label: str) -> forms.CharField:
 # lays out a form from its declared fields only.
 SecretInputsForm = type("SecretInputsForm", (forms.Form,),
                         {name: _secret_input(label) for name, label in SECRET_INPUTS.items()})
+# Credentials files a system's connector accepts (e.g. an .ionapi file), one file field each.
+UPLOADS = {c.credentials_upload.field_name: c.credentials_upload for c in CONNECTORS.values() if c.credentials_upload}
+UploadsForm = type("UploadsForm", (forms.Form,), {
+    name: forms.FileField(label=upload.label, required=False, help_text=upload.help_text)
+    for name, upload in UPLOADS.items()
+})
 
 
-class ConnectionForm(forms.ModelForm, SecretInputsForm):
-    ionapi_file = forms.FileField(
-        label=".ionapi file (Infor)", required=False,
-        help_text="Infor only: the credentials file of the ION API Backend Service app. Stored encrypted as "
-                  "one secret; never shown again.",
-    )
+class ConnectionForm(forms.ModelForm, SecretInputsForm, UploadsForm):
     clear_secrets = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Tick to delete a stored secret (e.g. revoked tokens).",
@@ -90,24 +74,30 @@ class ConnectionForm(forms.ModelForm, SecretInputsForm):
         super().__init__(*args, **kwargs)
         self.fields["clear_secrets"].choices = [(n, n) for n in (self.instance.secret_names() if self.instance.pk else [])]
 
-    def clean_ionapi_file(self):
-        upload = self.cleaned_data.get("ionapi_file")
-        if not upload:
-            return None
-        if upload.size > 64 * 1024:
-            raise forms.ValidationError("That file is too large to be an .ionapi file.")
-        text = upload.read()
-        try:
-            ionapi_parse(text, grant=(self.instance.settings or {}).get("ionapi_grant") if self.instance.pk else None)
-        except IonApiInvalid as exc:
-            raise forms.ValidationError(str(exc)) from None
-        return text
+    def clean(self):
+        cleaned = super().clean()
+        for name, upload in UPLOADS.items():
+            file = cleaned.get(name)
+            if not file:
+                cleaned[name] = None
+                continue
+            if file.size > upload.max_bytes:
+                self.add_error(name, f"That file is too large to be {upload.what}.")
+                continue
+            text = file.read()
+            try:
+                upload.check(text, connection=self.instance)
+            except ValueError as exc:
+                self.add_error(name, str(exc))
+                continue
+            cleaned[name] = text
+        return cleaned
 
     def save(self, commit=True):
         connection = super().save(commit=False)
-        if self.cleaned_data.get("ionapi_file"):
-            connection_ionapi_apply(connection=connection, text=self.cleaned_data["ionapi_file"],
-                                    grant=connection.settings.get("ionapi_grant"))
+        for name, upload in UPLOADS.items():
+            if self.cleaned_data.get(name):
+                upload.apply(connection=connection, text=self.cleaned_data[name])
         updates = {name: self.cleaned_data[name] for name in SECRET_INPUTS if self.cleaned_data.get(name)}
         updates.update({name: None for name in self.cleaned_data.get("clear_secrets") or []})
         if updates:
@@ -129,20 +119,22 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Connect")
     def connect(self, obj):
-        button = CONNECT_BUTTONS.get(obj.system) if obj and obj.pk else None
+        connector = CONNECTORS.get(obj.system) if obj and obj.pk else None
+        button = connector.connect_action if connector else None
         if button is None:
             return "Save the connection (with its client id and secret) first." if obj and not obj.pk else "—"
-        return format_html('<a class="button" href="{}">{}</a>', reverse(button[1], args=[obj.pk]), button[0])
+        return format_html('<a class="button" href="{}">{}</a>', reverse(button.url_name, args=[obj.pk]), button.label)
 
     @admin.action(description="Test connection (identity and a sample call)")
     def test_connection(self, request, queryset):
         for connection in queryset:
-            path = CONNECTION_TESTS.get(connection.system)
-            if path is None:
+            connector = CONNECTORS.get(connection.system)
+            test = connector.connection_test if connector else None
+            if test is None:
                 self.message_user(request, f"{connection}: no connection test for this system yet.", messages.WARNING)
                 continue
             try:
-                self.message_user(request, f"{connection}: {import_string(path)(connection=connection)}", messages.SUCCESS)
+                self.message_user(request, f"{connection}: {test(connection=connection)}", messages.SUCCESS)
             except SyncError as exc:
                 self.message_user(request, f"{connection}: {exc.message}", messages.ERROR)
 

@@ -11,18 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.module_loading import import_string
 
-# Steps that load the sandbox demo (connections to the simulators, default flows, mappings).
-# Dotted paths to callables taking (write: Callable[[str], None]); run only with the sandbox on.
-DEMO_STEPS: list[str] = [
-    "mappings.setup.default_config_load",
-    "integrations.demo.salesforce.salesforce_sandbox_connect",
-    "integrations.demo.freshbooks.freshbooks_sandbox_connect",
-    "integrations.demo.infor.infor_sandbox_connection_ensure",
-    "integrations.demo.shop.shop_sandbox_connections_ensure",
-    "integrations.demo.infor_flows.infor_flows_demo_ensure",
-    "integrations.demo.flows.flows_sandbox_ensure",
-]
-
+from integrations.demo import DEMO_STEPS
 
 def admin_user_ensure(write: Callable[[str], None]) -> None:
     """Create the first superuser from LEDGERLINK_ADMIN_* (generated into .env by `make run`)."""
@@ -50,6 +39,7 @@ def schedules_ensure(write: Callable[[str], None]) -> None:
         Schedule.objects.update_or_create(
             name=name, defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1},
         )
+    Schedule.objects.filter(name__in=OBSOLETE_SCHEDULES).delete()
     write(f"Schedules ensured: {', '.join(name for name, _, _ in SCHEDULES)}.")
 
 
@@ -61,8 +51,12 @@ SCHEDULES: list[tuple[str, str, int]] = [
     ("monitoring: evaluate alert rules", "monitoring.tasks.alert_rules_evaluate", 1),
     ("monitoring: anomaly checks on business data", "monitoring.tasks.anomalies_run", 15),
     ("monitoring: reconcile linked records of every flow", "integrations.tasks.reconcile_all", 60),
-    ("infor: poll open orders for delivery (flow 5)", "integrations.tasks_infor.infor_orders_poll", 1),
-    ("infor: poll changed customers by LMTS (flow 8)", "integrations.tasks_infor.infor_customers_poll", 5),
+]
+# Schedules of earlier versions, deleted by name on upgrade: Infor flows now poll through the
+# one poller ("poll flows whose interval has passed"), like every other source.
+OBSOLETE_SCHEDULES: list[str] = [
+    "infor: poll open orders for delivery (flow 5)",
+    "infor: poll changed customers by LMTS (flow 8)",
 ]
 
 
@@ -70,5 +64,5 @@ def setup_run(*, write: Callable[[str], None], demo: bool = True) -> None:
     admin_user_ensure(write)
     schedules_ensure(write)
     if demo and settings.SANDBOX_ENABLED:
-        for path in DEMO_STEPS:
+        for path in DEMO_STEPS:  # integrations/demo/: the demo wiring, one step per system or flow set
             import_string(path)(write)

@@ -1,4 +1,4 @@
-"""Demo step (listed in integrations.setup.DEMO_STEPS): load the default mapping sets and value tables.
+"""Demo step (listed in integrations.demo.DEMO_STEPS): load the default mapping sets and value tables.
 
 Idempotent and polite: only what is missing is created, so an admin's edits survive `make run`.
 """

@@ -66,7 +66,7 @@ def connection_rows(window: Window, hours: dict) -> list[dict]:
     rows = []
     for c in Connection.objects.order_by("name"):
         usage = per_connection.get(c.pk, dict.fromkeys(API_FIELDS, 0))
-        budget = api_budget_parse(c.api_usage) if c.system == "salesforce" else None
+        budget = api_budget_parse(c.api_usage)  # None unless the connection reports a budget
         rows.append({
             "id": c.pk, "name": c.name, "system": c.system, "is_active": c.is_active,
             **usage, "avg_ms": round(usage["duration_sum_ms"] / usage["calls"]) if usage["calls"] else None,

@@ -33,6 +33,12 @@ DEMO_FLOWS = {
 }
 
 
+# Infor sends no webhooks: its flows poll (through the one poller) as often as their own
+# schedules did before it: delivered orders every minute, changed customers every five.
+# Migration 0008 gives existing Infor flow rows the same intervals.
+POLL_MINUTES = {"infor-shipment-to-freshbooks-invoice": 1, "infor-customer-to-freshbooks-client": 5}
+
+
 def infor_flows_demo_ensure(write: Callable[[str], None]) -> None:
     connections = {c.name: c for c in Connection.objects.filter(name__in=[FRESHBOOKS, INFOR, SHOPIFY, WOOCOMMERCE])}
     missing = sorted({FRESHBOOKS, INFOR, SHOPIFY, WOOCOMMERCE} - set(connections))
@@ -44,7 +50,7 @@ def infor_flows_demo_ensure(write: Callable[[str], None]) -> None:
         _, made = Flow.objects.get_or_create(name=name, defaults={
             "title": title, "kind": kind, "source_connection": connections[source], "source_object": source_object,
             "target_connection": connections[target], "target_object": target_object, "trigger": trigger,
-            "poll_interval_minutes": 1 if trigger == Flow.Trigger.POLL else 0, "settings": settings,
+            "poll_interval_minutes": POLL_MINUTES.get(name, 0), "settings": settings,
             "conflict_policy": Flow.ConflictPolicy.NEWEST_WINS if kind == "client_infor" else Flow.ConflictPolicy.FIELD_OWNER,
         })
         if made:

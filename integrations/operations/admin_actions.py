@@ -10,7 +10,8 @@ from django.urls import path, reverse
 from integrations.models import Conflict, SyncItem
 from integrations.operations.conflicts import conflict_resolve
 from integrations.operations.replay import dead_items_replay
-from integrations.triggers.polling import CHANGE_READERS, flow_poll
+from integrations.connectors.registry import change_reader_for
+from integrations.triggers.polling import flow_poll
 
 
 @admin.register(Conflict)
@@ -72,7 +73,7 @@ def flow_actions() -> list:
     @admin.action(description="Poll now (read what changed at the source and queue it)")
     def poll_now(modeladmin, request, queryset):
         for flow in queryset.select_related("source_connection"):
-            if flow.source_connection.system not in CHANGE_READERS:
+            if change_reader_for(flow) is None:
                 modeladmin.message_user(request, f"{flow}: its source cannot be polled.", messages.WARNING)
                 continue
             report = flow_poll(flow=flow)

@@ -23,9 +23,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from integrations.connectors.registry import change_reader_for
+from integrations.flows.registry import flow_handler_for
 from integrations.models import Cursor, Flow, SyncItem
+from integrations.sync.engine import sync_item_process
+from integrations.sync.items import sync_item_enqueue
+from integrations.triggers.cursors import cursor_advance
 
 BATCHED_BACKFILLS: dict[str, str] = {
     "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.backfill.opportunities_backfill",
@@ -81,37 +87,18 @@ def flow_backfill(*, flow: Flow, since: datetime | None = None, dry_run: bool = 
 
 
 # -- any flow: each record through the engine -----------------------------------------------------
-def _source_ids(flow: Flow, since: datetime | None, total) -> Iterator[tuple[str, str]]:
-    """(record id, change stamp) of every source record, oldest change first where the API allows."""
-    from integrations.flows.registry import flow_handler_for
-    from integrations.triggers.polling import CHANGE_READERS, FRESHBOOKS_RESOURCES
-
-    handler = flow_handler_for(flow)
-    if flow.source_connection.system == "salesforce":
-        from integrations.connectors.salesforce.queries import modified_since
-
-        start = since or datetime(2000, 1, 1).astimezone()
-        for record in modified_since(handler.sf, flow.source_object, [], start):
-            yield record["Id"], record["SystemModstamp"]
-        return
-    if flow.source_connection.system not in CHANGE_READERS:
+def _source_records(flow: Flow, since: datetime | None) -> tuple[Iterator[tuple[str, datetime | None]], bool]:
+    """(record id, change time or None) of every source record, and whether they come oldest change first."""
+    reader = change_reader_for(flow)
+    if reader is None or not reader.backfills:
         raise ValueError(f"No backfill reader for {flow.source_connection.system}.")
-    api = getattr(handler.fb, FRESHBOOKS_RESOURCES[flow.source_object])
-    search = {"updated_min": since} if since else {}
-    for record in api.iterate(search=search, include=()):
-        yield str(record["id"]), ""
+    return reader.backfill_records(flow=flow, handler=flow_handler_for(flow), since=since), reader.backfill_in_change_order
 
 
 def records_backfill(*, flow: Flow, since, dry_run: bool, summary: BackfillSummary, progress, total) -> None:
-    from django.utils import timezone
-
-    from integrations.flows.toolkit.salesforce_freshbooks import sf_datetime
-    from integrations.sync.engine import sync_item_process
-    from integrations.sync.items import sync_item_enqueue
-    from integrations.triggers.cursors import cursor_advance
-
     cursor, started = backfill_cursor(flow), timezone.now()
-    for record_id, stamp in _source_ids(flow, since, total):
+    records, in_change_order = _source_records(flow, since)
+    for record_id, changed_at in records:
         progress(1)
         if dry_run:
             summary.add("skipped" if SyncItem.objects.filter(
@@ -127,7 +114,7 @@ def records_backfill(*, flow: Flow, since, dry_run: bool, summary: BackfillSumma
             summary.add("skipped")
         else:
             summary.add("failed", f"{record_id}: {item.last_error}")
-        if stamp:  # Salesforce streams oldest change first: the cursor can follow each record
-            cursor_advance(cursor=cursor, value=sf_datetime(stamp))
-    if not dry_run and flow.source_connection.system != "salesforce":
-        cursor_advance(cursor=cursor, value=started)  # FreshBooks lists in no change order: done as a whole
+        if in_change_order and changed_at:  # oldest change first: the cursor can follow each record
+            cursor_advance(cursor=cursor, value=changed_at)
+    if not dry_run and not in_change_order:
+        cursor_advance(cursor=cursor, value=started)  # listed in no change order: done as a whole

@@ -5,10 +5,11 @@ same entity) is read fresh from both systems and compared: existence, amount, cu
 status. Differences are drift; each is recorded as a finding (check "reconcile"), which
 feeds the alerts, and can be resynced with one click.
 
-Remote records are read through ``RECORD_READERS``: system → dotted path of
+Remote records are read by each system's connector (``record_read`` in
+connectors/<system>/connector.py, listed in CONNECTORS):
 ``callable(connection, object_type, external_id) -> dict | None`` (None: the record does
-not exist). Connectors register their reader here (or deployments through the
-``LEDGERLINK_RECORD_READERS`` setting). A reader returns a plain dict; the comparison uses
+not exist). Deployments may add or replace readers through the ``LEDGERLINK_RECORD_READERS``
+setting (system → callable or dotted path). A reader returns a plain dict; the comparison uses
 these keys when both sides have them:
 
     amount    a number or numeric string (compared within the flow's tolerance)
@@ -31,14 +32,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from integrations.connectors.registry import CONNECTORS
 from integrations.models import Binding, Flow
 from monitoring.findings import Found, findings_sync
 
-RECORD_READERS: dict[str, str] = {
-    "infor": "integrations.connectors.infor.records.infor_record_read",
-    "freshbooks": "integrations.operations.records.freshbooks_record_read",
-    "salesforce": "integrations.operations.records.salesforce_record_read",
-}
 CHECK_NAME = "reconcile"
 DRIFT_WORDS = {
     "missing_source": "missing in the source system",
@@ -74,10 +71,10 @@ class ReconcileReport:
 
 
 def record_reader(system: str) -> Callable:
-    paths = {**RECORD_READERS, **getattr(settings, "LEDGERLINK_RECORD_READERS", {})}
-    if system not in paths:
+    connector = CONNECTORS.get(system)
+    spec = getattr(settings, "LEDGERLINK_RECORD_READERS", {}).get(system) or (connector and connector.record_read)
+    if not spec:
         raise NoReader(f"No record reader is registered for {system}, so its records cannot be reconciled.")
-    spec = paths[system]
     return import_string(spec) if isinstance(spec, str) else spec
 
 

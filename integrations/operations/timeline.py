@@ -5,18 +5,19 @@ shipment → payment → Infor reconciliation, and the client they belong to) bo
 gather every binding, sync item, attempt, API call and inbound event of those entities in
 time order, with a link to each record in its own system.
 
-Record links come from ``RECORD_LINKS``: system → callable(binding) -> url | None. The
+Record links come from each system's connector (``record_link``, listed in CONNECTORS). The
 default reads the link a flow stored on the binding (``extra["url"]``, ``["link"]`` or
-``["deep_link"]``); connectors may register a builder for their system.
+``["deep_link"]``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
 
+from integrations.connectors.connector import stored_link
+from integrations.connectors.registry import CONNECTORS
 from integrations.models import Binding, Entity, EntityLink, InboundEvent, SyncItem
 from monitoring.models import ApiCall, SyncAttempt
 
@@ -29,37 +30,9 @@ CHAIN_ORDER = [
 ]
 
 
-def stored_link(binding: Binding) -> str | None:
-    extra = binding.extra or {}
-    return next((extra[k] for k in ("url", "link", "deep_link") if isinstance(extra.get(k), str) and extra[k]), None)
-
-
-def salesforce_link(binding: Binding) -> str | None:
-    base = (binding.connection.base_url or "").rstrip("/")
-    if not base or binding.connection.is_sandbox:
-        return stored_link(binding)
-    return stored_link(binding) or f"{base}/lightning/r/{binding.object_type}/{binding.external_id}/view"
-
-
-def infor_link(binding: Binding) -> str | None:
-    from integrations.connectors.infor.records import infor_record_link
-
-    return infor_record_link(binding)
-def freshbooks_link(binding: Binding) -> str | None:
-    from integrations.operations.records import freshbooks_link as link
-
-    return link(binding)
-
-
-RECORD_LINKS: dict[str, Callable[[Binding], str | None]] = {
-    "salesforce": salesforce_link,
-    "infor": infor_link,
-    "freshbooks": freshbooks_link,
-}
-
-
 def record_link(binding: Binding) -> str | None:
-    return RECORD_LINKS.get(binding.connection.system, stored_link)(binding)
+    connector = CONNECTORS.get(binding.connection.system)
+    return connector.record_link(binding) if connector else stored_link(binding)
 
 
 def chain_entities(entity: Entity) -> list[Entity]:

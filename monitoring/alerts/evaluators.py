@@ -108,10 +108,10 @@ def auth_failing(rule, now: datetime) -> list[Condition]:
 def sf_budget(rule, now: datetime) -> list[Condition]:
     found = []
     for c in _connections(rule):
-        budget = api_budget_parse(c.api_usage) if c.system == "salesforce" else None
+        budget = api_budget_parse(c.api_usage)  # None unless the connection reports a budget
         if budget and budget.percent > float(rule.threshold):
             found.append(Condition(f"connection:{c.pk}", f"{c.name} has used {budget.percent}% of its daily API budget",
-                                   f"{budget.used} of {budget.limit} Salesforce API requests used in the last 24 hours "
+                                   f"{budget.used} of {budget.limit} {c.get_system_display()} API requests used in the last 24 hours "
                                    f"(alert above {rule.threshold}%).", {"used": budget.used, "limit": budget.limit}))
     return found
 
@@ -135,6 +135,6 @@ RULE_KINDS: dict[str, tuple] = {
     "no_success": (no_success, "Fires per flow when changes arrived in the last T minutes (older than a short grace) and none succeeded."),
     "cursor_lag": (cursor_lag, "Fires per polling cursor whose watermark (or last run) is more than T minutes old."),
     "auth_failing": (auth_failing, "Fires per connection whose token state is 'failing'."),
-    "sf_budget": (sf_budget, "Fires per Salesforce connection whose used daily API requests are above X% of its limit."),
+    "sf_budget": (sf_budget, "Fires per connection whose used daily API requests are above X% of the limit it reports."),
     "anomaly": (anomaly, "Fires per check when more than N of its findings are open."),
 }

@@ -4,22 +4,23 @@
 Emails are compared lower-cased and trimmed; organisation names lower-cased with punctuation,
 spacing and common legal suffixes (inc, ltd, llc, gmbh, co, corp…) removed. The values are
 read from what Ledgerlink last wrote to or read from each record (the binding's stored
-payload and extra fields), using the field names in CLIENT_FIELDS.
+payload and extra fields), using each system's own field names (which object types are
+clients and where their e-mail / organisation live), given by the provider named in
+``settings.LEDGERLINK_DUPLICATE_FIELDS_PROVIDER``: monitoring imports nothing from
+integrations, whose connectors know these names.
 """
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 
+from django.conf import settings
+from django.db.models import Q
+from django.utils.module_loading import import_string
+
 from ..findings import Found
 from ..refs import engine_model
 
-# Object types that are clients, and where their email / organisation live, per system's naming.
-CLIENT_OBJECT_TYPES = ("client", "Account", "Contact", "customer", "Customer")
-CLIENT_FIELDS = {
-    "email": ("email", "Email", "PersonEmail", "CUEMAL", "email_address"),
-    "organization": ("organization", "Name", "CUNM", "company", "company_name"),
-}
 _SUFFIX = re.compile(r"\b(incorporated|inc|ltd|limited|llc|gmbh|co|corp|corporation|sa|sarl|bv|ag|plc)\b")
 EXPLAIN = __doc__.replace("\n", " ").strip()
 
@@ -42,16 +43,26 @@ def _first(sources: list[dict], names) -> str:
     return ""
 
 
+def client_fields() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Per system: {"object_types": (…), "email": (field, …), "organization": (field, …)}."""
+    return import_string(settings.LEDGERLINK_DUPLICATE_FIELDS_PROVIDER)()
+
+
 def duplicate_clients_check(*, now) -> tuple[list[Found], set[str]]:
     Binding = engine_model("Binding")
+    fields = client_fields()
     groups: dict[tuple, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    qs = Binding.objects.filter(object_type__in=CLIENT_OBJECT_TYPES).select_related("connection").only(
+    clients = Q(pk__in=[])
+    for system, known in fields.items():
+        clients |= Q(connection__system=system, object_type__in=known["object_types"])
+    qs = Binding.objects.filter(clients).select_related("connection").only(
         "id", "connection__system", "connection__name", "object_type", "external_id", "entity_id", "extra", "last_written_payload"
     )
     for b in qs.iterator(chunk_size=2000):
         sources = [b.extra or {}, b.last_written_payload or {}]
-        email = normalise_email(_first(sources, CLIENT_FIELDS["email"]))
-        org = normalise_org(_first(sources, CLIENT_FIELDS["organization"]))
+        known = fields[b.connection.system]
+        email = normalise_email(_first(sources, known.get("email", ())))
+        org = normalise_org(_first(sources, known.get("organization", ())))
         if email:
             groups[(b.connection_id, "email", email)][b.entity_id].append(b)
         if org:

@@ -93,7 +93,7 @@ def test_every_kind_of_planted_drift_is_found(flow):
 
 def test_no_reader_is_a_note_not_drift(flow, settings, monkeypatch):
     settings.LEDGERLINK_RECORD_READERS = {}
-    monkeypatch.setattr("integrations.operations.reconcile.RECORD_READERS", {})  # the built-in readers are registered
+    monkeypatch.setattr("integrations.operations.reconcile.CONNECTORS", {})  # the built-in readers are the connectors'
     clean_pairs(flow, 1)
     report = reconcile_flow(flow=flow)
     assert report.note == "No record reader is registered for salesforce, so its records cannot be reconciled."

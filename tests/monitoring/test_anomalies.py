@@ -122,6 +122,21 @@ def test_duplicate_clients():
     assert {r["binding_id"] for r in found["organisation"].records} == {c.pk, d.pk}
 
 
+def test_duplicate_infor_customers_sharing_an_email():
+    # M3 customers are bound as "customer" with CRS610MI fields: the e-mail is MAIL (as the
+    # mapping sets and the simulator write it), the name CUNM.
+    m3 = ConnectionFactory(name="Infor M3", system="infor")
+    a = BindingFactory(connection=m3, object_type="customer", entity=EntityFactory(),
+                       last_written_payload={"CUNM": "Harbor Tools", "MAIL": "AP@harbor.example"})
+    b = BindingFactory(connection=m3, object_type="customer", entity=EntityFactory(),
+                       last_written_payload={"CUNM": "Harbour Tooling", "MAIL": "ap@harbor.example "})
+    BindingFactory(connection=m3, object_type="customer", last_written_payload={"CUNM": "Quay", "MAIL": "q@quay.example"})
+    anomalies_run(now=NOW)
+    found = Finding.objects.get(check_name="duplicate_clients", details__match="email")
+    assert found.details["value"] == "ap@harbor.example"
+    assert {r["binding_id"] for r in found.records} == {a.pk, b.pk}
+
+
 def _hour_rows(flow, hour, days, received, dead=0, succeeded=None):
     for d in range(1, days + 1):
         FlowHourStat.objects.create(flow=flow, hour=hour - timedelta(days=d), received=received[d % len(received)],

@@ -1,4 +1,4 @@
-"""Infor records for reconciliation (RECORD_READERS) and the deal timeline (RECORD_LINKS)."""
+"""Infor records for reconciliation (InforConnector.record_read) and the deal timeline (record_link)."""
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,8 +1,8 @@
 """Flow 8: FreshBooks client ⇄ Infor customer, both ways.
 
 Two Flow rows of kind ``client_infor``: FreshBooks "client" → Infor "customer" (webhooks)
-and Infor "customer" → FreshBooks "client" (polled by LMTS, ``infor_customers_poll``). Both
-use the same bindings as the Order-to-Cash chain, so one client has at most one customer.
+and Infor "customer" → FreshBooks "client" (polled by LMTS: the Infor customer change reader,
+connectors/infor/changes.py). Both use the same bindings as the Order-to-Cash chain, so one client has at most one customer.
 
 - Match before create: binding, then reference (M3 YREF = FreshBooks client id), e-mail,
   normalised name.

@@ -1,8 +1,9 @@
 """Flow 5: Infor order delivered → the FreshBooks invoice of that order is updated.
 
-Infor M3 has no webhooks, so ``infor_orders_poll`` (a django-q2 schedule) reads the status
-of every open order the Order-to-Cash chain created (OIS100MI GetHead: ORSL lowest and ORST
-highest line status) and queues an item for each delivered one. The item maps the status with
+Infor M3 has no webhooks, so the poller (the Infor order change reader,
+connectors/infor/changes.py) reads the status of every open order the Order-to-Cash chain
+created (OIS100MI GetHead: ORSL lowest and ORST highest line status) and queues an item for
+each delivered one. The item maps the status with
 ``infor-order-to-freshbooks-invoice-status`` (default: all lines delivered, ORSL ≥ 66 →
 ``action_mark_as_sent``); an empty mapping means "not yet" and the item is skipped.
 
@@ -20,10 +21,8 @@ from integrations.flows.toolkit.infor import (
     InforFlowHandler,
     binding_extra_update,
     binding_find,
-    infor_flows_poll,
 )
-from integrations.models import Binding, Entity, Flow
-from integrations.sync.items import sync_item_enqueue
+from integrations.models import Entity
 
 ACTIONS = ("mark_as_sent", "send_email", "none")
 
@@ -78,28 +77,3 @@ class ShipmentInvoiceFlow(InforFlowHandler):
         binding = binding_find(connection_id=self.flow.source_connection_id, object_type=self.flow.source_object,
                                external_id=item.source_id)
         binding_extra_update(binding=binding, delivered=True, delivered_seen_at=timezone.now().isoformat())
-
-
-def infor_orders_poll(*, flow: Flow) -> dict:
-    """Queue a sync for every open (not yet delivered) Infor order that is now delivered."""
-    from integrations.connectors.infor.adapter import infor_adapter_for
-
-    adapter = infor_adapter_for(flow.source_connection)
-    limit = int((flow.settings or {}).get("poll_batch") or 200)
-    open_orders = Binding.objects.filter(connection_id=flow.source_connection_id, object_type=flow.source_object
-                                         ).exclude(extra__delivered=True).order_by("updated_at")[:limit]
-    checked = queued = 0
-    for binding in open_orders:
-        status = adapter.get_order_status(order_number=binding.external_id)
-        checked += 1
-        if status["delivered"]:
-            sync_item_enqueue(flow=flow, source_object=flow.source_object, source_id=binding.external_id,
-                              hint={"reason": "poll", "status": f"{status['lowest_status']}/{status['highest_status']}"})
-            queued += 1
-        else:
-            Binding.objects.filter(pk=binding.pk).update(updated_at=timezone.now())  # oldest-checked first next run
-    return {"checked": checked, "queued": queued}
-
-
-def infor_orders_poll_all() -> dict:
-    return infor_flows_poll(kind="shipment_invoice", poll=infor_orders_poll)

@@ -1,22 +1,11 @@
-"""Infor customers as the client flows see them: matching, polling for changes, and the
-M3-field shape the mapping sets are written in."""
+"""Infor customers as the client flows see them: matching, and the M3-field shape the mapping
+sets are written in. (Changed customers are polled by the one poller: connectors/infor/changes.py.)"""
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
-
 from integrations.connectors.infor.m3_customers import CUSTOMER_FIELDS
-from integrations.flows.toolkit.infor import (
-    binding_find,
-    email_key,
-    infor_flows_poll,
-    name_key,
-)
-from integrations.models import Binding, Cursor, Flow
-from integrations.sync.items import sync_item_enqueue
-from integrations.triggers.cursors import cursor_advance
+from integrations.flows.toolkit.infor import email_key, name_key
+from integrations.models import Binding
 
-POLL_STREAM = "infor-customers"
 M3_FIELDS = {plain: m3 for m3, plain in CUSTOMER_FIELDS.items()}
 
 
@@ -49,34 +38,3 @@ def infor_customer_match(adapter, *, reference: str = "", email: str | None = No
                 if key(customer) == wanted:
                     return customer
     return None
-
-
-def infor_customers_poll(*, flow: Flow, now=None) -> dict:
-    """Enqueue every Infor customer changed since the cursor (LMTS), skipping our own writes.
-
-    The cursor moves only after the items are committed; customers whose change stamp equals
-    the one we stored for our own write (or the last one synced) are echoes, not changes.
-    """
-    from integrations.connectors.infor.adapter import infor_adapter_for
-
-    started = now or timezone.now()
-    cursor, _ = Cursor.objects.get_or_create(connection=flow.source_connection, stream=POLL_STREAM)
-    changed = infor_adapter_for(flow.source_connection).list_changed_customers(since=cursor.value or None)
-    queued = echoes = 0
-    with transaction.atomic():
-        for customer in changed["customers"]:
-            binding = binding_find(connection_id=flow.source_connection_id, object_type=flow.source_object,
-                                   external_id=customer["customer_number"])
-            if binding and binding.remote_version and binding.remote_version == customer["changed_at"]:
-                echoes += 1
-                continue
-            sync_item_enqueue(flow=flow, source_object=flow.source_object, source_id=customer["customer_number"],
-                              hint={"reason": "poll", "changed_at": customer["changed_at"]}, received_at=started)
-            queued += 1
-        if changed["watermark"]:
-            cursor_advance(cursor=cursor, value=changed["watermark"])
-    return {"queued": queued, "echoes": echoes, "watermark": changed["watermark"]}
-
-
-def infor_customers_poll_all() -> dict:
-    return infor_flows_poll(kind="client_infor", poll=infor_customers_poll)

@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.management.arguments import flow_named
 from integrations.models import Flow
-from integrations.triggers.polling import CHANGE_READERS, flow_poll
+from integrations.connectors.registry import change_reader_for
+from integrations.triggers.polling import flow_poll
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, flow=None, **options):
         flows = [flow_named(flow)] if flow else [
             f for f in Flow.objects.filter(enabled=True).select_related("source_connection")
-            if f.source_connection.system in CHANGE_READERS]
+            if change_reader_for(f) is not None]
         failed = False
         for each in flows:
             report = flow_poll(flow=each)

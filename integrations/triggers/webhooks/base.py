@@ -1,8 +1,9 @@
-"""The shape every receiver shares: verify → store → route → 2xx.
+"""The one webhook view: verify → store → route → 2xx, for every system.
 
-A receiver subclass supplies the system, the signature check and the parsing into
-ParsedEvent rows; this base enforces the body size limit, answers with clear 4xx for bad
-input, stores each event (deduped) before answering, and queues its routing. Nothing
+The system's receiver (its connector's ``receiver``, connectors/<system>/receiver.py) supplies
+the signature check and the parsing into ParsedEvent rows; this view enforces the body size
+limit, answers with clear 4xx for bad input, stores each event (deduped) before answering,
+and queues its routing. Nothing
 already accepted is lost: the 2xx goes out only once the event row is committed, and a
 worker routes it to the flows that read that object (integrations.triggers.intake).
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,7 +18,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
@@ -26,7 +26,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integrations.models import Connection, InboundEvent
+from integrations.connectors.receiving import (
+    Delivery,
+    Handshake,
+    ParsedEvent,
+    Receiver,
+    WebhookRejected,
+)
+from integrations.connectors.registry import CONNECTORS
+from integrations.models import Connection
 from integrations.sync.routing import inbound_events_dispatch
 from integrations.triggers.intake import inbound_event_store
 from integrations.triggers.webhooks.connections import webhook_connection
@@ -35,26 +43,6 @@ logger = logging.getLogger(__name__)
 
 # Headers never stored with an event (credentials).
 SECRET_HEADERS = {"authorization", "cookie", "x-ledgerlink-signature", "proxy-authorization"}
-
-
-class WebhookRejected(Exception):
-    """Bad input: answered with ``status`` and ``detail``; nothing is stored."""
-
-    def __init__(self, detail: str, status_code: int = 400):
-        super().__init__(detail)
-        self.detail, self.status_code = detail, status_code
-
-
-@dataclass
-class ParsedEvent:
-    dedupe_key: str
-    event_type: str
-    object_type: str = ""
-    object_id: str = ""
-    action: str = "upsert"  # upsert | delete
-    payload: dict = field(default_factory=dict)
-    routable: bool = True  # False: stored and ignored (unknown events, pings, echoes)
-    ignored_because: str = ""  # what finance reads on an event stored but not routed
 
 
 class JSONAnswers(BaseContentNegotiation):
@@ -80,14 +68,13 @@ class RawBodyParser(BaseParser):
 
 @method_decorator(csrf_exempt, name="dispatch")
 class WebhookReceiver(APIView):
-    system: str = ""
+    system: str = ""  # set per URL (urls.py): the connector whose receiver reads the delivery
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [RawBodyParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONAnswers
     http_method_names = ["post", "options"]
-    accepted_status = status.HTTP_200_OK
 
     @extend_schema(
         request={"*/*": OpenApiTypes.BINARY},
@@ -120,8 +107,8 @@ class WebhookReceiver(APIView):
                 outcome = self.accept(request, connection, body)
             except WebhookRejected as exc:
                 return self.reject(connection, exc)
-        if isinstance(outcome, Response):
-            return outcome
+        if isinstance(outcome, Handshake):
+            return self.handshake_answer(connection, outcome)
         try:
             stored = self.store(request, connection, body, outcome)
         except IntegrityError:
@@ -129,15 +116,33 @@ class WebhookReceiver(APIView):
                 raise
             webhook_connection(connection_id, self.system, fresh=True)  # deleted meanwhile: 404
             raise
-        return Response({"received": len(outcome), "new": stored}, status=self.accepted_status)
+        return Response({"received": len(outcome), "new": stored}, status=self.receiver.accepted_status)
 
-    def accept(self, request, connection, body: bytes):
-        """The handshake's own answer, or the verified delivery's parsed events."""
-        early = self.handshake(request, connection, body)
+    @property
+    def receiver(self) -> Receiver:
+        return CONNECTORS[self.system].receiver()
+
+    def accept(self, request, connection, body: bytes) -> Handshake | list[ParsedEvent]:
+        """The handshake to answer, or the verified delivery's parsed events."""
+        if not hasattr(request, "_delivery"):  # one per request: a retry on a fresh connection reuses its parsing
+            request._delivery = Delivery(headers=request.headers, body=body)
+        receiver, delivery = self.receiver, request._delivery
+        early = receiver.handshake(delivery, connection)
         if early is not None:
             return early
-        self.verify(request, connection, body)
-        return self.parse(request, connection, body)
+        receiver.verify(delivery, connection)
+        return receiver.parse(delivery, connection)
+
+    def handshake_answer(self, connection, handshake: Handshake) -> Response:
+        """Store the handshake's own event (not routed), run what follows it, answer 200."""
+        event = handshake.event
+        if event is not None:
+            inbound_event_store(connection=connection, dedupe_key=event.dedupe_key, event_type=event.event_type,
+                                object_type=event.object_type, object_id=event.object_id, payload=event.payload,
+                                signature_valid=handshake.signature_valid, routable=False, detail=event.ignored_because)
+        if handshake.then is not None:
+            handshake.then()
+        return Response(handshake.answer)
 
     def store(self, request, connection, body: bytes, events: list[ParsedEvent]) -> int:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
@@ -175,16 +180,5 @@ class WebhookReceiver(APIView):
                 return
             Connection.objects.filter(pk=connection.pk).update(api_usage={**usage, key: int(usage.get(key, 0)) + 1})
 
-    # -- hooks -------------------------------------------------------------------------------
-    def handshake(self, request, connection, body: bytes):
-        """Answer a verification/ping request directly (return a Response), or None."""
-        return None
 
-    def verify(self, request, connection, body: bytes) -> None:
-        raise NotImplementedError
-
-    def parse(self, request, connection, body: bytes) -> list[ParsedEvent]:
-        raise NotImplementedError
-
-
-__all__ = ["WebhookReceiver", "WebhookRejected", "ParsedEvent", "InboundEvent"]
+__all__ = ["WebhookReceiver"]

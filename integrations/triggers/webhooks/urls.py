@@ -1,14 +1,12 @@
-"""Public webhook receivers (paths are part of the public URL contract in PRODUCT.md)."""
+"""Public webhook receivers: /api/webhooks/<system>/<connection_id>/, one per connector with a
+receiver. The paths and URL names are part of the public URL contract in PRODUCT.md (each
+connector names its URL in ``webhook_url_name``)."""
 from django.urls import path
 
-from integrations.triggers.webhooks.freshbooks import FreshBooksWebhookReceiver
-from integrations.triggers.webhooks.salesforce import SalesforceReceiver
-from integrations.triggers.webhooks.shopify import ShopifyReceiver
-from integrations.triggers.webhooks.woocommerce import WooCommerceReceiver
+from integrations.connectors.registry import CONNECTORS
+from integrations.triggers.webhooks.base import WebhookReceiver
 
 urlpatterns: list = [
-    path("freshbooks/<int:connection_id>/", FreshBooksWebhookReceiver.as_view(), name="webhooks-freshbooks"),
-    path("salesforce/<int:connection_id>/", SalesforceReceiver.as_view(), name="webhook-salesforce"),
-    path("shopify/<int:connection_id>/", ShopifyReceiver.as_view(), name="webhook-shopify"),
-    path("woocommerce/<int:connection_id>/", WooCommerceReceiver.as_view(), name="webhook-woocommerce"),
+    path(f"{system}/<int:connection_id>/", WebhookReceiver.as_view(system=system), name=connector.webhook_url_name)
+    for system, connector in CONNECTORS.items() if connector.receiver is not None
 ]

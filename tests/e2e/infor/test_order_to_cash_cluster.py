@@ -7,7 +7,7 @@ import pytest
 from django_q.models import OrmQ
 
 from integrations.connectors.freshbooks.services import freshbooks_callback_confirm, freshbooks_callbacks_ensure
-from integrations.flows.shipment_invoice.handler import infor_orders_poll_all
+from integrations.triggers.polling import flows_poll_due
 from integrations.models import Flow, SyncItem
 from integrations.sandbox.freshbooks.deliveries import deliveries_drain
 from integrations.sandbox.infor.models import Customer, GlBatch, Invoice, Order
@@ -59,9 +59,9 @@ def test_order_to_cash_with_a_real_cluster(world, pg_only, tmp_path, live_server
             m3_order = Order.objects.get(stage="confirmed")
             assert m3_order.cuor == invoices[0]["invoice_number"]
 
-            # 2. Shipping it in the simulator updates the invoice (the poll schedule's task, run here).
+            # 2. Shipping it in the simulator updates the invoice (the one poll schedule's task, run here).
             order_advance(order=m3_order, action="ship")
-            infor_orders_poll_all()
+            flows_poll_due()
             wait_for(lambda: world.fb.invoices.get(invoices[0]["id"], include=())["v3_status"] == "sent",
                      tick=sweep, what="the invoice to be marked sent")
 

@@ -1,16 +1,23 @@
 """Flows 5–7 after an Order-to-Cash chain, and flow 7 alone: shipment, payment, expense."""
 import pytest
 
-from integrations.flows.shipment_invoice.handler import infor_orders_poll
 from integrations.models import SyncItem
 from integrations.sandbox.infor.models import GlBatch, Invoice, Order
 from integrations.sandbox.infor.orders import order_advance
 from integrations.operations.replay import sync_item_replay
 from integrations.sync.items import sync_item_enqueue
+from integrations.triggers.polling import flow_poll
 from mappings.models import ValueTable
 from tests.flows.infor.conftest import run_until_idle
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _poll(flow) -> dict:
+    """The one poller's run of the shipment flow, in the counts the Infor order poll reported."""
+    report = flow_poll(flow=flow)
+    assert not report.error, report.error
+    return {"checked": report.checked, "queued": report.enqueued}
 
 
 @pytest.fixture
@@ -24,14 +31,14 @@ def ordered(world):
 def test_shipping_in_infor_marks_the_invoice_sent_once(ordered):
     world, invoice, m3_order = ordered
     flow = world.flow("infor-shipment-to-freshbooks-invoice")
-    assert infor_orders_poll(flow=flow) == {"checked": 1, "queued": 0}  # not delivered yet
+    assert _poll(flow) == {"checked": 1, "queued": 0}  # not delivered yet
     order_advance(order=m3_order, action="ship")
-    assert infor_orders_poll(flow=flow)["queued"] == 1
+    assert _poll(flow)["queued"] == 1
     run_until_idle()
     item = SyncItem.objects.get(flow=flow)
     assert item.status == "succeeded" and item.target_external_id == str(invoice["id"])
     assert world.fb.invoices.get(invoice["id"], include=())["v3_status"] == "sent"
-    assert infor_orders_poll(flow=flow) == {"checked": 0, "queued": 0}  # delivered orders are no longer polled
+    assert _poll(flow) == {"checked": 0, "queued": 0}  # delivered orders are no longer polled
 
 
 def _pay(world, invoice, amount, payment_type="Credit Card", fast_forward=True):

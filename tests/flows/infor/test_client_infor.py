@@ -1,10 +1,10 @@
 """Flow 8: FreshBooks client ⇄ Infor customer, matching, echo suppression and conflict policy."""
 import pytest
 
-from integrations.flows.toolkit.infor_customers import infor_customers_poll
 from integrations.models import Flow, SyncItem
 from integrations.sandbox.infor.models import Customer
 from integrations.sync.items import sync_item_enqueue
+from integrations.triggers.polling import flow_poll
 from tests.flows.infor.conftest import run_until_idle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,10 +29,10 @@ def test_a_client_becomes_one_customer_and_its_echo_is_not_sent_back(world):
     assert _sync_client(world, client["id"]).status in ("skipped", "succeeded") and Customer.objects.count() == 1
 
     flow = world.flow(TO_FRESHBOOKS)
-    assert infor_customers_poll(flow=flow)["queued"] == 0  # our own write, recognised by its LMTS
+    assert flow_poll(flow=flow).enqueued == 0  # our own write, recognised by its LMTS
 
     world.infor.upsert_customer(customer_number=customer.cuno, name="Harbor Tools BV")  # someone edits it in M3
-    assert infor_customers_poll(flow=flow)["queued"] == 1
+    assert flow_poll(flow=flow).enqueued == 1
     run_until_idle()
     assert SyncItem.objects.get(flow=flow).status == "succeeded"
     assert world.fb.clients.get(client["id"])["organization"] == "Harbor Tools BV"

@@ -1,4 +1,4 @@
-"""POST /api/webhooks/freshbooks/<connection_id>/ — FreshBooks callbacks.
+"""FreshBooks callbacks (POST /api/webhooks/freshbooks/<connection_id>/).
 
 Form-encoded bodies (reference §4.2–4.3). A `callback.verify` POST carries the verifier:
 it is stored encrypted, the handshake is completed (PUT verify) by a worker after commit,
@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import time
 
-from rest_framework.response import Response
-
 from integrations.connectors.freshbooks.services import (
     freshbooks_callback_verifier_store,
     freshbooks_verifiers,
@@ -26,27 +24,26 @@ from integrations.connectors.freshbooks.webhooks import (
     form_params,
     signature_valid,
 )
-from integrations.triggers.intake import inbound_event_store
-from integrations.triggers.webhooks.base import (
+from integrations.connectors.receiving import (
+    Delivery,
+    Handshake,
     ParsedEvent,
-    WebhookReceiver,
+    Receiver,
     WebhookRejected,
 )
 
 ROUTABLE_VERBS = {"create", "update", "delete"}
 
 
-class FreshBooksWebhookReceiver(WebhookReceiver):
-    system = "freshbooks"
-
-    def _params(self, request, connection, body: bytes) -> dict:
-        if not hasattr(request, "_fb_params"):
+class FreshBooksReceiver(Receiver):
+    def _params(self, delivery: Delivery, connection) -> dict:
+        if "params" not in delivery.parsed:
             try:
-                pairs = form_params(body)
+                pairs = form_params(delivery.body)
             except (UnicodeDecodeError, ValueError):
                 raise WebhookRejected("The body is not form-encoded FreshBooks callback data.") from None
-            request._fb_pairs, request._fb_params = pairs, dict(pairs)
-        params = request._fb_params
+            delivery.parsed.update(pairs=pairs, params=dict(pairs))
+        params = delivery.parsed["params"]
         if not params.get("name") or not params.get("object_id"):
             raise WebhookRejected("The callback is missing 'name' or 'object_id'.")
         expected = connection.settings.get("account_id")
@@ -55,34 +52,38 @@ class FreshBooksWebhookReceiver(WebhookReceiver):
                                   f"not this connection's account {expected!r}.", 400)
         return params
 
-    def handshake(self, request, connection, body: bytes):
-        params = self._params(request, connection, body)
+    def handshake(self, delivery: Delivery, connection) -> Handshake | None:
+        params = self._params(delivery, connection)
         if params["name"] != "callback.verify":
             return None
         verifier = params.get("verifier", "")
         if len(verifier) < 10:
             raise WebhookRejected("The verification request carries no usable verifier.")
-        signature = request.headers.get(SIGNATURE_HEADER, "")
-        if signature and not signature_valid(verifier, request._fb_pairs, signature):
+        signature = delivery.headers.get(SIGNATURE_HEADER, "")
+        if signature and not signature_valid(verifier, delivery.parsed["pairs"], signature):
             raise WebhookRejected("The verification request's signature does not match its verifier.", 401)
         redacted = {k: ("***" if k == "verifier" else v) for k, v in params.items()}
-        inbound_event_store(connection=connection, dedupe_key=f"verify:{params['object_id']}:{_fingerprint(verifier)}",
-                            event_type="callback.verify", object_type="callback", object_id=params["object_id"],
-                            payload=redacted, signature_valid=bool(signature), routable=False,
-                            detail="Callback verification request (handled, not a change to sync).")
-        freshbooks_callback_verifier_store(connection=connection, callback_id=params["object_id"], verifier=verifier)
-        return Response({"verified": "pending", "callback": params["object_id"]})
+        callback_id = params["object_id"]
+        return Handshake(
+            answer={"verified": "pending", "callback": callback_id},
+            event=ParsedEvent(dedupe_key=f"verify:{callback_id}:{_fingerprint(verifier)}", event_type="callback.verify",
+                              object_type="callback", object_id=callback_id, payload=redacted, routable=False,
+                              ignored_because="Callback verification request (handled, not a change to sync)."),
+            signature_valid=bool(signature),
+            then=lambda: freshbooks_callback_verifier_store(connection=connection, callback_id=callback_id,
+                                                            verifier=verifier),
+        )
 
-    def verify(self, request, connection, body: bytes) -> None:
-        signature = request.headers.get(SIGNATURE_HEADER, "")
+    def verify(self, delivery: Delivery, connection) -> None:
+        signature = delivery.headers.get(SIGNATURE_HEADER, "")
         if not signature:
             raise WebhookRejected(f"Missing {SIGNATURE_HEADER} header.", 401)
-        pairs = request._fb_pairs
+        pairs = delivery.parsed["pairs"]
         if not any(signature_valid(verifier, pairs, signature) for verifier in freshbooks_verifiers(connection=connection)):
             raise WebhookRejected("The signature does not match any verifier of this connection's callbacks.", 401)
 
-    def parse(self, request, connection, body: bytes) -> list[ParsedEvent]:
-        params = request._fb_params
+    def parse(self, delivery: Delivery, connection) -> list[ParsedEvent]:
+        params = delivery.parsed["params"]
         name = params["name"]
         object_type, _, verb = name.partition(".")
         window = int(connection.settings.get("webhook_dedupe_seconds", 10)) or 1

@@ -1,4 +1,4 @@
-"""/api/webhooks/salesforce/<connection_id>/: CDC-shaped change events relayed to us.
+"""Salesforce change events relayed to us (POST /api/webhooks/salesforce/<connection_id>/): CDC-shaped.
 
 Authenticated per connection by the ``webhook_secret`` secret: either
 ``X-Ledgerlink-Signature: base64(HMAC-SHA256(secret, raw body))`` or, for senders that
@@ -20,22 +20,22 @@ from integrations.connectors.salesforce.events import (
     event_dedupe_key,
     events_parse,
 )
-from integrations.triggers.webhooks.base import (
+from integrations.connectors.receiving import (
+    Delivery,
     ParsedEvent,
-    WebhookReceiver,
+    Receiver,
     WebhookRejected,
 )
 
 
-class SalesforceReceiver(WebhookReceiver):
-    system = "salesforce"
-
-    def verify(self, request, connection, body: bytes) -> None:
+class SalesforceReceiver(Receiver):
+    def verify(self, delivery: Delivery, connection) -> None:
+        body = delivery.body
         secret = connection.get_secret("webhook_secret")
         if not secret:
             raise WebhookRejected("This connection has no webhook secret set; events cannot be verified.", 403)
-        signature = request.headers.get("X-Ledgerlink-Signature", "")
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        signature = delivery.headers.get("X-Ledgerlink-Signature", "")
+        scheme, _, token = delivery.headers.get("Authorization", "").partition(" ")
         if signature:
             expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
             if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
@@ -46,9 +46,9 @@ class SalesforceReceiver(WebhookReceiver):
         else:
             raise WebhookRejected("Missing X-Ledgerlink-Signature or Authorization: Bearer header.", 401)
 
-    def parse(self, request, connection, body: bytes) -> list[ParsedEvent]:
+    def parse(self, delivery: Delivery, connection) -> list[ParsedEvent]:
         try:
-            data = json.loads(body)
+            data = json.loads(delivery.body)
         except (ValueError, UnicodeDecodeError):
             raise WebhookRejected("Body is not valid JSON.", 400) from None
         try:

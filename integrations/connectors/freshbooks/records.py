@@ -1,8 +1,9 @@
-"""How reconciliation and the deal timeline see FreshBooks and Salesforce records: a fresh read
-of one record as {amount, currency, status} (RECORD_READERS) and a link to it in its own
-system (RECORD_LINKS)."""
+"""How reconciliation and the deal timeline see FreshBooks records: a fresh read of one record
+as {amount, currency, status}, and a link to it (sandbox connections link to the simulator's page)."""
 from __future__ import annotations
 
+from integrations.connectors.connector import stored_link
+from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.errors import FatalError
 from integrations.models import Binding, Connection
 
@@ -12,8 +13,6 @@ SANDBOX_KIND_PAGES = {"invoice": "invoice", "client": "client", "payment": "paym
 
 
 def freshbooks_record_read(connection: Connection, object_type: str, external_id: str) -> dict | None:
-    from integrations.connectors.freshbooks.client import FreshBooksClient
-
     api = getattr(FreshBooksClient(connection), FRESHBOOKS_KINDS.get(object_type, ""), None)
     if api is None:
         return {}
@@ -31,23 +30,7 @@ def freshbooks_record_read(connection: Connection, object_type: str, external_id
     return {k: v for k, v in out.items() if v not in (None, "")}
 
 
-def salesforce_record_read(connection: Connection, object_type: str, external_id: str) -> dict | None:
-    from integrations.connectors.salesforce.client import SalesforceClient
-    from integrations.connectors.salesforce.errors import RecordNotFound
-
-    try:
-        record = SalesforceClient(connection).get(object_type, external_id)
-    except RecordNotFound:
-        return None
-    out = {"amount": record.get("Amount"), "status": record.get("StageName"),
-           "currency": record.get("CurrencyIsoCode") or (connection.settings.get("default_currency")
-                                                        if record.get("Amount") is not None else None)}
-    return {k: v for k, v in out.items() if v not in (None, "")}
-
-
 def freshbooks_link(binding: Binding) -> str | None:
-    from integrations.operations.timeline import stored_link
-
     connection = binding.connection
     kind = SANDBOX_KIND_PAGES.get(binding.object_type)
     account = connection.settings.get("account_id")

@@ -1,4 +1,6 @@
-"""What the Shopify and WooCommerce receivers share: the signature check against the
+"""Shopify and WooCommerce order webhooks (POST /api/webhooks/shopify|woocommerce/<connection_id>/).
+
+What the two receivers share: the signature check against the
 connection's webhook secret(s), order parsing into a stored event, and staleness.
 
 An event is stale when it is older than the connection's maximum age, or when an event
@@ -16,17 +18,20 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from integrations.connectors.receiving import (
+    Delivery,
+    Handshake,
+    ParsedEvent,
+    Receiver,
+    WebhookRejected,
+)
+from integrations.connectors.shop import shopify, woocommerce
 from integrations.connectors.shop.order import (
     OrderInvalid,
     ShopOrder,
     signature_matches,
 )
 from integrations.models import InboundEvent
-from integrations.triggers.webhooks.base import (
-    ParsedEvent,
-    WebhookReceiver,
-    WebhookRejected,
-)
 
 
 def event_time(value: str) -> datetime | None:
@@ -40,17 +45,17 @@ def event_time(value: str) -> datetime | None:
     return parsed
 
 
-class ShopReceiver(WebhookReceiver):
+class ShopReceiver(Receiver):
     signature_header: str = ""
 
-    def verify(self, request, connection, body: bytes) -> None:
+    def verify(self, delivery: Delivery, connection) -> None:
         secrets = [connection.get_secret("webhook_secret"), connection.get_secret("webhook_secret_previous")]
         if not any(secrets):
             raise WebhookRejected("This connection has no webhook secret yet: set it in the admin.", 401)
-        header = request.headers.get(self.signature_header, "")
+        header = delivery.headers.get(self.signature_header, "")
         if not header:
             raise WebhookRejected(f"The {self.signature_header} header is missing.", 401)
-        if not signature_matches(body, header, secrets):
+        if not signature_matches(delivery.body, header, secrets):
             raise WebhookRejected("The signature does not match the body (wrong secret, or the body was changed).", 401)
 
     def order_event(self, connection, *, dedupe_key: str, topic: str, order: ShopOrder, stamp: datetime | None,
@@ -84,3 +89,44 @@ class ShopReceiver(WebhookReceiver):
             return parser(body)
         except OrderInvalid as exc:
             raise WebhookRejected(str(exc), 400) from None
+
+
+class ShopifyReceiver(ShopReceiver):
+    signature_header = shopify.HMAC_HEADER
+
+    def parse(self, delivery: Delivery, connection) -> list[ParsedEvent]:
+        webhook_id = delivery.headers.get(shopify.WEBHOOK_ID_HEADER, "").strip()
+        if not webhook_id:
+            raise WebhookRejected(f"The {shopify.WEBHOOK_ID_HEADER} header is missing.", 400)
+        topic = delivery.headers.get(shopify.TOPIC_HEADER, "").strip()
+        triggered = delivery.headers.get(shopify.TRIGGERED_AT_HEADER, "")
+        stamp = event_time(triggered)
+        if triggered and stamp is None:
+            raise WebhookRejected(f"{shopify.TRIGGERED_AT_HEADER} '{triggered[:40]}' is not a timestamp.", 400)
+        order = self.parse_order(shopify.shopify_order_parse, delivery.body)
+        return [self.order_event(connection, dedupe_key=f"shopify:{webhook_id}", topic=topic, order=order,
+                                 stamp=stamp, routable=topic in shopify.ORDER_TOPICS)]
+
+
+class WooCommerceReceiver(ShopReceiver):
+    signature_header = woocommerce.SIGNATURE_HEADER
+
+    def handshake(self, delivery: Delivery, connection) -> Handshake | None:
+        # The ping comes unsigned; answering it stores nothing and changes nothing.
+        if delivery.headers.get(woocommerce.SIGNATURE_HEADER):
+            return None
+        ping = woocommerce.woocommerce_ping_id(delivery.body, delivery.headers.get("Content-Type", ""))
+        return Handshake(answer={"ping": "ok", "webhook_id": ping}) if ping else None
+
+    def parse(self, delivery: Delivery, connection) -> list[ParsedEvent]:
+        delivery_id = delivery.headers.get(woocommerce.DELIVERY_ID_HEADER, "").strip()
+        if not delivery_id:
+            raise WebhookRejected(f"The {woocommerce.DELIVERY_ID_HEADER} header is missing.", 400)
+        topic = delivery.headers.get(woocommerce.TOPIC_HEADER, "").strip()
+        order = self.parse_order(woocommerce.woocommerce_order_parse, delivery.body)
+        # WooCommerce sends no event timestamp; the order's own modification time orders its
+        # events (a newer version already received makes this one stale), but says nothing
+        # about when the delivery was triggered, so no maximum age applies.
+        return [self.order_event(connection, dedupe_key=f"woocommerce:{delivery_id}", topic=topic, order=order,
+                                 stamp=event_time(order.modified_at), routable=topic.startswith("order."),
+                                 check_age=False)]

@@ -1,4 +1,4 @@
-"""The delete half of a Salesforce poll: getDeleted since the flow's own delete cursor.
+"""The delete half of a Salesforce poll (the change reader, changes.py, calls it): getDeleted since the flow's own delete cursor.
 
 Why a cursor of its own (stream ``poll-deleted:<flow name>``) rather than the SystemModstamp
 one: getDeleted windows are whole minutes, and the next window must start at the

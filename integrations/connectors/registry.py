@@ -1,0 +1,39 @@
+"""The one door list: every system Ledgerlink talks to, by its Connection.System value.
+
+Generic code (polling, reconciliation, the timeline, the webhook URLs, the admin, mapping
+schemas, monitoring) iterates this dict instead of keeping tables of its own; adding a
+system is its package under connectors/ and one line here.
+"""
+from __future__ import annotations
+
+from integrations.connectors.connector import Connector
+from integrations.connectors.freshbooks.connector import FreshBooksConnector
+from integrations.connectors.infor.connector import InforConnector
+from integrations.connectors.salesforce.connector import SalesforceConnector
+from integrations.connectors.shop.connector import ShopifyConnector, WooCommerceConnector
+
+CONNECTORS: dict[str, type[Connector]] = {
+    "freshbooks": FreshBooksConnector,
+    "salesforce": SalesforceConnector,
+    "infor": InforConnector,
+    "shopify": ShopifyConnector,
+    "woocommerce": WooCommerceConnector,
+}
+
+
+def change_reader_for(flow):
+    """The change reader of the flow's source (by the object it reads), or None: not pollable."""
+    connector = CONNECTORS.get(flow.source_connection.system)
+    return connector.change_reader_for(flow.source_object) if connector else None
+
+
+def mapping_schemas() -> list:
+    """Every system's mapping schemas (settings.LEDGERLINK_SCHEMA_PROVIDER: mappings reads them here)."""
+    return [schema for connector in CONNECTORS.values() for schema in connector.schemas]
+
+
+def duplicate_fields() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Per system: its client object types and where their e-mail / organisation live
+    (settings.LEDGERLINK_DUPLICATE_FIELDS_PROVIDER: the duplicate-client check reads them here)."""
+    return {system: {"object_types": connector.client_object_types, **connector.duplicate_fields}
+            for system, connector in CONNECTORS.items() if connector.client_object_types}

@@ -1,0 +1,28 @@
+"""Salesforce, as the generic code sees it (see connectors/connector.py)."""
+from __future__ import annotations
+
+from integrations.connectors.connector import ConnectAction, Connector
+from integrations.connectors.salesforce.changes import SalesforceChangeReader
+from integrations.connectors.salesforce.client import SalesforceClient
+from integrations.connectors.salesforce.receiver import SalesforceReceiver
+from integrations.connectors.salesforce.records import salesforce_link, salesforce_record_read
+from integrations.connectors.salesforce.schemas import SCHEMAS
+from integrations.connectors.salesforce.services import salesforce_connection_test
+
+
+class SalesforceConnector(Connector):
+    system = "salesforce"
+    receiver = SalesforceReceiver
+    webhook_url_name = "webhook-salesforce"
+    change_reader = SalesforceChangeReader()
+    client_object_types = ("Account", "Contact")
+    duplicate_fields = {"email": ("Email", "PersonEmail"), "organization": ("Name",)}
+    schemas = SCHEMAS
+    connect_action = ConnectAction("Connect Salesforce", "integrations:salesforce-connect")
+    connection_test = staticmethod(salesforce_connection_test)
+    record_read = staticmethod(salesforce_record_read)
+    record_link = staticmethod(salesforce_link)
+
+    @staticmethod
+    def client(connection):
+        return SalesforceClient(connection)

@@ -1,0 +1,26 @@
+"""How reconciliation and the deal timeline see Salesforce records: a fresh read of one record
+as {amount, currency, status}, and a Lightning link to it."""
+from __future__ import annotations
+
+from integrations.connectors.connector import stored_link
+from integrations.connectors.salesforce.client import SalesforceClient
+from integrations.connectors.salesforce.errors import RecordNotFound
+from integrations.models import Binding, Connection
+
+
+def salesforce_record_read(connection: Connection, object_type: str, external_id: str) -> dict | None:
+    try:
+        record = SalesforceClient(connection).get(object_type, external_id)
+    except RecordNotFound:
+        return None
+    out = {"amount": record.get("Amount"), "status": record.get("StageName"),
+           "currency": record.get("CurrencyIsoCode") or (connection.settings.get("default_currency")
+                                                        if record.get("Amount") is not None else None)}
+    return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+def salesforce_link(binding: Binding) -> str | None:
+    base = (binding.connection.base_url or "").rstrip("/")
+    if not base or binding.connection.is_sandbox:
+        return stored_link(binding)
+    return stored_link(binding) or f"{base}/lightning/r/{binding.object_type}/{binding.external_id}/view"

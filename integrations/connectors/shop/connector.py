@@ -1,0 +1,26 @@
+"""Shopify and WooCommerce, as the generic code sees them (see connectors/connector.py).
+
+Both live in one package because they share the order shape every eCommerce source is
+parsed into (order.py), the signature scheme and the staleness rules (receiver.py); each is
+still its own connector, with its own registry line, webhook URL and schema. Orders arrive
+by webhook only: no polling, no record reader.
+"""
+from __future__ import annotations
+
+from integrations.connectors.connector import Connector
+from integrations.connectors.shop.receiver import ShopifyReceiver, WooCommerceReceiver
+from integrations.connectors.shop.schemas import SHOPIFY_ORDER, WOOCOMMERCE_ORDER
+
+
+class ShopifyConnector(Connector):
+    system = "shopify"
+    receiver = ShopifyReceiver
+    webhook_url_name = "webhook-shopify"
+    schemas = (SHOPIFY_ORDER,)
+
+
+class WooCommerceConnector(Connector):
+    system = "woocommerce"
+    receiver = WooCommerceReceiver
+    webhook_url_name = "webhook-woocommerce"
+    schemas = (WOOCOMMERCE_ORDER,)
