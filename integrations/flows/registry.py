@@ -17,10 +17,10 @@ FLOW_HANDLERS: dict[str, str] = {
     "payment_infor": "integrations.flows.payment_infor.handler.PaymentInforFlow",
     "expense_gl": "integrations.flows.expense_gl.handler.ExpenseGlFlow",
     "client_infor": "integrations.flows.client_infor.handler.ClientInforFlow",
-    "salesforce-account-to-freshbooks-client": "integrations.flows.client_account.handler.AccountToClientHandler",
-    "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.handler.ClientToAccountHandler",
-    "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.handler.OpportunityInvoiceHandler",
-    "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.handler.PaymentOpportunityHandler",
+    "salesforce-account-to-freshbooks-client": "integrations.flows.client_account.handler.AccountToClientFlow",
+    "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.handler.ClientToAccountFlow",
+    "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.handler.OpportunityInvoiceFlow",
+    "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.handler.PaymentOpportunityFlow",
 }
 
 

@@ -105,7 +105,7 @@ def _source_ids(flow: Flow, since: datetime | None, total) -> Iterator[tuple[str
 def records_backfill(*, flow: Flow, since, dry_run: bool, summary: BackfillSummary, progress, total) -> None:
     from django.utils import timezone
 
-    from integrations.flows.toolkit.salesforce_freshbooks import sf_datetime
+    from integrations.connectors.salesforce.replication import sf_datetime_parse as sf_datetime
     from integrations.sync.engine import sync_item_process
     from integrations.sync.items import sync_item_enqueue
     from integrations.triggers.cursors import cursor_advance

@@ -12,7 +12,7 @@ from django.db import connection
 
 from integrations.flows.client_account import backfill as backfill_clients
 from integrations.operations.backfill import flow_backfill
-from integrations.flows.client_account.handler import ClientToAccountHandler
+from integrations.flows.client_account.handler import ClientToAccountFlow
 from integrations.models import Binding, Cursor, Flow, SyncItem
 from integrations.sync.engine import sync_item_process
 from integrations.sync.locking import binding_lock
@@ -179,7 +179,7 @@ def test_changed_on_both_sides_follows_the_conflict_policy(world):
 
 def test_a_client_being_synced_by_a_worker_is_queued_again_not_written_twice(world):
     ids = clients(world, 3)
-    handler = ClientToAccountHandler(Flow.objects.get(name=TO_SF))
+    handler = ClientToAccountFlow(Flow.objects.get(name=TO_SF))
     key = handler.lock_key(SyncItem(source_object="client", source_id=str(ids[1])))
     held, release = threading.Event(), threading.Event()
 

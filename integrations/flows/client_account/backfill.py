@@ -8,7 +8,7 @@ held client writes neither), one query for the Contacts to match, then at most o
 and one update per object (Account, then Contact), allOrNone=false: a record Salesforce
 refuses fails alone, with Salesforce's reason on its item.
 
-The decisions are the flow's own (ClientToAccountHandler: deleted and echo checks, mapping,
+The decisions are the flow's own (ClientToAccountFlow: deleted and echo checks, mapping,
 conflict policy; account_match's rules; contacts.py for the Contact) and the bindings and
 hashes the engine's (target_bind, source_bind, written_remember), so the engine and the
 backfill agree: a client done by one is unchanged for the other, and our writes coming back
@@ -33,7 +33,7 @@ from integrations.flows.client_account.contacts import (
     primary_contact_remember,
 )
 from integrations.flows.client_account.handler import (
-    ClientToAccountHandler,
+    ClientToAccountFlow,
     client_active,
     conflict_result_note,
 )
@@ -45,7 +45,10 @@ from integrations.flows.toolkit.backfill_batch import (
 )
 from integrations.flows.toolkit.conflicts import conflict_baseline
 from integrations.flows.toolkit.matching import SalesforceAccountIndex, account_match
-from integrations.flows.toolkit.salesforce_freshbooks import binding_get, entity_binding
+from integrations.flows.toolkit.bindings import (
+    binding_find,
+    entity_binding_find,
+)
 from integrations.models import Binding, Entity, SyncItem
 from integrations.sync.engine import source_bind, target_bind, written_remember
 from integrations.sync.handler import WriteResult
@@ -55,7 +58,7 @@ S = SyncItem.Status
 
 
 def clients_backfill(*, flow, since, dry_run: bool, summary, progress, total) -> None:
-    handler = ClientToAccountHandler(flow)
+    handler = ClientToAccountFlow(flow)
     freshbooks_backfill(flow=flow, api=handler.fb.clients, since=since, dry_run=dry_run, summary=summary,
                         progress=progress, total=total, chunk_run=lambda chunk, items: _Chunk(handler, items).run(chunk))
 
@@ -83,7 +86,7 @@ class _Client:
 
 
 class _Chunk:
-    def __init__(self, handler: ClientToAccountHandler, items: ChunkItems):
+    def __init__(self, handler: ClientToAccountFlow, items: ChunkItems):
         self.h, self.items, self.dry_run = handler, items, items.dry_run
 
     def run(self, clients: list[dict]) -> None:
@@ -120,9 +123,9 @@ class _Chunk:
             except RECORD_FAILURES as exc:
                 self.items.failed(item, exc, "map")
                 continue
-            source = binding_get(connection=flow.source_connection, object_type="client", external_id=client["id"])
+            source = binding_find(connection=flow.source_connection, object_type="client", external_id=client["id"])
             entity = source.entity if source else None
-            target, contact_target = (entity_binding(entity=entity, connection=flow.target_connection, object_type=o)
+            target, contact_target = (entity_binding_find(entity=entity, connection=flow.target_connection, object_type=o)
                                       for o in (flow.target_object, "Contact"))
             item.mapped_payload = payload
             todo.append(_Client(item, client, payload, entity, target, contact_payload=contact,
@@ -225,7 +228,7 @@ class _Chunk:
             self.items.failed(c.item, exc, "bind")
 
     def _write_contacts(self, todo: list[_Client]) -> None:
-        """The engine's next step (ClientToAccountHandler.on_success): each Account's primary Contact."""
+        """The engine's next step (ClientToAccountFlow.on_success): each Account's primary Contact."""
         writing = []
         for c in todo:
             c.item.entity = c.entity

@@ -22,13 +22,13 @@ from datetime import timezone as dt_timezone
 
 from integrations.connectors.freshbooks.values import accounting_datetime
 from integrations.errors import ConflictHeld, SkippableError
-from integrations.flows.toolkit.infor import (
-    InforFlowHandler,
+from integrations.flows.toolkit.bindings import (
     binding_find,
     binding_version_store,
-    customer_arguments,
 )
+from integrations.flows.toolkit.handler import BaseFlow
 from integrations.flows.toolkit.infor_customers import (
+    customer_arguments,
     customer_as_m3,
     infor_customer_match,
 )
@@ -39,13 +39,13 @@ def lmts_time(value: str) -> datetime | None:
     return datetime.fromtimestamp(int(value) / 1000, tz=dt_timezone.utc) if str(value or "").isdigit() else None
 
 
-class ClientSide(InforFlowHandler):
+class ClientSide(BaseFlow):
     entity_kind = Entity.Kind.CUSTOMER
     target_system = ""
 
     def echo_check(self, item, source: dict) -> None:
         """Skip a change that is exactly the version we wrote (or last synced)."""
-        binding = binding_find(connection_id=self.flow.source_connection_id, object_type=item.source_object,
+        binding = binding_find(connection=self.flow.source_connection_id, object_type=item.source_object,
                                external_id=item.source_id)
         version = self.source_version(source)
         if binding and version and binding.remote_version == version and binding.last_written_at:
@@ -54,7 +54,7 @@ class ClientSide(InforFlowHandler):
     def resolve_conflict(self, item, external_id: str, payload: dict, target_version: str, target_time,
                          source_time) -> dict:
         """The payload to write after applying the flow's conflict policy (or raise)."""
-        target = binding_find(connection_id=self.flow.target_connection_id, object_type=self.flow.target_object,
+        target = binding_find(connection=self.flow.target_connection_id, object_type=self.flow.target_object,
                               external_id=external_id)
         if target is None or not target.remote_version or target.remote_version == target_version:
             return payload  # the target did not change since we last saw it: no conflict
@@ -73,7 +73,7 @@ class ClientSide(InforFlowHandler):
 
 class FreshBooksToInfor(ClientSide):
     target_system = "infor"
-    mapping_set_name = "freshbooks-client-to-infor-customer"
+    default_mapping_set = "freshbooks-client-to-infor-customer"
 
     def lock_key(self, item):  # the same lock as the Order-to-Cash chain's Infor customer step
         return f"infor-customer:{self.flow.source_connection_id}:{item.source_id}"
@@ -113,13 +113,13 @@ class FreshBooksToInfor(ClientSide):
     def on_success(self, item, result):
         written = getattr(self, "_written", None)
         if written:
-            binding_version_store(connection_id=self.flow.target_connection_id, object_type=self.flow.target_object,
+            binding_version_store(connection=self.flow.target_connection_id, object_type=self.flow.target_object,
                                   external_id=result.external_id, version=written.get("changed_at", ""))
 
 
 class InforToFreshBooks(ClientSide):
     target_system = "freshbooks"
-    mapping_set_name = "infor-customer-to-freshbooks-client"
+    default_mapping_set = "infor-customer-to-freshbooks-client"
 
     def fetch_source(self, item):
         customer = self.infor.get_customer(customer_number=item.source_id)
@@ -157,11 +157,11 @@ class InforToFreshBooks(ClientSide):
     def on_success(self, item, result):
         if result.action in ("created", "updated", "matched"):
             client = self.fb.clients.get(result.external_id)
-            binding_version_store(connection_id=self.flow.target_connection_id, object_type=self.flow.target_object,
+            binding_version_store(connection=self.flow.target_connection_id, object_type=self.flow.target_object,
                                   external_id=result.external_id, version=str(client.get("updated") or ""))
 
 
-class ClientInforFlow(InforFlowHandler):
+class ClientInforFlow(BaseFlow):
     """Flow kind ``client_infor``: the direction follows the flow's source system."""
 
     entity_kind = Entity.Kind.CUSTOMER

@@ -6,11 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.connectors.infor.m3_customers import CUSTOMER_FIELDS
-from integrations.flows.toolkit.infor import (
-    binding_find,
-    email_key,
-    infor_flows_poll,
-    name_key,
+from integrations.flows.toolkit.bindings import binding_find
+from integrations.flows.toolkit.infor_polling import infor_flows_poll
+from integrations.flows.toolkit.normalise import (
+    email_normalise,
+    org_name_normalise,
 )
 from integrations.models import Binding, Cursor, Flow
 from integrations.sync.items import sync_item_enqueue
@@ -18,6 +18,12 @@ from integrations.triggers.cursors import cursor_advance
 
 POLL_STREAM = "infor-customers"
 M3_FIELDS = {plain: m3 for m3, plain in CUSTOMER_FIELDS.items()}
+# M3 customer fields (what the mapping sets produce) → InforErpAdapter.upsert_customer arguments.
+M3_CUSTOMER_ARGS = {
+    "CUNM": "name", "CUA1": "address_line1", "CUA2": "address_line2", "TOWN": "city", "PONO": "postal_code",
+    "CSCD": "country", "MAIL": "email", "PHNO": "phone", "CUCL": "customer_group", "CUCD": "currency",
+    "PYCD": "payment_method", "TEPY": "payment_terms", "CUTM": "template",
+}
 
 
 def customer_as_m3(customer: dict) -> dict:
@@ -25,10 +31,15 @@ def customer_as_m3(customer: dict) -> dict:
     return {M3_FIELDS[k]: v for k, v in customer.items() if k in M3_FIELDS}
 
 
+def customer_arguments(payload: dict) -> dict:
+    return {arg: str(payload[field]) for field, arg in M3_CUSTOMER_ARGS.items() if payload.get(field) not in (None, "")}
+
+
 def infor_customer_match(adapter, *, reference: str = "", email: str | None = None, name: str | None = None,
                          connection_id: int | None = None) -> dict | None:
     """The Infor customer for a FreshBooks client: by reference (YREF = client id), then e-mail,
-    then normalised name. One pass over the customer list (M3 has no search by these fields).
+    then organisation name, normalised as flow 1 does (normalise.py: "ACME Inc." is "Acme").
+    One pass over the customer list (M3 has no search by these fields).
 
     E-mail and name only match customers not yet linked to another record (``connection_id``
     names the Infor connection whose bindings say so): two people of one company are two
@@ -42,8 +53,8 @@ def infor_customer_match(adapter, *, reference: str = "", email: str | None = No
     taken = set(Binding.objects.filter(connection_id=connection_id, object_type="customer")
                 .values_list("external_id", flat=True)) if connection_id else set()
     free = [c for c in customers if c["customer_number"] not in taken]
-    for wanted, key in ((email_key(email), lambda c: email_key(c.get("email"))),
-                        (name_key(name), lambda c: name_key(c.get("name")))):
+    for wanted, key in ((email_normalise(email), lambda c: email_normalise(c.get("email"))),
+                        (org_name_normalise(name), lambda c: org_name_normalise(c.get("name")))):
         if wanted:
             for customer in free:
                 if key(customer) == wanted:
@@ -65,7 +76,7 @@ def infor_customers_poll(*, flow: Flow, now=None) -> dict:
     queued = echoes = 0
     with transaction.atomic():
         for customer in changed["customers"]:
-            binding = binding_find(connection_id=flow.source_connection_id, object_type=flow.source_object,
+            binding = binding_find(connection=flow.source_connection_id, object_type=flow.source_object,
                                    external_id=customer["customer_number"])
             if binding and binding.remote_version and binding.remote_version == customer["changed_at"]:
                 echoes += 1
