@@ -27,9 +27,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.connectors.freshbooks.values import accounting_datetime
+from integrations.connectors.salesforce.replication import sf_datetime_parse as sf_datetime
 from integrations.errors import SyncError
 from integrations.flows.registry import flow_handler_for
-from integrations.connectors.salesforce.replication import sf_datetime_parse as sf_datetime
 from integrations.models import Binding, Cursor, Flow, SyncItem
 from integrations.sync.items import sync_item_enqueue, sync_item_identity
 from integrations.triggers.cursors import cursor_advance

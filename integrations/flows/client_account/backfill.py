@@ -43,12 +43,12 @@ from integrations.flows.toolkit.backfill_batch import (
     chunk_locked,
     freshbooks_backfill,
 )
-from integrations.flows.toolkit.conflicts import conflict_baseline
-from integrations.flows.toolkit.matching import SalesforceAccountIndex, account_match
 from integrations.flows.toolkit.bindings import (
     binding_find,
     entity_binding_find,
 )
+from integrations.flows.toolkit.conflicts import conflict_baseline
+from integrations.flows.toolkit.matching import SalesforceAccountIndex, account_match
 from integrations.models import Binding, Entity, SyncItem
 from integrations.sync.engine import source_bind, target_bind, written_remember
 from integrations.sync.handler import WriteResult

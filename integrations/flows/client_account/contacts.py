@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from integrations.connectors.salesforce.soql import soql_format
-from integrations.flows.toolkit.conflicts import agreed_store
 from integrations.flows.toolkit.bindings import (
     binding_ensure,
     entity_binding_find,
 )
+from integrations.flows.toolkit.conflicts import agreed_store
 from integrations.flows.toolkit.normalise import email_normalise
 from integrations.models import Binding, Entity
 from integrations.sync.hashing import payload_hash

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from integrations.connectors.freshbooks.values import accounting_datetime
 from integrations.connectors.salesforce.errors import RecordNotFound
+from integrations.connectors.salesforce.replication import sf_datetime_parse
 from integrations.connectors.salesforce.soql import soql_format
 from integrations.errors import ConflictHeld, FatalError, SkippableError
 from integrations.flows.client_account.contacts import (
@@ -28,6 +29,11 @@ from integrations.flows.client_account.contacts import (
     primary_contact_agreed,
     primary_contact_payload,
     primary_contact_sync,
+)
+from integrations.flows.toolkit.bindings import (
+    binding_ensure,
+    binding_find,
+    entity_binding_find,
 )
 from integrations.flows.toolkit.conflicts import (
     ConflictPair,
@@ -43,18 +49,12 @@ from integrations.flows.toolkit.deletes import (
     salesforce_relinked,
     salesforce_unlink,
 )
+from integrations.flows.toolkit.handler import BaseFlow
 from integrations.flows.toolkit.matching import (
     CLIENT_REF_FIELD,
     freshbooks_client_match,
     salesforce_account_match,
 )
-from integrations.connectors.salesforce.replication import sf_datetime_parse
-from integrations.flows.toolkit.bindings import (
-    binding_ensure,
-    binding_find,
-    entity_binding_find,
-)
-from integrations.flows.toolkit.handler import BaseFlow
 from integrations.flows.toolkit.values import value_same
 from integrations.models import Binding, Entity, SyncItem
 from integrations.sync.handler import WriteResult
@@ -225,7 +225,7 @@ class AccountToClientFlow(ClientAccountFlow):
         binding = binding_find(connection=self.flow.source_connection, object_type=item.source_object,
                               external_id=item.source_id)
         contact = entity_binding_find(entity=binding.entity if binding else None, connection=self.flow.source_connection,
-                                 object_type="Contact")
+                                      object_type="Contact")
         record = account_read(self.sf, item.source_id, primary_contact_id=contact.external_id if contact else "")
         if record is None:
             raise SkippableError(f"Salesforce has no Account {item.source_id} any more; the FreshBooks client is left as is.")
@@ -236,7 +236,7 @@ class AccountToClientFlow(ClientAccountFlow):
         # is mapped from too, changed since we wrote it (a new e-mail edited on the Contact).
         contact = primary_contact_of(source)
         bound = entity_binding_find(entity=self.source_entity(item), connection=self.salesforce_connection,
-                               object_type="Contact")
+                                    object_type="Contact")
         if contact and bound and bound.external_id == contact["Id"] and bound.last_written_payload and \
                 not written_holds(bound, contact):
             return
@@ -246,7 +246,7 @@ class AccountToClientFlow(ClientAccountFlow):
         self.echo_check(item, source)
         payload = self.mapping_apply(source)
         target = entity_binding_find(entity=self.source_entity(item), connection=self.freshbooks_connection,
-                                object_type="client")
+                                     object_type="client")
         pair = self.conflict_pair(target, "client", payload, self.changed_at(source, "salesforce"))
         if pair.current:  # compared: the client's fields mapped from the primary Contact (name, billing
             # e-mail) changed when the Contact did, not the Account
@@ -454,7 +454,7 @@ def _client_for_account(handler, *, account: dict, contact: dict | None, index) 
     sf_conn, fb_conn = handler.salesforce_connection, handler.freshbooks_connection
     account_binding = binding_find(connection=sf_conn, object_type="Account", external_id=account["Id"])
     bound = entity_binding_find(entity=account_binding.entity if account_binding else None, connection=fb_conn,
-                           object_type="client")
+                                object_type="client")
     if bound:
         return bound.external_id, account_binding.entity
     email = (contact or {}).get("Email")

@@ -1,11 +1,13 @@
 """Flow 8: FreshBooks client ⇄ Infor customer, both ways.
 
-Two Flow rows of kind ``client_infor``: FreshBooks "client" → Infor "customer" (webhooks)
-and Infor "customer" → FreshBooks "client" (polled by LMTS, ``infor_customers_poll``). Both
-use the same bindings as the Order-to-Cash chain, so one client has at most one customer.
+One kind per direction (each a Flow row of its own, as flow 1's two directions are):
+``freshbooks-client-to-infor-customer`` (FreshBooks "client" → Infor "customer", webhooks)
+and ``infor-customer-to-freshbooks-client`` (Infor "customer" → FreshBooks "client", polled
+by LMTS, ``infor_customers_poll``). Both use the same bindings as the Order-to-Cash chain,
+so one client has at most one customer.
 
 - Match before create: binding, then reference (M3 YREF = FreshBooks client id), e-mail,
-  normalised name.
+  organisation name normalised as flow 1 does (toolkit/normalise.py).
 - Echo suppression: after each write the target's new version (FreshBooks ``updated``, M3
   ``LMTS``) is stored on its binding; a change event showing exactly that version is our
   own write coming back and is skipped. Unchanged mapped content is not sent (engine).
@@ -39,7 +41,9 @@ def lmts_time(value: str) -> datetime | None:
     return datetime.fromtimestamp(int(value) / 1000, tz=dt_timezone.utc) if str(value or "").isdigit() else None
 
 
-class ClientSide(BaseFlow):
+class ClientCustomerFlow(BaseFlow):
+    """What both directions share: echo check and conflict policy."""
+
     entity_kind = Entity.Kind.CUSTOMER
     target_system = ""
 
@@ -71,7 +75,9 @@ class ClientSide(BaseFlow):
         return {k: v for k, v in payload.items() if owners.get(k, self.flow.source_connection.system) != self.target_system}
 
 
-class FreshBooksToInfor(ClientSide):
+class ClientToCustomerFlow(ClientCustomerFlow):
+    """Flow kind ``freshbooks-client-to-infor-customer``."""
+
     target_system = "infor"
     default_mapping_set = "freshbooks-client-to-infor-customer"
 
@@ -117,7 +123,9 @@ class FreshBooksToInfor(ClientSide):
                                   external_id=result.external_id, version=written.get("changed_at", ""))
 
 
-class InforToFreshBooks(ClientSide):
+class CustomerToClientFlow(ClientCustomerFlow):
+    """Flow kind ``infor-customer-to-freshbooks-client``."""
+
     target_system = "freshbooks"
     default_mapping_set = "infor-customer-to-freshbooks-client"
 
@@ -160,12 +168,3 @@ class InforToFreshBooks(ClientSide):
             binding_version_store(connection=self.flow.target_connection_id, object_type=self.flow.target_object,
                                   external_id=result.external_id, version=str(client.get("updated") or ""))
 
-
-class ClientInforFlow(BaseFlow):
-    """Flow kind ``client_infor``: the direction follows the flow's source system."""
-
-    entity_kind = Entity.Kind.CUSTOMER
-
-    def for_item(self, item):
-        side = FreshBooksToInfor if self.flow.source_connection.system == "freshbooks" else InforToFreshBooks
-        return side(self.flow)

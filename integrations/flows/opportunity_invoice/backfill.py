@@ -19,6 +19,7 @@ from integrations.connectors.salesforce.queries import (
     opportunity_from_record,
     opportunity_select,
 )
+from integrations.connectors.salesforce.replication import sf_datetime_parse
 from integrations.connectors.salesforce.soql import soql_format
 from integrations.errors import SkippableError, SyncError
 from integrations.flows.opportunity_invoice.handler import (
@@ -26,14 +27,13 @@ from integrations.flows.opportunity_invoice.handler import (
     invoice_facts,
     opportunity_record,
 )
-from integrations.flows.toolkit.matching import FreshBooksClientIndex
-from integrations.connectors.salesforce.replication import sf_datetime_parse
 from integrations.flows.toolkit.bindings import (
     binding_ensure,
     binding_find,
     entity_binding_find,
     entity_link_ensure,
 )
+from integrations.flows.toolkit.matching import FreshBooksClientIndex
 from integrations.models import Entity, SyncItem
 from integrations.sync.hashing import payload_hash
 from integrations.sync.items import sync_item_identity
@@ -99,7 +99,7 @@ class _Batch:
         h = self.handler
         opp_binding = binding_find(connection=h.salesforce_connection, object_type="Opportunity", external_id=source["Id"])
         bound = entity_binding_find(entity=opp_binding.entity if opp_binding else None, connection=h.freshbooks_connection,
-                               object_type="invoice")
+                                    object_type="invoice")
         if bound:
             item.entity, item.target_external_id = opp_binding.entity, bound.external_id
             self._outcome(item, "skipped", S.SUCCEEDED, "", action="unchanged")

@@ -36,15 +36,15 @@ from integrations.flows.opportunity_invoice.alerts import (
     invoice_alert_open,
     invoice_orphan_finding,
 )
+from integrations.flows.toolkit.bindings import (
+    binding_find,
+    entity_link_ensure,
+)
 from integrations.flows.toolkit.deletes import (
     delete_setting,
     salesforce_delete_confirm,
     salesforce_relinked,
     salesforce_unlink,
-)
-from integrations.flows.toolkit.bindings import (
-    binding_find,
-    entity_link_ensure,
 )
 from integrations.flows.toolkit.handler import BaseFlow
 from integrations.flows.toolkit.values import value_same

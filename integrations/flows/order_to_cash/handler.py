@@ -267,7 +267,7 @@ STEP_HANDLERS: dict[str, type[OrderStep]] = {
 
 
 class OrderToCashFlow(BaseFlow):
-    """Flow kind ``order_to_cash``: hands each item to its step's handler."""
+    """Flow kind ``shop-order-to-infor-order``: hands each item to its step's handler."""
 
     entity_kind = Entity.Kind.ORDER
 

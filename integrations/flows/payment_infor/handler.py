@@ -35,7 +35,7 @@ class PaymentInforFlow(BaseFlow):
         invoice = binding_find(connection=self.freshbooks_connection.pk, object_type="invoice",
                                external_id=payment.get("invoiceid"))
         order = entity_binding_find(entity=invoice.entity_id if invoice else None,
-                                  connection=self.infor_connection.pk, object_type="order")
+                                    connection=self.infor_connection.pk, object_type="order")
         if order is None:
             raise SkippableError(f"FreshBooks invoice {payment.get('invoiceid')} has no Infor sales order, so there "
                                  "is no Infor invoice to pay.")

@@ -22,15 +22,15 @@ from decimal import Decimal
 
 from integrations.connectors.salesforce.soql import soql_format
 from integrations.errors import FatalError, RetryableError, SkippableError
-from integrations.flows.toolkit.deletes import (
-    salesforce_deleted_note,
-    salesforce_deleted_words,
-)
 from integrations.flows.toolkit.bindings import (
     binding_ensure,
     binding_find,
     entity_binding_find,
     entity_link_ensure,
+)
+from integrations.flows.toolkit.deletes import (
+    salesforce_deleted_note,
+    salesforce_deleted_words,
 )
 from integrations.flows.toolkit.handler import BaseFlow
 from integrations.flows.toolkit.values import value_same
@@ -156,7 +156,7 @@ class PaymentOpportunityFlow(BaseFlow):
                                  f"{salesforce_deleted_words(note)}; there is no payment status to update (the payment "
                                  "stays in FreshBooks).")
         opp = entity_binding_find(entity=invoice_binding.entity if invoice_binding else None,
-                             connection=self.salesforce_connection, object_type="Opportunity")
+                                  connection=self.salesforce_connection, object_type="Opportunity")
         marker = str(invoice.get(self.setting("idempotency_field", "po_number")) or "")
         if opp or marker.startswith("006"):
             return "Id", opp.external_id if opp else marker

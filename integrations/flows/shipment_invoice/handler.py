@@ -102,4 +102,4 @@ def infor_orders_poll(*, flow: Flow) -> dict:
 
 
 def infor_orders_poll_all() -> dict:
-    return infor_flows_poll(kind="shipment_invoice", poll=infor_orders_poll)
+    return infor_flows_poll(kind="infor-order-to-freshbooks-invoice", poll=infor_orders_poll)

@@ -90,4 +90,4 @@ def infor_customers_poll(*, flow: Flow, now=None) -> dict:
 
 
 def infor_customers_poll_all() -> dict:
-    return infor_flows_poll(kind="client_infor", poll=infor_customers_poll)
+    return infor_flows_poll(kind="infor-customer-to-freshbooks-client", poll=infor_customers_poll)
