@@ -190,8 +190,13 @@ class ClientAccountFlow(BaseFlow):
         return outcome.payloads
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
-        self.agreed_remember(item, {**item.source_snapshot, **self.source_written.get(item.source_object, {})})
+        self.agreed_after_write(item, source_written=self.source_written)
         conflict_result_note(result, self.conflict_decided)
+
+    def agreed_after_write(self, item: SyncItem, *, source_written: dict[str, dict]) -> None:
+        """After a write: the source as read, with finance's picks written to it, is what both
+        sides agree on (the engine's on_success and the backfill both remember it here)."""
+        self.agreed_remember(item, {**item.source_snapshot, **source_written.get(item.source_object, {})})
 
     def agreed_remember(self, item: SyncItem, values: dict) -> None:
         """Both sides agree now: the source's values (with finance's picks written to it) are the
@@ -364,11 +369,16 @@ class ClientToAccountFlow(ClientAccountFlow):
                                  "or create one in Salesforce (it is matched by client id, email or name).")
 
     def map(self, item: SyncItem, source: dict) -> dict:
+        account, contact = self.payloads_unresolved(item, source)
+        account, self.contact_payload = self.payloads_resolve(item, source, account, contact)
+        return account
+
+    def payloads_unresolved(self, item: SyncItem, source: dict) -> tuple[dict, dict | None]:
+        """The map step up to the conflict policy: the deleted and echo checks, then the Account's
+        and the primary Contact's payloads. The backfill takes each client through this too."""
         self.deleted_check(item)
         self.echo_check(item, source)
-        account, self.contact_payload = self.payloads_resolve(item, source, self.account_payload(source),
-                                                              primary_contact_payload(handler=self, client=source))
-        return account
+        return self.account_payload(source), primary_contact_payload(handler=self, client=source)
 
     def account_payload(self, source: dict) -> dict:
         """The Account's fields from the client (before any conflict decision)."""
@@ -394,8 +404,11 @@ class ClientToAccountFlow(ClientAccountFlow):
         raise SkippableError(f"FreshBooks client {item.source_id} was deleted; the Salesforce Account is left as is.")
 
     def find_existing(self, item: SyncItem, source: dict, payload: dict) -> str | None:
-        return salesforce_account_match(self.sf, client_id=source["id"], email=source.get("email"),
-                                        name=source.get("organization"))
+        return salesforce_account_match(self.sf, **self.match_keys(source))
+
+    def match_keys(self, source: dict) -> dict:
+        """What an Account is matched by (account_match's rules); the backfill asks the same."""
+        return dict(client_id=source["id"], email=source.get("email"), name=source.get("organization"))
 
     def create(self, item: SyncItem, payload: dict) -> str:
         return self.sf.create("Account", payload)
