@@ -11,6 +11,6 @@ DEMO_STEPS: list[str] = [
     "integrations.demo.freshbooks.freshbooks_sandbox_connect",
     "integrations.demo.infor.infor_sandbox_connection_ensure",
     "integrations.demo.shop.shop_sandbox_connections_ensure",
-    "integrations.demo.infor_flows.infor_flows_demo_ensure",
+    "integrations.demo.flows.infor_flows_demo_ensure",
     "integrations.demo.flows.flows_sandbox_ensure",
 ]

@@ -1,4 +1,4 @@
-"""Explicit registry of flow handlers: Flow.kind → handler class.
+"""Explicit registry of flow kinds: Flow.kind → handler class.
 
 Built-in flows are listed here by hand (no import side effects). Deployments may add their
 own with the LEDGERLINK_FLOW_HANDLERS setting ("kind=dotted.path.Class,…").
@@ -10,17 +10,19 @@ from django.utils.module_loading import import_string
 
 from integrations.sync.handler import FlowHandler
 
-FLOW_HANDLERS: dict[str, str] = {
-    # kind: dotted path (imported lazily so a flow's connectors load only when used)
-    "order_to_cash": "integrations.flows.order_to_cash.handler.OrderToCashFlow",
-    "shipment_invoice": "integrations.flows.shipment_invoice.handler.ShipmentInvoiceFlow",
-    "payment_infor": "integrations.flows.payment_infor.handler.PaymentInforFlow",
-    "expense_gl": "integrations.flows.expense_gl.handler.ExpenseGlFlow",
-    "client_infor": "integrations.flows.client_infor.handler.ClientInforFlow",
-    "salesforce-account-to-freshbooks-client": "integrations.flows.client_account.handler.AccountToClientHandler",
-    "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.handler.ClientToAccountHandler",
-    "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.handler.OpportunityInvoiceHandler",
-    "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.handler.PaymentOpportunityHandler",
+FLOW_KINDS: dict[str, str] = {
+    # kind (<source>-<object>-to-<target>-<object>): dotted path of its handler class, imported
+    # lazily so a flow's connectors load only when used
+    "salesforce-account-to-freshbooks-client": "integrations.flows.client_account.handler.AccountToClientFlow",
+    "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.handler.ClientToAccountFlow",
+    "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.handler.OpportunityInvoiceFlow",
+    "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.handler.PaymentOpportunityFlow",
+    "shop-order-to-infor-order": "integrations.flows.order_to_cash.handler.OrderToCashFlow",
+    "infor-order-to-freshbooks-invoice": "integrations.flows.shipment_invoice.handler.ShipmentInvoiceFlow",
+    "freshbooks-payment-to-infor-payment": "integrations.flows.payment_infor.handler.PaymentInforFlow",
+    "freshbooks-expense-to-infor-journal": "integrations.flows.expense_gl.handler.ExpenseGlFlow",
+    "freshbooks-client-to-infor-customer": "integrations.flows.client_infor.handler.ClientToCustomerFlow",
+    "infor-customer-to-freshbooks-client": "integrations.flows.client_infor.handler.CustomerToClientFlow",
 }
 
 
@@ -29,7 +31,7 @@ class UnknownFlowKind(LookupError):
 
 
 def flow_handler_class(kind: str) -> type[FlowHandler]:
-    paths = {**FLOW_HANDLERS, **getattr(settings, "LEDGERLINK_FLOW_HANDLERS", {})}
+    paths = {**FLOW_KINDS, **getattr(settings, "LEDGERLINK_FLOW_HANDLERS", {})}
     try:
         return import_string(paths[kind])
     except KeyError:
@@ -43,4 +45,4 @@ def flow_handler_for(flow) -> FlowHandler:
 
 
 def flow_kinds() -> list[str]:
-    return sorted({**FLOW_HANDLERS, **getattr(settings, "LEDGERLINK_FLOW_HANDLERS", {})})
+    return sorted({**FLOW_KINDS, **getattr(settings, "LEDGERLINK_FLOW_HANDLERS", {})})

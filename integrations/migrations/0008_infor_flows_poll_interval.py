@@ -7,9 +7,6 @@ Infor flow left at 0 gets the interval its schedule had, and keeps polling after
 (A connector-wide default would make 0 mean "never" for some sources and "the default" for
 others; a stored interval the admin can see and change says what happens.) The obsolete
 schedule rows themselves are deleted by name by ``setup.schedules_ensure``.
-
-Numbered 0008 and depending on 0005: 0006/0007 are taken by parallel work; the merge adds
-the merge migration.
 """
 from django.db import migrations
 
@@ -25,5 +22,5 @@ def intervals_set(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("integrations", "0005_inbound_routing")]
+    dependencies = [("integrations", "0006_flow_kind_names")]
     operations = [migrations.RunPython(intervals_set, migrations.RunPython.noop)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.freshbooks.resources import RESOURCES, ResourceApi
-from integrations.flows.opportunity_invoice.handler import OpportunityInvoiceHandler
+from integrations.flows.opportunity_invoice.handler import OpportunityInvoiceFlow
 from integrations.flows.order_to_cash.handler import (
     STEP_HANDLERS, FreshBooksClientStep, FreshBooksInvoiceStep, InforOrderStep, OrderToCashFlow,
 )
@@ -34,7 +34,7 @@ class CrashOnceAfterCreate:
         return external_id
 
 
-class CrashOnceAfterCreateHandler(CrashOnceAfterCreate, OpportunityInvoiceHandler):
+class CrashOnceAfterCreateHandler(CrashOnceAfterCreate, OpportunityInvoiceFlow):
     """Flow 2 (kind ``e2e-crash-once``); settings ``crash_marker``: the marker file."""
 
 
@@ -61,7 +61,7 @@ class CrashOnceClientCreateFreshBooks(FreshBooksClient):
         return CrashOnceClientsApi(self, self.marker)
 
 
-class CrashOnceAfterClientCreateHandler(OpportunityInvoiceHandler):
+class CrashOnceAfterClientCreateHandler(OpportunityInvoiceFlow):
     """Flow 2 (kind ``e2e-client-crash-once``), except that the worker dies right after FreshBooks created the
     deal's new client (flow 1's matcher, inside flow 2) and before our bindings; settings ``crash_marker``."""
 
@@ -112,7 +112,7 @@ class CrashOnceOrderToCashFlow(OrderToCashFlow):
         return step(self.flow) if step else super().for_item(item)
 
 
-class LockedWriteBackOnceHandler(OpportunityInvoiceHandler):
+class LockedWriteBackOnceHandler(OpportunityInvoiceFlow):
     """Flow 2, except that Salesforce locks the row just as the ids are written back to the Opportunity
     (the invoice exists by then): the simulator's UNABLE_TO_LOCK_ROW fault is armed right before the
     write-back (once per marker file), so the failure lands on that step and no other."""

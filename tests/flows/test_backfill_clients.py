@@ -12,7 +12,8 @@ from django.db import connection
 
 from integrations.flows.client_account import backfill as backfill_clients
 from integrations.operations.backfill import flow_backfill
-from integrations.flows.client_account.handler import ClientToAccountHandler
+from integrations.flows.client_account.handler import ClientToAccountFlow
+from integrations.errors import SkippableError
 from integrations.models import Binding, Cursor, Flow, SyncItem
 from integrations.sync.engine import sync_item_process
 from integrations.sync.locking import binding_lock
@@ -179,7 +180,7 @@ def test_changed_on_both_sides_follows_the_conflict_policy(world):
 
 def test_a_client_being_synced_by_a_worker_is_queued_again_not_written_twice(world):
     ids = clients(world, 3)
-    handler = ClientToAccountHandler(Flow.objects.get(name=TO_SF))
+    handler = ClientToAccountFlow(Flow.objects.get(name=TO_SF))
     key = handler.lock_key(SyncItem(source_object="client", source_id=str(ids[1])))
     held, release = threading.Event(), threading.Event()
 
@@ -209,3 +210,23 @@ def test_a_client_being_synced_by_a_worker_is_queued_again_not_written_twice(wor
     queued.refresh_from_db()
     assert (queued.status, queued.result["action"]) == (S.SUCCEEDED, "created")
     assert accounts_by_client(world) == Counter({str(i): 1 for i in ids})
+
+
+def test_a_rule_added_to_the_flows_map_step_holds_in_the_backfill_too(world, monkeypatch):
+    """The backfill decides each client through the handler's own hooks, so the two paths
+    cannot drift: a check added to the map step refuses the client in the backfill as well."""
+    kept, refused = clients(world, 2)
+    original = ClientToAccountFlow.payloads_unresolved
+
+    def with_a_new_rule(self, item, source):
+        if str(source["id"]) == str(refused):
+            raise SkippableError("Refused by a rule of the map step.")
+        return original(self, item, source)
+
+    monkeypatch.setattr(ClientToAccountFlow, "payloads_unresolved", with_a_new_rule)
+
+    summary = backfill()
+
+    assert summary.counts["created"] == 1 and summary.counts["skipped"] == 1, summary.failures
+    assert accounts_by_client(world) == Counter({str(kept): 1})
+    assert "Refused by a rule" in SyncItem.objects.get(source_id=str(refused)).last_error

@@ -8,8 +8,10 @@ held client writes neither), one query for the Contacts to match, then at most o
 and one update per object (Account, then Contact), allOrNone=false: a record Salesforce
 refuses fails alone, with Salesforce's reason on its item.
 
-The decisions are the flow's own (ClientToAccountHandler: deleted and echo checks, mapping,
-conflict policy; account_match's rules; contacts.py for the Contact) and the bindings and
+The decisions are the flow's own, through the handler's hooks (ClientToAccountFlow:
+payloads_unresolved for the deleted and echo checks and the mapping, payloads_resolve for the
+conflict policy, match_keys for account_match's rules, agreed_after_write for the pair's
+baseline; contacts.py for the Contact) and the bindings and
 hashes the engine's (target_bind, source_bind, written_remember), so the engine and the
 backfill agree: a client done by one is unchanged for the other, and our writes coming back
 as Account changes are known as echoes. A client whose Account already holds what we last
@@ -19,7 +21,7 @@ FreshBooks again and passes over what is done).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from integrations.connectors.salesforce.batch import collection_save
 from integrations.connectors.salesforce.soql import soql_format, soql_select
@@ -28,12 +30,11 @@ from integrations.flows.client_account.contacts import (
     ContactWrite,
     contact_key,
     contacts_find,
-    primary_contact_payload,
     primary_contact_plan,
     primary_contact_remember,
 )
 from integrations.flows.client_account.handler import (
-    ClientToAccountHandler,
+    ClientToAccountFlow,
     client_active,
     conflict_result_note,
 )
@@ -43,9 +44,9 @@ from integrations.flows.toolkit.backfill_batch import (
     chunk_locked,
     freshbooks_backfill,
 )
+from integrations.flows.toolkit.bindings import entity_binding_find
 from integrations.flows.toolkit.conflicts import conflict_baseline
 from integrations.flows.toolkit.matching import SalesforceAccountIndex, account_match
-from integrations.flows.toolkit.salesforce_freshbooks import binding_get, entity_binding
 from integrations.models import Binding, Entity, SyncItem
 from integrations.sync.engine import source_bind, target_bind, written_remember
 from integrations.sync.handler import WriteResult
@@ -55,7 +56,7 @@ S = SyncItem.Status
 
 
 def clients_backfill(*, flow, since, dry_run: bool, summary, progress, total) -> None:
-    handler = ClientToAccountHandler(flow)
+    handler = ClientToAccountFlow(flow)
     freshbooks_backfill(flow=flow, api=handler.fb.clients, since=since, dry_run=dry_run, summary=summary,
                         progress=progress, total=total, chunk_run=lambda chunk, items: _Chunk(handler, items).run(chunk))
 
@@ -72,6 +73,7 @@ class _Client:
     action: str = ""  # unchanged | updated | matched | created
     account_id: str = ""
     decided: dict | None = None  # fields the conflict policy decided
+    source_written: dict = field(default_factory=dict)  # finance's picks written to the source, by record
     contact_payload: dict | None = None  # the primary Contact's (None: no person on the client)
     contact_target: Binding | None = None  # the Contact bound to the client's entity
     contact: ContactWrite | None = None
@@ -83,7 +85,7 @@ class _Client:
 
 
 class _Chunk:
-    def __init__(self, handler: ClientToAccountHandler, items: ChunkItems):
+    def __init__(self, handler: ClientToAccountFlow, items: ChunkItems):
         self.h, self.items, self.dry_run = handler, items, items.dry_run
 
     def run(self, clients: list[dict]) -> None:
@@ -103,7 +105,7 @@ class _Chunk:
                     c.item.entity = c.entity
                     self.items.succeeded(c.item, result)
                     if not self.dry_run:  # as the engine's on_success: the pair's agreed baseline
-                        self.h.agreed_remember(c.item, c.client)
+                        self.h.agreed_after_write(c.item, source_written=c.source_written)
         self.items.save()
 
     # -- decide -------------------------------------------------------------------------------------
@@ -113,16 +115,12 @@ class _Chunk:
         for item, client in pairs:
             try:
                 client_active(client)
-                self.h.deleted_check(item)
-                self.h.echo_check(item, client)
-                payload = self.h.account_payload(client)
-                contact = primary_contact_payload(handler=self.h, client=client)
+                payload, contact = self.h.payloads_unresolved(item, client)
             except RECORD_FAILURES as exc:
                 self.items.failed(item, exc, "map")
                 continue
-            source = binding_get(connection=flow.source_connection, object_type="client", external_id=client["id"])
-            entity = source.entity if source else None
-            target, contact_target = (entity_binding(entity=entity, connection=flow.target_connection, object_type=o)
+            entity = self.h.source_entity(item)
+            target, contact_target = (entity_binding_find(entity=entity, connection=flow.target_connection, object_type=o)
                                       for o in (flow.target_object, "Contact"))
             item.mapped_payload = payload
             todo.append(_Client(item, client, payload, entity, target, contact_payload=contact,
@@ -149,7 +147,8 @@ class _Chunk:
                 except RECORD_FAILURES as exc:
                     self.items.failed(c.item, exc, "map")
                     continue
-                c.decided, c.item.mapped_payload = self.h.conflict_decided, c.payload
+                c.decided, c.source_written, c.item.mapped_payload = \
+                    self.h.conflict_decided, self.h.source_written, c.payload
         for c in bound:
             if c.open:
                 c.account_id = c.target.external_id
@@ -173,7 +172,7 @@ class _Chunk:
         index = SalesforceAccountIndex.read(self.h.sf, [c.client for c in unbound])
         planned = SalesforceAccountIndex()  # the Accounts this chunk is about to create
         for c in unbound:
-            ask = dict(client_id=c.client["id"], email=c.client.get("email"), name=c.client.get("organization"))
+            ask = self.h.match_keys(c.client)
             try:
                 c.account_id = account_match(index, **ask) or ""
                 twin = "" if c.account_id else account_match(planned, **ask)
@@ -225,7 +224,7 @@ class _Chunk:
             self.items.failed(c.item, exc, "bind")
 
     def _write_contacts(self, todo: list[_Client]) -> None:
-        """The engine's next step (ClientToAccountHandler.on_success): each Account's primary Contact."""
+        """The engine's next step (ClientToAccountFlow.on_success): each Account's primary Contact."""
         writing = []
         for c in todo:
             c.item.entity = c.entity

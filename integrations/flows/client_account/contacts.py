@@ -4,7 +4,7 @@ the next change updates the same Contact; unchanged content is not written again
 
 The steps are separate so the backfill can take them for 200 clients at a time: payload (the
 client's person, mapped; checked for conflicts with the Account's payload, before anything is
-written: ClientToAccountHandler.payloads_resolve), plan (what to write, or nothing), find (an
+written: ClientToAccountFlow.payloads_resolve), plan (what to write, or nothing), find (an
 existing Contact of the Account with the client's email), write, remember (binding and hash,
 for echo suppression and the next conflict check).
 
@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from integrations.connectors.salesforce.soql import soql_format
-from integrations.flows.toolkit.conflicts import agreed_store
-from integrations.flows.toolkit.salesforce_freshbooks import (
+from integrations.flows.toolkit.bindings import (
     binding_ensure,
-    email_normalise,
-    entity_binding,
+    entity_binding_find,
 )
+from integrations.flows.toolkit.conflicts import agreed_store
+from integrations.flows.toolkit.normalise import email_normalise
 from integrations.models import Binding, Entity
 from integrations.sync.hashing import payload_hash
 
@@ -43,7 +43,7 @@ def primary_contact_payload(*, handler, client: dict) -> dict | None:
     """The client's person as the Contact's fields; None for an organisation with no person."""
     if not any(client.get(k) for k in ("fname", "lname", "email")):
         return None
-    return handler.apply_mapping(client, setting="contact_mapping_set", default=CONTACT_MAPPING)
+    return handler.mapping_apply(client, step="contact", default=CONTACT_MAPPING)
 
 
 def primary_contact_plan(*, handler, item, payload: dict | None) -> ContactWrite | None:
@@ -52,7 +52,7 @@ def primary_contact_plan(*, handler, item, payload: dict | None) -> ContactWrite
     holds this content)."""
     if payload is None:
         return None
-    binding = entity_binding(entity=item.entity, connection=handler.salesforce_connection, object_type="Contact")
+    binding = entity_binding_find(entity=item.entity, connection=handler.salesforce_connection, object_type="Contact")
     content = payload_hash(payload)
     if binding and binding.last_written_hash == content:
         return None
@@ -85,7 +85,7 @@ def primary_contact_agreed(*, handler, entity: Entity, contact: dict) -> None:
     """The Account → client direction read this primary Contact and the client agrees with it
     now: bind it to the entity when it has no Contact yet (the client → Account direction then
     updates this Contact, not one found by e-mail), and keep its values as the baseline."""
-    binding = entity_binding(entity=entity, connection=handler.salesforce_connection, object_type="Contact") or \
+    binding = entity_binding_find(entity=entity, connection=handler.salesforce_connection, object_type="Contact") or \
         binding_ensure(connection=handler.salesforce_connection, object_type="Contact", external_id=contact["Id"],
                        entity=entity, kind=Entity.Kind.CUSTOMER)
     if binding.entity_id == entity.pk and binding.external_id == str(contact["Id"]):

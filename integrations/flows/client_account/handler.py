@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from integrations.connectors.freshbooks.values import accounting_datetime
 from integrations.connectors.salesforce.errors import RecordNotFound
+from integrations.connectors.salesforce.replication import sf_datetime_parse
 from integrations.connectors.salesforce.soql import soql_format
 from integrations.errors import ConflictHeld, FatalError, SkippableError
 from integrations.flows.client_account.contacts import (
@@ -28,6 +29,11 @@ from integrations.flows.client_account.contacts import (
     primary_contact_agreed,
     primary_contact_payload,
     primary_contact_sync,
+)
+from integrations.flows.toolkit.bindings import (
+    binding_ensure,
+    binding_find,
+    entity_binding_find,
 )
 from integrations.flows.toolkit.conflicts import (
     ConflictPair,
@@ -43,19 +49,14 @@ from integrations.flows.toolkit.deletes import (
     salesforce_relinked,
     salesforce_unlink,
 )
+from integrations.flows.toolkit.handler import BaseFlow
 from integrations.flows.toolkit.matching import (
     CLIENT_REF_FIELD,
     freshbooks_client_match,
     salesforce_account_match,
 )
-from integrations.flows.toolkit.salesforce_freshbooks import (
-    SalesforceFreshBooksHandler,
-    binding_get,
-    entity_binding,
-    sf_datetime,
-    value_same,
-)
-from integrations.models import Binding, SyncItem
+from integrations.flows.toolkit.values import value_same
+from integrations.models import Binding, Entity, SyncItem
 from integrations.sync.handler import WriteResult
 from integrations.sync.hashing import payload_hash
 from integrations.sync.locking import binding_lock
@@ -109,7 +110,7 @@ def mapped_from(mapping_set) -> dict[str, tuple[str, str]]:
     return found
 
 
-class ClientAccountHandler(SalesforceFreshBooksHandler):
+class ClientAccountFlow(BaseFlow):
     """What both directions share: echo check, conflict policy, version stamps."""
 
     source_system = ""
@@ -131,7 +132,7 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
 
     def changed_at(self, record: dict, system: str):
         if system == "salesforce":
-            return sf_datetime(record.get("LastModifiedDate"))
+            return sf_datetime_parse(record.get("LastModifiedDate"))
         return accounting_datetime(record.get("updated"), resource="client", field="updated")
 
     def edited_after_written(self, binding: Binding, source: dict) -> bool:
@@ -144,14 +145,14 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
 
     # -- shared steps -------------------------------------------------------------------------
     def echo_check(self, item: SyncItem, source: dict) -> None:
-        binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
+        binding = binding_find(connection=self.flow.source_connection, object_type=item.source_object,
                               external_id=item.source_id)
         if written_holds(binding, source) and not self.edited_after_written(binding, source):
             raise SkippableError("Echo of our own write: the record still holds exactly what Ledgerlink last wrote "
                                  "there, so there is nothing to send back.")
 
     def source_entity(self, item: SyncItem):
-        binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
+        binding = binding_find(connection=self.flow.source_connection, object_type=item.source_object,
                               external_id=item.source_id)
         return binding.entity if binding else None
 
@@ -189,13 +190,18 @@ class ClientAccountHandler(SalesforceFreshBooksHandler):
         return outcome.payloads
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
-        self.agreed_remember(item, {**item.source_snapshot, **self.source_written.get(item.source_object, {})})
+        self.agreed_after_write(item, source_written=self.source_written)
         conflict_result_note(result, self.conflict_decided)
+
+    def agreed_after_write(self, item: SyncItem, *, source_written: dict[str, dict]) -> None:
+        """After a write: the source as read, with finance's picks written to it, is what both
+        sides agree on (the engine's on_success and the backfill both remember it here)."""
+        self.agreed_remember(item, {**item.source_snapshot, **source_written.get(item.source_object, {})})
 
     def agreed_remember(self, item: SyncItem, values: dict) -> None:
         """Both sides agree now: the source's values (with finance's picks written to it) are the
         baseline the other direction compares against when it meets this record as its target."""
-        source_binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
+        source_binding = binding_find(connection=self.flow.source_connection, object_type=item.source_object,
                                      external_id=item.source_id)
         if source_binding:
             agreed_store(source_binding, values)
@@ -213,7 +219,7 @@ def conflict_result_note(result: WriteResult, decided: dict | None) -> None:
         result.extra["conflict_decided"] = decided
 
 
-class AccountToClientHandler(ClientAccountHandler):
+class AccountToClientFlow(ClientAccountFlow):
     """Salesforce Account (+ primary Contact) → FreshBooks client."""
 
     default_mapping_set = "salesforce-account-to-freshbooks-client"
@@ -221,10 +227,10 @@ class AccountToClientHandler(ClientAccountHandler):
     has_write_back = True
 
     def fetch_source(self, item: SyncItem) -> dict:
-        binding = binding_get(connection=self.flow.source_connection, object_type=item.source_object,
+        binding = binding_find(connection=self.flow.source_connection, object_type=item.source_object,
                               external_id=item.source_id)
-        contact = entity_binding(entity=binding.entity if binding else None, connection=self.flow.source_connection,
-                                 object_type="Contact")
+        contact = entity_binding_find(entity=binding.entity if binding else None, connection=self.flow.source_connection,
+                                      object_type="Contact")
         record = account_read(self.sf, item.source_id, primary_contact_id=contact.external_id if contact else "")
         if record is None:
             raise SkippableError(f"Salesforce has no Account {item.source_id} any more; the FreshBooks client is left as is.")
@@ -234,8 +240,8 @@ class AccountToClientHandler(ClientAccountHandler):
         # An Account holding what we wrote is no echo when its primary Contact, which the client
         # is mapped from too, changed since we wrote it (a new e-mail edited on the Contact).
         contact = primary_contact_of(source)
-        bound = entity_binding(entity=self.source_entity(item), connection=self.salesforce_connection,
-                               object_type="Contact")
+        bound = entity_binding_find(entity=self.source_entity(item), connection=self.salesforce_connection,
+                                    object_type="Contact")
         if contact and bound and bound.external_id == contact["Id"] and bound.last_written_payload and \
                 not written_holds(bound, contact):
             return
@@ -243,9 +249,9 @@ class AccountToClientHandler(ClientAccountHandler):
 
     def map(self, item: SyncItem, source: dict) -> dict:
         self.echo_check(item, source)
-        payload = self.apply_mapping(source)
-        target = entity_binding(entity=self.source_entity(item), connection=self.freshbooks_connection,
-                                object_type="client")
+        payload = self.mapping_apply(source)
+        target = entity_binding_find(entity=self.source_entity(item), connection=self.freshbooks_connection,
+                                     object_type="client")
         pair = self.conflict_pair(target, "client", payload, self.changed_at(source, "salesforce"))
         if pair.current:  # compared: the client's fields mapped from the primary Contact (name, billing
             # e-mail) changed when the Contact did, not the Account
@@ -337,7 +343,7 @@ class AccountToClientHandler(ClientAccountHandler):
         return source.get("SystemModstamp") or ""
 
 
-class ClientToAccountHandler(ClientAccountHandler):
+class ClientToAccountFlow(ClientAccountFlow):
     """FreshBooks client → Salesforce Account (+ primary Contact, written after the Account)."""
 
     default_mapping_set = "freshbooks-client-to-salesforce-account"
@@ -355,7 +361,7 @@ class ClientToAccountHandler(ClientAccountHandler):
 
     def deleted_check(self, item: SyncItem) -> None:
         """A client whose Account was deleted in Salesforce is not given a new one (engine and backfill)."""
-        note = salesforce_deleted_note(binding_get(connection=self.flow.source_connection, object_type="client",
+        note = salesforce_deleted_note(binding_find(connection=self.flow.source_connection, object_type="client",
                                                    external_id=item.source_id))
         if note:
             raise SkippableError(f"FreshBooks client {item.source_id} was linked to {salesforce_deleted_words(note)}; "
@@ -363,15 +369,20 @@ class ClientToAccountHandler(ClientAccountHandler):
                                  "or create one in Salesforce (it is matched by client id, email or name).")
 
     def map(self, item: SyncItem, source: dict) -> dict:
+        account, contact = self.payloads_unresolved(item, source)
+        account, self.contact_payload = self.payloads_resolve(item, source, account, contact)
+        return account
+
+    def payloads_unresolved(self, item: SyncItem, source: dict) -> tuple[dict, dict | None]:
+        """The map step up to the conflict policy: the deleted and echo checks, then the Account's
+        and the primary Contact's payloads. The backfill takes each client through this too."""
         self.deleted_check(item)
         self.echo_check(item, source)
-        account, self.contact_payload = self.payloads_resolve(item, source, self.account_payload(source),
-                                                              primary_contact_payload(handler=self, client=source))
-        return account
+        return self.account_payload(source), primary_contact_payload(handler=self, client=source)
 
     def account_payload(self, source: dict) -> dict:
         """The Account's fields from the client (before any conflict decision)."""
-        return {**self.apply_mapping(source), CLIENT_REF_FIELD: str(source["id"])}
+        return {**self.mapping_apply(source), CLIENT_REF_FIELD: str(source["id"])}
 
     def payloads_resolve(self, item: SyncItem, source: dict, account: dict, contact: dict | None, *,
                          read=None) -> tuple[dict, dict | None]:
@@ -379,7 +390,7 @@ class ClientToAccountHandler(ClientAccountHandler):
         together: the client's change (its ``updated``) against each record's own last change.
         ``read``: the backfill's bulk read of the targets (read one by one when not given)."""
         entity, changed_at = self.source_entity(item), self.changed_at(source, "freshbooks")
-        bound = {record: entity_binding(entity=entity, connection=self.salesforce_connection, object_type=record)
+        bound = {record: entity_binding_find(entity=entity, connection=self.salesforce_connection, object_type=record)
                  for record in ("Account", "Contact")}
         pairs = [self.conflict_pair(bound["Account"], "Account", account, changed_at, read=read)]
         if contact is not None:
@@ -393,8 +404,11 @@ class ClientToAccountHandler(ClientAccountHandler):
         raise SkippableError(f"FreshBooks client {item.source_id} was deleted; the Salesforce Account is left as is.")
 
     def find_existing(self, item: SyncItem, source: dict, payload: dict) -> str | None:
-        return salesforce_account_match(self.sf, client_id=source["id"], email=source.get("email"),
-                                        name=source.get("organization"))
+        return salesforce_account_match(self.sf, **self.match_keys(source))
+
+    def match_keys(self, source: dict) -> dict:
+        """What an Account is matched by (account_match's rules); the backfill asks the same."""
+        return dict(client_id=source["id"], email=source.get("email"), name=source.get("organization"))
 
     def create(self, item: SyncItem, payload: dict) -> str:
         return self.sf.create("Account", payload)
@@ -411,7 +425,7 @@ class ClientToAccountHandler(ClientAccountHandler):
     def write_source(self, item: SyncItem, source: dict, updates: dict) -> dict[str, dict]:
         """A kept Account or Contact value goes to the client field it is mapped from."""
         mapped = {"": mapped_from(self.mapping_set()),
-                  CONTACT_PREFIX: mapped_from(self.mapping_set("contact_mapping_set", CONTACT_MAPPING))}
+                  CONTACT_PREFIX: mapped_from(self.mapping_set(step="contact", default=CONTACT_MAPPING))}
         back = {}
         for field, value in updates.items():
             prefix = CONTACT_PREFIX if field.startswith(CONTACT_PREFIX) else ""
@@ -437,7 +451,7 @@ def client_active(client: dict) -> dict:
     return client
 
 
-def freshbooks_client_for_account(handler: SalesforceFreshBooksHandler, *, account: dict,
+def freshbooks_client_for_account(handler: BaseFlow, *, account: dict,
                                   contact: dict | None, index=None) -> tuple[str, object]:
     """The FreshBooks client billing this Account, found or created (flow 1's rules), and the
     customer entity both are bound to. ``index`` (a FreshBooksClientIndex) answers the matching
@@ -450,13 +464,10 @@ def freshbooks_client_for_account(handler: SalesforceFreshBooksHandler, *, accou
 
 
 def _client_for_account(handler, *, account: dict, contact: dict | None, index) -> tuple[str, object]:
-    from integrations.flows.toolkit.salesforce_freshbooks import binding_ensure
-    from integrations.models import Entity
-
     sf_conn, fb_conn = handler.salesforce_connection, handler.freshbooks_connection
-    account_binding = binding_get(connection=sf_conn, object_type="Account", external_id=account["Id"])
-    bound = entity_binding(entity=account_binding.entity if account_binding else None, connection=fb_conn,
-                           object_type="client")
+    account_binding = binding_find(connection=sf_conn, object_type="Account", external_id=account["Id"])
+    bound = entity_binding_find(entity=account_binding.entity if account_binding else None, connection=fb_conn,
+                                object_type="client")
     if bound:
         return bound.external_id, account_binding.entity
     email = (contact or {}).get("Email")
@@ -465,13 +476,13 @@ def _client_for_account(handler, *, account: dict, contact: dict | None, index) 
     written = None
     if client is None:
         record = {**account, "Contacts": {"totalSize": 1, "done": True, "records": [contact] if contact else []}}
-        written = handler.apply_mapping(record, setting="client_mapping_set",
+        written = handler.mapping_apply(record, step="client",
                                         default="salesforce-account-to-freshbooks-client")
         client = handler.fb.clients.create(written)
         if index is not None:
             index.add(client)
     client_id = str(client["id"])
-    client_binding = binding_get(connection=fb_conn, object_type="client", external_id=client_id)
+    client_binding = binding_find(connection=fb_conn, object_type="client", external_id=client_id)
     entity = (account_binding.entity if account_binding else None) or (client_binding.entity if client_binding else None)
     client_binding = client_binding or binding_ensure(connection=fb_conn, object_type="client", external_id=client_id,
                                                       entity=entity, kind=Entity.Kind.CUSTOMER)
@@ -490,7 +501,7 @@ def _client_for_account(handler, *, account: dict, contact: dict | None, index) 
     return client_id, account_binding.entity
 
 
-def client_relinked(handler: SalesforceFreshBooksHandler, *, client_id: str) -> None:
+def client_relinked(handler: BaseFlow, *, client_id: str) -> None:
     """An Account is linked to this client (again): forget a deleted Account (flows/deletes.py)."""
-    binding = binding_get(connection=handler.freshbooks_connection, object_type="client", external_id=client_id)
+    binding = binding_find(connection=handler.freshbooks_connection, object_type="client", external_id=client_id)
     salesforce_relinked(binding=binding, unarchive=lambda: handler.fb.clients.update(client_id, {"vis_state": 0}))

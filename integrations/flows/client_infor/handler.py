@@ -1,11 +1,13 @@
 """Flow 8: FreshBooks client ⇄ Infor customer, both ways.
 
-Two Flow rows of kind ``client_infor``: FreshBooks "client" → Infor "customer" (webhooks)
-and Infor "customer" → FreshBooks "client" (polled by LMTS: the Infor customer change reader,
-connectors/infor/changes.py). Both use the same bindings as the Order-to-Cash chain, so one client has at most one customer.
+One kind per direction (each a Flow row of its own, as flow 1's two directions are):
+``freshbooks-client-to-infor-customer`` (FreshBooks "client" → Infor "customer", webhooks)
+and ``infor-customer-to-freshbooks-client`` (Infor "customer" → FreshBooks "client", polled
+by LMTS through the Infor customer change reader, connectors/infor/changes.py). Both use the
+same bindings as the Order-to-Cash chain, so one client has at most one customer.
 
 - Match before create: binding, then reference (M3 YREF = FreshBooks client id), e-mail,
-  normalised name.
+  organisation name normalised as flow 1 does (toolkit/normalise.py).
 - Echo suppression: after each write the target's new version (FreshBooks ``updated``, M3
   ``LMTS``) is stored on its binding; a change event showing exactly that version is our
   own write coming back and is skipped. Unchanged mapped content is not sent (engine).
@@ -22,13 +24,13 @@ from datetime import timezone as dt_timezone
 
 from integrations.connectors.freshbooks.values import accounting_datetime
 from integrations.errors import ConflictHeld, SkippableError
-from integrations.flows.toolkit.infor import (
-    InforFlowHandler,
+from integrations.flows.toolkit.bindings import (
     binding_find,
     binding_version_store,
-    customer_arguments,
 )
+from integrations.flows.toolkit.handler import BaseFlow
 from integrations.flows.toolkit.infor_customers import (
+    customer_arguments,
     customer_as_m3,
     infor_customer_match,
 )
@@ -39,13 +41,15 @@ def lmts_time(value: str) -> datetime | None:
     return datetime.fromtimestamp(int(value) / 1000, tz=dt_timezone.utc) if str(value or "").isdigit() else None
 
 
-class ClientSide(InforFlowHandler):
+class ClientCustomerFlow(BaseFlow):
+    """What both directions share: echo check and conflict policy."""
+
     entity_kind = Entity.Kind.CUSTOMER
     target_system = ""
 
     def echo_check(self, item, source: dict) -> None:
         """Skip a change that is exactly the version we wrote (or last synced)."""
-        binding = binding_find(connection_id=self.flow.source_connection_id, object_type=item.source_object,
+        binding = binding_find(connection=self.flow.source_connection_id, object_type=item.source_object,
                                external_id=item.source_id)
         version = self.source_version(source)
         if binding and version and binding.remote_version == version and binding.last_written_at:
@@ -54,7 +58,7 @@ class ClientSide(InforFlowHandler):
     def resolve_conflict(self, item, external_id: str, payload: dict, target_version: str, target_time,
                          source_time) -> dict:
         """The payload to write after applying the flow's conflict policy (or raise)."""
-        target = binding_find(connection_id=self.flow.target_connection_id, object_type=self.flow.target_object,
+        target = binding_find(connection=self.flow.target_connection_id, object_type=self.flow.target_object,
                               external_id=external_id)
         if target is None or not target.remote_version or target.remote_version == target_version:
             return payload  # the target did not change since we last saw it: no conflict
@@ -71,9 +75,11 @@ class ClientSide(InforFlowHandler):
         return {k: v for k, v in payload.items() if owners.get(k, self.flow.source_connection.system) != self.target_system}
 
 
-class FreshBooksToInfor(ClientSide):
+class ClientToCustomerFlow(ClientCustomerFlow):
+    """Flow kind ``freshbooks-client-to-infor-customer``."""
+
     target_system = "infor"
-    mapping_set_name = "freshbooks-client-to-infor-customer"
+    default_mapping_set = "freshbooks-client-to-infor-customer"
 
     def lock_key(self, item):  # the same lock as the Order-to-Cash chain's Infor customer step
         return f"infor-customer:{self.flow.source_connection_id}:{item.source_id}"
@@ -113,13 +119,15 @@ class FreshBooksToInfor(ClientSide):
     def on_success(self, item, result):
         written = getattr(self, "_written", None)
         if written:
-            binding_version_store(connection_id=self.flow.target_connection_id, object_type=self.flow.target_object,
+            binding_version_store(connection=self.flow.target_connection_id, object_type=self.flow.target_object,
                                   external_id=result.external_id, version=written.get("changed_at", ""))
 
 
-class InforToFreshBooks(ClientSide):
+class CustomerToClientFlow(ClientCustomerFlow):
+    """Flow kind ``infor-customer-to-freshbooks-client``."""
+
     target_system = "freshbooks"
-    mapping_set_name = "infor-customer-to-freshbooks-client"
+    default_mapping_set = "infor-customer-to-freshbooks-client"
 
     def fetch_source(self, item):
         customer = self.infor.get_customer(customer_number=item.source_id)
@@ -157,15 +165,6 @@ class InforToFreshBooks(ClientSide):
     def on_success(self, item, result):
         if result.action in ("created", "updated", "matched"):
             client = self.fb.clients.get(result.external_id)
-            binding_version_store(connection_id=self.flow.target_connection_id, object_type=self.flow.target_object,
+            binding_version_store(connection=self.flow.target_connection_id, object_type=self.flow.target_object,
                                   external_id=result.external_id, version=str(client.get("updated") or ""))
 
-
-class ClientInforFlow(InforFlowHandler):
-    """Flow kind ``client_infor``: the direction follows the flow's source system."""
-
-    entity_kind = Entity.Kind.CUSTOMER
-
-    def for_item(self, item):
-        side = FreshBooksToInfor if self.flow.source_connection.system == "freshbooks" else InforToFreshBooks
-        return side(self.flow)

@@ -22,21 +22,21 @@ from datetime import datetime
 from decimal import Decimal
 
 from integrations.errors import FatalError
-from integrations.flows.toolkit.infor import (
-    InforFlowHandler,
+from integrations.flows.toolkit.bindings import (
     binding_extra_update,
     binding_find,
-    decimal_of,
 )
+from integrations.flows.toolkit.handler import BaseFlow
+from integrations.flows.toolkit.values import decimal_of
 from integrations.models import Entity
 from mappings.rates import currency_rate_lookup
 
 CENT = Decimal("0.01")
 
 
-class ExpenseGlFlow(InforFlowHandler):
+class ExpenseGlFlow(BaseFlow):
     entity_kind = Entity.Kind.EXPENSE
-    mapping_set_name = "freshbooks-expense-to-infor-gl-journal"
+    default_mapping_set = "freshbooks-expense-to-infor-gl-journal"
 
     def fetch_source(self, item):
         expense = self.freshbooks_live("expenses", item.source_id, "expense")
@@ -90,7 +90,7 @@ class ExpenseGlFlow(InforFlowHandler):
         journal = getattr(self, "_journal", None)
         if journal is None:
             return
-        binding = binding_find(connection_id=self.flow.target_connection_id, object_type=self.flow.target_object,
+        binding = binding_find(connection=self.flow.target_connection_id, object_type=self.flow.target_object,
                                external_id=result.external_id)
         binding_extra_update(binding=binding, voucher_number=self._posted.get("voucher_number", ""))
         amounts = [line.get("local_amount", line["amount"]) for line in journal]

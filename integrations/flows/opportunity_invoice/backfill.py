@@ -5,7 +5,7 @@ won Opportunities with their Accounts, primary contacts and line items) + 1/200 
 in sObject Collections); FreshBooks ≈ 1 (the invoice create; +1 when invoices are marked
 sent) + 1/100 (clients and invoice markers are read once, 100 per page).
 
-The same decisions as the engine's path (OpportunityInvoiceHandler: client match or create,
+The same decisions as the engine's path (OpportunityInvoiceFlow: client match or create,
 mapping, idempotency marker), only batched: an Opportunity already bound is skipped; one
 whose marker is found on an invoice is bound to it (matched), never invoiced twice.
 """
@@ -19,21 +19,21 @@ from integrations.connectors.salesforce.queries import (
     opportunity_from_record,
     opportunity_select,
 )
+from integrations.connectors.salesforce.replication import sf_datetime_parse
 from integrations.connectors.salesforce.soql import soql_format
 from integrations.errors import SkippableError, SyncError
 from integrations.flows.opportunity_invoice.handler import (
-    OpportunityInvoiceHandler,
+    OpportunityInvoiceFlow,
     invoice_facts,
     opportunity_record,
 )
-from integrations.flows.toolkit.matching import FreshBooksClientIndex
-from integrations.flows.toolkit.salesforce_freshbooks import (
+from integrations.flows.toolkit.bindings import (
     binding_ensure,
-    binding_get,
-    entity_binding,
+    binding_find,
+    entity_binding_find,
     entity_link_ensure,
-    sf_datetime,
 )
+from integrations.flows.toolkit.matching import FreshBooksClientIndex
 from integrations.models import Entity, SyncItem
 from integrations.sync.hashing import payload_hash
 from integrations.sync.items import sync_item_identity
@@ -46,7 +46,7 @@ S = SyncItem.Status
 def opportunities_backfill(*, flow, since, dry_run: bool, summary, progress, total) -> None:
     from integrations.operations.backfill import backfill_cursor
 
-    handler = OpportunityInvoiceHandler(flow)
+    handler = OpportunityInvoiceFlow(flow)
     index = FreshBooksClientIndex(handler.fb.clients.iterate(include=()))
     field = handler.marker_field
     markers = {str(inv[field]): inv for inv in handler.fb.invoices.iterate(include=()) if inv.get(field)}
@@ -64,7 +64,7 @@ def opportunities_backfill(*, flow, since, dry_run: bool, summary, progress, tot
             progress(1)
         batch.finish()
         if page["records"] and not dry_run:
-            cursor_advance(cursor=cursor, value=sf_datetime(page["records"][-1]["SystemModstamp"]))
+            cursor_advance(cursor=cursor, value=sf_datetime_parse(page["records"][-1]["SystemModstamp"]))
         if page.get("done", True) or not page.get("nextRecordsUrl"):
             return
         page = handler.sf.query_more(page["nextRecordsUrl"])
@@ -97,9 +97,9 @@ class _Batch:
 
     def _invoice(self, source: dict, item: SyncItem) -> None:
         h = self.handler
-        opp_binding = binding_get(connection=h.salesforce_connection, object_type="Opportunity", external_id=source["Id"])
-        bound = entity_binding(entity=opp_binding.entity if opp_binding else None, connection=h.freshbooks_connection,
-                               object_type="invoice")
+        opp_binding = binding_find(connection=h.salesforce_connection, object_type="Opportunity", external_id=source["Id"])
+        bound = entity_binding_find(entity=opp_binding.entity if opp_binding else None, connection=h.freshbooks_connection,
+                                    object_type="invoice")
         if bound:
             item.entity, item.target_external_id = opp_binding.entity, bound.external_id
             self._outcome(item, "skipped", S.SUCCEEDED, "", action="unchanged")

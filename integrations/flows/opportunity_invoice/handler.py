@@ -36,18 +36,18 @@ from integrations.flows.opportunity_invoice.alerts import (
     invoice_alert_open,
     invoice_orphan_finding,
 )
+from integrations.flows.toolkit.bindings import (
+    binding_find,
+    entity_link_ensure,
+)
 from integrations.flows.toolkit.deletes import (
     delete_setting,
     salesforce_delete_confirm,
     salesforce_relinked,
     salesforce_unlink,
 )
-from integrations.flows.toolkit.salesforce_freshbooks import (
-    SalesforceFreshBooksHandler,
-    binding_get,
-    entity_link_ensure,
-    value_same,
-)
+from integrations.flows.toolkit.handler import BaseFlow
+from integrations.flows.toolkit.values import value_same
 from integrations.models import Entity, SyncItem
 from integrations.sync.handler import WriteResult
 
@@ -68,7 +68,7 @@ def invoice_lines_key(lines) -> list[tuple]:
             for line in lines or []]
 
 
-class OpportunityInvoiceHandler(SalesforceFreshBooksHandler):
+class OpportunityInvoiceFlow(BaseFlow):
     entity_kind = Entity.Kind.DEAL
     default_mapping_set = "salesforce-opportunity-to-freshbooks-invoice"
     has_write_back = True
@@ -98,7 +98,7 @@ class OpportunityInvoiceHandler(SalesforceFreshBooksHandler):
                              "set its Account in Salesforce, then replay.", field="AccountId")
         client_id, self.customer_entity = freshbooks_client_for_account(
             self, account=source["Account"], contact=source.get("PrimaryContact"), index=index)
-        payload = self.apply_mapping(source)
+        payload = self.mapping_apply(source)
         payload["customerid"] = int(client_id)
         payload[self.marker_field] = source["Id"]
         return payload
@@ -155,7 +155,7 @@ class OpportunityInvoiceHandler(SalesforceFreshBooksHandler):
         if deal is not None and self.customer_entity is not None:
             entity_link_ensure(from_entity=deal, to_entity=self.customer_entity, relation="billed_to")
         invoice = self.invoice or {}
-        binding = binding_get(connection=self.freshbooks_connection, object_type="invoice", external_id=result.external_id)
+        binding = binding_find(connection=self.freshbooks_connection, object_type="invoice", external_id=result.external_id)
         if binding and invoice.get("invoice_number") and binding.extra.get("invoice_number") != invoice["invoice_number"]:
             binding.extra = {**binding.extra, "invoice_number": invoice["invoice_number"]}
             binding.save(update_fields=["extra", "updated_at"])

@@ -21,23 +21,25 @@ from decimal import Decimal
 
 from integrations.errors import FatalError
 from integrations.flows.order_to_cash.source import shop_customer_key, shop_order_read
-from integrations.flows.toolkit.infor import (
-    InforFlowHandler,
+from integrations.flows.toolkit.bindings import (
     binding_extra_update,
     binding_find,
-    binding_of_entity,
     binding_version_store,
-    customer_arguments,
-    decimal_of,
-    entities_link,
+    entity_binding_find,
+    entity_link_ensure,
 )
-from integrations.flows.toolkit.infor_customers import infor_customer_match
+from integrations.flows.toolkit.handler import BaseFlow
+from integrations.flows.toolkit.infor_customers import (
+    customer_arguments,
+    infor_customer_match,
+)
+from integrations.flows.toolkit.values import decimal_of
 from integrations.models import Entity, SyncItem
 from integrations.sync.handler import WriteResult
 from integrations.sync.items import sync_item_enqueue
 
 
-class OrderStep(InforFlowHandler):
+class OrderStep(BaseFlow):
     """One step of the chain; ``next_step`` is started when it succeeds."""
 
     next_step: str | None = None
@@ -51,11 +53,11 @@ class OrderStep(InforFlowHandler):
 
     def customer_entity_id(self, item: SyncItem) -> int | None:
         key = shop_customer_key(self.order(item))
-        binding = binding_find(connection_id=self.flow.source_connection_id, object_type="customer", external_id=key)
+        binding = binding_find(connection=self.flow.source_connection_id, object_type="customer", external_id=key)
         return binding.entity_id if binding else None
 
     def bound(self, entity_id: int | None, connection, object_type: str, step_words: str) -> str:
-        binding = binding_of_entity(entity_id=entity_id, connection_id=connection.pk, object_type=object_type)
+        binding = entity_binding_find(entity=entity_id, connection=connection, object_type=object_type)
         if binding is None:
             raise FatalError(f"The {step_words} of this order is not linked yet: replay that step of the chain first.")
         return binding.external_id
@@ -83,7 +85,7 @@ class FreshBooksClientStep(OrderStep):
         return self.freshbooks_connection.pk, "client"
 
     def map(self, item, source):
-        return self.mapping_apply(source, key="freshbooks_client", name=f"{self.platform}-order-to-freshbooks-client")
+        return self.mapping_apply(source, step="freshbooks_client", default=f"{self.platform}-order-to-freshbooks-client")
 
     def find_existing(self, item, source, payload):
         return self.freshbooks_client_by_email(payload.get("email"))
@@ -113,8 +115,8 @@ class FreshBooksInvoiceStep(OrderStep):
         return self.freshbooks_connection.pk, "invoice"
 
     def map(self, item, source):
-        payload = self.mapping_apply(source, key="freshbooks_invoice",
-                                     name=f"{self.platform}-order-to-freshbooks-invoice")
+        payload = self.mapping_apply(source, step="freshbooks_invoice",
+                                     default=f"{self.platform}-order-to-freshbooks-invoice")
         return {**payload, "customerid": int(source["_customerid"])}
 
     def find_existing(self, item, source, payload):
@@ -136,10 +138,10 @@ class FreshBooksInvoiceStep(OrderStep):
 
     def on_success(self, item, result):
         invoice = self.fb.invoices.get(result.external_id, include=())
-        binding = binding_find(connection_id=self.freshbooks_connection.pk, object_type="invoice",
+        binding = binding_find(connection=self.freshbooks_connection.pk, object_type="invoice",
                                external_id=result.external_id)
         binding_extra_update(binding=binding, invoice_number=str(invoice.get("invoice_number") or ""))
-        entities_link(from_entity_id=self.customer_entity_id(item), to_entity_id=item.entity_id, relation="ordered")
+        entity_link_ensure(from_entity=self.customer_entity_id(item), to_entity=item.entity_id, relation="ordered")
         order = item.source_snapshot.get("_order") or {}
         result.extra["facts"] = {
             "source_amount": str(order.get("total", "")), "source_currency": order.get("currency", ""),
@@ -169,7 +171,7 @@ class InforCustomerStep(OrderStep):
         return self.infor_connection.pk, "customer"
 
     def map(self, item, source):
-        return self.mapping_apply(source, key="infor_customer", name="freshbooks-client-to-infor-customer")
+        return self.mapping_apply(source, step="infor_customer", default="freshbooks-client-to-infor-customer")
 
     def find_existing(self, item, source, payload):
         found = infor_customer_match(self.infor, reference=str(source["id"]), email=payload.get("MAIL"),
@@ -190,7 +192,7 @@ class InforCustomerStep(OrderStep):
     def on_success(self, item, result):
         written = getattr(self, "_written", None)
         if written:  # our own write's LMTS: flow 8's poll recognises it as an echo
-            binding_version_store(connection_id=self.infor_connection.pk, object_type="customer",
+            binding_version_store(connection=self.infor_connection.pk, object_type="customer",
                                   external_id=result.external_id, version=written.get("changed_at", ""))
         super().on_success(item, result)
 
@@ -199,12 +201,12 @@ class InforOrderStep(OrderStep):
     entity_kind = Entity.Kind.ORDER
 
     def fetch_source(self, item):
-        order_binding = binding_find(connection_id=self.flow.source_connection_id, object_type="order",
+        order_binding = binding_find(connection=self.flow.source_connection_id, object_type="order",
                                      external_id=item.source_id)
         invoice_id = self.bound(order_binding.entity_id if order_binding else None, self.freshbooks_connection,
                                 "invoice", "FreshBooks invoice")
         invoice = self.fb.invoices.get(invoice_id)
-        client = binding_find(connection_id=self.freshbooks_connection.pk, object_type="client",
+        client = binding_find(connection=self.freshbooks_connection.pk, object_type="client",
                               external_id=invoice.get("customerid"))
         invoice["infor_customer_number"] = self.bound(client.entity_id if client else None, self.infor_connection,
                                                       "customer", "Infor customer")
@@ -217,7 +219,7 @@ class InforOrderStep(OrderStep):
         return self.infor_connection.pk, "order"
 
     def map(self, item, source):
-        payload = self.mapping_apply(source, key="infor_order", name="freshbooks-invoice-to-infor-sales-order")
+        payload = self.mapping_apply(source, step="infor_order", default="freshbooks-invoice-to-infor-sales-order")
         return {**payload, "CUNO": source["infor_customer_number"]}
 
     def find_existing(self, item, source, payload):
@@ -243,7 +245,7 @@ class InforOrderStep(OrderStep):
 
     def on_success(self, item, result):
         status = self.infor.get_order_status(order_number=result.external_id)
-        binding = binding_find(connection_id=self.infor_connection.pk, object_type="order",
+        binding = binding_find(connection=self.infor_connection.pk, object_type="order",
                                external_id=result.external_id)
         binding_extra_update(binding=binding, order_reference=status["order_reference"],
                              delivered=bool(status["delivered"]) or bool((binding.extra or {}).get("delivered")))
@@ -264,8 +266,8 @@ STEP_HANDLERS: dict[str, type[OrderStep]] = {
 }
 
 
-class OrderToCashFlow(InforFlowHandler):
-    """Flow kind ``order_to_cash``: hands each item to its step's handler."""
+class OrderToCashFlow(BaseFlow):
+    """Flow kind ``shop-order-to-infor-order``: hands each item to its step's handler."""
 
     entity_kind = Entity.Kind.ORDER
 

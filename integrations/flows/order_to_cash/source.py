@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from integrations.errors import FatalError
-from integrations.flows.toolkit.infor import email_key
+from integrations.flows.toolkit.normalise import email_normalise
 from integrations.models import InboundEvent
 
 RECENT = 20  # deliveries of one order looked at (retries and updates)
@@ -36,7 +36,7 @@ def shop_order_read(*, connection_id: int, order_id: str) -> dict:
 
 def shop_customer_key(source: dict) -> str:
     """Who ordered, for matching: the e-mail address (shops make a new customer id per guest order)."""
-    key = email_key(((source.get("_order") or {}).get("customer") or {}).get("email"))
+    key = email_normalise(((source.get("_order") or {}).get("customer") or {}).get("email"))
     if not key:
         number = (source.get("_order") or {}).get("number") or (source.get("_order") or {}).get("id")
         raise FatalError(f"Order {number} has no customer e-mail address, so its FreshBooks client cannot be "

@@ -16,26 +16,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from integrations.errors import FatalError, RetryableError, SkippableError
-from integrations.flows.toolkit.infor import (
-    InforFlowHandler,
+from integrations.flows.toolkit.bindings import (
     binding_find,
-    binding_of_entity,
-    decimal_of,
-    entities_link,
+    entity_binding_find,
+    entity_link_ensure,
 )
+from integrations.flows.toolkit.handler import BaseFlow
+from integrations.flows.toolkit.values import decimal_of
 from integrations.models import Entity
 
 
-class PaymentInforFlow(InforFlowHandler):
+class PaymentInforFlow(BaseFlow):
     entity_kind = Entity.Kind.PAYMENT
-    mapping_set_name = "freshbooks-payment-to-infor-payment"
+    default_mapping_set = "freshbooks-payment-to-infor-payment"
 
     def fetch_source(self, item):
         payment = self.freshbooks_live("payments", item.source_id, "payment")
-        invoice = binding_find(connection_id=self.freshbooks_connection.pk, object_type="invoice",
+        invoice = binding_find(connection=self.freshbooks_connection.pk, object_type="invoice",
                                external_id=payment.get("invoiceid"))
-        order = binding_of_entity(entity_id=invoice.entity_id if invoice else None,
-                                  connection_id=self.infor_connection.pk, object_type="order")
+        order = entity_binding_find(entity=invoice.entity_id if invoice else None,
+                                    connection=self.infor_connection.pk, object_type="order")
         if order is None:
             raise SkippableError(f"FreshBooks invoice {payment.get('invoiceid')} has no Infor sales order, so there "
                                  "is no Infor invoice to pay.")
@@ -82,7 +82,7 @@ class PaymentInforFlow(InforFlowHandler):
 
     def on_success(self, item, result):
         source = item.source_snapshot
-        entities_link(from_entity_id=source.get("order_entity_id"), to_entity_id=item.entity_id, relation="paid_by")
+        entity_link_ensure(from_entity=source.get("order_entity_id"), to_entity=item.entity_id, relation="paid_by")
         recorded = getattr(self, "_recorded", None)
         facts = {"payment_amount": str(decimal_of(source.get("amount"))),
                  "open_amount": source["infor_invoice"]["remaining_amount"],

@@ -7,7 +7,7 @@ queries for the Opportunities (by Id, by FreshBooks_Invoice_Id__c) and one Colle
 of the Opportunities whose fields change, allOrNone=false: several payments of one invoice
 make one update, and an Opportunity Salesforce refuses fails its own items only.
 
-The decisions are the flow's own (PaymentOpportunityHandler: which Opportunity, the mapping,
+The decisions are the flow's own (PaymentOpportunityFlow: which Opportunity, the mapping,
 which fields differ; on_success for the payment's links and facts) and the bindings and
 hashes the engine's. Unlike the engine, the invoice is not read again after the write: a
 payment made while the backfill runs comes with its own webhook (or poll) and recomputes.
@@ -24,7 +24,7 @@ from integrations.errors import SkippableError
 from integrations.flows.payment_opportunity.handler import (
     INVOICE_REF_FIELD,
     OPPORTUNITY_FIELDS,
-    PaymentOpportunityHandler,
+    PaymentOpportunityFlow,
     opportunity_changes,
 )
 from integrations.flows.toolkit.backfill_batch import (
@@ -33,7 +33,10 @@ from integrations.flows.toolkit.backfill_batch import (
     chunk_locked,
     freshbooks_backfill,
 )
-from integrations.flows.toolkit.salesforce_freshbooks import binding_get, entity_binding
+from integrations.flows.toolkit.bindings import (
+    binding_find,
+    entity_binding_find,
+)
 from integrations.models import Binding, Entity, SyncItem
 from integrations.sync.engine import source_bind, target_bind, written_remember
 from integrations.sync.handler import WriteResult
@@ -43,7 +46,7 @@ S = SyncItem.Status
 
 
 def payments_backfill(*, flow, since, dry_run: bool, summary, progress, total) -> None:
-    handler = PaymentOpportunityHandler(flow)
+    handler = PaymentOpportunityFlow(flow)
     by_payment = flow.source_object == "payment"
     invoices = {str(i["id"]): i for i in handler.fb.invoices.iterate(include=())} if by_payment else {}
     freshbooks_backfill(flow=flow, api=handler.fb.payments if by_payment else handler.fb.invoices, since=since,
@@ -70,7 +73,7 @@ class _Record:
 
 
 class _Chunk:
-    def __init__(self, handler: PaymentOpportunityHandler, items: ChunkItems, invoices: dict):
+    def __init__(self, handler: PaymentOpportunityFlow, items: ChunkItems, invoices: dict):
         self.h, self.items, self.invoices, self.dry_run = handler, items, invoices, items.dry_run
 
     def run(self, records: list[dict]) -> None:
@@ -91,16 +94,16 @@ class _Chunk:
         for item, record in pairs:
             try:
                 source = self._source(record)
-                payload = self.h.apply_mapping(source)
+                payload = self.h.mapping_apply(source)
             except RECORD_FAILURES as exc:
                 self.items.failed(item, exc, "map")
                 continue
             item.source_snapshot, item.mapped_payload = source, payload
             connection_id, object_type, external_id = self.h.source_ref(item, source)
-            binding = binding_get(connection=self.h.flow.source_connection, object_type=object_type,
+            binding = binding_find(connection=self.h.flow.source_connection, object_type=object_type,
                                   external_id=external_id)
             entity = binding.entity if binding else None
-            target = entity_binding(entity=entity, connection=self.h.salesforce_connection, object_type="Opportunity")
+            target = entity_binding_find(entity=entity, connection=self.h.salesforce_connection, object_type="Opportunity")
             r = _Record(item, source, payload, entity, target)
             if target and target.last_written_hash == payload_hash(payload):
                 r.action, r.opportunity_id = "unchanged", target.external_id  # nothing new to send

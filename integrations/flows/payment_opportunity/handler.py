@@ -22,18 +22,18 @@ from decimal import Decimal
 
 from integrations.connectors.salesforce.soql import soql_format
 from integrations.errors import FatalError, RetryableError, SkippableError
+from integrations.flows.toolkit.bindings import (
+    binding_ensure,
+    binding_find,
+    entity_binding_find,
+    entity_link_ensure,
+)
 from integrations.flows.toolkit.deletes import (
     salesforce_deleted_note,
     salesforce_deleted_words,
 )
-from integrations.flows.toolkit.salesforce_freshbooks import (
-    SalesforceFreshBooksHandler,
-    binding_ensure,
-    binding_get,
-    entity_binding,
-    entity_link_ensure,
-    value_same,
-)
+from integrations.flows.toolkit.handler import BaseFlow
+from integrations.flows.toolkit.values import value_same
 from integrations.models import Binding, Entity, SyncItem
 from integrations.sync.handler import WriteResult
 
@@ -42,7 +42,7 @@ INVOICE_REF_FIELD = "FreshBooks_Invoice_Id__c"
 UNPAID = {"", "unpaid"}
 
 
-class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
+class PaymentOpportunityFlow(BaseFlow):
     entity_kind = Entity.Kind.DEAL
     default_mapping_set = "freshbooks-invoice-to-salesforce-opportunity"
     binds_source = False
@@ -72,7 +72,7 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
 
     def map(self, item: SyncItem, source: dict) -> dict:
         self.opportunity = self._opportunity_for(source)
-        return self.apply_mapping(source)
+        return self.mapping_apply(source)
 
     def find_existing(self, item: SyncItem, source: dict, payload: dict) -> str | None:
         return self.opportunity["Id"] if self.opportunity else None
@@ -94,7 +94,7 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
         """Payments of one invoice may be synced by two workers at once: if the invoice moved on
         while we wrote, what we wrote may be stale, so recompute (the newest read always wins)."""
         invoice = self.fb.invoices.get(self.source_invoice_id, include=())
-        if self.apply_mapping(invoice) != payload:
+        if self.mapping_apply(invoice) != payload:
             raise RetryableError("The invoice changed while its payment status was written; recomputing.",
                                  retry_after=1)
 
@@ -143,20 +143,20 @@ class PaymentOpportunityHandler(SalesforceFreshBooksHandler):
             raise
 
     def _deal_entity(self, opportunity_id: str):
-        binding = binding_get(connection=self.salesforce_connection, object_type="Opportunity", external_id=opportunity_id)
+        binding = binding_find(connection=self.salesforce_connection, object_type="Opportunity", external_id=opportunity_id)
         return binding.entity if binding else None
 
     def opportunity_ref(self, invoice: dict) -> tuple[str, str]:
         """(field, value) naming the Opportunity this invoice was made for: its Id (from the
         invoice's binding, else the idempotency marker), else the invoice id written back to it."""
-        invoice_binding = binding_get(connection=self.freshbooks_connection, object_type="invoice", external_id=invoice["id"])
+        invoice_binding = binding_find(connection=self.freshbooks_connection, object_type="invoice", external_id=invoice["id"])
         note = salesforce_deleted_note(invoice_binding)
         if note:
             raise SkippableError(f"FreshBooks invoice {invoice.get('invoice_number') or invoice['id']} was made for "
                                  f"{salesforce_deleted_words(note)}; there is no payment status to update (the payment "
                                  "stays in FreshBooks).")
-        opp = entity_binding(entity=invoice_binding.entity if invoice_binding else None,
-                             connection=self.salesforce_connection, object_type="Opportunity")
+        opp = entity_binding_find(entity=invoice_binding.entity if invoice_binding else None,
+                                  connection=self.salesforce_connection, object_type="Opportunity")
         marker = str(invoice.get(self.setting("idempotency_field", "po_number")) or "")
         if opp or marker.startswith("006"):
             return "Id", opp.external_id if opp else marker

@@ -17,19 +17,19 @@ from __future__ import annotations
 from django.utils import timezone
 
 from integrations.errors import FatalError, SkippableError
-from integrations.flows.toolkit.infor import (
-    InforFlowHandler,
+from integrations.flows.toolkit.bindings import (
     binding_extra_update,
     binding_find,
 )
+from integrations.flows.toolkit.handler import BaseFlow
 from integrations.models import Entity
 
 ACTIONS = ("mark_as_sent", "send_email", "none")
 
 
-class ShipmentInvoiceFlow(InforFlowHandler):
+class ShipmentInvoiceFlow(BaseFlow):
     entity_kind = Entity.Kind.ORDER
-    mapping_set_name = "infor-order-to-freshbooks-invoice-status"
+    default_mapping_set = "infor-order-to-freshbooks-invoice-status"
 
     def fetch_source(self, item):
         status = self.infor.get_order_status(order_number=item.source_id)
@@ -74,6 +74,6 @@ class ShipmentInvoiceFlow(InforFlowHandler):
             self.fb.invoices.update(external_id, payload)
 
     def on_success(self, item, result):
-        binding = binding_find(connection_id=self.flow.source_connection_id, object_type=self.flow.source_object,
+        binding = binding_find(connection=self.flow.source_connection_id, object_type=self.flow.source_object,
                                external_id=item.source_id)
         binding_extra_update(binding=binding, delivered=True, delivered_seen_at=timezone.now().isoformat())

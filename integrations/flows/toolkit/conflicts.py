@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from integrations.errors import ConflictHeld
-from integrations.flows.toolkit.salesforce_freshbooks import value_same
+from integrations.flows.toolkit.values import value_same
 from integrations.models import Binding, Flow
 from integrations.sync.hashing import payload_hash
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.infor.adapter import infor_adapter_for
-from integrations.demo.infor_flows import FRESHBOOKS, INFOR, SHOPIFY, WOOCOMMERCE, infor_flows_demo_ensure
+from integrations.demo.flows import FRESHBOOKS, INFOR, SHOPIFY, WOOCOMMERCE, infor_flows_demo_ensure
 from integrations.models import Connection, Flow, SyncItem
 from integrations.sandbox.shop.services import endpoint_configure, order_place, outbox_drain
 from integrations.sync.engine import sync_item_process

@@ -1,7 +1,9 @@
 """Flow 8: FreshBooks client ⇄ Infor customer, matching, echo suppression and conflict policy."""
 import pytest
 
-from integrations.models import Flow, SyncItem
+from integrations.flows.toolkit.infor_customers import infor_customer_match
+from integrations.flows.toolkit.matching import freshbooks_client_match
+from integrations.models import Connection, Flow, SyncItem
 from integrations.sandbox.infor.models import Customer
 from integrations.sync.items import sync_item_enqueue
 from integrations.triggers.polling import flow_poll
@@ -64,3 +66,19 @@ def test_two_clients_of_one_company_get_their_own_customers(world):
     assert _sync_client(world, first["id"]).status == "succeeded"
     assert _sync_client(world, second["id"]).status == "succeeded"
     assert sorted(Customer.objects.values_list("yref", flat=True)) == sorted([str(first["id"]), str(second["id"])])
+
+
+def test_flows_1_and_8_match_organisation_names_the_same_way(world):
+    """One organisation-name rule: "ACME Inc." is the existing "Acme" for flow 1's client
+    matcher and for flow 8's Infor customer matcher alike (legal-form words do not count)."""
+    world.fb.clients.create({"organization": "Acme", "currency_code": "USD"})
+    acme = world.infor.upsert_customer(name="Acme")["customer_number"]
+    infor = Connection.objects.get(system="infor")
+
+    assert freshbooks_client_match(world.fb, name="ACME Inc.")["organization"] == "Acme"  # flow 1
+    assert infor_customer_match(world.infor, name="ACME Inc.", connection_id=infor.pk)["customer_number"] == acme
+
+    client = world.fb.clients.create({"organization": "ACME Inc.", "email": "", "currency_code": "USD"})
+    item = _sync_client(world, client["id"])  # flow 8 links the client to the existing customer
+    assert item.status == "succeeded" and item.result.get("action") == "matched", item.last_error
+    assert Customer.objects.count() == 1

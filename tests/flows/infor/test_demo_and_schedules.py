@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from django_q.models import Schedule
 
-from integrations.demo.infor_flows import DEMO_FLOWS, infor_flows_demo_ensure
+from integrations.demo.flows import DEMO_FLOWS, infor_flows_demo_ensure
 from integrations.flows.registry import flow_handler_for
 from integrations.models import Connection, Flow
 from integrations.setup import OBSOLETE_SCHEDULES, SCHEDULES, schedules_ensure
