@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from integrations.models import Connection, Flow
 from mappings.models import ConfigImport, CurrencyRate, FieldMapping, MappingSet, ValueTable, ValueTableEntry
-from tests.factories import ConnectionFactory, FlowFactory
+from tests.factories import FlowFactory
 from tests.mappings.builders import mapping_set_make
 
 pytestmark = pytest.mark.django_db
