@@ -7,7 +7,7 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench install install-dev lock check clean
+.PHONY: run test test-fast lint bench install install-dev lock check clean
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -40,9 +40,21 @@ CHROMIUM    ?= /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-## make test: the whole suite against DATABASE_URL (SQLite when unset).
-test: install-dev | $(CHROMIUM)
+## make lint: the guard-rails, both configured in pyproject.toml: `ruff check` (lint rules only, no
+## formatting) and `lint-imports` (the import contracts: what may import what). Either failing fails the target.
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+
+## make test: `make lint`, then the whole suite against DATABASE_URL (SQLite when unset). CI runs this.
+test: lint | $(CHROMIUM)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make test-fast: `make lint`, then the suite without the tests marked `slow` (those that start real
+## processes: qcluster, gunicorn, manage.py or python subprocesses, worker processes, the browser). For the
+## inner loop; CI still runs everything through `make test`.
+test-fast: lint
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 ## make bench: benchmarks; results are appended to BENCHMARKS.md.
 bench: install-dev

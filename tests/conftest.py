@@ -2,6 +2,10 @@
 (CI runs the suite on both databases, so they always run somewhere)."""
 from __future__ import annotations
 
+import _posixsubprocess
+import os
+import subprocess
+
 import pytest
 from django.db import connection
 
@@ -17,6 +21,22 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+@pytest.fixture(autouse=True)
+def processes_only_in_slow_tests(request, monkeypatch):
+    """A test that starts a real process must be marked `slow`: `make test-fast` skips those, and
+    without the marker a new one would quietly slow the inner loop. Every way a test here starts
+    one is refused: subprocess (and asyncio's, the browser driver's), multiprocessing's fork and spawn."""
+    if request.node.get_closest_marker("slow"):
+        return
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{request.node.nodeid} starts a real process: mark it `slow` (see `make test-fast`)")
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
+    monkeypatch.setattr(_posixsubprocess, "fork_exec", refuse)  # multiprocessing's spawn
+    monkeypatch.setattr(os, "fork", refuse)
 
 
 @pytest.fixture

@@ -27,18 +27,21 @@ def manage(*args, env_extra=None):
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
+@pytest.mark.slow  # runs manage.py or python in a subprocess
 def test_production_settings_pass_check_deploy_with_zero_warnings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow  # runs manage.py or python in a subprocess
 def test_production_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
     result = manage("check", env_extra=env)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow  # runs manage.py or python in a subprocess
 def test_production_without_encryption_keys_fails_the_deploy_check():
     env = {**PRODUCTION_ENV, "FIELD_ENCRYPTION_KEYS": ""}
     result = manage("check", "--deploy", env_extra=env)
@@ -59,6 +62,7 @@ def test_default_q_cluster_settings_are_safe():
     assert not [e for e in run_checks() if e.id.startswith("ledgerlink.E00")]
 
 
+@pytest.mark.slow  # runs manage.py or python in a subprocess
 def test_database_url_switches_to_postgres_and_redis_url_to_the_redis_broker():
     code = ("from django.conf import settings as s;"
             "print(s.DATABASES['default']['ENGINE'], 'redis' in s.Q_CLUSTER, 'orm' in s.Q_CLUSTER)")
@@ -74,6 +78,7 @@ def test_database_url_switches_to_postgres_and_redis_url_to_the_redis_broker():
     assert out.stdout.split() == ["django.db.backends.sqlite3", "False", "True"], out.stderr
 
 
+@pytest.mark.slow  # runs manage.py or python in a subprocess
 def test_sqlite_is_tuned_for_web_and_workers_together():
     code = ("import json;from django.conf import settings as s;"
             "print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))")

@@ -30,7 +30,7 @@ from integrations.sandbox.salesforce.events import deliveries_drain as sf_delive
 from integrations.sandbox.salesforce.models import SfDelivery
 from integrations.sync.sweeper import sync_items_dispatch_due
 from monitoring.models import ApiCall, SyncAttempt
-from tests.e2e.cluster import qcluster, wait_until
+from tests.cluster import qcluster, wait_until
 from tests.sandbox.salesforce.fixtures import WEBHOOK_SECRET
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -78,15 +78,10 @@ def wire(world, live_server):
 
 
 def on_cluster(scenarios, world, live_server, tmp_path, settings):
-    """Run ``scenarios`` with a cluster started for them (its log's tail printed when an assertion fails)."""
+    """Run ``scenarios`` with a cluster started for them (its log's tail added when an assertion fails)."""
     settings.SYNC_RUNNING_STALE_SECONDS = 8  # the safety net here sees a dead worker's item as the cluster does
-    with qcluster(tmp_path / "qcluster.log", env_extra=FAST_RETRIES) as (_, log):
-        try:
-            scenarios(world, live_server, tmp_path)
-        except AssertionError:
-            log.seek(0)
-            print(log.read()[-4000:])
-            raise
+    with qcluster(tmp_path / "qcluster.log", env_extra=FAST_RETRIES):
+        scenarios(world, live_server, tmp_path)
 
 
 def _crashed_deal(world, tmp_path, kind: str, **deal_kwargs):

@@ -7,5 +7,5 @@ from tests.sandbox.salesforce.fixtures import sf_app, sf_connection, sf_connecti
 
 
 @pytest.fixture
-def world(sf_connection, fb, fb_connection):
+def world(sf_connection, fb, fb_connection):  # noqa: F811  (the fixtures imported above)
     return world_make(sf_connection=sf_connection, fb_sandbox=fb, fb_connection=fb_connection)

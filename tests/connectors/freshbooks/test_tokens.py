@@ -109,6 +109,7 @@ print(json.dumps({"total": total, "token": connection.get_secret("access_token")
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_concurrent_workers_refresh_exactly_once(pg_only, fb, fb_connection, tmp_path):
     tokens_expire_all(account=fb.account)
     settings = db.settings_dict

@@ -14,6 +14,7 @@ WORKERS = 4
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_workers_with_an_expired_token_refresh_it_exactly_once(pg_only, m3_connection):
     from integrations.connectors.infor.ionapi import connection_ionapi_connect
