@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from integrations.errors import AuthError, FatalError, LockBusy, RetryableError
 from integrations.models import Connection
+from integrations.locking import binding_lock
 from monitoring.services import api_call_record
 
 logger = logging.getLogger(__name__)
@@ -184,10 +185,6 @@ def connection_token_refresh(
     """
     if db_connection.vendor == "postgresql":
         return _refresh_row_locked(connection, stale_access_token, refresh)
-    from integrations.sync.locking import (
-        binding_lock,  # the lease lock; imported here to keep layers one-way
-    )
-
     deadline = time.monotonic() + settings.TOKEN_REFRESH_WAIT_SECONDS
     while True:
         try:

@@ -29,7 +29,7 @@ from integrations.models import Binding, Entity, SyncItem
 from integrations.sync.handler import FlowHandler, WriteResult
 from integrations.sync.hashing import payload_hash
 from integrations.sync.idempotency import remote_create_idempotent
-from integrations.sync.locking import binding_lock, lock_holder_id
+from integrations.locking import binding_lock, lock_holder_id
 from integrations.sync.retry import BackoffPolicy
 from monitoring.context import current_sync_item_id
 from monitoring.models import SyncAttempt

@@ -16,7 +16,7 @@ from integrations.flows.client_account.handler import ClientToAccountFlow
 from integrations.errors import SkippableError
 from integrations.models import Binding, Cursor, Flow, SyncItem
 from integrations.sync.engine import sync_item_process
-from integrations.sync.locking import binding_lock
+from integrations.locking import binding_lock
 from monitoring.models import ApiCall
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -31,7 +31,7 @@ from decimal import Decimal
 from integrations.connectors.salesforce.errors import RecordNotFound
 from integrations.connectors.salesforce.queries import opportunity_read
 from integrations.errors import FatalError, SkippableError
-from integrations.flows.client_account.handler import freshbooks_client_for_account
+from integrations.flows.toolkit.clients import freshbooks_client_for_account
 from integrations.flows.opportunity_invoice.alerts import (
     invoice_alert_open,
     invoice_orphan_finding,

@@ -16,7 +16,7 @@ from integrations.operations.backfill import ACTION_OUTCOMES, backfill_cursor
 from integrations.sync.engine import STEP_WORDS, failure_outcome
 from integrations.sync.handler import WriteResult
 from integrations.sync.items import sync_item_enqueue, sync_item_identity
-from integrations.sync.locking import binding_lock
+from integrations.locking import binding_lock
 from integrations.triggers.cursors import cursor_advance
 
 S = SyncItem.Status
