@@ -263,3 +263,6 @@ if PRODUCTION:
 
 # Extra flow handlers: "kind=dotted.path.Class,kind2=…" (built-ins are in integrations/flows/registry.py).
 LEDGERLINK_FLOW_HANDLERS = env.dict("LEDGERLINK_FLOW_HANDLERS", default={})
+# Checks a flow's kind and settings for import_config: (kind=, settings=) -> list of sentences.
+# Named here because mappings imports nothing from integrations (an import contract).
+LEDGERLINK_FLOW_CONFIG_VALIDATOR = "integrations.flows.registry.flow_config_errors"

@@ -16,6 +16,7 @@ from integrations.connectors.infor.ionapi import (
     ionapi_parse,
 )
 from integrations.errors import SyncError
+from integrations.flows.forms import FlowForm
 from integrations.models import (
     Binding,
     Connection,
@@ -158,6 +159,7 @@ class ConnectionAdmin(admin.ModelAdmin):
 
 @admin.register(Flow)
 class FlowAdmin(admin.ModelAdmin):
+    form = FlowForm
     list_display = ["name", "title", "kind", "source_connection", "source_object", "target_connection", "target_object", "trigger", "enabled"]
     list_filter = ["enabled", "kind", "trigger"]
     search_fields = ["name", "title"]

@@ -43,7 +43,7 @@ def primary_contact_payload(*, handler, client: dict) -> dict | None:
     """The client's person as the Contact's fields; None for an organisation with no person."""
     if not any(client.get(k) for k in ("fname", "lname", "email")):
         return None
-    return handler.apply_mapping(client, setting="contact_mapping_set", default=CONTACT_MAPPING)
+    return handler.apply_mapping(client, setting="contact_mapping_set")
 
 
 def primary_contact_plan(*, handler, item, payload: dict | None) -> ContactWrite | None:

@@ -23,12 +23,12 @@ from integrations.connectors.salesforce.errors import RecordNotFound
 from integrations.connectors.salesforce.soql import soql_format
 from integrations.errors import ConflictHeld, FatalError, SkippableError
 from integrations.flows.client_account.contacts import (
-    CONTACT_MAPPING,
     CONTACT_PREFIX,
     primary_contact_agreed,
     primary_contact_payload,
     primary_contact_sync,
 )
+from integrations.flows.client_account.settings import ACCOUNT_TO_CLIENT_SETTINGS, CLIENT_TO_ACCOUNT_SETTINGS
 from integrations.flows.toolkit.conflicts import (
     ConflictPair,
     agreed_store,
@@ -214,6 +214,7 @@ def conflict_result_note(result: WriteResult, decided: dict | None) -> None:
 
 
 class AccountToClientHandler(ClientAccountHandler):
+    settings_spec = ACCOUNT_TO_CLIENT_SETTINGS
     """Salesforce Account (+ primary Contact) → FreshBooks client."""
 
     default_mapping_set = "salesforce-account-to-freshbooks-client"
@@ -338,6 +339,7 @@ class AccountToClientHandler(ClientAccountHandler):
 
 
 class ClientToAccountHandler(ClientAccountHandler):
+    settings_spec = CLIENT_TO_ACCOUNT_SETTINGS
     """FreshBooks client → Salesforce Account (+ primary Contact, written after the Account)."""
 
     default_mapping_set = "freshbooks-client-to-salesforce-account"
@@ -411,7 +413,7 @@ class ClientToAccountHandler(ClientAccountHandler):
     def write_source(self, item: SyncItem, source: dict, updates: dict) -> dict[str, dict]:
         """A kept Account or Contact value goes to the client field it is mapped from."""
         mapped = {"": mapped_from(self.mapping_set()),
-                  CONTACT_PREFIX: mapped_from(self.mapping_set("contact_mapping_set", CONTACT_MAPPING))}
+                  CONTACT_PREFIX: mapped_from(self.mapping_set("contact_mapping_set"))}
         back = {}
         for field, value in updates.items():
             prefix = CONTACT_PREFIX if field.startswith(CONTACT_PREFIX) else ""
@@ -465,8 +467,7 @@ def _client_for_account(handler, *, account: dict, contact: dict | None, index) 
     written = None
     if client is None:
         record = {**account, "Contacts": {"totalSize": 1, "done": True, "records": [contact] if contact else []}}
-        written = handler.apply_mapping(record, setting="client_mapping_set",
-                                        default="salesforce-account-to-freshbooks-client")
+        written = handler.apply_mapping(record, setting="client_mapping_set")
         client = handler.fb.clients.create(written)
         if index is not None:
             index.add(client)

@@ -22,6 +22,7 @@ from datetime import timezone as dt_timezone
 
 from integrations.connectors.freshbooks.values import accounting_datetime
 from integrations.errors import ConflictHeld, SkippableError
+from integrations.flows.client_infor.settings import CLIENT_INFOR_SETTINGS
 from integrations.flows.toolkit.infor import (
     InforFlowHandler,
     binding_find,
@@ -42,6 +43,7 @@ def lmts_time(value: str) -> datetime | None:
 class ClientSide(InforFlowHandler):
     entity_kind = Entity.Kind.CUSTOMER
     target_system = ""
+    settings_spec = CLIENT_INFOR_SETTINGS
 
     def echo_check(self, item, source: dict) -> None:
         """Skip a change that is exactly the version we wrote (or last synced)."""
@@ -67,7 +69,7 @@ class ClientSide(InforFlowHandler):
                 raise SkippableError(f"Conflict: the {self.target_system} record changed later "
                                      f"({target_time:%Y-%m-%d %H:%M:%S} UTC), so its version wins.")
             return payload
-        owners = self.setting("field_owner", {}) or {}
+        owners = self.setting("field_owner")
         return {k: v for k, v in payload.items() if owners.get(k, self.flow.source_connection.system) != self.target_system}
 
 
@@ -165,6 +167,7 @@ class ClientInforFlow(InforFlowHandler):
     """Flow kind ``client_infor``: the direction follows the flow's source system."""
 
     entity_kind = Entity.Kind.CUSTOMER
+    settings_spec = CLIENT_INFOR_SETTINGS
 
     def for_item(self, item):
         side = FreshBooksToInfor if self.flow.source_connection.system == "freshbooks" else InforToFreshBooks

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from integrations.errors import FatalError, SkippableError
+from integrations.flows.shipment_invoice.settings import ACTIONS, SHIPMENT_INVOICE_SETTINGS
 from integrations.flows.toolkit.infor import (
     InforFlowHandler,
     binding_extra_update,
@@ -25,11 +26,9 @@ from integrations.flows.toolkit.infor import (
 from integrations.models import Binding, Entity, Flow
 from integrations.sync.items import sync_item_enqueue
 
-ACTIONS = ("mark_as_sent", "send_email", "none")
-
-
 class ShipmentInvoiceFlow(InforFlowHandler):
     entity_kind = Entity.Kind.ORDER
+    settings_spec = SHIPMENT_INVOICE_SETTINGS
     mapping_set_name = "infor-order-to-freshbooks-invoice-status"
 
     def fetch_source(self, item):
@@ -59,7 +58,7 @@ class ShipmentInvoiceFlow(InforFlowHandler):
         raise FatalError("The shipment flow never creates invoices.")
 
     def update(self, item, external_id, payload):
-        action = self.setting("delivered_action", "mark_as_sent")
+        action = self.setting("delivered_action")
         if action not in ACTIONS:
             raise FatalError(f"Flow setting delivered_action '{action}' is not one of {', '.join(ACTIONS)}.")
         invoice = self.fb.invoices.get(external_id, include=())
@@ -85,7 +84,7 @@ def infor_orders_poll(*, flow: Flow) -> dict:
     from integrations.connectors.infor.adapter import infor_adapter_for
 
     adapter = infor_adapter_for(flow.source_connection)
-    limit = int((flow.settings or {}).get("poll_batch") or 200)
+    limit = SHIPMENT_INVOICE_SETTINGS.value(flow.settings, "poll_batch")
     open_orders = Binding.objects.filter(connection_id=flow.source_connection_id, object_type=flow.source_object
                                          ).exclude(extra__delivered=True).order_by("updated_at")[:limit]
     checked = queued = 0

@@ -114,7 +114,7 @@ class InforFlowHandler(FlowHandler):
         for connection in (flow.source_connection, flow.target_connection):
             if connection is not None and connection.system == system:
                 return connection
-        named = (flow.settings or {}).get(f"{system}_connection")
+        named = self.setting(f"{system}_connection")
         connection = Connection.objects.filter(name=named, system=system).first() if named else None
         if connection is None:
             raise FatalError(f"Flow '{flow.name}' needs a {system} connection: set it as the source or target, or "
@@ -158,10 +158,6 @@ class InforFlowHandler(FlowHandler):
         if str(record.get("vis_state", 0)) == "1":
             raise SkippableError(f"The {words} was deleted in FreshBooks before it reached Infor.")
         return record
-
-    def setting(self, name: str, default=None):
-        value = (self.flow.settings or {}).get(name)
-        return default if value in (None, "") else value
 
     def mapping_apply(self, source: dict, *, key: str = "", name: str = "") -> dict:
         """Map with the step's mapping set: the flow's settings by key, the flow's own set, or the default name."""

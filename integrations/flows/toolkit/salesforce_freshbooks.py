@@ -81,17 +81,15 @@ class SalesforceFreshBooksHandler(FlowHandler):
 
         return FreshBooksClient(self.freshbooks_connection)
 
-    def setting(self, name: str, default=None):
-        return (self.flow.settings or {}).get(name, default)
-
-    def mapping_set(self, setting: str = "", default: str = ""):
-        """The flow's own mapping set, or the published one named by a flow setting / default."""
+    def mapping_set(self, setting: str = ""):
+        """The flow's own mapping set, or the published one named by a flow setting (its declared default
+        when unset)."""
         if not setting and self.flow.mapping_set_id:
             return self.flow.mapping_set
-        return mapping_set_published(self.setting(setting, default) if setting else self.default_mapping_set)
+        return mapping_set_published(self.setting(setting) if setting else self.default_mapping_set)
 
-    def apply_mapping(self, record: dict, *, setting: str = "", default: str = "") -> dict:
-        return mapping_apply_or_raise(self.mapping_set(setting, default), record)
+    def apply_mapping(self, record: dict, *, setting: str = "") -> dict:
+        return mapping_apply_or_raise(self.mapping_set(setting), record)
 
 
 def binding_get(*, connection, object_type: str, external_id) -> Binding | None:
