@@ -13,9 +13,9 @@ handler's own decisions and the engine's bindings and hashes:
 Other flows send each record through the sync engine in this process.
 
 Every record becomes a SyncItem (succeeded, skipped or dead with its reason), so finance sees
-and replays the backfill like any other work. A Cursor (stream ``backfill:<flow>``) keeps the
-last source stamp done: a stopped backfill started again continues there; records done
-twice are recognised by their bindings and markers, never written twice.
+and replays the backfill like any other work. A Cursor (stream ``backfill``, keyed by the flow's
+id) keeps the last source stamp done: a stopped backfill started again continues there; records
+done twice are recognised by their bindings and markers, never written twice.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from datetime import datetime
 from django.utils.module_loading import import_string
 
 from integrations.models import Cursor, Flow, SyncItem
+from integrations.triggers.cursors import BACKFILL, flow_cursor
 
 BATCHED_BACKFILLS: dict[str, str] = {
     "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.backfill.opportunities_backfill",
@@ -56,7 +57,7 @@ class BackfillSummary:
 
 
 def backfill_cursor(flow: Flow) -> Cursor:
-    return Cursor.objects.get_or_create(connection=flow.source_connection, stream=f"backfill:{flow.name}")[0]
+    return flow_cursor(flow=flow, stream=BACKFILL)
 
 
 def backfill_start(flow: Flow, since: datetime | None) -> datetime | None:

@@ -1,7 +1,7 @@
 """Polling fallback: find what webhooks and change events missed, without redoing what they
 delivered.
 
-Per flow, a Cursor (stream ``poll:<flow name>``) holds the newest change time seen. A poll
+Per flow, a Cursor (stream ``poll``, keyed by the flow's id) holds the newest change time seen. A poll
 reads the source's changes since then (Salesforce: SystemModstamp; FreshBooks:
 ``search[updated_min]``, a US/Eastern day, refined here to the second) and enqueues an item
 for each changed record, unless that exact version was already synced (the last finished
@@ -32,7 +32,7 @@ from integrations.flows.registry import flow_handler_for
 from integrations.flows.toolkit.salesforce_freshbooks import sf_datetime
 from integrations.models import Binding, Cursor, Flow, SyncItem
 from integrations.sync.items import sync_item_enqueue, sync_item_identity
-from integrations.triggers.cursors import cursor_advance
+from integrations.triggers.cursors import POLL, cursor_advance, flow_cursor, flow_cursor_find
 from integrations.triggers.polling_deletes import (
     salesforce_deletes_commit,
     salesforce_deletes_read,
@@ -130,7 +130,7 @@ def _already_synced(flow: Flow, handler, change: Change) -> bool:
 def flow_poll(*, flow: Flow, now: datetime | None = None) -> PollReport:
     now = now or timezone.now()
     report = PollReport(flow=flow.name)
-    cursor, _ = Cursor.objects.get_or_create(connection=flow.source_connection, stream=f"poll:{flow.name}")
+    cursor = flow_cursor(flow=flow, stream=POLL)
     since = datetime.fromisoformat(cursor.value) if cursor.value else now - INITIAL_LOOKBACK
     report.since = since.isoformat()
     handler = flow_handler_for(flow)
@@ -182,7 +182,7 @@ def flows_poll_due(*, now: datetime | None = None) -> list[PollReport]:
     for flow in Flow.objects.filter(enabled=True, poll_interval_minutes__gt=0).select_related("source_connection"):
         if flow.source_connection.system not in CHANGE_READERS:
             continue
-        cursor = Cursor.objects.filter(connection=flow.source_connection, stream=f"poll:{flow.name}").first()
+        cursor = flow_cursor_find(flow=flow, stream=POLL)
         if cursor and cursor.last_run_at and cursor.last_run_at > now - timedelta(minutes=flow.poll_interval_minutes):
             continue
         reports.append(flow_poll(flow=flow, now=now))
