@@ -124,8 +124,9 @@ def test_admin_form_refuses_a_wrongly_typed_setting(flow_post):
 def test_admin_form_saves_valid_settings(flow_post):
     response = flow_post(settings=json.dumps({"wait_for_invoice_seconds": 60, "reconcile": {"amount_tolerance": 1}}))
     assert response.status_code == 302
-    assert Flow.objects.get(name="payments-to-m3").settings == {"wait_for_invoice_seconds": 60,
-                                                               "reconcile": {"amount_tolerance": 1}}
+    flow = Flow.objects.get(name="payments-to-m3")
+    assert flow.settings == {"wait_for_invoice_seconds": 60, "reconcile": {"amount_tolerance": 1}}
+    assert flow_handler_for(flow).setting("payment_batch_base") == 0  # what the flow left out: its declared default
 
 
 # -- import_config ------------------------------------------------------------------------------
@@ -174,6 +175,7 @@ def test_import_config_accepts_valid_settings(config_file):
     import_config(path)
     flow = Flow.objects.get(name="payments-to-m3")
     assert flow.settings["wait_for_invoice_seconds"] == 60
+    assert flow_handler_for(flow).setting("payment_batch_base") == 0  # what the file left out: its declared default
     assert flow_handler_for(flow).setting("reconcile") == {"amount_tolerance": "0.02"}
     assert Decimal(flow.settings["reconcile"]["amount_tolerance"]) == Decimal("0.02")
 
