@@ -269,3 +269,6 @@ LEDGERLINK_FLOW_HANDLERS = env.dict("LEDGERLINK_FLOW_HANDLERS", default={})
 # which iterate the connector registry (integrations/connectors/registry.py).
 LEDGERLINK_SCHEMA_PROVIDER = "integrations.connectors.registry.mapping_schemas"
 LEDGERLINK_DUPLICATE_FIELDS_PROVIDER = "integrations.connectors.registry.duplicate_fields"
+# Checks a flow's kind and settings for import_config: (kind=, settings=) -> list of sentences.
+# Named here because mappings imports nothing from integrations (an import contract).
+LEDGERLINK_FLOW_CONFIG_VALIDATOR = "integrations.flows.registry.flow_config_errors"

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from integrations.connectors.registry import CONNECTORS
 from integrations.errors import SyncError
+from integrations.flows.forms import FlowForm
 from integrations.models import (
     Binding,
     Connection,
@@ -150,6 +151,7 @@ class ConnectionAdmin(admin.ModelAdmin):
 
 @admin.register(Flow)
 class FlowAdmin(admin.ModelAdmin):
+    form = FlowForm
     list_display = ["name", "title", "kind", "source_connection", "source_object", "target_connection", "target_object", "trigger", "enabled"]
     list_filter = ["enabled", "kind", "trigger"]
     search_fields = ["name", "title"]
@@ -291,7 +293,7 @@ class InboundEventAdmin(admin.ModelAdmin):
 
 @admin.register(Cursor)
 class CursorAdmin(admin.ModelAdmin):
-    list_display = ["connection", "stream", "value", "last_run_at"]
+    list_display = ["connection", "flow", "stream", "value", "last_run_at"]
     list_filter = ["connection"]
 
 

@@ -195,19 +195,29 @@ class Flow(models.Model):
 
 
 class Cursor(models.Model):
-    """Polling watermark for one (connection, stream); only ever advanced after commit."""
+    """Polling watermark for one (connection, stream); only ever advanced after commit.
+
+    A flow's own cursors (its poll, its delete poll, its backfill) name the flow by id, so
+    renaming the flow keeps them; a cursor of the connection alone has no flow."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="cursors")
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="cursors", null=True, blank=True)
     stream = models.CharField(max_length=80)
     value = models.CharField(max_length=120, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["connection", "stream"], name="cursor_unique_stream")]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "stream"], condition=models.Q(flow__isnull=True),
+                                    name="cursor_unique_stream"),
+            models.UniqueConstraint(fields=["connection", "flow", "stream"], condition=models.Q(flow__isnull=False),
+                                    name="cursor_unique_flow_stream"),
+        ]
 
     def __str__(self):
-        return f"{self.connection.name}/{self.stream} @ {self.value or '—'}"
+        owner = f"{self.connection.name}/{self.flow.name}" if self.flow_id else self.connection.name
+        return f"{owner}/{self.stream} @ {self.value or '—'}"
 
 
 class InboundEvent(models.Model):

@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 from .models import FieldMapping, MappingSet, ValueTable
 from .validation import nodes_problems
@@ -134,6 +136,12 @@ def _check_flow(item: dict, problems: list, sets_in_file: set) -> None:
         choices = [c for c, _ in Flow._meta.get_field(key).choices]
         if key in item and item[key] not in choices:
             problems.append(f"{where} {key} must be one of {', '.join(choices)}.")
+    if isinstance(item.get("kind"), str) and item["kind"]:
+        # The kind and its settings are the flows' to judge: asked through a setting, as
+        # mappings imports nothing from integrations.
+        flow_config_errors = import_string(settings.LEDGERLINK_FLOW_CONFIG_VALIDATOR)
+        problems += [f"{where} {sentence}" for sentence in
+                     flow_config_errors(kind=item["kind"], settings=item.get("settings") or {})]
     ref = item.get("mapping_set")
     if ref is not None:
         key = (ref.get("name"), ref.get("version")) if isinstance(ref, dict) else None

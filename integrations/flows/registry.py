@@ -2,12 +2,18 @@
 
 Built-in flows are listed here by hand (no import side effects). Deployments may add their
 own with the LEDGERLINK_FLOW_HANDLERS setting ("kind=dotted.path.Class,…").
+
+It also checks a flow's configuration against its kind: the kind must be registered and its
+settings must match the handler's ``settings_spec`` (flows/toolkit/settings.py). The admin form,
+``import_config`` (through LEDGERLINK_FLOW_CONFIG_VALIDATOR) and the engine all ask here.
 """
 from __future__ import annotations
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from integrations.errors import FatalError
+from integrations.flows.toolkit.settings import COMMON_SETTINGS, Problem, SettingsSpec
 from integrations.sync.handler import FlowHandler
 
 FLOW_KINDS: dict[str, str] = {
@@ -46,3 +52,36 @@ def flow_handler_for(flow) -> FlowHandler:
 
 def flow_kinds() -> list[str]:
     return sorted({**FLOW_KINDS, **getattr(settings, "LEDGERLINK_FLOW_HANDLERS", {})})
+
+
+def flow_settings_spec(handler_class: type[FlowHandler]) -> SettingsSpec:
+    """The settings a handler accepts; one that declares none accepts those every flow does."""
+    return handler_class.settings_spec or COMMON_SETTINGS
+
+
+def flow_settings_problems(*, kind: str, settings) -> list[Problem]:
+    """What is wrong with a flow of this kind having these settings (the kind first)."""
+    if not isinstance(kind, str) or not kind:
+        return [Problem("kind", f"A flow needs a kind, one of: {', '.join(flow_kinds())}.")]
+    try:
+        handler_class = flow_handler_class(kind)
+    except UnknownFlowKind as exc:
+        return [Problem("kind", str(exc))]
+    return flow_settings_spec(handler_class).problems(settings, kind=kind)
+
+
+def flow_config_errors(*, kind: str, settings) -> list[str]:
+    """Every problem with a flow's kind and settings, each a sentence naming the key or value;
+    empty when the flow may run. (import_config calls this by its dotted path.)"""
+    return [problem.sentence for problem in flow_settings_problems(kind=kind, settings=settings)]
+
+
+def flow_handler_checked(flow) -> FlowHandler:
+    """The flow's handler, once its stored settings are known good: settings saved before they
+    were checked (or written around the admin) end the item as a dead letter naming the
+    problem, instead of failing somewhere inside the flow."""
+    handler_class = flow_handler_class(flow.kind)
+    problems = flow_settings_spec(handler_class).problems(flow.settings, kind=flow.kind)
+    if problems:
+        raise FatalError(" ".join(p.sentence for p in problems), field=problems[0].key)
+    return handler_class(flow)

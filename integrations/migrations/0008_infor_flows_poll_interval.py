@@ -22,5 +22,5 @@ def intervals_set(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("integrations", "0006_flow_kind_names")]
+    dependencies = [("integrations", "0007_cursor_flow")]
     operations = [migrations.RunPython(intervals_set, migrations.RunPython.noop)]

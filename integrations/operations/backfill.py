@@ -13,14 +13,13 @@ handler's own decisions and the engine's bindings and hashes:
 Other flows send each record through the sync engine in this process.
 
 Every record becomes a SyncItem (succeeded, skipped or dead with its reason), so finance sees
-and replays the backfill like any other work. A Cursor (stream ``backfill:<flow>``) keeps the
-last source stamp done: a stopped backfill started again continues there; records done
-twice are recognised by their bindings and markers, never written twice.
+and replays the backfill like any other work. A Cursor (stream ``backfill``, keyed by the flow's
+id) keeps the last source stamp done: a stopped backfill started again continues there; records
+done twice are recognised by their bindings and markers, never written twice.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
@@ -28,43 +27,17 @@ from django.utils.module_loading import import_string
 
 from integrations.connectors.registry import change_reader_for
 from integrations.flows.registry import flow_handler_for
-from integrations.models import Cursor, Flow, SyncItem
+from integrations.models import Flow, SyncItem
+from integrations.cursors import cursor_advance
+from integrations.sync.backfill import ACTION_OUTCOMES, BackfillSummary, backfill_cursor
 from integrations.sync.engine import sync_item_process
 from integrations.sync.items import sync_item_enqueue
-from integrations.triggers.cursors import cursor_advance
 
 BATCHED_BACKFILLS: dict[str, str] = {
     "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.backfill.opportunities_backfill",
     "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.backfill.clients_backfill",
     "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.backfill.payments_backfill",
 }
-OUTCOMES = ("created", "updated", "matched", "skipped", "failed")
-#: a succeeded item's action → the summary's word for it
-ACTION_OUTCOMES = {"created": "created", "updated": "updated", "matched": "matched", "unchanged": "skipped"}
-
-
-@dataclass
-class BackfillSummary:
-    flow: str
-    dry_run: bool = False
-    counts: dict = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
-    failures: list[str] = field(default_factory=list)
-
-    def add(self, outcome: str, reason: str = "") -> None:
-        self.counts[outcome] += 1
-        if outcome == "failed" and len(self.failures) < 20:
-            self.failures.append(reason)
-
-    def sentence(self) -> str:
-        what = "would be " if self.dry_run else ""
-        parts = ", ".join(f"{n} {what}{k}" for k, n in self.counts.items())
-        return f"{self.flow}{' (dry run)' if self.dry_run else ''}: {parts}."
-
-
-def backfill_cursor(flow: Flow) -> Cursor:
-    return Cursor.objects.get_or_create(connection=flow.source_connection, stream=f"backfill:{flow.name}")[0]
-
-
 def backfill_start(flow: Flow, since: datetime | None) -> datetime | None:
     """Where to start: the given date, or where an earlier run stopped when that is later."""
     cursor = backfill_cursor(flow)

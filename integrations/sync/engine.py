@@ -24,7 +24,7 @@ from integrations.errors import (
     RetryableError,
     SkippableError,
 )
-from integrations.flows.registry import UnknownFlowKind, flow_handler_for
+from integrations.flows.registry import UnknownFlowKind, flow_handler_checked
 from integrations.models import Binding, Entity, SyncItem
 from integrations.sync.handler import FlowHandler, WriteResult
 from integrations.sync.hashing import payload_hash
@@ -72,7 +72,7 @@ def sync_item_process(*, item_id: int, task_id: str = "") -> str | None:
     token = current_sync_item_id.set(item.pk)
     run = None
     try:
-        run = _Run(item, flow_handler_for(item.flow).for_item(item))
+        run = _Run(item, flow_handler_checked(item.flow).for_item(item))
         run.step = "lock"
         with binding_lock(run.handler.lock_key(item)):
             result = _run_steps(run)

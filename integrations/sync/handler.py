@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from integrations.models import Binding, Entity, Flow, SyncItem
 
+_UNSET = object()
+
 
 @dataclass
 class WriteResult:
@@ -33,9 +35,23 @@ class FlowHandler:
     #: Opportunity): the engine then keeps no source binding, which would tie every payment
     #: to the deal's entity (one binding per entity, connection and object type).
     binds_source: bool = True
+    #: The settings this flow kind accepts (a flows/toolkit/settings.py SettingsSpec, declared in
+    #: flows/<flow>/settings.py); None accepts only the settings every flow does. The flow
+    #: registry checks a flow's settings against it (flow_config_errors).
+    settings_spec = None
 
     def __init__(self, flow: Flow):
         self.flow = flow
+
+    def setting(self, name: str, default=_UNSET):
+        """A flow setting as declared (typed, the declared default when absent or blank); an
+        explicit ``default`` replaces the declared one."""
+        if self.settings_spec is None:
+            value = (self.flow.settings or {}).get(name)
+            return (None if default is _UNSET else default) if value in (None, "") else value
+        if default is _UNSET:
+            return self.settings_spec.value(self.flow.settings, name)
+        return self.settings_spec.value(self.flow.settings, name, default)
 
     # -- chained flows ----------------------------------------------------------------------
     def for_item(self, item: SyncItem) -> "FlowHandler":

@@ -5,7 +5,7 @@ Each source system's connector has a change reader (connectors/<system>/changes.
 ``change_reader_for``): given the flow and its cursor's value it reads the changes since then
 (Salesforce: SystemModstamp and getDeleted; FreshBooks: ``search[updated_min]``; Infor M3: a
 customer's LMTS stamp, or open orders whose lines reached the delivered status). This module
-queues an item per change, unless that exact version was already synced (the last finished
+queues an item per change (the cursor is keyed by the flow's id, so a rename keeps it), unless that exact version was already synced (the last finished
 item read the same stamp) or an item for it is already queued (readers that recognise their
 own echoes skip that check), and moves the cursor only after the items are committed, never
 past the poll's start (cursor_advance). A delete is queued only for a record Ledgerlink
@@ -29,7 +29,7 @@ from integrations.errors import SyncError
 from integrations.flows.registry import flow_handler_for
 from integrations.models import Binding, Cursor, Flow, SyncItem
 from integrations.sync.items import sync_item_enqueue, sync_item_identity
-from integrations.triggers.cursors import cursor_advance
+from integrations.cursors import POLL, cursor_advance, flow_cursor, flow_cursor_find
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +59,14 @@ class PollReport:
                 f"{self.already_synced} already synced{unlinked}.{note}")
 
 
-def poll_cursor(flow: Flow, reader: ChangeReader) -> Cursor:
-    """The flow's poll cursor (or the one its reader keeps per connection)."""
-    stream = reader.stream or f"poll:{flow.name}"
-    return Cursor.objects.get_or_create(connection=flow.source_connection, stream=stream)[0]
+def poll_cursor(flow: Flow, reader: ChangeReader, *, create: bool = True) -> Cursor | None:
+    """The flow's poll cursor, keyed by the flow's id (a rename keeps it), or the one cursor its
+    reader keeps per connection (Infor customers: one LMTS watermark however many flows read it)."""
+    if reader.stream:
+        lookup = dict(connection_id=flow.source_connection_id, flow=None, stream=reader.stream)
+        return (Cursor.objects.get_or_create(**lookup)[0] if create
+                else Cursor.objects.filter(**lookup).first())
+    return flow_cursor(flow=flow, stream=POLL) if create else flow_cursor_find(flow=flow, stream=POLL)
 
 
 def _already_synced(flow: Flow, handler, change: Change) -> bool:
@@ -131,8 +135,7 @@ def flows_poll_due(*, now: datetime | None = None) -> list[PollReport]:
         reader = change_reader_for(flow)
         if reader is None:
             continue
-        stream = reader.stream or f"poll:{flow.name}"
-        cursor = Cursor.objects.filter(connection=flow.source_connection, stream=stream).first()
+        cursor = poll_cursor(flow, reader, create=False)
         if cursor and cursor.last_run_at and cursor.last_run_at > now - timedelta(minutes=flow.poll_interval_minutes):
             continue
         reports.append(flow_poll(flow=flow, now=now))

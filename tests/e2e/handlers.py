@@ -8,10 +8,20 @@ from pathlib import Path
 from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.freshbooks.resources import RESOURCES, ResourceApi
 from integrations.flows.opportunity_invoice.handler import OpportunityInvoiceFlow
+from integrations.flows.opportunity_invoice.settings import OPPORTUNITY_INVOICE_SETTINGS
 from integrations.flows.order_to_cash.handler import (
     STEP_HANDLERS, FreshBooksClientStep, FreshBooksInvoiceStep, InforOrderStep, OrderToCashFlow,
 )
+from integrations.flows.order_to_cash.settings import ORDER_TO_CASH_SETTINGS
+from integrations.flows.toolkit.settings import Setting
 from integrations.sync.items import sync_item_enqueue
+
+CRASH_MARKER = Setting("crash_marker", "str", default="", help="The marker file: the worker dies once, when absent.")
+#: Order-to-Cash with its crash markers, for every step of the test chain
+O2C_CRASH_SETTINGS = ORDER_TO_CASH_SETTINGS.extend(
+    Setting("crash_markers", "dict", default={}, values=Setting("marker", "str"), help="{step: marker file}"),
+    Setting("lost_task_markers", "dict", default={}, values=Setting("marker", "str"), help="{step: marker file}"),
+)
 
 
 def crash_once(marker: str | Path, written: str) -> None:
@@ -36,6 +46,8 @@ class CrashOnceAfterCreate:
 
 class CrashOnceAfterCreateHandler(CrashOnceAfterCreate, OpportunityInvoiceFlow):
     """Flow 2 (kind ``e2e-crash-once``); settings ``crash_marker``: the marker file."""
+
+    settings_spec = OPPORTUNITY_INVOICE_SETTINGS.extend(CRASH_MARKER)
 
 
 class CrashOnceClientsApi(ResourceApi):
@@ -65,12 +77,16 @@ class CrashOnceAfterClientCreateHandler(OpportunityInvoiceFlow):
     """Flow 2 (kind ``e2e-client-crash-once``), except that the worker dies right after FreshBooks created the
     deal's new client (flow 1's matcher, inside flow 2) and before our bindings; settings ``crash_marker``."""
 
+    settings_spec = OPPORTUNITY_INVOICE_SETTINGS.extend(CRASH_MARKER)
+
     @cached_property
     def fb(self):
         return CrashOnceClientCreateFreshBooks(self.freshbooks_connection, marker=self.setting("crash_marker", ""))
 
 
 class CrashOnceAfterStepCreate(CrashOnceAfterCreate):
+    settings_spec = O2C_CRASH_SETTINGS
+
     def crash_marker(self, item) -> str:
         return (self.setting("crash_markers", None) or {}).get(item.step, "")
 
@@ -86,6 +102,8 @@ class CrashOnceInforOrderStep(CrashOnceAfterStepCreate, InforOrderStep):
 class LoseNextTaskOnceClientStep(FreshBooksClientStep):
     """The chain's first step, except that the worker dies once between committing the next step's item and
     handing its task to the broker: that item waits, pending, with no task anywhere."""
+
+    settings_spec = O2C_CRASH_SETTINGS
 
     def on_success(self, item, result):
         marker = (self.setting("lost_task_markers", None) or {}).get(item.step, "")
@@ -107,6 +125,8 @@ class CrashOnceOrderToCashFlow(OrderToCashFlow):
     ``lost_task_markers``: {"": marker file}, for the first step (the worker dies after committing the
     next step's item, before its task reached the broker)."""
 
+    settings_spec = O2C_CRASH_SETTINGS
+
     def for_item(self, item):
         step = CRASHING_STEPS.get(item.step)
         return step(self.flow) if step else super().for_item(item)
@@ -116,6 +136,8 @@ class LockedWriteBackOnceHandler(OpportunityInvoiceFlow):
     """Flow 2, except that Salesforce locks the row just as the ids are written back to the Opportunity
     (the invoice exists by then): the simulator's UNABLE_TO_LOCK_ROW fault is armed right before the
     write-back (once per marker file), so the failure lands on that step and no other."""
+
+    settings_spec = OPPORTUNITY_INVOICE_SETTINGS.extend(Setting("lock_marker", "str", default=""))
 
     def write_back(self, item, source, result):
         from integrations.sandbox.salesforce import services as sim

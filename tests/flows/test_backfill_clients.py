@@ -81,7 +81,7 @@ def test_450_clients_in_collections_matching_first_and_one_bad_value_failing_alo
     assert Counter(items.values_list("status", flat=True)) == {S.SUCCEEDED: 449, S.DEAD: 1}
     assert Counter(i.result["action"] for i in items if i.status == S.SUCCEEDED) == \
         {"created": 445, "matched": 3, "unchanged": 1}
-    assert Cursor.objects.get(stream=f"backfill:{TO_SF}").value
+    assert Cursor.objects.get(flow__name=TO_SF, stream="backfill").value
 
     # echo suppression: our writes coming back (Account change, client re-sent) write nothing
     account = items.get(source_id=str(ids[100])).target_external_id
@@ -96,7 +96,7 @@ def test_resumes_after_an_interruption_without_writing_twice(world):
     ids = clients(world, 250)
     assert world.backfill_stopped_after_first_chunk(TO_SF) == [200]
     assert len(accounts_by_client(world)) == 200
-    assert Cursor.objects.get(stream=f"backfill:{TO_SF}").value == ""
+    assert Cursor.objects.get(flow__name=TO_SF, stream="backfill").value == ""
     ApiCall.objects.all().delete()
 
     summary = backfill()
@@ -106,7 +106,7 @@ def test_resumes_after_an_interruption_without_writing_twice(world):
     assert sf_calls() == sorted(["query"] * 4 + ["collections.create"] * 2)
     assert accounts_by_client(world) == Counter({str(i): 1 for i in ids})
     assert len(world.sf_records("Contact")) == 250
-    assert Cursor.objects.get(stream=f"backfill:{TO_SF}").value
+    assert Cursor.objects.get(flow__name=TO_SF, stream="backfill").value
 
 
 def test_a_crash_between_accounts_and_contacts_is_finished_by_the_next_run(world, monkeypatch):
@@ -140,7 +140,7 @@ def test_dry_run_decides_and_writes_nothing(world, capsys):
     assert "3 would be created" in out and "1 would be matched" in out, out
     assert writes() == 0 and set(sf_calls()) == {"query"}
     assert not SyncItem.objects.exists() and not Binding.objects.filter(object_type="client").exists()
-    assert Cursor.objects.get(stream=f"backfill:{TO_SF}").value == ""
+    assert Cursor.objects.get(flow__name=TO_SF, stream="backfill").value == ""
     assert len(world.sf_records("Account")) == 1
 
 

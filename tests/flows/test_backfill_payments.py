@@ -88,7 +88,7 @@ def test_payments_make_one_collections_update_and_a_refused_record_fails_alone(w
     # each payment linked to its deal, as the engine links them (the deal timeline shows them)
     deal = Binding.objects.get(object_type="Opportunity", external_id=paid_opp).entity
     assert EntityLink.objects.filter(from_entity=deal, relation="paid_by").count() == 3
-    assert Cursor.objects.get(stream=f"backfill:{PAYMENTS}").value
+    assert Cursor.objects.get(flow__name=PAYMENTS, stream="backfill").value
 
     # fixed, then run again: only the refused Opportunity is written
     ValueTableEntry.objects.filter(source_value="partial").update(target_value="Partial")
@@ -118,7 +118,7 @@ def test_dry_run_writes_nothing(world, capsys):
     assert writes() == 0 and sf_calls() == ["query"]
     assert not SyncItem.objects.filter(hint__reason="backfill").exists()
     assert payment_status(world, opp) == (None, None, None)
-    assert Cursor.objects.get(stream=f"backfill:{PAYMENTS}").value == ""
+    assert Cursor.objects.get(flow__name=PAYMENTS, stream="backfill").value == ""
 
 
 def test_resumes_after_an_interruption(world):

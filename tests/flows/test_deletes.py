@@ -186,7 +186,7 @@ def test_poll_finds_deletes_the_change_events_missed(world):
     item = SyncItem.objects.get(source_id=account, action="delete")
     assert item.status == S.SKIPPED and item.hint["reason"] == "poll"
     assert item.last_error == f"Salesforce Account {account} was deleted; FreshBooks client {client['id']} is left as is."
-    covered = Cursor.objects.get(stream=f"poll-deleted:{TO_FB}").value
+    covered = Cursor.objects.get(flow__name=TO_FB, stream="poll-deleted").value
     assert covered and covered <= timezone.now().isoformat()
 
 
@@ -226,7 +226,7 @@ def test_a_delete_delivered_by_change_event_then_polled_is_handled_once(world, l
 def test_poll_records_deletes_it_can_no_longer_read(world):
     account, _ = linked_account(world)
     flow = Flow.objects.get(name=TO_FB)
-    Cursor.objects.create(connection=world.sf_connection, stream=f"poll-deleted:{TO_FB}",
+    Cursor.objects.create(connection=world.sf_connection, flow=world.flow(TO_FB), stream="poll-deleted",
                           value=(timezone.now() - timedelta(days=20)).isoformat())
     world.sf_delete("Account", account)
     deleted_minutes_ago(account, 3)
@@ -260,13 +260,13 @@ def test_the_client_backfill_does_not_give_a_client_its_deleted_account_again(wo
 def test_a_poll_meeting_two_gaps_in_a_row_still_moves_on(world):
     linked_account(world)
     flow = Flow.objects.get(name=TO_FB)
-    Cursor.objects.create(connection=world.sf_connection, stream=f"poll-deleted:{TO_FB}",
+    Cursor.objects.create(connection=world.sf_connection, flow=world.flow(TO_FB), stream="poll-deleted",
                           value=(timezone.now() - timedelta(days=20)).isoformat())
     sim.delete_log_purge(before=timezone.now() - timedelta(days=5))  # past the 15-day limit, then purged too
     report = flow_poll(flow=flow)
     assert report.error == "" and "could no longer be read" in report.sentence(), report.sentence()
-    assert Cursor.objects.get(stream=f"poll-deleted:{TO_FB}").value > (timezone.now() - timedelta(days=1)).isoformat()
-    assert Cursor.objects.get(stream=f"poll:{TO_FB}").value  # the change half advanced with it
+    assert Cursor.objects.get(flow__name=TO_FB, stream="poll-deleted").value > (timezone.now() - timedelta(days=1)).isoformat()
+    assert Cursor.objects.get(flow__name=TO_FB, stream="poll").value  # the change half advanced with it
     assert Finding.objects.filter(check_name="salesforce_deletes_unread").exists()
 
 

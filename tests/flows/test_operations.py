@@ -45,7 +45,7 @@ def test_poll_catches_what_events_missed_without_redoing_what_they_delivered(wor
     assert ApiCall.objects.filter(method__in=["POST", "PUT", "PATCH"]).count() - writes == 4
     again = flow_poll(flow=flow)
     assert again.enqueued == 0 and again.already_synced == 2 and again.error == "", again
-    assert Cursor.objects.get(stream=f"poll:{OPP_FLOW}").value
+    assert Cursor.objects.get(flow__name=OPP_FLOW, stream="poll").value
 
 
 def test_poll_freshbooks_payments_and_due_schedule(world):
@@ -66,7 +66,7 @@ def test_poll_failure_keeps_the_cursor(world):
     sim.org_configure(fault_unavailable=50)
     report = flow_poll(flow=flow)
     assert "503" in report.error or "Salesforce" in report.error
-    assert Cursor.objects.get(stream=f"poll:{OPP_FLOW}").value == ""
+    assert Cursor.objects.get(flow__name=OPP_FLOW, stream="poll").value == ""
 
 
 def test_backfill_batches_is_resumable_and_never_invoices_twice(world, capsys):

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from integrations.errors import FatalError, MappingError, RetryableError, SkippableError
+from integrations.flows.toolkit.settings import COMMON_SETTINGS, Setting
 from integrations.sync.handler import FlowHandler
 from integrations.models import SyncItem
 from monitoring.models import ApiCall
@@ -23,6 +24,11 @@ ERRORS = {"retryable": RetryableError, "fatal": FatalError, "skip": SkippableErr
 
 class RecordingHandler(FlowHandler):
     has_write_back = True
+    settings_spec = COMMON_SETTINGS.extend(
+        Setting("records", "dict", default={}, help="The source records: id → record."),
+        Setting("fail", "list", default=[], help="Exception specs per step and attempt."),
+        Setting("barrier", "str", default="", help="A file the create waits for."),
+    )
 
     def _maybe_fail(self, item: SyncItem, step: str):
         for spec in self.flow.settings.get("fail", []):

@@ -43,7 +43,7 @@ def configured():
             {"target_field": "ITNO", "source_path": "ProductCode", "required": True, "max_length": 15}]},
     ], name="pay", status="published", source_system="freshbooks", source_object="payment", target_system="infor",
         target_object="OIS100MI")
-    flow = FlowFactory(name="payments", mapping_set=ms, settings={"create_as": "draft", "api_token": "s3cret"},
+    flow = FlowFactory(name="payments", mapping_set=ms, settings={"reconcile": {"amount_tolerance": "0.05"}, "api_token": "s3cret"},
                        source_connection__name="fb", target_connection__name="m3")
     return flow
 
@@ -54,7 +54,7 @@ def test_export_is_stable_sorted_and_has_no_secrets(configured):
     data = json.loads(text)
     assert text == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     assert "s3cret" not in text and "api_token" not in text
-    assert data["flows"][0]["settings"] == {"create_as": "draft"}
+    assert data["flows"][0]["settings"] == {"reconcile": {"amount_tolerance": "0.05"}}
     assert data["flows"][0]["mapping_set"] == {"name": "pay", "version": 1}
     assert data["value_tables"][0]["entries"] == {"PayPal": "PP", "Stripe": "CC"}
     assert [r["rate"] for r in data["currency_rates"]] == ["1.0921", "100"]
@@ -104,7 +104,7 @@ def test_dry_run_prints_the_diff_and_changes_nothing(configured, tmp_path):
     assert export() == before and not ConfigImport.objects.exists()
     run_import(path)
     assert ValueTableEntry.objects.get(source_value="PayPal").target_value == "PX"
-    assert Flow.objects.get(name="payments").settings == {"create_as": "draft", "api_token": "s3cret"}  # secret kept
+    assert Flow.objects.get(name="payments").settings == {"reconcile": {"amount_tolerance": "0.05"}, "api_token": "s3cret"}  # secret kept
 
 
 @pytest.mark.parametrize("mutate, message", [

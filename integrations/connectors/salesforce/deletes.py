@@ -1,6 +1,6 @@
 """The delete half of a Salesforce poll (the change reader, changes.py, calls it): getDeleted since the flow's own delete cursor.
 
-Why a cursor of its own (stream ``poll-deleted:<flow name>``) rather than the SystemModstamp
+Why a cursor of its own (stream ``poll-deleted`` of the flow) rather than the SystemModstamp
 one: getDeleted windows are whole minutes, and the next window must start at the
 ``latestDateCovered`` Salesforce answered (deletes still in flight at the window's end come in
 the next window), which may lag behind the poll's start; it also reaches back only 15 days.
@@ -24,6 +24,7 @@ from integrations.connectors.salesforce.replication import (
     utc_minute,
 )
 from integrations.models import Cursor, Flow
+from integrations.cursors import POLL_DELETED, flow_cursor
 from monitoring.findings import Found, findings_sync
 
 GAP_CHECK = "salesforce_deletes_unread"
@@ -38,7 +39,7 @@ class DeletesRead:
 
 
 def salesforce_deletes_read(handler, flow: Flow, *, start_default: datetime, now: datetime) -> DeletesRead:
-    cursor, _ = Cursor.objects.get_or_create(connection=flow.source_connection, stream=f"poll-deleted:{flow.name}")
+    cursor = flow_cursor(flow=flow, stream=POLL_DELETED)
     start = datetime.fromisoformat(cursor.value) if cursor.value else start_default
     read = DeletesRead(cursor=cursor)
     result = None

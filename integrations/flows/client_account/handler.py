@@ -33,6 +33,7 @@ from integrations.flows.toolkit.bindings import (
     binding_find,
     entity_binding_find,
 )
+from integrations.flows.client_account.settings import ACCOUNT_TO_CLIENT_SETTINGS, CLIENT_TO_ACCOUNT_SETTINGS
 from integrations.flows.toolkit.conflicts import (
     ConflictPair,
     agreed_store,
@@ -216,6 +217,7 @@ def conflict_result_note(result: WriteResult, decided: dict | None) -> None:
 
 
 class AccountToClientFlow(ClientAccountFlow):
+    settings_spec = ACCOUNT_TO_CLIENT_SETTINGS
     """Salesforce Account (+ primary Contact) → FreshBooks client."""
 
     default_mapping_set = "salesforce-account-to-freshbooks-client"
@@ -340,6 +342,7 @@ class AccountToClientFlow(ClientAccountFlow):
 
 
 class ClientToAccountFlow(ClientAccountFlow):
+    settings_spec = CLIENT_TO_ACCOUNT_SETTINGS
     """FreshBooks client → Salesforce Account (+ primary Contact, written after the Account)."""
 
     default_mapping_set = "freshbooks-client-to-salesforce-account"

@@ -24,6 +24,7 @@ from datetime import timezone as dt_timezone
 
 from integrations.connectors.freshbooks.values import accounting_datetime
 from integrations.errors import ConflictHeld, SkippableError
+from integrations.flows.client_infor.settings import CLIENT_INFOR_SETTINGS
 from integrations.flows.toolkit.bindings import (
     binding_find,
     binding_version_store,
@@ -46,6 +47,7 @@ class ClientCustomerFlow(BaseFlow):
 
     entity_kind = Entity.Kind.CUSTOMER
     target_system = ""
+    settings_spec = CLIENT_INFOR_SETTINGS
 
     def echo_check(self, item, source: dict) -> None:
         """Skip a change that is exactly the version we wrote (or last synced)."""
@@ -71,7 +73,7 @@ class ClientCustomerFlow(BaseFlow):
                 raise SkippableError(f"Conflict: the {self.target_system} record changed later "
                                      f"({target_time:%Y-%m-%d %H:%M:%S} UTC), so its version wins.")
             return payload
-        owners = self.setting("field_owner", {}) or {}
+        owners = self.setting("field_owner")
         return {k: v for k, v in payload.items() if owners.get(k, self.flow.source_connection.system) != self.target_system}
 
 

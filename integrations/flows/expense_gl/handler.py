@@ -22,6 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from integrations.errors import FatalError
+from integrations.flows.expense_gl.settings import EXPENSE_GL_SETTINGS
 from integrations.flows.toolkit.bindings import (
     binding_extra_update,
     binding_find,
@@ -36,6 +37,7 @@ CENT = Decimal("0.01")
 
 class ExpenseGlFlow(BaseFlow):
     entity_kind = Entity.Kind.EXPENSE
+    settings_spec = EXPENSE_GL_SETTINGS
     default_mapping_set = "freshbooks-expense-to-infor-gl-journal"
 
     def fetch_source(self, item):
@@ -43,10 +45,10 @@ class ExpenseGlFlow(BaseFlow):
         category = self.fb.expense_categories.get(expense["categoryid"]) if expense.get("categoryid") else {}
         tax = decimal_of(expense.get("taxAmount1")) + decimal_of(expense.get("taxAmount2"))
         amount = decimal_of(expense.get("amount"))
-        net = amount - tax if self.setting("amount_includes_tax", True) else amount
+        net = amount - tax if self.setting("amount_includes_tax") else amount
         return {**expense, "category_name": category.get("category") or "",
-                "offset_account": str(self.setting("offset_account", "2000")),
-                "tax_account": str(self.setting("tax_account", "2640")),
+                "offset_account": self.setting("offset_account"),
+                "tax_account": self.setting("tax_account"),
                 "tax_amount": str(tax), "net_amount": str(net), "total_amount": str(net + tax)}
 
     def source_version(self, source):
@@ -56,7 +58,7 @@ class ExpenseGlFlow(BaseFlow):
         return self.mapping_apply(source)
 
     def batch_key(self, item) -> str:
-        return f"{self.setting('batch_prefix', 'FBX')}{item.source_id}"[:15]
+        return f"{self.setting('batch_prefix')}{item.source_id}"[:15]
 
     def create(self, item, payload):
         lines = payload.get("lines") or []
@@ -74,7 +76,7 @@ class ExpenseGlFlow(BaseFlow):
 
     def _local_amounts(self, journal: list[dict], currency: str, on) -> None:
         """Foreign-currency expenses: local amounts at the dated rate; the last line absorbs rounding."""
-        local = str(self.setting("local_currency", "") or "").upper()
+        local = self.setting("local_currency").upper()
         if not local or not currency or local == currency:
             return
         rate = currency_rate_lookup(from_currency=currency, to_currency=local, on=on)

@@ -37,15 +37,14 @@ from integrations.flows.toolkit.matching import FreshBooksClientIndex
 from integrations.models import Entity, SyncItem
 from integrations.sync.hashing import payload_hash
 from integrations.sync.items import sync_item_identity
-from integrations.triggers.cursors import cursor_advance
+from integrations.cursors import cursor_advance
+from integrations.sync.backfill import backfill_cursor
 from mappings.errors import MappingError
 
 S = SyncItem.Status
 
 
 def opportunities_backfill(*, flow, since, dry_run: bool, summary, progress, total) -> None:
-    from integrations.operations.backfill import backfill_cursor
-
     handler = OpportunityInvoiceFlow(flow)
     index = FreshBooksClientIndex(handler.fb.clients.iterate(include=()))
     field = handler.marker_field

@@ -40,6 +40,7 @@ from integrations.flows.toolkit.bindings import (
     binding_find,
     entity_link_ensure,
 )
+from integrations.flows.opportunity_invoice.settings import OPPORTUNITY_INVOICE_SETTINGS
 from integrations.flows.toolkit.deletes import (
     delete_setting,
     salesforce_delete_confirm,
@@ -69,6 +70,7 @@ def invoice_lines_key(lines) -> list[tuple]:
 
 
 class OpportunityInvoiceFlow(BaseFlow):
+    settings_spec = OPPORTUNITY_INVOICE_SETTINGS
     entity_kind = Entity.Kind.DEAL
     default_mapping_set = "salesforce-opportunity-to-freshbooks-invoice"
     has_write_back = True
@@ -80,7 +82,7 @@ class OpportunityInvoiceFlow(BaseFlow):
 
     @property
     def marker_field(self) -> str:
-        return self.setting("idempotency_field", "po_number")
+        return self.setting("idempotency_field")
 
     # -- the sequence -----------------------------------------------------------------------------
     def fetch_source(self, item: SyncItem) -> dict:
@@ -116,7 +118,7 @@ class OpportunityInvoiceFlow(BaseFlow):
 
     def marker_lookup(self, *, marker: str, customer_id) -> dict | None:
         field = self.marker_field
-        if self.setting("idempotency_lookup", "customer_scan") == "search":
+        if self.setting("idempotency_lookup") == "search":
             candidates = self.fb.invoices.iterate(search={field: marker}, include=())
         else:
             candidates = self.fb.invoices.iterate(search={"customerid": customer_id}, include=())
@@ -124,7 +126,7 @@ class OpportunityInvoiceFlow(BaseFlow):
 
     def create(self, item: SyncItem, payload: dict) -> str:
         self.invoice = self.fb.invoices.create(payload)
-        if self.setting("invoice_status", "draft") == "sent":
+        if self.setting("invoice_status") == "sent":
             self.invoice = self.fb.invoices.mark_as_sent(self.invoice["id"])
         return str(self.invoice["id"])
 
@@ -138,7 +140,7 @@ class OpportunityInvoiceFlow(BaseFlow):
         if not self._content_differs(invoice, payload):
             self._ensure_sent(invoice)
             return
-        if self.setting("on_won_again", "update_draft") == "update_draft" and int(invoice.get("status") or 0) == DRAFT:
+        if self.setting("on_won_again") == "update_draft" and int(invoice.get("status") or 0) == DRAFT:
             self.invoice = self.fb.invoices.update(external_id, payload)
             self._ensure_sent(self.invoice)
             return
@@ -206,7 +208,7 @@ class OpportunityInvoiceFlow(BaseFlow):
         return invoice_lines_key(invoice.get("lines")) != invoice_lines_key(payload.get("lines"))
 
     def _ensure_sent(self, invoice: dict) -> None:
-        if self.setting("invoice_status", "draft") == "sent" and int(invoice.get("status") or 0) == DRAFT:
+        if self.setting("invoice_status") == "sent" and int(invoice.get("status") or 0) == DRAFT:
             self.invoice = self.fb.invoices.mark_as_sent(invoice["id"])
 
 

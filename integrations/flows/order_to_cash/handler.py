@@ -20,6 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from integrations.errors import FatalError
+from integrations.flows.order_to_cash.settings import ORDER_TO_CASH_SETTINGS
 from integrations.flows.order_to_cash.source import shop_customer_key, shop_order_read
 from integrations.flows.toolkit.bindings import (
     binding_extra_update,
@@ -43,6 +44,7 @@ class OrderStep(BaseFlow):
     """One step of the chain; ``next_step`` is started when it succeeds."""
 
     next_step: str | None = None
+    settings_spec = ORDER_TO_CASH_SETTINGS
 
     @property
     def platform(self) -> str:
@@ -184,7 +186,7 @@ class InforCustomerStep(OrderStep):
         return result["customer_number"]
 
     def update(self, item, external_id, payload):
-        if self.setting("update_existing_customers", False):
+        if self.setting("update_existing_customers"):
             result = self.infor.upsert_customer(customer_number=external_id, reference=str(item.source_snapshot["id"]),
                                                 **customer_arguments(payload))
             self._written = result["customer"]
@@ -270,6 +272,7 @@ class OrderToCashFlow(BaseFlow):
     """Flow kind ``shop-order-to-infor-order``: hands each item to its step's handler."""
 
     entity_kind = Entity.Kind.ORDER
+    settings_spec = ORDER_TO_CASH_SETTINGS
 
     def for_item(self, item):
         try:

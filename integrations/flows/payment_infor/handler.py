@@ -23,11 +23,13 @@ from integrations.flows.toolkit.bindings import (
 )
 from integrations.flows.toolkit.handler import BaseFlow
 from integrations.flows.toolkit.values import decimal_of
+from integrations.flows.payment_infor.settings import PAYMENT_INFOR_SETTINGS
 from integrations.models import Entity
 
 
 class PaymentInforFlow(BaseFlow):
     entity_kind = Entity.Kind.PAYMENT
+    settings_spec = PAYMENT_INFOR_SETTINGS
     default_mapping_set = "freshbooks-payment-to-infor-payment"
 
     def fetch_source(self, item):
@@ -48,7 +50,7 @@ class PaymentInforFlow(BaseFlow):
         invoices = self.infor.list_invoices(order_number=order_number)
         if not invoices:
             raise RetryableError(f"Infor has not invoiced order {order_number} yet; the payment is recorded once it "
-                                 "has.", retry_after=int(self.setting("wait_for_invoice_seconds", 900)))
+                                 "has.", retry_after=self.setting("wait_for_invoice_seconds"))
         open_ones = [i for i in invoices if i["remaining_amount"] > 0] or invoices
         chosen = open_ones[0]
         plain = {"invoice_number": chosen["invoice_number"], "year": chosen["year"], "amount": str(chosen["amount"]),
@@ -66,7 +68,7 @@ class PaymentInforFlow(BaseFlow):
         return payload
 
     def create(self, item, payload):
-        batch_id = int(self.setting("payment_batch_base", 0)) + int(item.source_id)
+        batch_id = self.setting("payment_batch_base") + int(item.source_id)
         self._recorded = self.infor.record_payment(
             batch_id=batch_id, customer_number=str(payload["CUNO"]), invoice_number=str(payload["CINO"]),
             invoice_year=str(payload["INYR"]), amount=decimal_of(payload["PYAM"]),

@@ -28,6 +28,7 @@ from integrations.flows.toolkit.bindings import (
     entity_binding_find,
     entity_link_ensure,
 )
+from integrations.flows.payment_opportunity.settings import PAYMENT_OPPORTUNITY_SETTINGS
 from integrations.flows.toolkit.deletes import (
     salesforce_deleted_note,
     salesforce_deleted_words,
@@ -43,6 +44,7 @@ UNPAID = {"", "unpaid"}
 
 
 class PaymentOpportunityFlow(BaseFlow):
+    settings_spec = PAYMENT_OPPORTUNITY_SETTINGS
     entity_kind = Entity.Kind.DEAL
     default_mapping_set = "freshbooks-invoice-to-salesforce-opportunity"
     binds_source = False
@@ -157,7 +159,7 @@ class PaymentOpportunityFlow(BaseFlow):
                                  "stays in FreshBooks).")
         opp = entity_binding_find(entity=invoice_binding.entity if invoice_binding else None,
                                   connection=self.salesforce_connection, object_type="Opportunity")
-        marker = str(invoice.get(self.setting("idempotency_field", "po_number")) or "")
+        marker = str(invoice.get(self.setting("idempotency_field")) or "")
         if opp or marker.startswith("006"):
             return "Id", opp.external_id if opp else marker
         return INVOICE_REF_FIELD, str(invoice["id"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from integrations.errors import FatalError, SkippableError
+from integrations.flows.shipment_invoice.settings import ACTIONS, SHIPMENT_INVOICE_SETTINGS
 from integrations.flows.toolkit.bindings import (
     binding_extra_update,
     binding_find,
@@ -24,11 +25,9 @@ from integrations.flows.toolkit.bindings import (
 from integrations.flows.toolkit.handler import BaseFlow
 from integrations.models import Entity
 
-ACTIONS = ("mark_as_sent", "send_email", "none")
-
-
 class ShipmentInvoiceFlow(BaseFlow):
     entity_kind = Entity.Kind.ORDER
+    settings_spec = SHIPMENT_INVOICE_SETTINGS
     default_mapping_set = "infor-order-to-freshbooks-invoice-status"
 
     def fetch_source(self, item):
@@ -58,7 +57,7 @@ class ShipmentInvoiceFlow(BaseFlow):
         raise FatalError("The shipment flow never creates invoices.")
 
     def update(self, item, external_id, payload):
-        action = self.setting("delivered_action", "mark_as_sent")
+        action = self.setting("delivered_action")
         if action not in ACTIONS:
             raise FatalError(f"Flow setting delivered_action '{action}' is not one of {', '.join(ACTIONS)}.")
         invoice = self.fb.invoices.get(external_id, include=())

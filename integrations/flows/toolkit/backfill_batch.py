@@ -12,12 +12,12 @@ from django.utils import timezone
 from integrations.connectors.salesforce.batch import COLLECTION_LIMIT
 from integrations.errors import LockBusy, MappingError, SyncError
 from integrations.models import SyncItem
-from integrations.operations.backfill import ACTION_OUTCOMES, backfill_cursor
+from integrations.sync.backfill import ACTION_OUTCOMES, backfill_cursor
 from integrations.sync.engine import STEP_WORDS, failure_outcome
 from integrations.sync.handler import WriteResult
 from integrations.sync.items import sync_item_enqueue, sync_item_identity
 from integrations.locking import binding_lock
-from integrations.triggers.cursors import cursor_advance
+from integrations.cursors import cursor_advance
 
 S = SyncItem.Status
 #: what a record can fail with and still leave the others of its chunk to go on

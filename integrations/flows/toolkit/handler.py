@@ -66,11 +66,6 @@ class BaseFlow(FlowHandler):
         return infor_adapter_for(self.infor_connection)
 
     # -- settings and mapping -------------------------------------------------------------------
-    def setting(self, name: str, default=None):
-        """The flow's setting; a missing or blank one is the default."""
-        value = (self.flow.settings or {}).get(name)
-        return default if value in (None, "") else value
-
     def mapping_set(self, *, step: str = "", default: str = "") -> MappingSet:
         """The mapping set of the flow (no ``step``) or of one of its steps, by the one rule."""
         return mapping_set_choose(flow=self.flow, step=step, default=default or self.default_mapping_set)

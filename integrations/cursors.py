@@ -6,10 +6,23 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from integrations.models import SyncItem
+from integrations.models import Cursor, Flow, SyncItem
 
 logger = logging.getLogger(__name__)
 S = SyncItem.Status
+
+# A flow's own streams. The cursor names the flow by id (Cursor.flow), never by its editable name,
+# so a rename in the admin keeps where polling and backfill stopped.
+POLL, POLL_DELETED, BACKFILL = "poll", "poll-deleted", "backfill"
+
+
+def flow_cursor(*, flow: Flow, stream: str) -> Cursor:
+    """The flow's cursor for one stream of its source connection, made empty when missing."""
+    return Cursor.objects.get_or_create(connection_id=flow.source_connection_id, flow=flow, stream=stream)[0]
+
+
+def flow_cursor_find(*, flow: Flow, stream: str) -> Cursor | None:
+    return Cursor.objects.filter(connection_id=flow.source_connection_id, flow=flow, stream=stream).first()
 
 
 def cursor_advance(*, cursor, value, run_started_at=None) -> None:

@@ -1,0 +1,15 @@
+"""Flow 4's settings (Order-to-Cash chain), declared once; see flows/toolkit/settings.py."""
+from __future__ import annotations
+
+from integrations.flows.toolkit.settings import COMMON_SETTINGS, INFOR_CONNECTION_SETTINGS, Setting
+
+#: the chain's steps whose mapping set a flow may name ("" is the first step, which maps no set by key)
+MAPPED_STEPS = ("freshbooks_client", "freshbooks_invoice", "infor_customer", "infor_order")
+
+ORDER_TO_CASH_SETTINGS = COMMON_SETTINGS.extend(
+    *INFOR_CONNECTION_SETTINGS,
+    Setting("mapping_sets", "dict", default={}, keys=MAPPED_STEPS, values=Setting("mapping set", "str"),
+            help="{step: published mapping set name} replacing a step's default mapping set."),
+    Setting("update_existing_customers", "bool", default=False,
+            help="Update an Infor customer the chain finds already there (default: flow 8 keeps them in step)."),
+)
