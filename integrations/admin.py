@@ -12,6 +12,8 @@ from django.utils.html import format_html
 from integrations.connectors.registry import CONNECTORS
 from integrations.errors import SyncError
 from integrations.flows.forms import FlowForm
+# The flows' operations (the Conflicts view, the flow actions) live in operations/admin_actions.py.
+from integrations.operations.admin_actions import flow_actions
 from integrations.models import (
     Binding,
     Connection,
@@ -157,8 +159,6 @@ class FlowAdmin(admin.ModelAdmin):
     search_fields = ["name", "title"]
 
     def get_actions(self, request):
-        from integrations.operations.admin_actions import flow_actions
-
         actions = super().get_actions(request)
         for action in flow_actions():
             actions[action.__name__] = (action, action.__name__, action.short_description)
@@ -296,6 +296,3 @@ class CursorAdmin(admin.ModelAdmin):
     list_display = ["connection", "flow", "stream", "value", "last_run_at"]
     list_filter = ["connection"]
 
-
-# The flows' operations (Conflicts view, flow actions) live in their own module.
-from integrations.operations import admin_actions  # noqa: E402,F401

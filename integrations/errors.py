@@ -53,3 +53,7 @@ class ConflictHeld(SyncError):
 
 class LockBusy(RetryableError):
     """Another worker holds the lock on this record; try again shortly."""
+
+
+class UnknownFlowKind(LookupError):
+    """A flow names a kind no handler is registered for (a dead letter until the kind is fixed)."""

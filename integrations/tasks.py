@@ -1,4 +1,6 @@
 """django-q2 entry points: ids in, one service call, nothing else."""
+from integrations.models import Flow
+from integrations.operations.backfill import flow_backfill as _backfill
 from integrations.operations.reconcile import reconcile_all as _reconcile_all
 from integrations.sync.engine import sync_item_process as _process
 from integrations.sync.routing import inbound_events_route_pending as _route_pending
@@ -27,7 +29,4 @@ def flows_poll_due() -> list[str]:
 
 
 def flow_backfill(flow_id: int) -> str:
-    from integrations.models import Flow
-    from integrations.operations.backfill import flow_backfill as _backfill
-
     return _backfill(flow=Flow.objects.get(pk=flow_id)).sentence()

@@ -43,14 +43,14 @@ class Node:
     condition: dict | None = None
     label: str = ""
     item_label: str = ""
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
     @property
     def words(self) -> str:
         return self.label or self.target_field.replace("_", " ").replace(".", " ")
 
     @classmethod
-    def from_model(cls, fm: FieldMapping) -> "Node":
+    def from_model(cls, fm: FieldMapping) -> Node:
         return cls(
             id=fm.pk, kind=fm.kind, target_field=fm.target_field, source_path=fm.source_path,
             transforms=fm.transforms or [], default=fm.default, required=fm.required, max_length=fm.max_length,

@@ -38,7 +38,7 @@ class MappingError(Exception):
         return self.errors[0].value if self.errors else None
 
     @classmethod
-    def single(cls, field_name: str, message: str, value=None) -> "MappingError":
+    def single(cls, field_name: str, message: str, value=None) -> MappingError:
         return cls([FieldError(field_name, message, value)])
 
 

@@ -67,6 +67,8 @@ class Connector:
     #: the admin's "Connect" button, and the "Test connection" service ((connection=) -> a sentence)
     connect_action: ConnectAction | None = None
     credentials_upload: CredentialsUpload | None = None
+    #: the system's staff pages (its "Connect" flow, a test page), mounted under /integrations/
+    staff_urls: tuple = ()
     connection_test: Callable[..., str] | None = None
 
     @classmethod

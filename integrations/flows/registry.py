@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from integrations.errors import FatalError
+from integrations.errors import FatalError, UnknownFlowKind
 from integrations.flows.toolkit.settings import COMMON_SETTINGS, Problem, SettingsSpec
 from integrations.sync.handler import FlowHandler
 
@@ -30,10 +30,6 @@ FLOW_KINDS: dict[str, str] = {
     "freshbooks-client-to-infor-customer": "integrations.flows.client_infor.handler.ClientToCustomerFlow",
     "infor-customer-to-freshbooks-client": "integrations.flows.client_infor.handler.CustomerToClientFlow",
 }
-
-
-class UnknownFlowKind(LookupError):
-    pass
 
 
 def flow_handler_class(kind: str) -> type[FlowHandler]:

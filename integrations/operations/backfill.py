@@ -1,7 +1,7 @@
 """Backfill: bring a flow's whole history (or everything since a date) across, resumably.
 
 ``flow_backfill(flow=…, since=…, dry_run=…)`` streams the source page by page. Flows with a
-batched backfill (``BATCHED_BACKFILLS``, by flow kind) read and write in bulk, with the flow
+batched backfill (named by the flow's handler, ``batched_backfill``) read and write in bulk, with the flow
 handler's own decisions and the engine's bindings and hashes:
 - Opportunity → invoice (backfill_opportunities.py): 2,000 Opportunities per query with their
   Accounts, contacts and line items, FreshBooks' clients and invoice markers read once, one
@@ -26,18 +26,13 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from integrations.connectors.registry import change_reader_for
-from integrations.flows.registry import flow_handler_for
+from integrations.flows.registry import flow_handler_class, flow_handler_for
 from integrations.models import Flow, SyncItem
 from integrations.cursors import cursor_advance
 from integrations.sync.backfill import ACTION_OUTCOMES, BackfillSummary, backfill_cursor
 from integrations.sync.engine import sync_item_process
 from integrations.sync.items import sync_item_enqueue
 
-BATCHED_BACKFILLS: dict[str, str] = {
-    "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.backfill.opportunities_backfill",
-    "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.backfill.clients_backfill",
-    "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.backfill.payments_backfill",
-}
 def backfill_start(flow: Flow, since: datetime | None) -> datetime | None:
     """Where to start: the given date, or where an earlier run stopped when that is later."""
     cursor = backfill_cursor(flow)
@@ -52,7 +47,7 @@ def flow_backfill(*, flow: Flow, since: datetime | None = None, dry_run: bool = 
                   ) -> BackfillSummary:
     summary = BackfillSummary(flow=flow.name, dry_run=dry_run)
     start = backfill_start(flow, since)
-    path = BATCHED_BACKFILLS.get(flow.kind)
+    path = flow_handler_class(flow.kind).batched_backfill  # a flow's own bulk path, when it has one
     runner = import_string(path) if path else records_backfill
     runner(flow=flow, since=start, dry_run=dry_run, summary=summary, progress=progress or (lambda n: None),
            total=total or (lambda n: None))

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from integrations.errors import (
     ConflictHeld,
@@ -23,8 +24,8 @@ from integrations.errors import (
     MappingError,
     RetryableError,
     SkippableError,
+    UnknownFlowKind,
 )
-from integrations.flows.registry import UnknownFlowKind, flow_handler_checked
 from integrations.models import Binding, Entity, SyncItem
 from integrations.sync.handler import FlowHandler, WriteResult
 from integrations.sync.hashing import payload_hash
@@ -36,6 +37,10 @@ from monitoring.models import SyncAttempt
 from monitoring.services import sync_attempt_finish, sync_attempt_start
 
 logger = logging.getLogger(__name__)
+# The engine knows flows only through the hook interface (sync/handler.py): it never imports a
+# flow, nor the flow registry (flows sit above the engine). It resolves an item's handler — its
+# kind checked, its settings validated — through the registry's dotted path at run time.
+FLOW_HANDLER_RESOLVER = "integrations.flows.registry.flow_handler_checked"
 S = SyncItem.Status
 
 STEP_WORDS = {
@@ -72,7 +77,7 @@ def sync_item_process(*, item_id: int, task_id: str = "") -> str | None:
     token = current_sync_item_id.set(item.pk)
     run = None
     try:
-        run = _Run(item, flow_handler_checked(item.flow).for_item(item))
+        run = _Run(item, import_string(FLOW_HANDLER_RESOLVER)(item.flow).for_item(item))
         run.step = "lock"
         with binding_lock(run.handler.lock_key(item)):
             result = _run_steps(run)

@@ -35,6 +35,11 @@ class FlowHandler:
     #: Opportunity): the engine then keeps no source binding, which would tie every payment
     #: to the deal's entity (one binding per entity, connection and object type).
     binds_source: bool = True
+    #: Dotted path of the flow's batched backfill (reads and writes in bulk, deciding each record
+    #: with this handler's own hooks); "" = the backfill runs each record through the engine.
+    batched_backfill: str = ""
+    #: Extra source fields a poll reads so that ``poll_wants`` can decide without another call.
+    poll_fields: tuple[str, ...] = ()
     #: The settings this flow kind accepts (a flows/toolkit/settings.py SettingsSpec, declared in
     #: flows/<flow>/settings.py); None accepts only the settings every flow does. The flow
     #: registry checks a flow's settings against it (flow_config_errors).
@@ -54,7 +59,7 @@ class FlowHandler:
         return self.settings_spec.value(self.flow.settings, name, default)
 
     # -- chained flows ----------------------------------------------------------------------
-    def for_item(self, item: SyncItem) -> "FlowHandler":
+    def for_item(self, item: SyncItem) -> FlowHandler:
         """The handler that runs this item. A chained flow returns the handler of the item's
         ``step``, each with its own source, target and entity kind; a plain flow is one step."""
         return self
@@ -105,6 +110,10 @@ class FlowHandler:
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
         """Start follow-on work (the next step of a chained flow)."""
+
+    def poll_wants(self, record: dict) -> bool:
+        """Whether a changed source record a poll found is work for this flow (e.g. only won deals)."""
+        return True
 
     def source_version(self, source: dict) -> str:
         """The source's last-modified stamp, kept on the source binding."""

@@ -24,7 +24,7 @@ class BackoffPolicy:
     max_attempts: int = 8
 
     @classmethod
-    def from_settings(cls, max_attempts: int | None = None) -> "BackoffPolicy":
+    def from_settings(cls, max_attempts: int | None = None) -> BackoffPolicy:
         return cls(
             base=settings.SYNC_BACKOFF_BASE_SECONDS,
             cap=settings.SYNC_BACKOFF_CAP_SECONDS,

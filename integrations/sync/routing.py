@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from integrations.sync.items import sync_item_enqueue
 from integrations.models import Connection, Flow, InboundEvent, RouteWakeup, SyncItem
 from integrations.sync.queue import task_enqueue
 
@@ -57,8 +58,6 @@ def inbound_event_route(*, event: InboundEvent, flows: list[Flow] | None = None)
 
 
 def _event_items(event: InboundEvent, flows: list[Flow] | None) -> list[SyncItem]:
-    from integrations.sync.items import sync_item_enqueue
-
     if flows is None:
         flows = flows_reading(connection_id=event.connection_id, object_type=event.object_type)
     return [

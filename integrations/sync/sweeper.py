@@ -8,6 +8,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from django.conf import settings
+
+from integrations.sync.retry import BackoffPolicy
 from integrations.models import SyncItem
 from integrations.sync.items import sync_item_dispatch
 from integrations.sync.routing import inbound_events_route_stale
@@ -28,10 +31,6 @@ def sync_items_dispatch_due(*, now=None, limit: int = 500) -> dict:
       into a lost item touches updated_at without sending a task, and must not postpone it.
     - inbound events still unrouted after a minute (their route task was lost) are routed.
     """
-    from django.conf import settings
-
-    from integrations.sync.retry import BackoffPolicy
-
     now = now or timezone.now()
     stale = 0
     for item in SyncItem.objects.select_related("flow").filter(status=S.RUNNING, lease_expires_at__lt=now)[:limit]:

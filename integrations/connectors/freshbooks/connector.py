@@ -1,7 +1,10 @@
 """FreshBooks, as the generic code sees it (see connectors/connector.py)."""
 from __future__ import annotations
 
+from django.urls import path
+
 from integrations.connectors.connector import ConnectAction, Connector
+from integrations.connectors.freshbooks import views
 from integrations.connectors.freshbooks.changes import FreshBooksChangeReader
 from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.freshbooks.receiver import FreshBooksReceiver
@@ -20,6 +23,7 @@ class FreshBooksConnector(Connector):
     schemas = SCHEMAS
     connect_action = ConnectAction("Connect FreshBooks", "integrations:freshbooks-connect")
     connection_test = staticmethod(freshbooks_connection_test)
+    staff_urls = (path("freshbooks/<int:connection_id>/connect/", views.connect_start, name="freshbooks-connect"),)
     record_read = staticmethod(freshbooks_record_read)
     record_link = staticmethod(freshbooks_link)
 

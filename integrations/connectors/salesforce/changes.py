@@ -25,11 +25,6 @@ from integrations.connectors.salesforce.deletes import (
 from integrations.connectors.salesforce.queries import modified_since
 from integrations.connectors.salesforce.replication import sf_datetime_parse
 
-# Opportunities becoming invoices: only won ones are changes worth a poll's item. The kind is
-# the flow registry's key, kept here as a string (a connector imports no flow).
-WON_ONLY_KINDS = {"salesforce-opportunity-to-freshbooks-invoice"}
-
-
 def _deleted(read: DeletesRead) -> list[Change]:
     return [Change(r.id, f"deleted {r.at.isoformat() if r.at else ''}", r.at or read.covered, "delete",
                    only_if_linked=True, hint={"version": f"deleted {r.at.isoformat() if r.at else ''}"})
@@ -57,12 +52,13 @@ class SalesforceChangeReader(WatermarkReader):
         )
 
     def changes_since(self, *, flow, handler, since: datetime, until: datetime) -> Iterator[Change]:
-        won_only = flow.source_object == "Opportunity" and flow.kind in WON_ONLY_KINDS
-        fields = ["IsWon"] if won_only else []
+        # The flow's handler says which changed records are its work (e.g. only won deals) and
+        # which extra fields it needs to decide that.
+        fields = list(handler.poll_fields)
         # No upper bound: SOQL datetimes stop at the second, so "<= until" would drop this second's
         # changes; the cursor is capped at the poll's start instead (cursor_advance).
         for record in modified_since(handler.sf, flow.source_object, fields, since):
-            if won_only and not record.get("IsWon"):
+            if not handler.poll_wants(record):
                 continue
             stamp = record["SystemModstamp"]
             yield Change(record["Id"], stamp, sf_datetime_parse(stamp), hint={"version": stamp})

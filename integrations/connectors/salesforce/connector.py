@@ -1,7 +1,10 @@
 """Salesforce, as the generic code sees it (see connectors/connector.py)."""
 from __future__ import annotations
 
+from django.urls import path
+
 from integrations.connectors.connector import ConnectAction, Connector
+from integrations.connectors.salesforce import views
 from integrations.connectors.salesforce.changes import SalesforceChangeReader
 from integrations.connectors.salesforce.client import SalesforceClient
 from integrations.connectors.salesforce.receiver import SalesforceReceiver
@@ -20,6 +23,10 @@ class SalesforceConnector(Connector):
     schemas = SCHEMAS
     connect_action = ConnectAction("Connect Salesforce", "integrations:salesforce-connect")
     connection_test = staticmethod(salesforce_connection_test)
+    staff_urls = (
+        path("salesforce/<int:pk>/connect/", views.connect_start, name="salesforce-connect"),
+        path("salesforce/<int:pk>/test/", views.connection_test, name="salesforce-test"),
+    )
     record_read = staticmethod(salesforce_record_read)
     record_link = staticmethod(salesforce_link)
 

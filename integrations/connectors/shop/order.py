@@ -65,7 +65,7 @@ class ShopOrder:
         return json.loads(json.dumps(asdict(self), default=str))
 
     @classmethod
-    def from_payload(cls, data: dict) -> "ShopOrder":
+    def from_payload(cls, data: dict) -> ShopOrder:
         lines = [ShopLine(**{**line, **{k: Decimal(line[k]) for k in ("quantity", "unit_price", "total")}})
                  for line in data.get("lines", [])]
         money = {k: Decimal(data[k]) for k in ("subtotal", "tax", "shipping", "total")}

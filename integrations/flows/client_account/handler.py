@@ -343,6 +343,7 @@ class AccountToClientFlow(ClientAccountFlow):
 
 class ClientToAccountFlow(ClientAccountFlow):
     settings_spec = CLIENT_TO_ACCOUNT_SETTINGS
+    batched_backfill = "integrations.flows.client_account.backfill.clients_backfill"
     """FreshBooks client → Salesforce Account (+ primary Contact, written after the Account)."""
 
     default_mapping_set = "freshbooks-client-to-salesforce-account"

@@ -71,6 +71,12 @@ def invoice_lines_key(lines) -> list[tuple]:
 
 class OpportunityInvoiceFlow(BaseFlow):
     settings_spec = OPPORTUNITY_INVOICE_SETTINGS
+    batched_backfill = "integrations.flows.opportunity_invoice.backfill.opportunities_backfill"
+    # Only won Opportunities become invoices: a poll queues no item for the others.
+    poll_fields = ("IsWon",)
+
+    def poll_wants(self, record: dict) -> bool:
+        return bool(record.get("IsWon"))
     entity_kind = Entity.Kind.DEAL
     default_mapping_set = "salesforce-opportunity-to-freshbooks-invoice"
     has_write_back = True

@@ -45,6 +45,7 @@ UNPAID = {"", "unpaid"}
 
 class PaymentOpportunityFlow(BaseFlow):
     settings_spec = PAYMENT_OPPORTUNITY_SETTINGS
+    batched_backfill = "integrations.flows.payment_opportunity.backfill.payments_backfill"
     entity_kind = Entity.Kind.DEAL
     default_mapping_set = "freshbooks-invoice-to-salesforce-opportunity"
     binds_source = False

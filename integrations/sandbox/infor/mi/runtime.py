@@ -38,7 +38,7 @@ class MIError(Exception):
 
 @dataclass(frozen=True)
 class Transaction:
-    handler: Callable[["Context", dict], list[dict]]
+    handler: Callable[[Context, dict], list[dict]]
     required: dict[str, int]
     optional: dict[str, int] = field(default_factory=dict)
 
@@ -60,7 +60,7 @@ class Context:
     extendedresult: bool = False
 
     @classmethod
-    def from_params(cls, params: dict[str, str]) -> "Context":
+    def from_params(cls, params: dict[str, str]) -> Context:
         def flag(name, default):
             value = params.get(name)
             return default if value in (None, "") else value.strip().lower() == "true"

@@ -104,7 +104,7 @@ def upsert(call: Call, sobject: str, field: str) -> Reply:
                                            {k: v for k, v in record.items() if k.lower() != ext.name.lower()})
         except MultipleMatches as exc:
             raise SfApiError(300, "DUPLICATE_EXTERNAL_ID",
-                             f"{ext.name}: more than one record found for external id field: {exc.ids}", [ext.name])
+                             f"{ext.name}: more than one record found for external id field: {exc.ids}", [ext.name]) from exc
         return {"id": sf_id, "created": created}
     return Reply(200, _run(records, work, all_or_none))
 

@@ -17,7 +17,7 @@ class FieldRef:
 
 @dataclass
 class Subquery:
-    query: "Query"
+    query: Query
     pos: int
 
 
