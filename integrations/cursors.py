@@ -1,15 +1,12 @@
 """Polling and backfill watermarks: advanced only after the work they cover is committed."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from django.utils import timezone
 
-from integrations.models import Cursor, Flow, SyncItem
+from integrations.models import Cursor, Flow
 
-logger = logging.getLogger(__name__)
-S = SyncItem.Status
 
 # A flow's own streams. The cursor names the flow by id (Cursor.flow), never by its editable name,
 # so a rename in the admin keeps where polling and backfill stopped.

@@ -8,7 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.models import Flow, SyncItem
-from integrations.sync.items import S, sync_item_dispatch
+from integrations.sync.items import sync_item_dispatch
+
+S = SyncItem.Status
 
 
 def dead_items(*, flow: Flow | None = None, since: datetime | None = None):

@@ -1,13 +1,10 @@
 """Resync: queue a fresh sync of a record through every flow that reads it."""
 from __future__ import annotations
 
-import logging
 
 from integrations.models import Binding, Connection, Flow, SyncItem
 from integrations.sync.items import sync_item_enqueue
 
-logger = logging.getLogger(__name__)
-S = SyncItem.Status
 
 
 def binding_resync(*, binding: Binding, user=None) -> list[SyncItem]:

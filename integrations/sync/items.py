@@ -1,7 +1,6 @@
 """Sync items: one identity per record and flow, queued (or folded into open work) and dispatched."""
 from __future__ import annotations
 
-import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,7 +8,6 @@ from django.utils import timezone
 from integrations.models import Flow, InboundEvent, SyncItem
 from integrations.sync.queue import task_enqueue
 
-logger = logging.getLogger(__name__)
 S = SyncItem.Status
 
 

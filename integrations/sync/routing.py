@@ -16,7 +16,6 @@ E = InboundEvent.Status
 ROUTE_TASK = "integrations.tasks.inbound_events_route_pending"
 # Events still "received" after this long lost their route task: the sweeper routes them.
 STALE_AFTER = timedelta(seconds=60)
-NOT_ROUTABLE = "Not a change to sync (stored only)."
 
 
 def inbound_events_dispatch(*, connection_id: int) -> bool:

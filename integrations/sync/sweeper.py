@@ -1,7 +1,6 @@
 """The once-a-minute safety net: recover items whose worker died, resend lost tasks."""
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -15,7 +14,6 @@ from integrations.models import SyncItem
 from integrations.sync.items import sync_item_dispatch
 from integrations.sync.routing import inbound_events_route_stale
 
-logger = logging.getLogger(__name__)
 S = SyncItem.Status
 
 

@@ -14,14 +14,12 @@ between the flag's commit and the send, the broker down), the one-minute sweeper
 """
 from __future__ import annotations
 
-import logging
 
 from django.db import connections, router
 from django.utils import timezone
 
 from integrations.models import Connection, InboundEvent
 
-logger = logging.getLogger(__name__)
 E = InboundEvent.Status
 NOT_ROUTABLE = "Not a change to sync (stored only)."
 
