@@ -1,8 +1,9 @@
 """Likely duplicate clients: one system holds two records that look like the same client
 (same normalised email, or same normalised organisation name) bound to different entities.
 
-Emails are compared lower-cased and trimmed; organisation names lower-cased with punctuation,
-spacing and common legal suffixes (inc, ltd, llc, gmbh, co, corp…) removed. The values are
+Emails and organisation names are compared by the same rule the flows match with
+(mappings/normalise.py): emails lower-cased and trimmed; organisation names lower-cased with
+accents, punctuation and legal-form words (inc, ltd, llc, gmbh, co, corp…) removed. The values are
 read from what Ledgerlink last wrote to or read from each record (the binding's stored
 payload and extra fields), using each system's own field names (which object types are
 clients and where their e-mail / organisation live), given by the provider named in
@@ -11,27 +12,18 @@ integrations, whose connectors know these names.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils.module_loading import import_string
 
+from mappings.normalise import email_normalise, org_name_normalise
+
 from ..findings import Found
 from ..refs import engine_model
 
-_SUFFIX = re.compile(r"\b(incorporated|inc|ltd|limited|llc|gmbh|co|corp|corporation|sa|sarl|bv|ag|plc)\b")
 EXPLAIN = __doc__.replace("\n", " ").strip()
-
-
-def normalise_email(value: str) -> str:
-    return value.strip().lower()
-
-
-def normalise_org(value: str) -> str:
-    text = re.sub(r"[^\w\s]", " ", value.lower())
-    return " ".join(_SUFFIX.sub(" ", text).split())
 
 
 def _first(sources: list[dict], names) -> str:
@@ -61,8 +53,8 @@ def duplicate_clients_check(*, now) -> tuple[list[Found], set[str]]:
     for b in qs.iterator(chunk_size=2000):
         sources = [b.extra or {}, b.last_written_payload or {}]
         known = fields[b.connection.system]
-        email = normalise_email(_first(sources, known.get("email", ())))
-        org = normalise_org(_first(sources, known.get("organization", ())))
+        email = email_normalise(_first(sources, known.get("email", ())))
+        org = org_name_normalise(_first(sources, known.get("organization", ())))
         if email:
             groups[(b.connection_id, "email", email)][b.entity_id].append(b)
         if org:

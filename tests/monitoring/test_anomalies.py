@@ -137,6 +137,22 @@ def test_duplicate_infor_customers_sharing_an_email():
     assert {r["binding_id"] for r in found.records} == {a.pk, b.pk}
 
 
+def test_duplicate_clients_are_judged_by_the_rule_the_flows_match_with():
+    # The flows would link "Café Zürich GmbH" and "Cafe Zurich" to one client (mappings/normalise.py):
+    # the duplicate check calls them the same client too (accents and legal forms aside).
+    from mappings.normalise import org_name_normalise
+
+    fb = ConnectionFactory(name="FreshBooks", system="freshbooks")
+    a = BindingFactory(connection=fb, object_type="client", entity=EntityFactory(),
+                       last_written_payload={"organization": "Café Zürich GmbH", "email": "a@cafe.example"})
+    b = BindingFactory(connection=fb, object_type="client", entity=EntityFactory(),
+                       last_written_payload={"organization": "Cafe Zurich", "email": "b@cafe.example"})
+    assert org_name_normalise("Café Zürich GmbH") == org_name_normalise("Cafe Zurich")
+    anomalies_run(now=NOW)
+    found = Finding.objects.get(check_name="duplicate_clients", details__match="organisation")
+    assert {r["binding_id"] for r in found.records} == {a.pk, b.pk}
+
+
 def _hour_rows(flow, hour, days, received, dead=0, succeeded=None):
     for d in range(1, days + 1):
         FlowHourStat.objects.create(flow=flow, hour=hour - timedelta(days=d), received=received[d % len(received)],

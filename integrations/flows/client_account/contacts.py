@@ -24,7 +24,7 @@ from integrations.flows.toolkit.bindings import (
     entity_binding_find,
 )
 from integrations.flows.toolkit.conflicts import agreed_store
-from integrations.flows.toolkit.normalise import email_normalise
+from mappings.normalise import email_normalise
 from integrations.models import Binding, Entity
 from integrations.sync.hashing import payload_hash
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from integrations.errors import FatalError
-from integrations.flows.toolkit.normalise import email_normalise
+from mappings.normalise import email_normalise
 from integrations.models import InboundEvent
 
 RECENT = 20  # deliveries of one order looked at (retries and updates)

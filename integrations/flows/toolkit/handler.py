@@ -13,7 +13,7 @@ from integrations.connectors.infor.adapter import infor_adapter_for
 from integrations.connectors.salesforce.client import SalesforceClient
 from integrations.errors import FatalError, SkippableError
 from integrations.flows.toolkit.mapping import mapping_set_choose
-from integrations.flows.toolkit.normalise import email_normalise
+from mappings.normalise import email_normalise
 from integrations.models import Connection
 from integrations.sync.handler import FlowHandler
 from mappings.engine import mapping_apply_or_raise

@@ -3,7 +3,7 @@ sets are written in. (Changed customers are polled by the one poller: connectors
 from __future__ import annotations
 
 from integrations.connectors.infor.m3_customers import CUSTOMER_FIELDS
-from integrations.flows.toolkit.normalise import email_normalise, org_name_normalise
+from mappings.normalise import email_normalise, org_name_normalise
 from integrations.models import Binding
 
 M3_FIELDS = {plain: m3 for m3, plain in CUSTOMER_FIELDS.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from integrations.connectors.salesforce.errors import RecordNotFound
 from integrations.connectors.salesforce.soql import like_contains, soql_format
 from integrations.errors import FatalError
-from integrations.flows.toolkit.normalise import (
+from mappings.normalise import (
     email_normalise,
     org_name_normalise,
 )

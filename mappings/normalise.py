@@ -1,7 +1,9 @@
-"""The one e-mail normaliser and the one organisation-name normaliser every flow matches with.
+"""The one e-mail normaliser and the one organisation-name normaliser.
 
 Flows 1 and 8 (and the Order-to-Cash chain) must agree on when two records are the same
-customer, so there is exactly one rule of each kind: a matcher never brings its own.
+customer, and the duplicate-client check must call two records the same customer exactly when
+a flow would match them: so there is one rule of each kind, here, where both the flows
+(integrations) and the checks (monitoring) may import it — a matcher never brings its own.
 """
 from __future__ import annotations
 
