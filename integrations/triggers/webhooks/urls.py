@@ -6,7 +6,12 @@ from django.urls import path
 from integrations.connectors.registry import CONNECTORS
 from integrations.triggers.webhooks.base import WebhookReceiver
 
-urlpatterns: list = [
-    path(f"{system}/<int:connection_id>/", WebhookReceiver.as_view(system=system), name=connector.webhook_url_name)
-    for system, connector in CONNECTORS.items() if connector.receiver is not None
-]
+
+def webhook_urlpatterns(connectors=CONNECTORS) -> list:
+    return [
+        path(f"{system}/<int:connection_id>/", WebhookReceiver.as_view(system=system), name=connector.webhook_url_name)
+        for system, connector in connectors.items() if connector.receiver is not None
+    ]
+
+
+urlpatterns = webhook_urlpatterns()
