@@ -3,6 +3,10 @@
 patched resolver, and opening a socket fails the test."""
 from __future__ import annotations
 
+import os
+import runpy
+from pathlib import Path
+
 import pytest
 import requests
 
@@ -93,10 +97,23 @@ def test_development_still_refuses_other_schemes_userinfo_and_numeric_hosts(sett
         outbound_url_check(url)
 
 
-def test_the_setting_is_off_only_in_production():
-    from config import settings as project_settings
-
-    assert project_settings.OUTBOUND_URLS_ALLOW_PRIVATE is (not project_settings.PRODUCTION)
+@pytest.mark.parametrize("env, allowed", [
+    ({"DJANGO_ENV": "production"}, False),
+    ({"DJANGO_ENV": "development"}, True),
+    ({"DJANGO_ENV": "production", "OUTBOUND_URLS_ALLOW_PRIVATE": "true"}, True),  # explicit, and flagged (W021)
+])
+def test_the_setting_is_off_by_default_only_in_production(monkeypatch, env, allowed):
+    """The settings module evaluated in this process (no subprocess) under each environment."""
+    monkeypatch.delenv("OUTBOUND_URLS_ALLOW_PRIVATE", raising=False)
+    for name, value in {"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@localhost/db", **env}.items():
+        monkeypatch.setenv(name, value)
+    saved = dict(os.environ)  # a developer's .env is read into os.environ: put it back as it was
+    try:
+        values = runpy.run_path(str(Path(outbound_urls.__file__).with_name("settings.py")))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert values["OUTBOUND_URLS_ALLOW_PRIVATE"] is allowed
 
 
 def test_refusal_names_the_host_but_never_the_path_or_query(production):

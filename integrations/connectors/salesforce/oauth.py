@@ -77,7 +77,7 @@ def token_set_from_response(*, connection: Connection, body: dict) -> TokenSet:
     extra = {"instance_url": body["instance_url"].rstrip("/"), "identity_url": body.get("id", "")}
     # Every URL the response hands us is called later with the token: the outbound rule applies.
     for key, label in (("instance_url", "instance URL"), ("identity_url", "identity URL (id)")):
-        if extra[key] or key == "instance_url":
+        if extra[key]:
             try:
                 outbound_url_check(extra[key], field=f"The {label} in Salesforce's token response")
             except OutboundURLRefused as exc:
