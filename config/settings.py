@@ -150,6 +150,11 @@ WEBHOOK_CONNECTION_CACHE_SECONDS = env.float("WEBHOOK_CONNECTION_CACHE_SECONDS",
 # Shop (Shopify/WooCommerce) events older than this are stored but not synced (stale retries).
 SHOP_WEBHOOK_MAX_AGE_SECONDS = env.int("SHOP_WEBHOOK_MAX_AGE_SECONDS", default=24 * 3600)
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)
+# Outbound URLs (connection URLs and settings, URLs in token responses, alert chat webhooks; see
+# config/outbound_urls.py): off = only https to public addresses, checked when saved and again per
+# request. On by default only outside production, where the simulators answer on 127.0.0.1. A
+# setting rather than Connection.is_sandbox: an admin can tick a box, only the deployment sets this.
+OUTBOUND_URLS_ALLOW_PRIVATE = env.bool("OUTBOUND_URLS_ALLOW_PRIVATE", default=not PRODUCTION)
 # SQLite only: how long a worker waits for another worker's token refresh before retrying later.
 TOKEN_REFRESH_WAIT_SECONDS = env.float("TOKEN_REFRESH_WAIT_SECONDS", default=30.0)
 

@@ -1,10 +1,12 @@
 """Core model: connections, the cross-system ID map, flows, cursors, inbound events, work items."""
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from config.crypto import secret_decrypt, secret_encrypt
+from config.outbound_urls import OutboundURLRefused, outbound_url_check
 
 
 class System(models.TextChoices):
@@ -54,6 +56,26 @@ class Connection(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_system_display()})"
+
+    def clean(self):
+        """Every URL Ledgerlink will call (or hand to the system) passes the outbound URL rule."""
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        for name, label in (("base_url", "base URL"), ("auth_url", "auth URL")):
+            value = getattr(self, name)
+            if value:
+                try:
+                    outbound_url_check(value, field=f"The {label}")
+                except OutboundURLRefused as exc:
+                    errors.setdefault(name, []).append(str(exc))
+        for key, value in sorted((self.settings or {}).items()) if isinstance(self.settings, dict) else ():
+            if key.endswith("_url") and value:
+                try:
+                    outbound_url_check(value, field=f"The setting {key}")
+                except OutboundURLRefused as exc:
+                    errors.setdefault("settings", []).append(str(exc))
+        if errors:
+            raise ValidationError(errors)
 
     # Secrets are one encrypted JSON object; nothing outside these methods sees ciphertext.
     def get_secrets(self) -> dict:

@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
+from config.outbound_urls import OutboundURLRefused, outbound_url_check
+
 from .alerts.evaluators import RULE_KINDS
 from .findings import finding_decide
 from .models import Alert, AlertEvent, AlertRule, ApiCall, Finding, SyncAttempt
@@ -53,7 +55,13 @@ class AlertRuleForm(forms.ModelForm):
     def clean_webhook_url(self):
         if self.cleaned_data.get("clear_webhook"):
             return ""
-        return self.cleaned_data.get("webhook_url") or self._stored_webhook
+        entered = self.cleaned_data.get("webhook_url")
+        if entered:
+            try:
+                outbound_url_check(entered, field="The chat webhook URL")
+            except OutboundURLRefused as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return entered or self._stored_webhook
 
     def save(self, commit=True):
         self.instance.webhook_url = self.cleaned_data.get("webhook_url", "")  # encrypted by the model

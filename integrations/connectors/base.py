@@ -22,6 +22,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
+from config.outbound_http import OutboundRequestRefused, session_guard
 from integrations.errors import AuthError, FatalError, LockBusy, RetryableError
 from integrations.models import Connection
 from integrations.locking import binding_lock
@@ -60,7 +61,9 @@ class HttpClient:
 
     def __init__(self, connection: Connection, *, session: requests.Session | None = None):
         self.connection = connection
-        self.session = session or requests.Session()
+        # Every URL is checked again when called (config/outbound_http.py): https to public addresses
+        # only, unless OUTBOUND_URLS_ALLOW_PRIVATE (development) says otherwise.
+        self.session = session_guard(session or requests.Session())
         self.session.max_redirects = 0
 
     # -- URLs ------------------------------------------------------------------------------
@@ -87,6 +90,9 @@ class HttpClient:
         try:
             # Redirects are never followed: a redirect to another host could leak the token.
             response = self.session.request(method, url, allow_redirects=False, **kwargs)
+        except OutboundRequestRefused as exc:
+            error = str(exc)
+            raise FatalError(f"{self.system_name} was not called: {error} Check the connection's URLs.") from None
         except requests.Timeout:
             error = f"{self.system_name} did not answer within {kwargs['timeout']:.0f} s"
             raise RetryableError(f"{error}; will retry.") from None

@@ -12,6 +12,8 @@ import requests
 from django.conf import settings
 from django.core.mail import send_mail
 
+from config.outbound_http import OutboundRequestRefused, outbound_session
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,10 +33,15 @@ def webhook_send(rule, subject: str, text: str) -> tuple[bool, str] | None:
         return None
     host = urlsplit(rule.webhook_url).hostname or "?"
     try:
-        response = requests.post(
-            rule.webhook_url, json={"text": f"*{subject}*\n{text}"}, timeout=settings.ALERT_WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
+        # The guarded session checks the URL again now (a DNS answer can change since it was saved).
+        with outbound_session() as session:
+            response = session.post(
+                rule.webhook_url, json={"text": f"*{subject}*\n{text}"},
+                timeout=settings.ALERT_WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False,
+            )
+    except OutboundRequestRefused as exc:
+        logger.warning("Alert webhook to %s refused: %s", host, exc)
+        return False, f"chat webhook not called: {exc}"
     except requests.RequestException as exc:
         logger.warning("Alert webhook to %s failed: %s", host, type(exc).__name__)
         return False, f"chat webhook to {host} failed: {type(exc).__name__}"

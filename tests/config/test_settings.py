@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "prod-" + "k3y" * 20,
     "ALLOWED_HOSTS": "ledgerlink.example.com",
+    "LEDGERLINK_PUBLIC_URL": "https://ledgerlink.example.com",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     # `check` opens no connection; the URL only has to be a valid SQLite one.
     "DATABASE_URL": "sqlite:///deploy-check.sqlite3",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import requests
 
+from config.outbound_urls import OutboundURLRefused, outbound_url_check
 from integrations.connectors.base import HttpClient, TokenSet, connection_tokens_store
 from integrations.errors import AuthError, FatalError
 from integrations.models import Connection
@@ -85,8 +86,10 @@ def ionapi_parse(text: str | bytes, *, grant: str | None = None) -> IonApiCreden
                 "with a service account." if set(missing) & set(PASSWORD_KEYS) else "")
         raise IonApiInvalid(f"The .ionapi file lacks {words}.{hint}")
     for key in ("iu", "pu"):
-        if not data[key].startswith(("https://", "http://")):
-            raise IonApiInvalid(f"{key} ({KEY_WORDS[key]}) must be an http(s) URL, got '{data[key][:60]}'.")
+        try:
+            outbound_url_check(data[key].strip(), field=f"{key} ({KEY_WORDS[key]})")
+        except OutboundURLRefused as exc:
+            raise IonApiInvalid(str(exc)) from None
     return IonApiCredentials(
         tenant=data["ti"].strip(), application=data["cn"].strip(), client_id=data["ci"], client_secret=data["cs"],
         api_url=data["iu"].strip(), auth_url=data["pu"].strip(), token_path=data["ot"].strip(),

@@ -17,12 +17,12 @@ from urllib.parse import urlencode, urlsplit
 import jwt
 import requests
 
+from config.outbound_urls import OutboundURLRefused, outbound_url_check
 from integrations.connectors.base import HttpClient, TokenSet
 from integrations.errors import AuthError, FatalError, RetryableError
 from integrations.models import Connection
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-LOGIN_HOSTS = {"login.salesforce.com", "test.salesforce.com"}
 DEFAULT_SCOPE = "api refresh_token id"
 
 
@@ -75,6 +75,13 @@ def token_set_from_response(*, connection: Connection, body: dict) -> TokenSet:
         if not hmac.compare_digest(expected, body["signature"]):
             raise AuthError("Salesforce's token response failed its signature check (identity URL altered).")
     extra = {"instance_url": body["instance_url"].rstrip("/"), "identity_url": body.get("id", "")}
+    # Every URL the response hands us is called later with the token: the outbound rule applies.
+    for key, label in (("instance_url", "instance URL"), ("identity_url", "identity URL (id)")):
+        if extra[key]:
+            try:
+                outbound_url_check(extra[key], field=f"The {label} in Salesforce's token response")
+            except OutboundURLRefused as exc:
+                raise AuthError(f"{exc} The tokens were not stored.") from None
     return TokenSet(access_token=body["access_token"], refresh_token=body.get("refresh_token"), expires_at=None,
                     extra_settings=extra)
 
@@ -110,14 +117,20 @@ def refresh_grant(connection: Connection) -> TokenSet:
 
 
 def jwt_audience(connection: Connection) -> str:
-    """login/test hosts are the documented audiences; anything else (My Domain, the
-    simulator) is unconfirmed, so the connection's ``jwt_audience`` setting may override."""
+    """The JWT bearer ``aud``: https://test.salesforce.com for a sandbox org, else https://login.salesforce.com.
+
+    These are the documented audiences (reference §1.4), also for orgs whose token endpoint is
+    their My Domain; a My Domain URL as ``aud`` is undocumented. The org is a sandbox when its
+    auth host is test.salesforce.com or a sandbox My Domain (``…--name.sandbox.my.salesforce.com``,
+    older ``…--name.my.salesforce.com``). The connection's ``jwt_audience`` setting overrides
+    (e.g. an Experience Cloud site URL).
+    """
     if connection.settings.get("jwt_audience"):
         return connection.settings["jwt_audience"]
-    parts = urlsplit(auth_root(connection))
-    if parts.hostname in LOGIN_HOSTS:
-        return f"https://{parts.hostname}"
-    return auth_root(connection)
+    host = (urlsplit(auth_root(connection)).hostname or "").lower()
+    sandbox_org = host == "test.salesforce.com" or host.endswith(".sandbox.my.salesforce.com") or (
+        host.endswith(".my.salesforce.com") and "--" in host.split(".", 1)[0])
+    return "https://test.salesforce.com" if sandbox_org else "https://login.salesforce.com"
 
 
 def jwt_assertion(connection: Connection) -> str:

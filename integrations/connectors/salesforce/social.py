@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from social_core.backends.oauth import BaseOAuth2PKCE
 from social_core.backends.salesforce import SalesforceOAuth2, SalesforceOAuth2Sandbox
 
+from config.outbound_urls import OutboundURLRefused, outbound_url_check
 from integrations.connectors.base import connection_tokens_store
 from integrations.connectors.salesforce.oauth import (
     DEFAULT_SCOPE,
     auth_root,
     token_set_from_response,
 )
+from integrations.errors import AuthError, SyncError
 from integrations.models import Connection
 
 SESSION_KEY = "salesforce_connection_id"
@@ -42,6 +45,24 @@ class _ConnectBackend:
 
     def get_scope(self):
         return DEFAULT_SCOPE.split()
+
+    def request(self, url, *args, **kwargs):
+        # social-core calls requests itself (the code exchange), outside our HttpClient: the
+        # outbound URL rule is checked here before anything is sent.
+        try:
+            outbound_url_check(url, field="The Salesforce token URL")
+        except OutboundURLRefused as exc:
+            raise AuthError(str(exc)) from None
+        return super().request(url, *args, **kwargs)
+
+    def auth_complete(self, *args, **kwargs):
+        try:
+            return super().auth_complete(*args, **kwargs)
+        except SyncError as exc:
+            pk = self.strategy.session_get(SESSION_KEY)
+            messages.error(self.strategy.request, f"Salesforce was not connected: {exc.message}")
+            return self.strategy.redirect(reverse("admin:integrations_connection_change", args=[pk]) if pk
+                                          else reverse("admin:index"))
 
     def pipeline(self, pipeline, pipeline_index=0, *args, **kwargs):
         # Always our one step, whatever SOCIAL_AUTH_PIPELINE says: connecting a system must

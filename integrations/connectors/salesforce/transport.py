@@ -10,10 +10,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+
+from config.outbound_http import OutboundAdapter
 
 
-class SimulatorAdapter(HTTPAdapter):
+class SimulatorAdapter(OutboundAdapter):
+    """Checked like every outbound call (after the rewrite): the simulator's http://127.0.0.1 root
+    passes only where OUTBOUND_URLS_ALLOW_PRIVATE is on, i.e. never in production by default."""
+
     def __init__(self, https_origin: str, target_root: str):
         super().__init__()
         self.https_origin, self.target_root = https_origin, target_root.rstrip("/")

@@ -132,7 +132,10 @@ def grant_jwt_bearer(form: dict, instance_url: str) -> dict:
     except jwt.PyJWTError:
         raise OAuthError("invalid_grant", "invalid assertion") from None
     app = app_for(claims.get("iss", ""))
-    audiences = DEFAULT_AUDIENCES + list(org_get().jwt_audiences) + [instance_url]
+    # As documented (reference §1.4): login/test hosts, plus what the org lists (e.g. a community
+    # URL). The org's own My Domain URL is not accepted unless listed: whether Salesforce accepts
+    # it is unconfirmed, so a test that wants the lenient behaviour adds it to jwt_audiences.
+    audiences = DEFAULT_AUDIENCES + list(org_get().jwt_audiences)
     try:
         claims = jwt.decode(assertion, _jwt_key(app), algorithms=["RS256"], audience=audiences,
                             options={"require": ["iss", "exp", "aud"]})
