@@ -13,7 +13,7 @@ from integrations.connectors.registry import CONNECTORS
 from integrations.errors import SyncError
 from integrations.flows.forms import FlowForm
 # The flows' operations (the Conflicts view, the flow actions) live in operations/admin_actions.py.
-from integrations.operations.admin_actions import flow_actions
+from integrations.operations.admin_actions import FlowActionsPermissions, flow_actions
 from integrations.models import (
     Binding,
     Connection,
@@ -26,6 +26,8 @@ from integrations.models import (
 )
 from integrations.operations.replay import sync_items_replay
 from integrations.operations.resync import binding_resync
+from config.admin_secrets import SecretFieldsAdmin
+from integrations import admin_thirdparty  # noqa: F401  (django-q2's and social-auth's admins, re-registered)
 from monitoring.models import SyncAttempt
 
 # Secret fields an admin may set on a connection; tokens are set only by the OAuth flows.
@@ -111,14 +113,26 @@ class ConnectionForm(forms.ModelForm, SecretInputsForm, UploadsForm):
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(SecretFieldsAdmin):
     form = ConnectionForm
+    secret_fields = tuple(SECRET_INPUTS)
     list_display = ["name", "system", "environment", "is_sandbox", "is_active", "token_state", "token_expires_at"]
     list_filter = ["system", "environment", "is_sandbox", "is_active", "token_state"]
     search_fields = ["name", "client_id"]
     readonly_fields = ["connect", "stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage",
                        "created_at", "updated_at"]
     actions = ["test_connection"]
+
+    def has_test_permission(self, request):
+        return request.user.has_perm("integrations.test_connection")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        # The "Connect" button replaces the connection's tokens: offered only to who may use it.
+        hidden = set() if request.user.has_perm("integrations.connect_connection") else {"connect"}
+        if not self._may_save(request, obj):
+            hidden |= {*UPLOADS, "clear_secrets"}  # inputs only: nothing to show a viewer
+        return [name for name in fields if name not in hidden]
 
     @admin.display(description="Connect")
     def connect(self, obj):
@@ -128,7 +142,7 @@ class ConnectionAdmin(admin.ModelAdmin):
             return "Save the connection (with its client id and secret) first." if obj and not obj.pk else "—"
         return format_html('<a class="button" href="{}">{}</a>', reverse(button.url_name, args=[obj.pk]), button.label)
 
-    @admin.action(description="Test connection (identity and a sample call)")
+    @admin.action(description="Test connection (identity and a sample call)", permissions=["test"])
     def test_connection(self, request, queryset):
         for connection in queryset:
             connector = CONNECTORS.get(connection.system)
@@ -152,17 +166,12 @@ class ConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Flow)
-class FlowAdmin(admin.ModelAdmin):
+class FlowAdmin(FlowActionsPermissions, admin.ModelAdmin):
     form = FlowForm
     list_display = ["name", "title", "kind", "source_connection", "source_object", "target_connection", "target_object", "trigger", "enabled"]
     list_filter = ["enabled", "kind", "trigger"]
     search_fields = ["name", "title"]
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        for action in flow_actions():
-            actions[action.__name__] = (action, action.__name__, action.short_description)
-        return actions
+    actions = flow_actions()
 
 
 @admin.register(Entity)

@@ -53,6 +53,11 @@ class Connection(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Named so that each staff page and admin action can check one (integrations/permissions.py).
+        permissions = [
+            ("connect_connection", "Can connect a connection to its system (OAuth “Connect”)"),
+            ("test_connection", "Can test a connection against its system"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.get_system_display()})"
@@ -211,6 +216,11 @@ class Flow(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("poll_flow", "Can poll a flow's source now"),
+            ("backfill_flow", "Can backfill a flow"),
+            ("reconcile_flow", "Can run a flow's reconciliation"),
+        ]
 
     def __str__(self):
         return self.title or self.name

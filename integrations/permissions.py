@@ -1,8 +1,10 @@
 """The two staff groups and what they may do.
 
-Finance staff see everything (secrets are never rendered to anyone) and may replay and
-resync; integration admins may do everything in Ledgerlink's apps. Kept in sync on every
-migrate, so models added later are covered without a new data migration.
+Finance staff see everything (secrets are never rendered to anyone), may replay and resync,
+and decide findings; integration admins may do everything in Ledgerlink's apps, including
+the named operator permissions below. Kept in sync on every migrate, so models added later
+are covered without a new data migration. Every staff page and admin action checks one
+named permission (tests/integrations/test_staff_permissions.py walks them all as each group).
 """
 from __future__ import annotations
 
@@ -11,7 +13,16 @@ ADMIN_GROUP = "Integration admin"
 
 LEDGERLINK_APPS = ["integrations", "mappings", "monitoring"]
 ADMIN_EXTRA_APPS = ["django_q", "social_django"]
+# What finance may do besides looking (PRODUCT.md: replay, resync; and deciding findings).
 FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_binding"), ("monitoring", "decide_finding")]
+# Operator actions of the integration admin only (Meta permissions of Connection and Flow).
+ADMIN_ONLY = [
+    ("integrations", "connect_connection"),  # the OAuth "Connect" flows: they replace a connection's tokens
+    ("integrations", "test_connection"),
+    ("integrations", "poll_flow"),
+    ("integrations", "backfill_flow"),
+    ("integrations", "reconcile_flow"),
+]
 
 
 def groups_sync(apps=None) -> None:
@@ -27,8 +38,8 @@ def groups_sync(apps=None) -> None:
     finance_perms = list(ours.filter(codename__startswith="view_"))
     for app_label, codename in FINANCE_EXTRA:
         finance_perms += list(ours.filter(content_type__app_label=app_label, codename=codename))
+    # django-q2: looking at tasks and schedules only (resubmitting a task needs its change permission).
     finance_perms += list(Permission.objects.filter(content_type__app_label="django_q", codename__startswith="view_"))
     finance.permissions.set(finance_perms)
-    admin.permissions.set(
-        list(ours) + list(Permission.objects.filter(content_type__app_label__in=ADMIN_EXTRA_APPS))
-    )
+    # ``ours`` includes ADMIN_ONLY: the integration admin may do everything in Ledgerlink's apps.
+    admin.permissions.set(list(ours) + list(Permission.objects.filter(content_type__app_label__in=ADMIN_EXTRA_APPS)))

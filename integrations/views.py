@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from config.staff_views import staff_permission_required
 from integrations.models import Binding, Entity, Flow
 from integrations.operations import resync
 from integrations.operations.reconcile import (
@@ -24,28 +23,29 @@ def _page(request, template: str, title: str, **context):
     return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title, **context})
 
 
-@staff_member_required
+@staff_permission_required("integrations.view_binding")
 def timeline_binding(request, binding_id: int):
     binding = get_object_or_404(Binding, pk=binding_id)
     return redirect("integrations:timeline_entity", entity_id=binding.entity_id)
 
 
-@staff_member_required
+@staff_permission_required("integrations.view_entity")
 def timeline_entity(request, entity_id: int):
     entity = get_object_or_404(Entity, pk=entity_id)
     return _page(request, "integrations/timeline.html", f"Timeline of {entity}", **timeline_build(entity=entity))
 
 
-@staff_member_required
+@staff_permission_required("monitoring.view_finding")
 def reconcile_page(request):
     findings = Finding.objects.filter(check_name=CHECK_NAME, status=Finding.Status.OPEN).select_related("flow")
     rows = [{"finding": f, "resync_binding_id": next((r.get("binding_id") for r in f.records if r.get("label") == "Source"), None)}
             for f in findings.order_by("flow__name", "-last_seen_at")[:500]]
     return _page(request, "integrations/reconcile.html", "Reconciliation",
-                 flows=Flow.objects.order_by("name"), rows=rows, can_resync=request.user.has_perm("integrations.resync_binding"))
+                 flows=Flow.objects.order_by("name"), rows=rows, can_resync=request.user.has_perm("integrations.resync_binding"),
+                 can_run=request.user.has_perm("integrations.reconcile_flow"))
 
 
-@staff_member_required
+@staff_permission_required("integrations.reconcile_flow")
 @require_POST
 def reconcile_run(request, flow_id: int):
     flow = get_object_or_404(Flow.objects.select_related("source_connection", "target_connection"), pk=flow_id)
@@ -58,11 +58,9 @@ def reconcile_run(request, flow_id: int):
     return redirect("integrations:reconcile")
 
 
-@staff_member_required
+@staff_permission_required("integrations.resync_binding")
 @require_POST
 def binding_resync(request, binding_id: int):
-    if not request.user.has_perm("integrations.resync_binding"):
-        raise PermissionDenied
     binding = get_object_or_404(Binding, pk=binding_id)
     items = resync.binding_resync(binding=binding, user=request.user)
     messages.success(request, f"Queued {len(items)} sync item(s) for {binding.object_type} {binding.external_id}.")

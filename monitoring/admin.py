@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from config.outbound_urls import OutboundURLRefused, outbound_url_check
+from config.admin_secrets import SecretFieldsAdmin
 
 from .alerts.evaluators import RULE_KINDS
 from .findings import finding_decide
@@ -69,8 +70,11 @@ class AlertRuleForm(forms.ModelForm):
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(SecretFieldsAdmin):
     form = AlertRuleForm
+    # The decrypted URL is the model's ``webhook_url``: a view-only page would render it in clear.
+    secret_fields = ("webhook_url",)
+    readonly_fields = ["channels"]
     list_display = ["name", "kind", "enabled", "severity", "threshold", "window_minutes", "flow", "connection", "channels", "repeat_minutes"]
     list_filter = ["enabled", "kind", "severity"]
     search_fields = ["name"]

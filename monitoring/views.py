@@ -1,15 +1,17 @@
 """Staff pages of monitoring: thin views over monitoring.dashboard."""
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.template.response import TemplateResponse
 from django.utils import timezone
+
+from config.staff_views import staff_permission_required
 
 from .anomalies.runner import check_explanations
 from .dashboard import dashboard_build
 from .windows import WINDOWS
 
 
-@staff_member_required
+# The dashboard is drawn from the hourly rollups: who may read those may read it.
+@staff_permission_required("monitoring.view_flowhourstat")
 def dashboard(request):
     data = dashboard_build(window_key=request.GET.get("window", ""), now=timezone.now())
     context = {

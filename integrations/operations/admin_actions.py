@@ -3,6 +3,7 @@ resumes) and flow actions matching the commands (poll now, replay dead, backfill
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -42,6 +43,8 @@ class ConflictAdmin(admin.ModelAdmin):
         return redirect("admin:integrations_conflict_resolve", item_id=object_id)
 
     def resolve_view(self, request, item_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         item = get_object_or_404(SyncItem.objects.select_related("flow", "flow__source_connection",
                                                                  "flow__target_connection"), pk=item_id)
         if not request.user.has_perm("integrations.replay_syncitem"):
@@ -67,31 +70,47 @@ class ConflictAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/integrations/conflict_resolve.html", context)
 
 
+@admin.action(description="Poll now (read what changed at the source and queue it)", permissions=["poll"])
+def poll_now(modeladmin, request, queryset):
+    for flow in queryset.select_related("source_connection"):
+        if change_reader_for(flow) is None:
+            modeladmin.message_user(request, f"{flow}: its source cannot be polled.", messages.WARNING)
+            continue
+        report = flow_poll(flow=flow)
+        modeladmin.message_user(request, report.sentence(), messages.ERROR if report.error else messages.SUCCESS)
+
+
+@admin.action(description="Replay this flow's dead letters", permissions=["replay"])
+def replay_dead(modeladmin, request, queryset):
+    for flow in queryset:
+        queued, _ = dead_items_replay(flow=flow, user=request.user)
+        modeladmin.message_user(request, f"{flow}: {queued} dead item(s) queued again.", messages.SUCCESS)
+
+
+@admin.action(description="Backfill in the background (all history; resumable)", permissions=["backfill"])
+def backfill(modeladmin, request, queryset):
+    from django_q.tasks import async_task
+
+    for flow in queryset:
+        async_task("integrations.tasks.flow_backfill", flow.pk, task_name=f"backfill-{flow.name}", group="backfill")
+        modeladmin.message_user(request, f"{flow}: backfill queued; its items appear under Sync items as it runs.",
+                                messages.SUCCESS)
+
+
+class FlowActionsPermissions:
+    """The named permission of each flow action (``permissions=[...]`` above), for the Flow admin:
+    replaying is finance's too (PRODUCT.md); polling and backfilling are the integration admin's."""
+
+    def has_poll_permission(self, request):
+        return request.user.has_perm("integrations.poll_flow")
+
+    def has_replay_permission(self, request):
+        return request.user.has_perm("integrations.replay_syncitem")
+
+    def has_backfill_permission(self, request):
+        return request.user.has_perm("integrations.backfill_flow")
+
+
 def flow_actions() -> list:
     """Actions added to the Flow admin (thin callers of the same services as the commands)."""
-
-    @admin.action(description="Poll now (read what changed at the source and queue it)")
-    def poll_now(modeladmin, request, queryset):
-        for flow in queryset.select_related("source_connection"):
-            if change_reader_for(flow) is None:
-                modeladmin.message_user(request, f"{flow}: its source cannot be polled.", messages.WARNING)
-                continue
-            report = flow_poll(flow=flow)
-            modeladmin.message_user(request, report.sentence(), messages.ERROR if report.error else messages.SUCCESS)
-
-    @admin.action(description="Replay this flow's dead letters")
-    def replay_dead(modeladmin, request, queryset):
-        for flow in queryset:
-            queued, _ = dead_items_replay(flow=flow, user=request.user)
-            modeladmin.message_user(request, f"{flow}: {queued} dead item(s) queued again.", messages.SUCCESS)
-
-    @admin.action(description="Backfill in the background (all history; resumable)")
-    def backfill(modeladmin, request, queryset):
-        from django_q.tasks import async_task
-
-        for flow in queryset:
-            async_task("integrations.tasks.flow_backfill", flow.pk, task_name=f"backfill-{flow.name}", group="backfill")
-            modeladmin.message_user(request, f"{flow}: backfill queued; its items appear under Sync items as it runs.",
-                                    messages.SUCCESS)
-
     return [poll_now, replay_dead, backfill]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from social_core.backends.oauth import BaseOAuth2
 from social_core.exceptions import SocialAuthBaseException
 
+from config.staff_views import PermissionRequiredBackend
 from integrations.connectors.freshbooks.oauth import (
     FreshBooksAuthClient,
     api_root,
@@ -31,8 +32,9 @@ def connection_admin_url(connection_id) -> str:
     return reverse("admin:integrations_connection_change", args=[connection_id])
 
 
-class FreshBooksOAuth2(BaseOAuth2):
+class FreshBooksOAuth2(PermissionRequiredBackend, BaseOAuth2):
     name = "freshbooks"
+    required_permission = "integrations.connect_connection"  # connecting replaces the connection's tokens
     AUTHORIZATION_URL = "https://auth.freshbooks.com/oauth/authorize"
     ACCESS_TOKEN_URL = "https://api.freshbooks.com/auth/oauth/token"
     REVOKE_TOKEN_URL = "https://api.freshbooks.com/auth/oauth/revoke"

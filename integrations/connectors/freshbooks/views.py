@@ -1,18 +1,18 @@
 """Staff pages for FreshBooks connections (thin: the work is in services and social.py)."""
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from social_core.actions import do_auth
 from social_django.utils import load_backend, load_strategy
 
+from config.staff_views import staff_permission_required
 from integrations.connectors.freshbooks.oauth import auth_root, connection_scopes
 from integrations.connectors.freshbooks.social import SESSION_KEY
 from integrations.models import Connection
 
 
-@staff_member_required
+@staff_permission_required("integrations.connect_connection")
 def connect_start(request, connection_id: int):
     """GET: what will happen; POST (with CSRF): remember the connection and go to FreshBooks."""
     connection = get_object_or_404(Connection, pk=connection_id, system="freshbooks")

@@ -15,8 +15,10 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from social_core.backends.oauth import BaseOAuth2PKCE
 from social_core.backends.salesforce import SalesforceOAuth2, SalesforceOAuth2Sandbox
+from social_core.exceptions import AuthException
 
 from config.outbound_urls import OutboundURLRefused, outbound_url_check
+from config.staff_views import PermissionRequiredBackend
 from integrations.connectors.base import connection_tokens_store
 from integrations.connectors.salesforce.oauth import (
     DEFAULT_SCOPE,
@@ -30,14 +32,19 @@ SESSION_KEY = "salesforce_connection_id"
 PIPELINE = ("integrations.connectors.salesforce.social.connection_tokens_save",)
 
 
-class _ConnectBackend:
+class _ConnectBackend(PermissionRequiredBackend):
     """Credentials and pipeline per Connection, not per deployment setting."""
+
+    required_permission = "integrations.connect_connection"  # connecting replaces the connection's tokens
 
     # Salesforce matches the callback URL exactly: no redirect_state query on it (state is sent).
     REDIRECT_STATE = False
 
     def connection(self) -> Connection:
-        return Connection.objects.get(pk=self.strategy.session_get(SESSION_KEY), system="salesforce")
+        connection = Connection.objects.filter(pk=self.strategy.session_get(SESSION_KEY), system="salesforce").first()
+        if connection is None:  # a clear message, not a 500, for a flow not started from the button
+            raise AuthException(self, "Start from a Salesforce connection's “Connect Salesforce” button.")
+        return connection
 
     def get_key_and_secret(self):
         connection = self.connection()

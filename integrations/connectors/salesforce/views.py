@@ -1,23 +1,20 @@
 """Staff pages for a Salesforce connection: start "Connect Salesforce", and "Test connection"."""
 from __future__ import annotations
 
-from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from config.staff_views import staff_permission_required
 from integrations.connectors.salesforce.services import salesforce_connection_check
 from integrations.connectors.salesforce.social import SESSION_KEY, connect_backend_name
 from integrations.models import Connection
 
 
 def _connection(request, pk: int) -> Connection:
-    if not request.user.has_perm("integrations.change_connection"):
-        raise PermissionDenied
     return get_object_or_404(Connection, pk=pk, system="salesforce")
 
 
-@staff_member_required
+@staff_permission_required("integrations.connect_connection")
 def connect_start(request, pk: int):
     connection = _connection(request, pk)
     request.session[SESSION_KEY] = connection.pk
@@ -27,7 +24,7 @@ def connect_start(request, pk: int):
         "title": f"Connect {connection.name} to Salesforce"})
 
 
-@staff_member_required
+@staff_permission_required("integrations.test_connection")
 def connection_test(request, pk: int):
     connection = _connection(request, pk)
     return render(request, "admin/integrations/salesforce_test.html", {

@@ -1,0 +1,56 @@
+"""The admins that django-q2 and social-auth-app-django register, held to Ledgerlink's rules:
+every action checks a named permission, and no page renders a secret.
+
+- django-q2 offers *Resubmit selected tasks* to anyone who can see a task list, view-only
+  users included; resubmitting runs the task's function again (a backfill, a flow poll…).
+  Here it needs the task's change permission (and delete too for failures: resubmitting one
+  deletes it), which Finance staff do not have.
+- social-auth's UserSocialAuth keeps provider tokens in ``extra_data`` and Association its
+  shared ``secret``: write-only like every other secret (left off the pages).
+
+Imported by integrations.admin; django-q2 and social_django come earlier in INSTALLED_APPS,
+and their admin modules are imported here first anyway, so the unregister always finds them.
+"""
+from __future__ import annotations
+
+from django.contrib import admin
+from django_q import admin as q_admin
+from django_q.models import Failure, Success
+from social_django import admin as social_admin
+from social_django.models import Association, UserSocialAuth
+
+from config.admin_secrets import SecretFieldsAdmin
+
+
+@admin.action(description=q_admin.resubmit_task.short_description, permissions=["resubmit"])
+def resubmit_task(modeladmin, request, queryset):
+    q_admin.resubmit_task(modeladmin, request, queryset)
+
+
+class TaskAdmin(q_admin.TaskAdmin):
+    actions = [resubmit_task]
+
+    def has_resubmit_permission(self, request):
+        return self.has_change_permission(request)
+
+
+class FailAdmin(q_admin.FailAdmin):
+    actions = [resubmit_task]
+
+    def has_resubmit_permission(self, request):
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+
+class UserSocialAuthAdmin(SecretFieldsAdmin, social_admin.UserSocialAuthOption):
+    secret_fields = ("extra_data",)  # access and refresh tokens of the provider
+
+
+class AssociationAdmin(SecretFieldsAdmin, social_admin.AssociationOption):
+    secret_fields = ("secret",)  # the MAC key (the handle only names it, in the clear)
+
+
+for model, model_admin in [(Success, TaskAdmin), (Failure, FailAdmin), (UserSocialAuth, UserSocialAuthAdmin),
+                           (Association, AssociationAdmin)]:
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(model, model_admin)
