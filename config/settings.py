@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "monitoring",
     "mappings",
     "integrations",
+    "security",
 ]
 if SANDBOX_ENABLED:
     # Each simulator is its own app: it plays an external system, so it shares no tables
@@ -223,7 +224,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers the static files that production serves (whitenoise).
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
