@@ -1,12 +1,14 @@
 """The production path, end to end, the way an operator deploys: production settings, `migrate`,
 `collectstatic` (the manifest storage), `check --deploy`, then gunicorn serving the admin login,
-a logged-in superuser's dashboard and a hashed static file.
+a superuser's sign-in (password, then the two-factor enrolment production requires), the
+dashboard and a hashed static file.
 
 The database is the test run's own kind: on a PostgreSQL run a database beside the test database
 (created and dropped here, so `migrate` starts from nothing), on an SQLite run an SQLite file.
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -20,6 +22,7 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django_otp.oath import totp
 
 from tests.processes import process_group_stop
 
@@ -66,8 +69,6 @@ def production_env(tmp_path):
         "LEDGERLINK_PUBLIC_URL": "https://ledgerlink.example.com",
         "DATABASE_URL": database_url,
         "STATIC_ROOT": str(tmp_path / "static"),
-        # This test logs a superuser in with a password only; the two-factor path has tests of its own.
-        "LEDGERLINK_REQUIRE_2FA": "false",
         "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
     })
     yield env
@@ -96,9 +97,24 @@ def gunicorn_start(env):
     return process, listener, f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
-def cookie_header(jar: dict) -> dict:
-    # The cookies are Secure (production): a client only sends them over https, which the proxy ended.
-    return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
+class Browser:
+    """A client behind the TLS-terminating proxy. The cookies are Secure (production), which a client
+    only sends over https: kept here and sent by hand on the plain-http hop from the proxy."""
+
+    def __init__(self, http: requests.Session, base: str):
+        self.http, self.base, self.jar = http, base, {}
+
+    def request(self, method: str, path: str, **kwargs):
+        headers = {**PROXY, "Cookie": "; ".join(f"{k}={v}" for k, v in self.jar.items()),
+                   "Origin": self.base.replace("http://", "https://")}
+        response = self.http.request(method, self.base + path, headers=headers, allow_redirects=False, timeout=120,
+                                     **kwargs)
+        self.jar.update(response.cookies.get_dict())
+        return response
+
+
+def csrf_token(page) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
 
 
 @pytest.mark.slow  # runs manage.py and gunicorn
@@ -116,23 +132,32 @@ def test_production_deploys_and_serves_the_admin_dashboard_and_static_files(prod
     process, listener, base = gunicorn_start(env)
     try:
         with requests.Session() as http:
-            login = http.get(f"{base}/admin/login/?next=/admin/", headers=PROXY, timeout=120)
-            assert login.status_code == 200, login.text[:2000]
-            jar = {"csrftoken": login.cookies["csrftoken"]}
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
-            posted = http.post(
-                f"{base}/admin/login/?next=/admin/", allow_redirects=False, timeout=60,
-                data={"username": "ops", "password": PASSWORD, "csrfmiddlewaretoken": token, "next": "/admin/"},
-                headers={**PROXY, **cookie_header(jar), "Origin": base.replace("http://", "https://")})
+            browser = Browser(http, base)
+            login = browser.request("GET", "/admin/login/?next=/admin/")
+            assert login.status_code == 200 and "csrftoken" in browser.jar, login.text[:2000]
+            posted = browser.request("POST", "/admin/login/?next=/admin/", data={
+                "username": "ops", "password": PASSWORD, "csrfmiddlewaretoken": csrf_token(login), "next": "/admin/"})
             assert posted.status_code == 302 and posted.headers["Location"] == "/admin/", posted.text[:2000]
-            jar["sessionid"] = posted.cookies["sessionid"]
+            assert "sessionid" in browser.jar
 
-            index = http.get(f"{base}/admin/", headers={**PROXY, **cookie_header(jar)}, timeout=60)
+            # Production requires a second factor of a superuser: nothing but enrolment until then.
+            index = browser.request("GET", "/admin/")
+            assert index.status_code == 302 and index.headers["Location"].startswith("/security/2fa/enrol/")
+            assert browser.request("GET", "/monitoring/dashboard/").status_code == 302
+            enrol = browser.request("GET", index.headers["Location"])
+            assert enrol.status_code == 200, enrol.text[:2000]
+            key = base64.b32decode(re.search(r'<code id="otp-key">([A-Z2-7=]+)</code>', enrol.text).group(1))
+            confirmed = browser.request("POST", "/security/2fa/enrol/", data={
+                "token": f"{totp(key):06d}", "next": "/admin/", "csrfmiddlewaretoken": csrf_token(enrol)})
+            assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/admin/", confirmed.text[:2000]
+
+            index = browser.request("GET", "/admin/")
             assert index.status_code == 200 and "Site administration" in index.text
-            dashboard = http.get(f"{base}/monitoring/dashboard/", headers={**PROXY, **cookie_header(jar)}, timeout=60)
+            assert "script-src 'self'" in index.headers["Content-Security-Policy"]
+            dashboard = browser.request("GET", "/monitoring/dashboard/")
             assert dashboard.status_code == 200, dashboard.text[:2000]
             assert f"/static/{chart_js}" in dashboard.text  # the page links the hashed name
-            static = http.get(f"{base}/static/{chart_js}", headers=PROXY, timeout=60)
+            static = browser.request("GET", f"/static/{chart_js}")
             assert static.status_code == 200 and b"Chart.js" in static.content[:200]
     finally:
         process_group_stop(process)
