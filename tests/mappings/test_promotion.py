@@ -209,9 +209,14 @@ def test_import_keeps_the_targets_held_back_values_at_every_depth(secret_flow, t
     data["flows"][0]["settings"]["reconcile"]["amount_tolerance"] = "0.10"
     path = tmp_path / "c.json"
     path.write_text(json.dumps(data))
+    # The target environment has secrets of its own (here: the same keys, other values).
+    target = json.loads(json.dumps(SECRET_SETTINGS))
+    target["records"]["r1"]["notify"]["client_secret"] = "target-cs"
+    target["records"]["r1"]["limits"]["api_key"] = "target-k"
+    target["records"]["r1"]["report_url"] = "https://ops:target-pw@reports.example.com/in"
+    Flow.objects.filter(name="payments").update(settings=target)
     output = run_import(path)
     assert '~ flow payments: settings.reconcile.amount_tolerance: "0.05" → "0.10"' in output
-    assert not [v for v in SECRET_VALUES if v in output]
-    expected = json.loads(json.dumps(SECRET_SETTINGS))
-    expected["reconcile"]["amount_tolerance"] = "0.10"
-    assert Flow.objects.get(name="payments").settings == expected
+    assert not [v for v in SECRET_VALUES + ["target-"] if v in output]
+    target["reconcile"]["amount_tolerance"] = "0.10"
+    assert Flow.objects.get(name="payments").settings == target
