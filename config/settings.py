@@ -6,9 +6,11 @@ Every variable is documented in README.md ("Configuration").
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,9 +48,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_q",
     "social_django",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "monitoring",
     "mappings",
     "integrations",
+    "config.security",
 ]
 if SANDBOX_ENABLED:
     # Each simulator is its own app: it plays an external system, so it shares no tables
@@ -62,13 +69,19 @@ if SANDBOX_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(), then: a signed-in user who owes a second factor sees only that page.
+    "django_otp.middleware.OTPMiddleware",
+    "config.security.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "social_django.middleware.SocialAuthExceptionMiddleware",
+    # Last: turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -186,6 +199,8 @@ ANOMALY_FX_REFERENCE = env.str("ANOMALY_FX_REFERENCE", default="monitoring.anoma
 
 # --- Auth, admin, API ------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while its username and address are locked out (login throttling).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     # "Connect Salesforce" (they store tokens on a Connection; they never log anyone in).
     "integrations.connectors.salesforce.social.SalesforceConnect",
@@ -206,6 +221,37 @@ SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 # Connecting FreshBooks stores tokens on the Connection; it never creates or logs in a user.
 SOCIAL_AUTH_FRESHBOOKS_PIPELINE = ("integrations.connectors.freshbooks.social.connection_connect",)
+
+# --- Sign-in security (README "Security") ------------------------------------------------
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one
+# address, that pair is refused (429) for LOGIN_COOLOFF_MINUTES; a good sign-in clears the count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Behind LOGIN_PROXY_COUNT trusted reverse proxies the client address is read from X-Forwarded-For.
+LOGIN_PROXY_COUNT = env.int("LOGIN_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "config.security.throttling.client_ip"
+# Two-factor sign-in (django-otp, TOTP): anyone with a confirmed device is asked for a code; superusers
+# must enrol one when LEDGERLINK_REQUIRE_2FA is on (the default in production).
+LEDGERLINK_REQUIRE_2FA = env.bool("LEDGERLINK_REQUIRE_2FA", default=PRODUCTION)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Ledgerlink")
+# The admin never shows a device's key or QR code (enrolment is the user's own page, once).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Content-Security-Policy (django-csp): scripts and styles only from our static files (or an inline
+# script carrying the request's nonce); no plugins, no framing, no foreign base URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -228,7 +274,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Site-wide static files that belong to no one app (the sandbox start page's stylesheet).
+STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
+# Where `collectstatic` gathers the static files that production serves (whitenoise).
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -250,7 +299,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True}},
+    "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
+                "axes.apps": {"level": "WARNING"}},  # its start-up banner, on every manage.py command
 }
 
 if PRODUCTION:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
+    path("security/2fa/", include("config.security.urls")),
     path("admin/", admin.site.urls),
     path("api/webhooks/", include("integrations.triggers.webhooks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

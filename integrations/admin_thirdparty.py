@@ -5,6 +5,8 @@ every action checks a named permission, and no page renders a secret.
   users included; resubmitting runs the task's function again (a backfill, a flow poll…).
   Here it needs the task's change permission (and delete too for failures: resubmitting one
   deletes it), which Finance staff do not have.
+- django-axes offers *Clean up expired attempts* to anyone who can open its list: here it
+  needs the delete permission it exercises (superusers only: sign-in records are no group's business).
 - social-auth's UserSocialAuth keeps provider tokens in ``extra_data`` and Association its
   shared ``secret``: write-only like every other secret (left off the pages).
 
@@ -13,6 +15,8 @@ and their admin modules are imported here first anyway, so the unregister always
 """
 from __future__ import annotations
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django_q import admin as q_admin
 from django_q.models import Failure, Success
@@ -41,6 +45,15 @@ class FailAdmin(q_admin.FailAdmin):
         return self.has_change_permission(request) and self.has_delete_permission(request)
 
 
+@admin.action(description="Clean up expired attempts", permissions=["delete"])
+def cleanup_expired_attempts(modeladmin, request, queryset):
+    axes_admin.AccessAttemptAdmin.cleanup_expired_attempts(modeladmin, request, queryset)
+
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    actions = [cleanup_expired_attempts]
+
+
 class UserSocialAuthAdmin(SecretFieldsAdmin, social_admin.UserSocialAuthOption):
     secret_fields = ("extra_data",)  # access and refresh tokens of the provider
 
@@ -50,7 +63,7 @@ class AssociationAdmin(SecretFieldsAdmin, social_admin.AssociationOption):
 
 
 for model, model_admin in [(Success, TaskAdmin), (Failure, FailAdmin), (UserSocialAuth, UserSocialAuthAdmin),
-                           (Association, AssociationAdmin)]:
+                           (Association, AssociationAdmin), (AccessAttempt, AccessAttemptAdmin)]:
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)

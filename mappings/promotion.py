@@ -1,6 +1,6 @@
 """Configuration promotion (Dev → QA → Prod): export to a stable, diff-friendly JSON file; import it
 with a dry-run diff; apply in one transaction. Never carries secrets (connections are referred to
-by name; flow settings keys that look secret are dropped).
+by name; flow settings that are or carry a secret are held back and named: promotion_secrets).
 
 File: {"format": "ledgerlink-config", "format_version": 1, "value_tables": [...],
 "currency_rates": [...], "mapping_sets": [...], "flows": [...]}, keys sorted, lists in natural-key order.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -20,10 +19,10 @@ from .errors import ConfigurationError
 from .models import ConfigImport, CurrencyRate, FieldMapping, MappingChange, MappingSet, ValueTable, ValueTableEntry
 from .promotion_io import (FLOW_FIELDS, MAPPING_FIELDS, SET_FIELDS, config_check, flow_export, mapping_set_export,
                            rate_export, rate_key, table_export)
+from .promotion_secrets import settings_restore
 from .services import mapping_change_record
 
 FORMAT, FORMAT_VERSION = "ledgerlink-config", 1
-SECRET_LIKE = re.compile(r"secret|password|passwd|token|private|api[_-]?key|credential", re.I)
 
 
 def config_dumps(data: dict) -> str:
@@ -44,7 +43,9 @@ def config_loads(text: str, *, source_name: str = "the file") -> dict:
 
 
 # -- export ------------------------------------------------------------------------------
-def config_export(*, flows: list[str] | None = None) -> dict:
+def config_export(*, flows: list[str] | None = None, held_back: list[str] | None = None) -> dict:
+    """The configuration file's content. Each flow setting held back as secret is appended to
+    ``held_back`` as a sentence naming the flow and the setting (never the value)."""
     Flow = apps.get_model("integrations", "Flow")
     flow_rows = Flow.objects.select_related("source_connection", "target_connection", "mapping_set").order_by("name")
     if flows:
@@ -59,9 +60,16 @@ def config_export(*, flows: list[str] | None = None) -> dict:
     tables = ValueTable.objects.order_by("name").prefetch_related("entries")
     if flows:
         tables = tables.filter(name__in=_tables_used(set_data))
+    flow_data = []
+    for flow in flow_rows:
+        dropped: list[str] = []
+        flow_data.append(flow_export(flow, dropped=dropped))
+        if held_back is not None:
+            held_back += [f"Flow {flow.name!r}: setting {path!r} not exported (it is or carries a secret; "
+                          f"an import keeps the target's own value)." for path in dropped]
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
-        "flows": [flow_export(f, SECRET_LIKE) for f in flow_rows],
+        "flows": flow_data,
         "mapping_sets": set_data,
         "value_tables": [table_export(t) for t in tables],
         "currency_rates": [rate_export(r) for r in CurrencyRate.objects.order_by("from_currency", "to_currency", "date", "source")],
@@ -92,7 +100,7 @@ def _current(kind: str, item: dict):
         row = MappingSet.objects.filter(name=item["name"], version=item["version"]).first()
         return row and mapping_set_export(row)
     row = Flow.objects.filter(name=item["name"]).first()
-    return row and flow_export(row, SECRET_LIKE)
+    return row and flow_export(row)
 
 
 def _label(kind: str, item: dict) -> str:
@@ -214,9 +222,8 @@ def _apply_flow(item):
     values["target_connection"] = Connection.objects.get(name=item["target_connection"]) if item.get("target_connection") else None
     values["mapping_set"] = MappingSet.objects.get(name=ref["name"], version=ref["version"]) if ref else None
     existing = Flow.objects.filter(name=item["name"]).first()
-    if existing:  # keep settings the file cannot carry (secret-looking keys were never exported)
-        kept = {k: v for k, v in (existing.settings or {}).items() if SECRET_LIKE.search(k)}
-        values["settings"] = {**values.get("settings", {}), **kept}
+    if existing:  # keep settings the file cannot carry (held back as secret on export)
+        values["settings"] = settings_restore(values.get("settings") or {}, existing=existing.settings or {})
     Flow.objects.update_or_create(name=item["name"], defaults=values)
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .models import FieldMapping, MappingSet, ValueTable
+from .promotion_secrets import settings_split
 from .validation import nodes_problems
 
 SET_FIELDS = ("source_system", "source_object", "target_system", "target_object", "status", "notes", "published_at")
@@ -53,9 +54,13 @@ def mapping_set_export(ms: MappingSet) -> dict:
     return data
 
 
-def flow_export(flow, secret_like) -> dict:
+def flow_export(flow, *, dropped: list[str] | None = None) -> dict:
+    """The flow as the file carries it; the paths of the settings held back (promotion_secrets)
+    are appended to ``dropped``, never their values."""
     data = {"name": flow.name, **{k: getattr(flow, k) for k in FLOW_FIELDS}}
-    data["settings"] = {k: v for k, v in (flow.settings or {}).items() if not secret_like.search(k)}
+    data["settings"], held_back = settings_split(flow.settings or {})
+    if dropped is not None:
+        dropped += held_back
     data["source_connection"] = flow.source_connection.name
     data["target_connection"] = flow.target_connection.name if flow.target_connection_id else None
     data["mapping_set"] = {"name": flow.mapping_set.name, "version": flow.mapping_set.version} if flow.mapping_set_id else None

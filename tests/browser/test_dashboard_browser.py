@@ -63,6 +63,9 @@ def chart_drawn(page, canvas_id: str) -> bool:
 def test_dashboard_and_timeline_in_a_browser(live_server, make_run_state, browser_page):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page = browser_page
+    # The Content-Security-Policy must block nothing these pages need: Chromium reports each refusal.
+    refused = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
 
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", "admin")
@@ -85,4 +88,10 @@ def test_dashboard_and_timeline_in_a_browser(live_server, make_run_state, browse
     assert "INV-0077" in page.inner_text("#chain")
     assert "invoices.create" in page.inner_text("#events-table")
     page.screenshot(path=str(OUTPUT / "timeline.png"), full_page=True)
+    for path in ("/sandbox/", "/sandbox/freshbooks/", "/sandbox/salesforce/", "/sandbox/infor/", "/sandbox/shop/"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("system-ui"), path  # styled
+    for path in ("/admin/mappings/mappingset/", "/integrations/reconcile/"):
+        page.goto(f"{live_server.url}{path}")
+    assert refused == []
     assert (OUTPUT / "dashboard.png").stat().st_size > 10_000

@@ -17,6 +17,8 @@ from integrations.permissions import ADMIN_GROUP, FINANCE_GROUP
 from tests.factories import BindingFactory, ConnectionFactory, EntityFactory, FlowFactory, InboundEventFactory, SyncItemFactory
 
 CANARY = "canary-5ecret-d41c9e"
+# A TOTP device's key is hex (and base32 in an authenticator's otpauth URL): a canary of its own.
+TOTP_KEY_HEX = CANARY.encode().hex()[:40]
 
 
 def canary(name: str) -> str:
@@ -104,5 +106,17 @@ def dataset_build(*, owner) -> dict:
     Nonce.objects.create(server_url="https://id.example.com", timestamp=1, salt="salt")
     Association.objects.create(server_url="https://id.example.com", handle="handle-1",
                                secret=canary("assoc-secret"), issued=1, lifetime=60, assoc_type="HMAC-SHA1")
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # On a user of its own: a device on a signed-in user would send that user to the code page first.
+    phone_owner = type(owner).objects.create_user("phone-owner", password="pw")
+    TOTPDevice.objects.create(user=phone_owner, name="phone", key=TOTP_KEY_HEX, confirmed=True)
+    AccessAttempt.objects.create(username="mallory", ip_address="203.0.113.9", user_agent="curl", failures_since_start=3,
+                                 get_data="", post_data="", http_accept="*/*", path_info="/admin/login/")
+    AccessLog.objects.create(username="staff", ip_address="203.0.113.10", user_agent="firefox", http_accept="*/*",
+                             path_info="/admin/login/")
+    AccessFailureLog.objects.create(username="mallory", ip_address="203.0.113.9", user_agent="curl", http_accept="*/*",
+                                    path_info="/admin/login/", locked_out=False)
     return {"owner": owner, "freshbooks": freshbooks, "salesforce": salesforce, "infor": infor, "flow": flow, "binding": binding,
             "dead": dead, "held": held, "event": event, "rule": rule, "mapping_set": mapping_set}

@@ -5,12 +5,14 @@ confirmation of every registered ModelAdmin, and every custom staff page — as 
 Integration admin and Finance staff (who sees read-only pages, where Django renders values)."""
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
 from integrations.permissions import ADMIN_GROUP, FINANCE_GROUP
-from tests.integrations.staff_dataset import CANARY, dataset_build, users
+from tests.integrations.staff_dataset import CANARY, TOTP_KEY_HEX, dataset_build, users
 from tests.integrations.test_staff_permissions import MODEL_PAGES, PAGES, _request, _url_args
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +41,7 @@ def test_no_page_renders_a_secret(client, django_user_model, who):
     data = dataset_build(owner=people["superuser"])
     ciphertexts = [c.secrets_encrypted for c in (data["freshbooks"], data["salesforce"], data["infor"])]
     ciphertexts.append(data["rule"].webhook_url_encrypted)
+    ciphertexts += [TOTP_KEY_HEX, base64.b32encode(bytes.fromhex(TOTP_KEY_HEX)).decode().rstrip("=")]
     client.force_login(people[who])
     leaks, pages = [], _admin_pages(data, people["superuser"])
     for url in pages:

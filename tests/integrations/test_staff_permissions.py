@@ -65,6 +65,12 @@ ACTIONS = {
     ("integrations", "deadletter", "replay"): (True, True),
     ("integrations", "inboundevent", "delete_selected"): (False, True),
     ("integrations", "cursor", "delete_selected"): (False, True),
+    # Sign-in lockouts and other users' two-factor devices are a superuser's business (README "Security").
+    ("axes", "accessattempt", "delete_selected"): (False, False),
+    ("axes", "accessattempt", "cleanup_expired_attempts"): (False, False),
+    ("axes", "accesslog", "delete_selected"): (False, False),
+    ("axes", "accessfailurelog", "delete_selected"): (False, False),
+    ("otp_totp", "totpdevice", "delete_selected"): (False, False),
 }
 
 
@@ -156,6 +162,12 @@ PAGES = {
     "integrations:reconcile_run": ("POST", REFUSE, ALLOW),
     "integrations:binding_resync": ("POST", ALLOW, ALLOW),
     "monitoring:dashboard": ("GET", ALLOW, ALLOW),
+    # Two-factor sign-in: each staff user enrols and verifies their own device.
+    "security:otp_verify": ("GET", ALLOW, ALLOW),
+    "security:otp_enrol": ("GET", ALLOW, ALLOW),
+    # django-otp's device key pages: off for everyone (OTP_ADMIN_HIDE_SENSITIVE_DATA; the key is a secret).
+    "admin:otp_totp_totpdevice_config": ("GET", REFUSE, REFUSE),
+    "admin:otp_totp_totpdevice_qrcode": ("GET", REFUSE, REFUSE),
     # social-auth: only the "Connect" backends are configured; each step needs connect_connection.
     "social:begin": ("POST", REFUSE, ALLOW),
     "social:complete": ("GET", REFUSE, ALLOW),

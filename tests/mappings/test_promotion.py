@@ -153,3 +153,70 @@ def test_importing_a_published_version_retires_the_local_one(configured, tmp_pat
     assert Flow.objects.get(name="payments").mapping_set.version == 2
     assert FieldMapping.objects.filter(mapping_set__version=2, parent__isnull=False).count() == 1
     assert Connection.objects.count() == 2
+
+
+# The "recording" test flow's settings: "records" is free-form, so nesting of any depth fits there.
+SECRET_SETTINGS = {
+    "reconcile": {"amount_tolerance": "0.05"},
+    "api_token": "tok-top",
+    "records": {"r1": {
+        "report_url": "https://ops:hunter2@reports.example.com/in",  # user:password@
+        "notify": {"client_secret": "cs-123", "channel": "#finance"},
+        "files": ["https://files.example.com/a.csv?X-Amz-Signature=abc123sig"],  # a list holding a signed URL
+        "docs_url": "https://docs.example.com/page?lang=en",
+        "private_key": "-----BEGIN KEY-----",
+        "Password": "pw-1",
+        "webhook_url": "https://hooks.slack.com/services/T0/B0/XyZsecretpath",
+        "lookup_url": "https://api.example.com/v1?access_token=tok-9&page=2",
+        "limits": {"api_key": "k-77", "limit": 3},
+    }},
+}
+SECRET_VALUES = ["tok-top", "hunter2", "cs-123", "abc123sig", "BEGIN KEY", "pw-1", "XyZsecretpath", "tok-9", "k-77"]
+
+
+@pytest.fixture
+def secret_flow(configured):
+    configured.settings = SECRET_SETTINGS
+    configured.save()
+    return configured
+
+
+def test_export_drops_every_secret_setting_recursively_and_names_each(secret_flow):
+    out, err = StringIO(), StringIO()
+    call_command("export_config", stdout=out, stderr=err)
+    text, report = out.getvalue(), err.getvalue()
+    assert not [v for v in SECRET_VALUES if v in text or v in report]
+    assert json.loads(text)["flows"][0]["settings"] == {
+        "reconcile": {"amount_tolerance": "0.05"},
+        "records": {"r1": {"notify": {"channel": "#finance"}, "docs_url": "https://docs.example.com/page?lang=en",
+                           "limits": {"limit": 3}}},
+    }
+    for path in ("api_token", "records.r1.report_url", "records.r1.notify.client_secret", "records.r1.files",
+                 "records.r1.private_key", "records.r1.Password", "records.r1.webhook_url", "records.r1.lookup_url",
+                 "records.r1.limits.api_key"):
+        assert f"Flow 'payments': setting '{path}' not exported" in report
+
+
+def test_export_to_a_file_reports_what_it_held_back(secret_flow, tmp_path):
+    err = StringIO()
+    call_command("export_config", "--output", str(tmp_path / "c.json"), stderr=err)
+    assert "setting 'records.r1.notify.client_secret' not exported" in err.getvalue()
+    assert "cs-123" not in (tmp_path / "c.json").read_text()
+
+
+def test_import_keeps_the_targets_held_back_values_at_every_depth(secret_flow, tmp_path):
+    data = json.loads(export())
+    data["flows"][0]["settings"]["reconcile"]["amount_tolerance"] = "0.10"
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(data))
+    # The target environment has secrets of its own (here: the same keys, other values).
+    target = json.loads(json.dumps(SECRET_SETTINGS))
+    target["records"]["r1"]["notify"]["client_secret"] = "target-cs"
+    target["records"]["r1"]["limits"]["api_key"] = "target-k"
+    target["records"]["r1"]["report_url"] = "https://ops:target-pw@reports.example.com/in"
+    Flow.objects.filter(name="payments").update(settings=target)
+    output = run_import(path)
+    assert '~ flow payments: settings.reconcile.amount_tolerance: "0.05" → "0.10"' in output
+    assert not [v for v in SECRET_VALUES + ["target-"] if v in output]
+    target["reconcile"]["amount_tolerance"] = "0.10"
+    assert Flow.objects.get(name="payments").settings == target

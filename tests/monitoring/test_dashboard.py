@@ -89,8 +89,7 @@ def test_percentile_and_formatting():
 
 def test_dashboard_page_is_staff_only_and_renders(client, admin_user, data, django_user_model):
     assert client.get("/monitoring/dashboard/").status_code == 302
-    django_user_model.objects.create_user("clerk", password="pw")
-    client.login(username="clerk", password="pw")
+    client.force_login(django_user_model.objects.create_user("clerk", password="pw"))
     assert client.get("/monitoring/dashboard/").status_code == 302
     client.force_login(admin_user)
     page = client.get("/monitoring/dashboard/?window=7d")

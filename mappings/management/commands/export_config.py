@@ -13,10 +13,13 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="Write to this file instead of standard output.")
 
     def handle(self, *args, flows=None, output=None, **options):
+        held_back: list[str] = []
         try:
-            text = config_dumps(config_export(flows=flows))
+            text = config_dumps(config_export(flows=flows, held_back=held_back))
         except ConfigurationError as exc:
             raise CommandError(str(exc)) from None
+        for sentence in held_back:  # on stderr: stdout may be the file itself
+            self.stderr.write(sentence)
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)
