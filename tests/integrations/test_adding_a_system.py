@@ -62,16 +62,20 @@ def xero():
 
 
 def test_the_registry_line_gives_the_new_system_its_webhook_url(xero, settings):
+    import config.urls as root_urls
     import integrations.triggers.webhooks.urls as webhook_urls
 
-    try:
+    def reload():
         importlib.reload(webhook_urls)  # the URL list is built from CONNECTORS when it loads
+        importlib.reload(root_urls)  # its include() keeps the URL list it resolved first: build it again
         clear_url_caches()
+
+    try:
+        reload()
         match = resolve(f"/api/webhooks/xero/{xero.pk}/")
         assert match.url_name == "webhook-xero"
     finally:
-        importlib.reload(webhook_urls)
-        clear_url_caches()
+        reload()
 
 
 def test_polling_reconciliation_timeline_schemas_and_duplicates_ask_the_registry(xero):
