@@ -6,6 +6,7 @@ and queues their routing.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -113,6 +114,28 @@ def json_problem(data, *, max_depth: int = MAX_JSON_DEPTH) -> str | None:
     return None
 
 
+# A JSON string (skipped whole) or one bracket.
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _nested_deeper(text: str, limit: int) -> bool:
+    """Whether JSON text opens more than ``limit`` levels, read without parsing it: the parser
+    must never meet deep nesting, since its RecursionError leaves CPython 3.11's recursion
+    bookkeeping off (a later compile() in the same process fails)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif mark in "]}":
+            depth -= 1
+    return False
+
+
 def _no_constants(name: str):
     raise BodyInvalid(f"The body holds {name}, which is not a JSON number.")
 
@@ -124,9 +147,11 @@ def json_body_parse(body: bytes, **kwargs):
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BodyInvalid(f"The body is not valid UTF-8 (byte {exc.start} cannot be decoded).") from None
+    if _nested_deeper(text, MAX_JSON_DEPTH):
+        raise BodyInvalid(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
     try:
         data = json.loads(text, parse_constant=_no_constants, **kwargs)
-    except RecursionError:
+    except RecursionError:  # not reached after the check above; kept as the last line of defence
         raise BodyInvalid(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.") from None
     except BodyInvalid:
         raise

@@ -102,7 +102,7 @@ def _callbacks_pending_record(*, connection: Connection, callbacks: list[dict], 
         if updated != pending:
             locked.set_secrets(**{PENDING_KEY: updated})
             locked.save(update_fields=["secrets_encrypted", "updated_at"])
-    connection.refresh_from_db()
+    _secrets_take(connection, locked)
 
 
 def freshbooks_callbacks_ensure_later(*, connection: Connection) -> None:
@@ -174,9 +174,12 @@ def freshbooks_callback_confirm(*, connection: Connection, callback_id: str) -> 
     callback_id = str(callback_id)
     connection.refresh_from_db()
     candidates = list((connection.get_secret(PENDING_KEY) or {}).get(callback_id) or [])
-    if not candidates:
-        raise FatalError(f"No verifier was received for FreshBooks callback {callback_id}; ask FreshBooks to resend it.")
     callbacks, refused = FreshBooksClient(connection).callbacks, []
+    if not candidates:
+        kept = (connection.get_secret("webhook_verifiers") or {}).get(callback_id)
+        if kept:  # confirmed already (a repeated task): confirming again changes nothing
+            return callbacks.verify(callback_id, kept)
+        raise FatalError(f"No verifier was received for FreshBooks callback {callback_id}; ask FreshBooks to resend it.")
     for verifier in candidates:
         try:
             result = callbacks.verify(callback_id, verifier)
@@ -201,7 +204,7 @@ def _verifier_keep(*, connection: Connection, callback_id: str, verifier: str) -
         pending.pop(callback_id, None)
         locked.set_secrets(**{"webhook_verifiers": verifiers, PENDING_KEY: pending})
         locked.save(update_fields=["secrets_encrypted", "updated_at"])
-    connection.refresh_from_db()
+    _secrets_take(connection, locked)
 
 
 def _candidates_forget(*, connection: Connection, callback_id: str, refused: list[str]) -> None:
@@ -217,7 +220,13 @@ def _candidates_forget(*, connection: Connection, callback_id: str, refused: lis
         locked.save(update_fields=["secrets_encrypted", "updated_at"])
         if left:
             _callback_confirm_later(connection_id=connection.pk, callback_id=callback_id)
-    connection.refresh_from_db()
+    _secrets_take(connection, locked)
+
+
+def _secrets_take(connection: Connection, locked: Connection) -> None:
+    """The caller's copy gets the secrets just written (and keeps any other change it holds)."""
+    connection.secrets_encrypted = locked.secrets_encrypted
+    connection.__dict__.pop("_secrets_cache", None)
 
 
 def freshbooks_verifiers(*, connection: Connection) -> list[str]:

@@ -114,6 +114,9 @@ def test_only_the_verifier_freshbooks_accepts_is_kept(registered, fb, fb_client)
     assert target not in connection.get_secret(PENDING_KEY)
     assert delivery_post(connection, PLANTED, account_id=fb.account.account_id).status_code == 401
     assert delivery_post(connection, real.verifier, account_id=fb.account.account_id).status_code == 200
+    # A repeated confirm task (a retry) confirms the kept verifier again and changes nothing.
+    assert freshbooks_callback_confirm(connection=connection, callback_id=target)["verified"]
+    assert fresh(connection).get_secret("webhook_verifiers") == {target: real.verifier}
 
 
 def test_a_verifier_freshbooks_refuses_is_forgotten(registered, fb, fb_client):
