@@ -160,6 +160,9 @@ SYNC_ENQUEUE_LOST_SECONDS = env.float("SYNC_ENQUEUE_LOST_SECONDS", default=60.0)
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # How long a receiver process reuses a connection it read (0: read it for every delivery).
 WEBHOOK_CONNECTION_CACHE_SECONDS = env.float("WEBHOOK_CONNECTION_CACHE_SECONDS", default=5.0)
+# Rejected deliveries (bad signature, bad input) one connection's endpoint answers normally per
+# clock minute and process; past it they get 429 + Retry-After, touching no database. 0: no limit.
+WEBHOOK_REJECTIONS_PER_MINUTE = env.int("WEBHOOK_REJECTIONS_PER_MINUTE", default=60)
 # Shop (Shopify/WooCommerce) events older than this are stored but not synced (stale retries).
 SHOP_WEBHOOK_MAX_AGE_SECONDS = env.int("SHOP_WEBHOOK_MAX_AGE_SECONDS", default=24 * 3600)
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)

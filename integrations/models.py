@@ -307,6 +307,30 @@ class RouteWakeup(models.Model):
         return f"routing of connection {self.connection_id}: {'queued' if self.queued else 'idle'}"
 
 
+class WebhookRejectionCount(models.Model):
+    """Rejected webhook deliveries of one connection, per kind ("signature": 401, "other").
+
+    Kept apart from the Connection row on purpose: anyone can send a rejected delivery, and
+    counting it must not lock or rewrite the row every valid delivery reads. One row per
+    (connection, kind), moved with an atomic ``count = count + 1``. No database foreign key
+    either: an INSERT checking one would take a share lock on the connection row (Django still
+    deletes these rows with their connection).
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, db_constraint=False,
+                                   related_name="webhook_rejection_counts")
+    kind = models.CharField(max_length=20)
+    count = models.PositiveBigIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
+    last_detail = models.CharField(max_length=300, blank=True, help_text="Why the latest one was rejected.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "kind"], name="webhookrejection_unique_kind")]
+
+    def __str__(self):
+        return f"{self.count} {self.kind} rejection(s) of connection {self.connection_id}"
+
+
 class SyncItem(models.Model):
     """One record-level unit of work for one flow. Replay and resync act on these rows."""
 

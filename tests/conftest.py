@@ -39,6 +39,14 @@ def processes_only_in_slow_tests(request, monkeypatch):
     monkeypatch.setattr(os, "fork", refuse)
 
 
+@pytest.fixture(autouse=True)
+def cache_cleared():
+    """Each test starts with an empty cache (the webhook rejection limits count in it)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def pg_only():
     assert connection.vendor == "postgresql", "this test needs DATABASE_URL=postgres://..."

@@ -14,6 +14,7 @@ from integrations.triggers.intake import inbound_event_store
 from integrations.models import InboundEvent, RouteWakeup, SyncItem
 from integrations.sync.sweeper import sync_items_dispatch_due
 from integrations.triggers.webhooks import connections as webhook_connections
+from integrations.triggers.webhooks.rejections import webhook_rejections
 from tests.factories import ConnectionFactory, FlowFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,13 +179,15 @@ class TestConnectionCache:
         assert deliver(client, fb_hooked, 2, account="ACC2").status_code == 200
         assert deliver(client, fb_hooked, 3, account="ACC1").status_code == 400
 
-    def test_rejections_are_counted_on_the_current_row(self, client, fb_hooked):
+    def test_rejections_are_counted_apart_from_the_connection_row(self, client, fb_hooked):
         assert deliver(client, fb_hooked, 1).status_code == 200
         fb_hooked.api_usage = {"calls": 41}
         fb_hooked.save()  # meanwhile, another counter moved
         assert deliver(client, fb_hooked, 2, verifier="wrong-verifier-0000000000").status_code == 401
+        assert deliver(client, fb_hooked, 3, verifier="wrong-verifier-0000000000").status_code == 401
         fb_hooked.refresh_from_db()
-        assert fb_hooked.api_usage == {"calls": 41, "webhook_rejections_signature": 1}
+        assert fb_hooked.api_usage == {"calls": 41}
+        assert webhook_rejections(connection_id=fb_hooked.pk) == {"signature": 2}
 
 
 def test_a_batch_marks_its_events_in_two_updates(client, fb_hooked):

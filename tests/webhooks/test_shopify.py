@@ -9,6 +9,7 @@ from django.utils import timezone
 from integrations.connectors.shop.order import ShopOrder, signature_base64
 from integrations.models import InboundEvent, SyncItem
 from integrations.sync.routing import inbound_events_route_pending
+from integrations.triggers.webhooks.rejections import webhook_rejections
 from tests.factories import FlowFactory
 from tests.webhooks.conftest import SECRET
 
@@ -76,8 +77,7 @@ def test_bad_signatures_are_refused_and_nothing_is_stored(client, shop_connectio
                                HTTP_X_SHOPIFY_WEBHOOK_ID="wh-1")
     assert response.status_code == 401 and "error" in response.json()
     assert not InboundEvent.objects.exists()
-    connection.refresh_from_db()
-    assert connection.api_usage["webhook_rejections_signature"] == 1
+    assert webhook_rejections(connection_id=connection.pk) == {"signature": 1}
 
 
 def test_the_previous_secret_still_works_while_rotating(client, shop_connection):

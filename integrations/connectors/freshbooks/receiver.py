@@ -1,10 +1,12 @@
 """FreshBooks callbacks (POST /api/webhooks/freshbooks/<connection_id>/).
 
-Form-encoded bodies (reference §4.2–4.3). A `callback.verify` POST carries the verifier:
-it is stored encrypted, the handshake is completed (PUT verify) by a worker after commit,
-and the POST is answered 200. Every other delivery must carry a valid
-X-FreshBooks-Hmac-SHA256 made with one of the connection's verifiers; it is stored and
-routed (events are hints: flows fetch the record fresh).
+Form-encoded bodies (reference §4.2–4.3). A `callback.verify` POST carries the verifier and
+nothing that proves who sent it, so it is taken only for a callback this connection
+registered that awaits verification (never for a verified one), a few per callback at most;
+it is kept encrypted as a candidate, a worker offers it to FreshBooks (PUT verify) after
+commit, and only a verifier FreshBooks accepts becomes a signing key. Every other delivery
+must carry a valid X-FreshBooks-Hmac-SHA256 made with one of the connection's verifiers; it
+is stored and routed (events are hints: flows fetch the record fresh).
 
 There is no delivery id, so a delivery is deduplicated on (account, event, object) within a
 short window (connection.settings["webhook_dedupe_seconds"], default 10): FreshBooks'
@@ -16,7 +18,9 @@ import hashlib
 import time
 
 from integrations.connectors.freshbooks.services import (
-    freshbooks_callback_verifier_store,
+    VerifierRefused,
+    freshbooks_callback_verifier_offer,
+    freshbooks_verifier_refusal,
     freshbooks_verifiers,
 )
 from integrations.connectors.freshbooks.webhooks import (
@@ -30,6 +34,7 @@ from integrations.connectors.receiving import (
     ParsedEvent,
     Receiver,
     WebhookRejected,
+    text_problem,
 )
 
 ROUTABLE_VERBS = {"create", "update", "delete"}
@@ -42,13 +47,16 @@ class FreshBooksReceiver(Receiver):
                 pairs = form_params(delivery.body)
             except (UnicodeDecodeError, ValueError):
                 raise WebhookRejected("The body is not form-encoded FreshBooks callback data.") from None
+            problem = next((p for pair in pairs for p in map(text_problem, pair) if p), None)
+            if problem:
+                raise WebhookRejected(f"A form field cannot be stored: {problem}")
             delivery.parsed.update(pairs=pairs, params=dict(pairs))
         params = delivery.parsed["params"]
         if not params.get("name") or not params.get("object_id"):
             raise WebhookRejected("The callback is missing 'name' or 'object_id'.")
         expected = connection.settings.get("account_id")
         if expected and params.get("account_id") != expected:
-            raise WebhookRejected(f"The callback is for FreshBooks account {params.get('account_id')!r}, "
+            raise WebhookRejected(f"The callback is for FreshBooks account {str(params.get('account_id'))[:40]!r}, "
                                   f"not this connection's account {expected!r}.", 400)
         return params
 
@@ -62,16 +70,25 @@ class FreshBooksReceiver(Receiver):
         signature = delivery.headers.get(SIGNATURE_HEADER, "")
         if signature and not signature_valid(verifier, delivery.parsed["pairs"], signature):
             raise WebhookRejected("The verification request's signature does not match its verifier.", 401)
-        redacted = {k: ("***" if k == "verifier" else v) for k, v in params.items()}
         callback_id = params["object_id"]
+        refusal = freshbooks_verifier_refusal(connection=connection, callback_id=callback_id, verifier=verifier)
+        if refusal is not None:
+            raise WebhookRejected(*refusal)
+        redacted = {k: ("***" if k == "verifier" else v) for k, v in params.items()}
+
+        def offer() -> None:
+            try:
+                freshbooks_callback_verifier_offer(connection=connection, callback_id=callback_id, verifier=verifier)
+            except VerifierRefused as exc:  # taken meanwhile by a concurrent request
+                raise WebhookRejected(exc.detail, exc.status) from None
+
         return Handshake(
             answer={"verified": "pending", "callback": callback_id},
             event=ParsedEvent(dedupe_key=f"verify:{callback_id}:{_fingerprint(verifier)}", event_type="callback.verify",
                               object_type="callback", object_id=callback_id, payload=redacted, routable=False,
                               ignored_because="Callback verification request (handled, not a change to sync)."),
             signature_valid=bool(signature),
-            then=lambda: freshbooks_callback_verifier_store(connection=connection, callback_id=callback_id,
-                                                            verifier=verifier),
+            then=offer,
         )
 
     def verify(self, delivery: Delivery, connection) -> None:

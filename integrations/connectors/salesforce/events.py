@@ -66,14 +66,16 @@ def bitmap_decode(bitmap: list[str], field_names: list) -> list[str]:
         try:
             bits = int(hexbits, 16)
         except ValueError:
-            raise EventShapeError(f"changedFields entry {entry!r} is not a hex bitmap") from None
+            raise EventShapeError(f"changedFields entry {entry[:40]!r} is not a hex bitmap") from None
         scope = field_names
         prefix = ""
         if parent:
-            index = int(parent)
+            index = int(parent) if parent.isascii() and parent.isdigit() and len(parent) < 10 else len(field_names)
             if index >= len(field_names) or not isinstance(field_names[index], tuple):
-                raise EventShapeError(f"changedFields entry {entry!r} points at no compound field")
+                raise EventShapeError(f"changedFields entry {entry[:40]!r} points at no compound field")
             prefix, scope = field_names[index][0] + ".", field_names[index][1]
+        if bits.bit_length() > len(scope):  # checked up front: a huge bitmap must not cost a long loop
+            raise EventShapeError(f"changedFields bit {bits.bit_length() - 1} is outside the event schema")
         index = 0
         while bits:
             if bits & 1:
@@ -108,8 +110,8 @@ def event_parse(item: dict, *, field_order: list | None = None) -> ChangeEvent:
     entity, change_type, ids = header.get("entityName"), header.get("changeType"), header.get("recordIds")
     if not isinstance(entity, str) or not entity:
         raise EventShapeError("ChangeEventHeader.entityName is missing.")
-    if change_type not in CHANGE_TYPES:
-        raise EventShapeError(f"ChangeEventHeader.changeType {change_type!r} is not a change type.")
+    if not isinstance(change_type, str) or change_type not in CHANGE_TYPES:
+        raise EventShapeError(f"ChangeEventHeader.changeType {str(change_type)[:40]!r} is not a change type.")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise EventShapeError("ChangeEventHeader.recordIds must be a list of ids.")
     if not ids and change_type != "GAP_OVERFLOW":

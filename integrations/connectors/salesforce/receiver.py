@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 
 from integrations.connectors.salesforce.client import call_options_client
 from integrations.connectors.salesforce.events import (
@@ -21,10 +20,12 @@ from integrations.connectors.salesforce.events import (
     events_parse,
 )
 from integrations.connectors.receiving import (
+    BodyInvalid,
     Delivery,
     ParsedEvent,
     Receiver,
     WebhookRejected,
+    json_body_parse,
 )
 
 
@@ -48,9 +49,9 @@ class SalesforceReceiver(Receiver):
 
     def parse(self, delivery: Delivery, connection) -> list[ParsedEvent]:
         try:
-            data = json.loads(delivery.body)
-        except (ValueError, UnicodeDecodeError):
-            raise WebhookRejected("Body is not valid JSON.", 400) from None
+            data = json_body_parse(delivery.body)
+        except BodyInvalid as exc:
+            raise WebhookRejected(str(exc), 400) from None
         try:
             events = events_parse(data)
         except EventShapeError as exc:

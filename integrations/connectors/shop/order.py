@@ -15,6 +15,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from integrations.connectors.receiving import BodyInvalid, json_body_parse
+
 
 class OrderInvalid(ValueError):
     """The body is not an order we can read; the message says which field is wrong."""
@@ -73,40 +75,86 @@ class ShopOrder:
         return cls(**{**rest, "customer": ShopCustomer(**data.get("customer", {})), "lines": lines, **money})
 
 
+# Shopify's and WooCommerce's ids are unsigned 64-bit integers (Shopify's line ids use the top bit).
+MAX_ID = 2**64 - 1
+# Amounts beyond these are not money (and would make quantity × price overflow Decimal's context).
+MAX_AMOUNT = Decimal(10) ** 15
+MAX_DECIMALS = 12
+
+
 def json_loads_exact(body: bytes) -> dict:
     """Parse a webhook body keeping every number exact (big ints as int, decimals as Decimal)."""
     try:
-        data = json.loads(body, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
-        raise OrderInvalid("The body is not valid JSON.") from None
+        data = json_body_parse(body, parse_float=Decimal)
+    except BodyInvalid as exc:
+        raise OrderInvalid(str(exc)) from None
     if not isinstance(data, dict):
         raise OrderInvalid("The body must be a JSON object (one order).")
     return data
+
+
+def _shown(value) -> str:
+    return str(value)[:40]
+
+
+def mapping(data: dict, key: str, *, where: str = "order") -> dict:
+    """A nested object (absent or null: empty); anything else is refused with a sentence."""
+    value = data.get(key)
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise OrderInvalid(f"The {where}'s {key} must be a JSON object, not {type(value).__name__}.")
+    return value
+
+
+def objects(data: dict, key: str, *, where: str = "order", item: str = "line") -> list[dict]:
+    """A list of objects (absent or null: empty), e.g. the order's line_items."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise OrderInvalid(f"The {where}'s {key} must be a JSON list, not {type(value).__name__}.")
+    for position, entry in enumerate(value, start=1):
+        if not isinstance(entry, dict):
+            raise OrderInvalid(f"The {where}'s {key}: {item} {position} must be a JSON object, "
+                               f"not {type(entry).__name__}.")
+    return value
 
 
 def money(data: dict, key: str, *, where: str = "order", default: str = "0") -> Decimal:
     value = data.get(key)
     if value in (None, ""):
         value = default
+    if isinstance(value, (bool, dict, list)):
+        raise OrderInvalid(f"The {where}'s {key} '{_shown(value)}' is not an amount.")
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise OrderInvalid(f"The {where}'s {key} '{value}' is not an amount.") from None
+        raise OrderInvalid(f"The {where}'s {key} '{_shown(value)}' is not an amount.") from None
     if not amount.is_finite():
-        raise OrderInvalid(f"The {where}'s {key} '{value}' is not an amount.")
+        raise OrderInvalid(f"The {where}'s {key} '{_shown(value)}' is not an amount.")
+    if abs(amount) >= MAX_AMOUNT or amount.as_tuple().exponent < -MAX_DECIMALS:
+        raise OrderInvalid(f"The {where}'s {key} '{_shown(value)}' is not an amount (at most 15 digits before "
+                           f"the point and {MAX_DECIMALS} after).")
     return amount
 
 
-def text(data: dict | None, key: str) -> str:
+def text(data: dict | None, key: str, *, where: str = "order") -> str:
     value = (data or {}).get(key)
+    if isinstance(value, (dict, list)):
+        raise OrderInvalid(f"The {where}'s {key} must be text or a number, not {type(value).__name__}.")
     return "" if value is None else str(value).strip()
 
 
 def required_id(data: dict, key: str = "id", *, where: str = "order") -> str:
+    """A positive whole number below 2^64, as digits (a JSON number or a string of digits)."""
     value = data.get(key)
-    if value in (None, "") or isinstance(value, (bool, dict, list)):
+    if value in (None, ""):
         raise OrderInvalid(f"The {where} has no {key}.")
-    return str(value)  # ints are exact in Python's json; never float() an id
+    digits = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 20 and 0 < int(digits) <= MAX_ID):
+        raise OrderInvalid(f"The {where}'s {key} '{_shown(value)}' is not a positive whole number below 2^64.")
+    return str(int(digits))  # ints are exact in Python's json; never float() an id
 
 
 def signature_base64(secret: str, body: bytes) -> str:
@@ -116,5 +164,7 @@ def signature_base64(secret: str, body: bytes) -> str:
 
 def signature_matches(body: bytes, header: str, secrets: list[str]) -> bool:
     """Constant-time check against each configured secret (the current one and, while rotating, the previous)."""
-    header = (header or "").strip()
-    return bool(header) and any(hmac.compare_digest(signature_base64(s, body), header) for s in secrets if s)
+    # Compared as bytes: a header may hold any character (compare_digest refuses non-ASCII str).
+    header_bytes = (header or "").strip().encode("utf-8", "backslashreplace")
+    return bool(header_bytes) and any(hmac.compare_digest(signature_base64(s, body).encode(), header_bytes)
+                                      for s in secrets if s)

@@ -11,7 +11,9 @@ from integrations.connectors.shop.order import (
     ShopLine,
     ShopOrder,
     json_loads_exact,
+    mapping,
     money,
+    objects,
     required_id,
     text,
 )
@@ -27,15 +29,15 @@ ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancel
 
 def shopify_order_parse(body: bytes) -> ShopOrder:
     data = json_loads_exact(body)
-    customer, billing = data.get("customer") or {}, data.get("billing_address") or {}
+    customer, billing = mapping(data, "customer"), mapping(data, "billing_address")
     lines = []
-    for position, item in enumerate(data.get("line_items") or [], start=1):
+    for position, item in enumerate(objects(data, "line_items"), start=1):
         where = f"line {position}"
         quantity, price = money(item, "quantity", where=where), money(item, "price", where=where)
-        lines.append(ShopLine(id=required_id(item, where=where), sku=text(item, "sku"),
-                              name=text(item, "name") or text(item, "title"), quantity=quantity, unit_price=price,
-                              total=quantity * price))
-    shipping = (data.get("total_shipping_price_set") or {}).get("shop_money") or {}
+        lines.append(ShopLine(id=required_id(item, where=where), sku=text(item, "sku", where=where),
+                              name=text(item, "name", where=where) or text(item, "title", where=where),
+                              quantity=quantity, unit_price=price, total=quantity * price))
+    shipping = mapping(mapping(data, "total_shipping_price_set"), "shop_money", where="total_shipping_price_set")
     return ShopOrder(
         source="shopify", id=required_id(data), number=text(data, "name") or text(data, "order_number"),
         currency=text(data, "currency"), created_at=text(data, "created_at"),

@@ -16,7 +16,9 @@ from integrations.connectors.shop.order import (
     ShopLine,
     ShopOrder,
     json_loads_exact,
+    mapping,
     money,
+    objects,
     required_id,
     text,
 )
@@ -50,12 +52,13 @@ def _unit_price(item: dict, quantity: Decimal, where: str) -> Decimal:
 
 def woocommerce_order_parse(body: bytes) -> ShopOrder:
     data = json_loads_exact(body)
-    billing = data.get("billing") or {}
+    billing = mapping(data, "billing")
     lines = []
-    for position, item in enumerate(data.get("line_items") or [], start=1):
+    for position, item in enumerate(objects(data, "line_items"), start=1):
         where = f"line {position}"
         quantity = money(item, "quantity", where=where)
-        lines.append(ShopLine(id=required_id(item, where=where), sku=text(item, "sku"), name=text(item, "name"),
+        lines.append(ShopLine(id=required_id(item, where=where), sku=text(item, "sku", where=where),
+                              name=text(item, "name", where=where),
                               quantity=quantity, unit_price=_unit_price(item, quantity, where),
                               total=money(item, "total", where=where)))
     return ShopOrder(

@@ -88,7 +88,9 @@ def callback(request, callback_id, *, token, account):
     values = wrapped(json_body(request, EVENTS), "callback", EVENTS)
     with transaction.atomic():
         if "verifier" in values:
-            if not secrets.compare_digest(str(values["verifier"]), callback.verifier):
+            # As bytes: a verifier sent may hold any character (str comparison takes ASCII only).
+            if not secrets.compare_digest(str(values["verifier"]).encode("utf-8", "backslashreplace"),
+                                          callback.verifier.encode()):
                 raise _invalid(account, ["verifier: The verifier does not match this callback."])
             callback.verified = True
         elif values.get("resend"):

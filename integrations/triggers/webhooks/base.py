@@ -32,12 +32,18 @@ from integrations.connectors.receiving import (
     ParsedEvent,
     Receiver,
     WebhookRejected,
+    json_problem,
+    text_problem,
 )
 from integrations.connectors.registry import CONNECTORS
-from integrations.models import Connection
 from integrations.sync.routing import inbound_events_dispatch
 from integrations.triggers.intake import inbound_event_store
 from integrations.triggers.webhooks.connections import webhook_connection
+from integrations.triggers.webhooks.rejections import (
+    webhook_rejection_admit,
+    webhook_rejection_count,
+    webhook_rejection_retry_after,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +95,12 @@ class WebhookReceiver(APIView):
     )
     def post(self, request, connection_id: int):
         connection, cached = webhook_connection(connection_id, self.system)
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return self.reject(connection, WebhookRejected("The Content-Length header is not a whole number of bytes."))
         limit = settings.WEBHOOK_MAX_BODY_BYTES
         if length > limit:
             return self.reject(connection, WebhookRejected(f"Body of {length} bytes exceeds the {limit}-byte limit.", 413))
@@ -99,16 +110,23 @@ class WebhookReceiver(APIView):
         try:
             outcome = self.accept(request, connection, body)
         except WebhookRejected as exc:
-            if not cached:
+            # Decide on a fresh copy: the cached one may predate a rotated secret or a new setting;
+            # not once this endpoint is over its rejection limit (that answer touches no database).
+            if not cached or webhook_rejection_retry_after(system=self.system, connection_id=connection.pk):
                 return self.reject(connection, exc)
-            # Decide on a fresh copy: the cached one may predate a rotated secret or a new setting.
             connection, _ = webhook_connection(connection_id, self.system, fresh=True)
             try:
                 outcome = self.accept(request, connection, body)
             except WebhookRejected as exc:
                 return self.reject(connection, exc)
         if isinstance(outcome, Handshake):
-            return self.handshake_answer(connection, outcome)
+            try:
+                return self.handshake_answer(connection, outcome)
+            except WebhookRejected as exc:
+                return self.reject(connection, exc)
+        problem = self.unstorable(request, outcome)
+        if problem:
+            return self.reject(connection, WebhookRejected(problem))
         try:
             stored = self.store(request, connection, body, outcome)
         except IntegrityError:
@@ -134,15 +152,33 @@ class WebhookReceiver(APIView):
         return receiver.parse(delivery, connection)
 
     def handshake_answer(self, connection, handshake: Handshake) -> Response:
-        """Store the handshake's own event (not routed), run what follows it, answer 200."""
+        """Run what the handshake asks and store its own event (not routed), together or not at
+        all (``then`` may still refuse it with WebhookRejected); answer 200."""
         event = handshake.event
-        if event is not None:
-            inbound_event_store(connection=connection, dedupe_key=event.dedupe_key, event_type=event.event_type,
-                                object_type=event.object_type, object_id=event.object_id, payload=event.payload,
-                                signature_valid=handshake.signature_valid, routable=False, detail=event.ignored_because)
-        if handshake.then is not None:
-            handshake.then()
+        with transaction.atomic():
+            if handshake.then is not None:
+                handshake.then()
+            if event is not None:
+                inbound_event_store(connection=connection, dedupe_key=event.dedupe_key, event_type=event.event_type,
+                                    object_type=event.object_type, object_id=event.object_id, payload=event.payload,
+                                    signature_valid=handshake.signature_valid, routable=False,
+                                    detail=event.ignored_because)
         return Response(handshake.answer)
+
+    @staticmethod
+    def unstorable(request, events: list[ParsedEvent]) -> str | None:
+        """What in a verified delivery the database cannot store as it is (a receiver checks what
+        it parses; this covers the headers and ids too), as a sentence; None when all is storable."""
+        for name, value in request.headers.items():
+            problem = text_problem(name) or text_problem(value)
+            if problem:
+                return f"A request header cannot be stored: {problem}"
+        for parsed in events:
+            problem = (text_problem(parsed.dedupe_key) or text_problem(str(parsed.object_id))
+                       or text_problem(parsed.event_type) or json_problem(parsed.payload))
+            if problem:
+                return f"The delivery cannot be stored: {problem}"
+        return None
 
     def store(self, request, connection, body: bytes, events: list[ParsedEvent]) -> int:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
@@ -164,21 +200,17 @@ class WebhookReceiver(APIView):
         return new
 
     def reject(self, connection, exc: WebhookRejected) -> Response:
+        """Answer a rejected delivery. Counted on its own row (no lock on the connection row);
+        past the endpoint's limit per minute, answered 429 with nothing written or logged."""
+        retry_after = webhook_rejection_admit(system=self.system, connection_id=connection.pk)
+        if retry_after is not None:
+            return Response({"error": f"Too many rejected deliveries for this connection in the last minute "
+                                      f"(this one: {exc.detail}) Try again in {retry_after} s."},
+                            status=429, headers={"Retry-After": str(retry_after)})
         logger.warning("Rejected %s webhook for connection %s: %s", self.system, connection.pk, exc.detail)
-        self.count_rejection(connection, exc)
+        webhook_rejection_count(connection_id=connection.pk, kind="signature" if exc.status_code == 401 else "other",
+                                detail=exc.detail)
         return Response({"error": exc.detail}, status=exc.status_code)
-
-    def count_rejection(self, connection, exc: WebhookRejected) -> None:
-        """Count rejected deliveries on the connection (bad signatures show on the dashboard)."""
-        key = "webhook_rejections_signature" if exc.status_code == 401 else "webhook_rejections_other"
-        # Read-modify-write under the row lock: the copy in hand may be cached, and other
-        # counters in api_usage move meanwhile.
-        with transaction.atomic():
-            usage = Connection.objects.select_for_update().filter(pk=connection.pk).values_list(
-                "api_usage", flat=True).first()
-            if usage is None:
-                return
-            Connection.objects.filter(pk=connection.pk).update(api_usage={**usage, key: int(usage.get(key, 0)) + 1})
 
 
 __all__ = ["WebhookReceiver"]
