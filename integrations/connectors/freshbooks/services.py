@@ -4,10 +4,12 @@ callbacks registered and verified. Admin actions, views, tasks and the demo step
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.connectors.base import TokenSet, connection_tokens_store
 from integrations.connectors.freshbooks.client import FreshBooksClient
@@ -26,6 +28,8 @@ PENDING_KEY = "webhook_callbacks_pending"
 # few an unauthenticated sender may have sent first; more are refused (429), so what a stranger
 # can write is bounded by registered callbacks × this.
 MAX_VERIFIER_CANDIDATES = 3
+# When new callbacks are looked at again (see _callbacks_recheck_later).
+VERIFY_RECHECK_SECONDS = 120
 
 
 def freshbooks_webhook_url(*, connection: Connection) -> str:
@@ -83,6 +87,8 @@ def freshbooks_callbacks_ensure(*, connection: Connection) -> list[dict]:
             registered = client.callbacks.register(event, uri)
             _callbacks_pending_record(connection=connection, callbacks=[registered])
             ours.append(registered)
+    if set(events) - have:
+        _callbacks_recheck_later(connection=connection)
     for callback in ours:
         if not callback.get("verified") and callback["event"] in have:
             client.callbacks.resend_verification(callback["callbackid"])
@@ -103,6 +109,19 @@ def _callbacks_pending_record(*, connection: Connection, callbacks: list[dict], 
             locked.set_secrets(**{PENDING_KEY: updated})
             locked.save(update_fields=["secrets_encrypted", "updated_at"])
     _secrets_take(connection, locked)
+
+
+def _callbacks_recheck_later(*, connection: Connection) -> None:
+    """Look at the callbacks again in VERIFY_RECHECK_SECONDS. FreshBooks sends a new callback's
+    verification on its own, and it may arrive before the registration's answer reaches us —
+    before the callback is recorded as ours, so the receiver refuses it — and FreshBooks does not
+    send it again by itself. The second look asks for a resend of every callback still unverified."""
+    from django_q.models import Schedule
+
+    Schedule.objects.create(func="integrations.connectors.freshbooks.tasks.callbacks_ensure", args=repr(connection.pk),
+                            name=f"freshbooks-callbacks-recheck-{connection.pk}-{timezone.now():%Y%m%d%H%M%S%f}",
+                            schedule_type=Schedule.ONCE, repeats=1,
+                            next_run=timezone.now() + timedelta(seconds=VERIFY_RECHECK_SECONDS))
 
 
 def freshbooks_callbacks_ensure_later(*, connection: Connection) -> None:

@@ -3,10 +3,12 @@
 A verification request carries nothing that proves who sent it. Ledgerlink takes one only for
 a callback it registered that awaits verification, never for a verified one, a few per callback
 at most, and keeps a verifier as a signing key only once FreshBooks accepted it (the PUT)."""
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 import requests
+from django.utils import timezone
 from django_q.models import OrmQ
 
 from integrations.connectors.freshbooks.services import (
@@ -151,3 +153,38 @@ def test_the_simulator_refuses_a_wrong_verifier_like_freshbooks(registered, fb_c
         with pytest.raises(FatalError, match="verifier"):
             fb_client.callbacks.verify(registered[0], wrong)
     assert not SimCallback.objects.get(pk=registered[0]).verified
+
+
+def test_a_verification_that_arrives_before_the_registration_answer_is_asked_for_again(
+        fb, fb_client, live_server, settings, monkeypatch):
+    """FreshBooks may send a new callback's verification before its answer to the registration
+    reaches us: refused then (not yet known as ours), it is asked for again on a second look."""
+    from django_q.models import Schedule
+
+    from integrations.connectors.freshbooks.callbacks import CallbacksApi
+    from integrations.connectors.freshbooks.services import VERIFY_RECHECK_SECONDS
+    from integrations.connectors.freshbooks.tasks import callbacks_ensure
+
+    settings.LEDGERLINK_PUBLIC_URL = live_server.url
+    register = CallbacksApi.register
+
+    def register_then_verify_early(self, event, uri):
+        registered = register(self, event, uri)
+        assert deliveries_drain() == 1  # the verification reaches us before the registration's answer
+        return registered
+
+    monkeypatch.setattr(CallbacksApi, "register", register_then_verify_early)
+    callbacks = freshbooks_callbacks_ensure(connection=fb_client.connection)
+    monkeypatch.setattr(CallbacksApi, "register", register)
+    pending = fresh(fb_client.connection).get_secret(PENDING_KEY)
+    assert set(pending) == {str(c["callbackid"]) for c in callbacks} and not any(pending.values())  # all refused
+
+    recheck = Schedule.objects.get(func="integrations.connectors.freshbooks.tasks.callbacks_ensure")
+    assert recheck.schedule_type == Schedule.ONCE and recheck.args == repr(fb_client.connection.pk)
+    later = recheck.next_run - timezone.now()
+    assert timedelta(seconds=VERIFY_RECHECK_SECONDS - 60) < later <= timedelta(seconds=VERIFY_RECHECK_SECONDS)
+    callbacks_ensure(fb_client.connection.pk)  # the scheduled second look
+    assert deliveries_drain() == 4  # each unverified callback asked for again, and now taken
+    for callback in callbacks:
+        freshbooks_callback_confirm(connection=fb_client.connection, callback_id=str(callback["callbackid"]))
+    assert SimCallback.objects.filter(verified=True).count() == 4
