@@ -120,7 +120,7 @@ class ConnectionAdmin(SecretFieldsAdmin):
     list_filter = ["system", "environment", "is_sandbox", "is_active", "token_state"]
     search_fields = ["name", "client_id"]
     readonly_fields = ["connect", "stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage",
-                       "created_at", "updated_at"]
+                       "webhook_rejections", "created_at", "updated_at"]
     actions = ["test_connection"]
 
     def has_test_permission(self, request):
@@ -163,6 +163,13 @@ class ConnectionAdmin(SecretFieldsAdmin):
     @admin.display(description="API usage")
     def usage(self, obj):
         return pretty_json(obj.api_usage)
+
+    @admin.display(description="Rejected webhook deliveries")
+    def webhook_rejections(self, obj):
+        """Counted apart from the connection row (anyone can send one); the latest reason with each."""
+        rows = obj.webhook_rejection_counts.order_by("kind") if obj and obj.pk else []
+        return "; ".join(f"{r.kind}: {r.count}" + (f" (latest {r.last_at:%Y-%m-%d %H:%M} UTC: {r.last_detail})"
+                                                     if r.last_at else "") for r in rows) or "none"
 
 
 @admin.register(Flow)

@@ -103,3 +103,11 @@ def test_the_counts_move_with_the_migration(django_db_setup):
     connection.refresh_from_db()
     assert connection.api_usage == {"calls": 3}
     assert webhook_rejections(connection_id=connection.pk) == {"signature": 7, "other": 2}
+
+
+@pytest.mark.django_db
+def test_the_connection_page_shows_its_rejected_deliveries(client, admin_client, shop_connection):
+    connection = shop_connection("shopify")
+    assert post(client, connection, secret="wrong").status_code == 401
+    page = admin_client.get(f"/admin/integrations/connection/{connection.pk}/change/").content.decode()
+    assert "Rejected webhook deliveries" in page and "signature: 1" in page
