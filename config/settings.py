@@ -189,6 +189,12 @@ SALESFORCE_CALL_OPTIONS_CLIENT = env.str("SALESFORCE_CALL_OPTIONS_CLIENT", defau
 # Non-urgent work pauses once this share of the daily API budget is used (per connection: api_budget_pause_ratio).
 SALESFORCE_API_BUDGET_PAUSE_RATIO = env.float("SALESFORCE_API_BUDGET_PAUSE_RATIO", default=0.8)
 SALESFORCE_API_BUDGET_RETRY_SECONDS = env.int("SALESFORCE_API_BUDGET_RETRY_SECONDS", default=900)
+# --- Polling (integrations/triggers/polling.py) --------------------------------------------
+# How far before its watermark a poll reads again, in minutes: a change whose transaction
+# committed after a poll read past its stamp is caught (the version check keeps it from being
+# synced twice). Salesforce reads SystemModstamp, FreshBooks its "updated" stamp.
+SALESFORCE_POLL_OVERLAP_MINUTES = env.int("SALESFORCE_POLL_OVERLAP_MINUTES", default=5)
+FRESHBOOKS_POLL_OVERLAP_MINUTES = env.int("FRESHBOOKS_POLL_OVERLAP_MINUTES", default=5)
 # --- Monitoring -------------------------------------------------------------------------
 ALERT_WEBHOOK_TIMEOUT_SECONDS = env.float("ALERT_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Anomaly checks: how far back each run looks, and how unusual is unusual.
@@ -330,3 +336,6 @@ LEDGERLINK_DUPLICATE_FIELDS_PROVIDER = "integrations.connectors.registry.duplica
 # Checks a flow's kind and settings for import_config: (kind=, settings=) -> list of sentences.
 # Named here because mappings imports nothing from integrations (an import contract).
 LEDGERLINK_FLOW_CONFIG_VALIDATOR = "integrations.flows.registry.flow_config_errors"
+# {flow id: sentence} for enabled flows that are never polled and have no live event source
+# (the monitoring dashboard shows them; monitoring imports nothing from integrations).
+LEDGERLINK_FLOW_WARNINGS_PROVIDER = "integrations.triggers.polling.flows_polling_warnings"

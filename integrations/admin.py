@@ -7,9 +7,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from integrations.connectors.registry import CONNECTORS
+from integrations.connectors.registry import CONNECTORS, change_reader_for
 from integrations.errors import SyncError
 from integrations.flows.forms import FlowForm
 # The flows' operations (the Conflicts view, the flow actions) live in operations/admin_actions.py.
@@ -26,6 +26,7 @@ from integrations.models import (
 )
 from integrations.operations.replay import sync_items_replay
 from integrations.operations.resync import binding_resync
+from integrations.triggers.polling import flow_polling_warning
 from config.admin_secrets import SecretFieldsAdmin
 from integrations import admin_thirdparty  # noqa: F401  (django-q2's and social-auth's admins, re-registered)
 from monitoring.models import SyncAttempt
@@ -175,10 +176,32 @@ class ConnectionAdmin(SecretFieldsAdmin):
 @admin.register(Flow)
 class FlowAdmin(FlowActionsPermissions, admin.ModelAdmin):
     form = FlowForm
-    list_display = ["name", "title", "kind", "source_connection", "source_object", "target_connection", "target_object", "trigger", "enabled"]
+    list_display = ["name", "title", "kind", "source_connection", "source_object", "target_connection", "target_object",
+                    "trigger", "poll_interval_minutes", "polling", "enabled"]
     list_filter = ["enabled", "kind", "trigger"]
     search_fields = ["name", "title"]
+    readonly_fields = ["polling"]
     actions = flow_actions()
+
+    @admin.display(description="Polling")
+    def polling(self, obj):
+        """The last poll's failure and a flow nothing brings changes to (integrations/triggers/polling.py)."""
+        if obj is None or obj.pk is None:
+            return "—"
+        problems = []
+        if obj.poll_error:
+            when = f" (latest {obj.poll_error_at:%Y-%m-%d %H:%M} UTC)" if obj.poll_error_at else ""
+            problems.append(f"Last {obj.poll_failures} poll(s) failed{when}: {obj.poll_error}")
+        warning = flow_polling_warning(obj)
+        if warning:
+            problems.append(warning)
+        if not problems:
+            if change_reader_for(obj) is None:
+                return "Its source cannot be polled."
+            return (f"Every {obj.poll_interval_minutes} min; no failed poll." if obj.poll_interval_minutes
+                    else "Not polled: its live event source delivers its changes.")
+        return format_html_join(format_html("<br>"), "<strong class='errornote' style='display:inline'>⚠ {}</strong>",
+                                ((p,) for p in problems))
 
 
 @admin.register(Entity)

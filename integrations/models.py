@@ -178,6 +178,11 @@ class Binding(models.Model):
         return f"{self.connection.system}:{self.object_type}:{self.external_id} → entity {self.entity_id}"
 
 
+# Minutes between polls of a flow created without an interval: polling is the safety net under
+# webhooks and change events, so a flow polls unless someone sets 0 (integrations/triggers/polling.py).
+DEFAULT_POLL_INTERVAL_MINUTES = 15
+
+
 class Flow(models.Model):
     """A configured route from one system's object to another's."""
 
@@ -201,7 +206,11 @@ class Flow(models.Model):
     )
     target_object = models.CharField(max_length=60, blank=True)
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.WEBHOOK)
-    poll_interval_minutes = models.PositiveIntegerField(default=0, help_text="0 = no polling.")
+    poll_interval_minutes = models.PositiveIntegerField(
+        default=DEFAULT_POLL_INTERVAL_MINUTES,
+        help_text=f"Minutes between polls of the source for what webhooks and change events missed (default "
+                  f"{DEFAULT_POLL_INTERVAL_MINUTES}). 0 = never poll: the flow then relies on its live event "
+                  "source alone, and is flagged when it has none.")
     mapping_set = models.ForeignKey(
         "mappings.MappingSet", null=True, blank=True, on_delete=models.PROTECT, related_name="flows"
     )
@@ -211,6 +220,11 @@ class Flow(models.Model):
     settings = models.JSONField(default=dict, blank=True, help_text="Flow-specific options.")
     max_attempts = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Blank: the global default.")
     enabled = models.BooleanField(default=True)
+    # The last poll's failure, kept until a poll succeeds (integrations/triggers/polling.py);
+    # shown on the flow's admin page and alertable (monitoring's "poll_failing" rule).
+    poll_error = models.TextField(blank=True, editable=False, help_text="Why the last poll failed (blank: it did not).")
+    poll_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    poll_failures = models.PositiveIntegerField(default=0, editable=False, help_text="Failed polls in a row.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from . import measures
 from .refs import engine_model
@@ -29,8 +31,16 @@ def dead_letter_url(flow_id: int) -> str:
     return reverse("admin:integrations_deadletter_changelist") + "?" + urlencode({"flow__id__exact": flow_id})
 
 
+def polling_warnings() -> dict[int, str]:
+    """{flow id: sentence} for flows never polled with no live event source. Which systems can
+    deliver events is the connectors' to say: asked through a setting, as monitoring imports
+    nothing from integrations."""
+    return import_string(settings.LEDGERLINK_FLOW_WARNINGS_PROVIDER)()
+
+
 def flow_rows(window: Window, hours: dict) -> list[dict]:
     Flow = engine_model("Flow")
+    warnings = polling_warnings()
     totals = group_sum(hours, 0, FLOW_FIELDS)
     hists: dict[int, list] = {}
     for (flow_id, _), row in hours.items():
@@ -50,6 +60,9 @@ def flow_rows(window: Window, hours: dict) -> list[dict]:
             "backlog": open_["count"],
             "oldest_pending_seconds": (window.now - open_["oldest"]).total_seconds() if open_["oldest"] else None,
             "dead_total": dead_now.get(flow.pk, 0), "dead_url": dead_letter_url(flow.pk),
+            "polling_warning": warnings.get(flow.pk, ""),
+            "poll_error": flow.poll_error if flow.enabled else "", "poll_error_at": flow.poll_error_at,
+            "poll_failures": flow.poll_failures,
         })
     return rows
 

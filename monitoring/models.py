@@ -118,6 +118,7 @@ class AlertRule(models.Model):
         AUTH_FAILING = "auth_failing", "Authentication failing on a connection"
         SF_BUDGET = "sf_budget", "Salesforce daily API budget above X%"
         ANOMALY = "anomaly", "Open anomaly or reconciliation findings above N"
+        POLL_FAILING = "poll_failing", "A flow's polls failed more than N times in a row"
 
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=30, choices=Kind.choices)

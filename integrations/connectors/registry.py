@@ -11,6 +11,7 @@ from integrations.connectors.freshbooks.connector import FreshBooksConnector
 from integrations.connectors.infor.connector import InforConnector
 from integrations.connectors.salesforce.connector import SalesforceConnector
 from integrations.connectors.shop.connector import ShopifyConnector, WooCommerceConnector
+from integrations.models import Flow
 
 CONNECTORS: dict[str, type[Connector]] = {
     "freshbooks": FreshBooksConnector,
@@ -25,6 +26,15 @@ def change_reader_for(flow):
     """The change reader of the flow's source (by the object it reads), or None: not pollable."""
     connector = CONNECTORS.get(flow.source_connection.system)
     return connector.change_reader_for(flow.source_object) if connector else None
+
+
+def live_event_source(flow) -> bool:
+    """Whether something delivers the flow's changes as they happen: its trigger is a webhook or a
+    change event, and its source connection is active and of a system whose connector receives them."""
+    if flow.trigger not in (Flow.Trigger.WEBHOOK, Flow.Trigger.CHANGE_EVENT) or not flow.source_connection.is_active:
+        return False
+    connector = CONNECTORS.get(flow.source_connection.system)
+    return bool(connector and connector.receiver is not None)
 
 
 def mapping_schemas() -> list:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from integrations.demo.freshbooks import CONNECTION_NAME as FRESHBOOKS
 from integrations.demo.infor import DEMO_NAME as INFOR
 from integrations.demo.salesforce import DEMO_NAME as SALESFORCE
-from integrations.models import Connection, Flow
+from integrations.models import DEFAULT_POLL_INTERVAL_MINUTES, Connection, Flow
 from mappings.models import MappingSet
 
 SHOPIFY, WOOCOMMERCE = "Shopify (sandbox)", "WooCommerce (sandbox)"
@@ -29,7 +29,9 @@ class DefaultFlow:
     mapping_set: str = ""  # the flow's own mapping set (by name); "" = the handler's default per step
     settings: dict = field(default_factory=dict)
     conflict_policy: str = FIELD_OWNER
-    poll_minutes: int | None = None  # None: the caller's interval
+    # None: the caller's interval. 0 only where the source cannot be polled (the shops): every
+    # Salesforce- and FreshBooks-sourced flow polls as the safety net under its events.
+    poll_minutes: int | None = None
 
 
 DEFAULT_FLOWS: list[DefaultFlow] = [
@@ -63,20 +65,21 @@ DEFAULT_FLOWS: list[DefaultFlow] = [
                 "infor-order-to-freshbooks-invoice", (M3, "order"), (FB, "invoice"), POLL,
                 settings={"delivered_action": "mark_as_sent"}, poll_minutes=1),
     DefaultFlow("freshbooks-payment-to-infor", "Payment: FreshBooks payment → Infor payment and reconciliation",
-                "freshbooks-payment-to-infor-payment", (FB, "payment"), (M3, "payment"), WEBHOOK, poll_minutes=0),
+                "freshbooks-payment-to-infor-payment", (FB, "payment"), (M3, "payment"), WEBHOOK),
     DefaultFlow("freshbooks-expense-to-infor-gl", "Expense → Infor GL journal",
                 "freshbooks-expense-to-infor-journal", (FB, "expense"), (M3, "journal"), WEBHOOK,
-                settings={"offset_account": "2000", "tax_account": "2640"}, poll_minutes=0),
+                settings={"offset_account": "2000", "tax_account": "2640"}),
     DefaultFlow("freshbooks-client-to-infor-customer", "Client → Infor customer",
                 "freshbooks-client-to-infor-customer", (FB, "client"), (M3, "customer"), WEBHOOK,
-                conflict_policy=NEWEST_WINS, poll_minutes=0),
+                conflict_policy=NEWEST_WINS),
     DefaultFlow("infor-customer-to-freshbooks-client", "Infor customer → client",
                 "infor-customer-to-freshbooks-client", (M3, "customer"), (FB, "client"), POLL,
                 conflict_policy=NEWEST_WINS, poll_minutes=5),
 ]
 
 
-def default_flows_create(*, connections: dict[str, Connection], poll_minutes: int = 5) -> list[tuple[Flow, bool]]:
+def default_flows_create(*, connections: dict[str, Connection],
+                         poll_minutes: int = DEFAULT_POLL_INTERVAL_MINUTES) -> list[tuple[Flow, bool]]:
     """Create every default flow both of whose systems have a connection in ``connections``
     (system → connection); existing ones (by name) are left as edited. Returns (flow, created)."""
     made = []

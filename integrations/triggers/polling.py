@@ -12,7 +12,14 @@ past the poll's start (cursor_advance). A delete is queued only for a record Led
 linked, and not when a delete item for the record already came after the delete happened.
 
 ``flows_poll_due`` runs every minute (django-q2 schedule, see setup.SCHEDULES) and polls each
-enabled flow whose ``poll_interval_minutes`` has passed since its last poll; 0 = never.
+enabled flow whose ``poll_interval_minutes`` has passed since its last poll (a flow created
+without one polls every 15 minutes; 0 = never, and a flow at 0 with no live event source is
+flagged: ``flow_polling_warning``). A watermark reader's cursor is the newest stamp the source
+reported, on its own clock, read again with an overlap of minutes (connectors/changes.py).
+
+One flow's failing poll, whatever it raises, is recorded on that flow (``poll_error``,
+``poll_error_at``, ``poll_failures``: shown on its admin page, alertable as monitoring's
+``poll_failing`` rule) and cleared by its next good poll; the other flows are polled all the same.
 """
 from __future__ import annotations
 
@@ -21,20 +28,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from integrations.connectors.changes import Change, ChangeReader
-from integrations.connectors.registry import change_reader_for
+from integrations.connectors.registry import change_reader_for, live_event_source
 from integrations.errors import SyncError
 from integrations.flows.registry import flow_handler_for
 from integrations.models import Binding, Cursor, Flow, SyncItem
 from integrations.sync.items import sync_item_enqueue, sync_item_identity
 from integrations.cursors import POLL, cursor_advance, flow_cursor, flow_cursor_find
+from monitoring.models import SyncAttempt
 
 logger = logging.getLogger(__name__)
 
 # A delete item received this long before the delete's time still covers it (clocks differ).
 DELETE_CLOCK_SKEW = timedelta(minutes=5)
+# The span of one whole-second modification stamp.
+STAMP_SECOND = timedelta(seconds=1)
 
 
 @dataclass
@@ -69,9 +80,9 @@ def poll_cursor(flow: Flow, reader: ChangeReader, *, create: bool = True) -> Cur
     return flow_cursor(flow=flow, stream=POLL) if create else flow_cursor_find(flow=flow, stream=POLL)
 
 
-def _already_synced(flow: Flow, handler, change: Change) -> bool:
+def _already_synced(flow: Flow, handler, change: Change, *, second_stamps: bool = False) -> bool:
     identity = sync_item_identity(flow=flow, source_object=flow.source_object, source_id=change.record_id)
-    latest = SyncItem.objects.filter(identity_key=identity).order_by("-created_at").first()
+    latest = SyncItem.objects.filter(identity_key=identity).order_by("-created_at", "-pk").first()
     if latest is None:
         return False
     if change.action == "delete":  # a delete item (queued, running or done) that came after the delete
@@ -80,15 +91,39 @@ def _already_synced(flow: Flow, handler, change: Change) -> bool:
     if latest.status in (*SyncItem.OPEN_STATUSES, SyncItem.Status.RUNNING):
         return latest.status != SyncItem.Status.RUNNING  # queued: it reads fresh; running: may predate this change
     done = latest.status in (SyncItem.Status.SUCCEEDED, SyncItem.Status.SKIPPED)
-    return done and bool(latest.source_snapshot) and handler.source_version(latest.source_snapshot) == change.version
+    if not (done and bool(latest.source_snapshot) and handler.source_version(latest.source_snapshot) == change.version):
+        return False
+    if second_stamps and change.changed_at is not None:
+        # Whole-second stamps: a change in the same second after our read carries the same version.
+        # Synced only if the read began after the stamp's second ended; else read it once more.
+        read_from = (SyncAttempt.objects.filter(sync_item_id=latest.pk).order_by("-started_at")
+                     .values_list("started_at", flat=True).first())
+        return read_from is not None and read_from >= change.changed_at + STAMP_SECOND
+    return True
 
 
 def flow_poll(*, flow: Flow, now: datetime | None = None) -> PollReport:
+    """Poll one flow's source. Never raises: a failure is the report's error, recorded on the flow."""
     now = now or timezone.now()
+    try:
+        report = _flow_poll(flow, now)
+    except Exception as exc:  # a broken reader or record must not stop the caller's other flows
+        logger.exception("Poll of %s failed", flow.name)
+        report = PollReport(flow=flow.name, error=f"an unexpected error ({type(exc).__name__}: {exc}); "
+                                                  "the worker's log has the details.")
+    if report.error != NOT_POLLABLE:
+        poll_outcome_record(flow, report, now=now)
+    return report
+
+
+NOT_POLLABLE = "its source cannot be polled."
+
+
+def _flow_poll(flow: Flow, now: datetime) -> PollReport:
     report = PollReport(flow=flow.name)
     reader = change_reader_for(flow)
     if reader is None:
-        report.error = "its source cannot be polled."
+        report.error = NOT_POLLABLE
         return report
     cursor = poll_cursor(flow, reader)
     handler = flow_handler_for(flow)
@@ -102,9 +137,10 @@ def flow_poll(*, flow: Flow, now: datetime | None = None) -> PollReport:
     report.since, report.checked, report.already_synced, report.note = read.since, read.checked, read.echoes, read.note
     with transaction.atomic():
         for change in read.changes:
-            _change_enqueue(flow, handler, change, report, check_items=reader.dedupe_by_items)
+            _change_enqueue(flow, handler, change, report, check_items=reader.dedupe_by_items,
+                            second_stamps=reader.versions_are_second_stamps)
         if read.position is not None:
-            cursor_advance(cursor=cursor, value=read.position, run_started_at=now)
+            cursor_advance(cursor=cursor, value=read.position, run_started_at=now if read.capped else None)
         else:  # nothing to move on from: the run is recorded (flows_poll_due reads it)
             cursor.last_run_at = timezone.now()
             cursor.save(update_fields=["last_run_at", "updated_at"])
@@ -113,9 +149,21 @@ def flow_poll(*, flow: Flow, now: datetime | None = None) -> PollReport:
     return report
 
 
-def _change_enqueue(flow: Flow, handler, change: Change, report: PollReport, *, check_items: bool) -> None:
+def poll_outcome_record(flow: Flow, report: PollReport, *, now: datetime) -> None:
+    """A failed poll is kept on the flow (and counted) until a poll succeeds; a good poll clears it."""
+    if report.error:
+        Flow.objects.filter(pk=flow.pk).update(poll_error=report.error, poll_error_at=now,
+                                               poll_failures=F("poll_failures") + 1)
+        flow.poll_error, flow.poll_error_at, flow.poll_failures = report.error, now, flow.poll_failures + 1
+    elif Flow.objects.filter(pk=flow.pk, poll_failures__gt=0).update(poll_error="", poll_error_at=None,
+                                                                     poll_failures=0):
+        flow.poll_error, flow.poll_error_at, flow.poll_failures = "", None, 0
+
+
+def _change_enqueue(flow: Flow, handler, change: Change, report: PollReport, *, check_items: bool,
+                    second_stamps: bool = False) -> None:
     report.seen += 1
-    if check_items and _already_synced(flow, handler, change):
+    if check_items and _already_synced(flow, handler, change, second_stamps=second_stamps):
         report.already_synced += 1
         return
     if change.only_if_linked and not Binding.objects.filter(
@@ -128,15 +176,52 @@ def _change_enqueue(flow: Flow, handler, change: Change, report: PollReport, *, 
 
 
 def flows_poll_due(*, now: datetime | None = None) -> list[PollReport]:
-    """Poll every enabled flow whose interval has passed (the one-minute schedule calls this)."""
+    """Poll every enabled flow whose interval has passed (the one-minute schedule calls this).
+
+    Each flow is polled on its own: one that fails, whatever it raises, has its error recorded
+    on it and the loop goes on to the next."""
     now = now or timezone.now()
     reports = []
     for flow in Flow.objects.filter(enabled=True, poll_interval_minutes__gt=0).select_related("source_connection"):
-        reader = change_reader_for(flow)
-        if reader is None:
-            continue
-        cursor = poll_cursor(flow, reader, create=False)
-        if cursor and cursor.last_run_at and cursor.last_run_at > now - timedelta(minutes=flow.poll_interval_minutes):
+        try:
+            reader = change_reader_for(flow)
+            if reader is None:
+                continue
+            cursor = poll_cursor(flow, reader, create=False)
+            if cursor and cursor.last_run_at and cursor.last_run_at > now - timedelta(minutes=flow.poll_interval_minutes):
+                continue
+        except Exception as exc:
+            logger.exception("Poll of %s could not start", flow.name)
+            report = PollReport(flow=flow.name, error=f"the poll could not start ({type(exc).__name__}: {exc}).")
+            poll_outcome_record(flow, report, now=now)
+            reports.append(report)
             continue
         reports.append(flow_poll(flow=flow, now=now))
     return reports
+
+
+def flow_polling_warning(flow: Flow) -> str:
+    """Why nothing would bring this flow's changes in, or "" when something does.
+
+    A flow polls unless its interval is 0; at 0 it depends on a live event source: a webhook or
+    change-event trigger from a source connection that is active and whose system can deliver to
+    us (its connector has a receiver)."""
+    if not flow.enabled or flow.poll_interval_minutes > 0 or change_reader_for(flow) is None:
+        return ""
+    if live_event_source(flow):
+        return ""
+    if flow.trigger == Flow.Trigger.POLL:
+        why = "its trigger is the poll schedule"
+    elif not flow.source_connection.is_active:
+        why = f"its source connection {flow.source_connection.name} is inactive"
+    else:
+        why = f"{flow.source_connection.get_system_display()} cannot deliver {flow.get_trigger_display().lower()}s to us"
+    return (f"Never polled (interval 0) and no live event source ({why}): changes in "
+            f"{flow.source_connection.name} will not reach this flow. Set a poll interval.")
+
+
+def flows_polling_warnings() -> dict[int, str]:
+    """Per enabled flow id, its polling warning (settings.LEDGERLINK_FLOW_WARNINGS_PROVIDER: the
+    monitoring dashboard reads them here, as monitoring imports nothing from integrations)."""
+    flows = Flow.objects.filter(enabled=True, poll_interval_minutes=0).select_related("source_connection")
+    return {flow.pk: warning for flow in flows if (warning := flow_polling_warning(flow))}

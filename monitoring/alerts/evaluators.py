@@ -129,6 +129,20 @@ def anomaly(rule, now: datetime) -> list[Condition]:
     ]
 
 
+def poll_failing(rule, now: datetime) -> list[Condition]:
+    """Flows whose last polls failed (the poller records each failure on the flow and clears it on success)."""
+    limit = int(rule.threshold)
+    return [
+        Condition(f"flow:{flow.pk}", f"Polling of {flow} failing",
+                  f"The last {flow.poll_failures} poll(s) of flow '{flow}' failed"
+                  f"{f' (the latest at {flow.poll_error_at:%Y-%m-%d %H:%M} UTC)' if flow.poll_error_at else ''}: "
+                  f"{flow.poll_error or 'no reason recorded'} Changes its webhooks or change events missed are "
+                  "not being caught; the other flows are still polled.",
+                  {"failures": flow.poll_failures, "error": flow.poll_error})
+        for flow in _flows(rule) if flow.poll_failures > limit
+    ]
+
+
 RULE_KINDS: dict[str, tuple] = {
     "dead_letters": (dead_letters, "Fires per flow when its dead-letter count now is above N."),
     "consecutive_failures": (consecutive_failures, "Fires per flow when its last N attempts all failed."),
@@ -137,4 +151,5 @@ RULE_KINDS: dict[str, tuple] = {
     "auth_failing": (auth_failing, "Fires per connection whose token state is 'failing'."),
     "sf_budget": (sf_budget, "Fires per connection whose used daily API requests are above X% of the limit it reports."),
     "anomaly": (anomaly, "Fires per check when more than N of its findings are open."),
+    "poll_failing": (poll_failing, "Fires per flow whose last polls failed more than N times in a row (N = 0: any failed poll)."),
 }

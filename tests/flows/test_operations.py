@@ -1,6 +1,8 @@
 """Polling, backfill and the operations commands over real HTTP against both simulators."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -22,8 +24,10 @@ def process_open():
         sync_item_process(item_id=item.pk)
 
 
-def test_poll_catches_what_events_missed_without_redoing_what_they_delivered(world):
+def test_poll_catches_what_events_missed_without_redoing_what_they_delivered(world, clock):
+    t = clock.at
     delivered = world.won_opportunity(account="Delivered Co", email="a@delivered.test")
+    clock.set(t + timedelta(minutes=1))
     world.run(OPP_FLOW, "Opportunity", delivered)  # as if its change event had arrived
     missed = world.won_opportunity(account="Missed Co", email="a@missed.test")
     world.won_opportunity(account="Open Co", email="a@open.test", stage="Prospecting")
@@ -33,15 +37,17 @@ def test_poll_catches_what_events_missed_without_redoing_what_they_delivered(wor
     # the missed one, and the delivered one once more (our write-back changed its stamp): it is
     # read and found unchanged, nothing is written for it
     assert (report.seen, report.enqueued, report.error) == (2, 2, ""), report
+    clock.set(t + timedelta(minutes=2))  # the workers' turn (stamps are whole seconds: a later second)
     process_open()
     assert sorted(i["po_number"] for i in world.fb_objects("invoice")) == sorted([delivered, missed])
-    assert SyncItem.objects.filter(source_id=delivered).first().result["action"] == "unchanged"
+    assert SyncItem.objects.filter(source_id=delivered).latest("pk").result["action"] == "unchanged"
     created = ApiCall.objects.filter(method__in=["POST", "PUT", "PATCH"]).count() - writes
     assert created == 4  # missed: client, Account reference, invoice, write-back
     # the next poll re-reads the missed one once (its write-back); after that there is nothing to do
     flow_poll(flow=flow)
+    clock.set(t + timedelta(minutes=3))
     process_open()
-    assert SyncItem.objects.filter(source_id=missed).first().result["action"] == "unchanged"
+    assert SyncItem.objects.filter(source_id=missed).latest("pk").result["action"] == "unchanged"
     assert ApiCall.objects.filter(method__in=["POST", "PUT", "PATCH"]).count() - writes == 4
     again = flow_poll(flow=flow)
     assert again.enqueued == 0 and again.already_synced == 2 and again.error == "", again
@@ -69,10 +75,11 @@ def test_poll_failure_keeps_the_cursor(world):
     assert Cursor.objects.get(flow__name=OPP_FLOW, stream="poll").value == ""
 
 
-def test_backfill_batches_is_resumable_and_never_invoices_twice(world, capsys):
+def test_backfill_batches_is_resumable_and_never_invoices_twice(world, capsys, clock):
     sim.org_configure(query_page_size=3)
     opps = [world.won_opportunity(account=f"Backfill {n}", email=f"b{n}@bf.test") for n in range(7)]
     world.won_opportunity(account="Lost deal", email="x@lost.test", stage="Closed Lost")
+    clock.set(clock.at + timedelta(minutes=1))  # stamps are whole seconds: its write-back is the latest
     world.run(OPP_FLOW, "Opportunity", opps[0])  # one already invoiced by the engine
     call_command("backfill", "--flow", OPP_FLOW, "--dry-run")
     assert "1 would be skipped" in capsys.readouterr().out and len(world.fb_objects("invoice")) == 1

@@ -12,6 +12,8 @@ RESOURCES = {"client": "clients", "invoice": "invoices", "payment": "payments", 
 
 
 class FreshBooksChangeReader(WatermarkReader):
+    # the watermark is FreshBooks' own "updated" stamp; minutes of overlap catch late commits (settings)
+    overlap_setting = "FRESHBOOKS_POLL_OVERLAP_MINUTES"
     backfills = True
     backfill_in_change_order = False  # FreshBooks lists in no change order: a backfill is done as a whole
 

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from integrations.connectors.changes import (
     INITIAL_LOOKBACK,
-    OVERLAP,
     Change,
     ChangesRead,
     WatermarkReader,
@@ -34,19 +33,23 @@ def _deleted(read: DeletesRead) -> list[Change]:
 class SalesforceChangeReader(WatermarkReader):
     backfills = True
     backfill_in_change_order = True  # modified_since streams oldest change first
+    # SystemModstamp is set when a transaction writes, and a long transaction commits later with an
+    # older stamp than one a poll already read: minutes of overlap catch it (settings).
+    overlap_setting = "SALESFORCE_POLL_OVERLAP_MINUTES"
 
     def changes_read(self, *, flow, handler, cursor_value: str, now: datetime) -> ChangesRead:
         since = datetime.fromisoformat(cursor_value) if cursor_value else now - INITIAL_LOOKBACK
         # Read first, then write: no transaction stays open across the remote calls.
-        changes = list(self.changes_since(flow=flow, handler=handler, since=since - OVERLAP, until=now))
+        changes = list(self.changes_since(flow=flow, handler=handler, since=since - self.overlap, until=now))
         deletes = salesforce_deletes_read(handler, flow, start_default=since, now=now)
         # A record the change read found is there now: a delete of it in the same window was
         # undone (restored), and queuing it would turn the pending change into a delete.
         live = {change.record_id for change in changes}
         gone = [c for c in _deleted(deletes) if c.record_id not in live]
+        # The watermark is on Salesforce's clock: the newest SystemModstamp it reported (never our now).
         newest = max([since, *(change.changed_at for change in changes)])
         return ChangesRead(
-            changes=changes + gone, position=newest, since=since.isoformat(),
+            changes=changes + gone, position=newest, capped=False, since=since.isoformat(),
             note="Some Salesforce deletes could no longer be read: see Findings." if deletes.gap else "",
             commit=lambda: salesforce_deletes_commit(deletes, flow=flow, now=now),
         )
@@ -56,7 +59,8 @@ class SalesforceChangeReader(WatermarkReader):
         # which extra fields it needs to decide that.
         fields = list(handler.poll_fields)
         # No upper bound: SOQL datetimes stop at the second, so "<= until" would drop this second's
-        # changes; the cursor is capped at the poll's start instead (cursor_advance).
+        # changes; a record changed while this poll pages is read now or by the next one (its stamp is after
+        # the watermark).
         for record in modified_since(handler.sf, flow.source_object, fields, since):
             if not handler.poll_wants(record):
                 continue

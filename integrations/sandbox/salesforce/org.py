@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from .ids import id_new
 from .models import SfOrg, SfRecord, SfUser
-from .values import sf_datetime
+from .values import sf_datetime, sf_now
 
 # (label, IsClosed, IsWon, DefaultProbability, ForecastCategoryName) in sort order.
 STAGES = [
@@ -39,20 +39,21 @@ def org_get() -> SfOrg:
 
 
 def _seed() -> None:
-    now = sf_datetime(timezone.now())
+    stamp = sf_now()
+    now = sf_datetime(stamp)
     user = SfUser.objects.create(sf_id=id_new("005"), username=INTEGRATION_USERNAME, name="Integration User",
                                  email="integration@ledgerlink.sandbox")
-    SfRecord.objects.create(sobject="User", sf_id=user.sf_id, fields={
+    SfRecord.objects.create(sobject="User", sf_id=user.sf_id, system_modstamp=stamp, fields={
         "Id": user.sf_id, "Username": user.username, "Name": user.name, "Email": user.email, "IsActive": True,
         "SystemModstamp": now})
     pb_id = id_new("01s")
-    SfRecord.objects.create(sobject="Pricebook2", sf_id=pb_id, fields={
+    SfRecord.objects.create(sobject="Pricebook2", sf_id=pb_id, system_modstamp=stamp, fields={
         "Id": pb_id, "Name": "Standard Price Book", "IsActive": True, "IsStandard": True, "Description": None,
         "IsDeleted": False, "CreatedDate": now, "LastModifiedDate": now, "SystemModstamp": now,
         "CreatedById": user.sf_id, "LastModifiedById": user.sf_id})
     for order, (label, closed, won, probability, category) in enumerate(STAGES, start=1):
         stage_id = id_new("01J")
-        SfRecord.objects.create(sobject="OpportunityStage", sf_id=stage_id, fields={
+        SfRecord.objects.create(sobject="OpportunityStage", sf_id=stage_id, system_modstamp=stamp, fields={
             "Id": stage_id, "MasterLabel": label, "ApiName": label, "IsActive": True, "IsClosed": closed,
             "IsWon": won, "DefaultProbability": float(probability), "ForecastCategoryName": category,
             "SortOrder": order, "SystemModstamp": now})

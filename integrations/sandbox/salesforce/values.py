@@ -6,11 +6,19 @@ import re
 from datetime import date, datetime
 from datetime import timezone as dt_timezone
 
+from django.utils import timezone
+
 from .errors import SfApiError, json_parser_error, malformed_id
 from .ids import id_normalise
 from .schema import Field, SObject, sobject_get
 
 DATETIME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def sf_now() -> datetime:
+    """The org's clock for the stamps it sets (CreatedDate, LastModifiedDate, SystemModstamp, deletes):
+    whole seconds, as the real API's (they always read ".000")."""
+    return timezone.now().replace(microsecond=0)
 
 
 def sf_datetime(value: datetime) -> str:

@@ -2,7 +2,6 @@
 change event per changed record. Callers hold the API call's transaction."""
 from __future__ import annotations
 
-from django.utils import timezone
 
 from . import rules
 from .context import write_context
@@ -12,7 +11,7 @@ from .ids import id_new, id_normalise
 from .models import SfDeleteLog, SfRecord
 from .org import integration_user, org_get
 from .schema import PREFIXES, SObject, sobject_get
-from .values import coerce, sf_datetime
+from .values import coerce, sf_datetime, sf_now
 
 SYSTEM_FIELDS = {"Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp"}
 
@@ -127,7 +126,8 @@ def record_create(name: str, data: dict) -> str:
     if not obj.createable:
         raise SfApiError(400, "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", f"entity type {obj.name} does not support insert")
     changes = _changes(obj, data, creating=True, multi_currency=org.multi_currency)
-    now, user = sf_datetime(timezone.now()), write_context().user_id or integration_user().sf_id
+    stamp = sf_now()
+    now, user = sf_datetime(stamp), write_context().user_id or integration_user().sf_id
     values = {f.name: None for f in obj.fields}
     values.update({f.name: False for f in obj.fields if f.type == "boolean"})
     if org.multi_currency and obj.field("CurrencyIsoCode") and obj.name != "OpportunityLineItem":
@@ -142,7 +142,7 @@ def record_create(name: str, data: dict) -> str:
     if rule:
         rule(values, changes, None)
     _check(obj, values, changes, sf_id)
-    SfRecord.objects.create(sobject=obj.name, sf_id=sf_id, fields=values, system_modstamp=timezone.now())
+    SfRecord.objects.create(sobject=obj.name, sf_id=sf_id, fields=values, system_modstamp=stamp)
     change_emit(entity=obj.name, record_id=sf_id, change_type="CREATE", changed_fields=[], values=values)
     _after_write(obj, values, None)
     return sf_id
@@ -165,7 +165,7 @@ def _save(obj: SObject, record: SfRecord, changes: dict, *, derived: bool = Fals
     if not derived:
         _check(obj, values, changes, record.sf_id)
     changed = [k for k in values if values.get(k) != before.get(k)]
-    now = timezone.now()
+    now = sf_now()
     values.update(LastModifiedDate=sf_datetime(now), SystemModstamp=sf_datetime(now),
                   LastModifiedById=write_context().user_id or before.get("LastModifiedById"))
     record.fields, record.system_modstamp = values, now
@@ -232,7 +232,7 @@ def _delete(obj: SObject, record: SfRecord) -> None:
         for row in SfRecord.objects.filter(sobject=child.child, is_deleted=False):
             if row.fields.get(child.field) == record.sf_id:
                 _delete(child_obj, row)
-    now = timezone.now()
+    now = sf_now()
     SfDeleteLog.objects.create(sobject=obj.name, sf_id=record.sf_id, deleted_at=now)
     if obj.hard_delete:  # line items skip the recycle bin
         record.delete()
