@@ -127,3 +127,18 @@ def test_resync_and_replay_commands(world, capsys):
         call_command("resync", "salesforce", "Lead", "00Q000000000001")
     with pytest.raises(CommandError, match="No flow named 'nope'"):
         call_command("backfill", "--flow", "nope")
+
+
+def test_backfill_finds_the_invoice_the_opportunity_names_as_the_engine_does(world):
+    """The Opportunity carries the invoice id written back; the invoice's marker was cleared in
+    FreshBooks. The engine finds it by that id (find_existing); the batched backfill must too,
+    not make a second invoice."""
+    opp = world.won_opportunity()
+    flow = Flow.objects.get(name=OPP_FLOW)
+    world.run(OPP_FLOW, "Opportunity", opp)
+    invoice_id = world.sf_record(opp)["FreshBooks_Invoice_Id__c"]
+    world.fb_update("invoice", int(invoice_id), {"po_number": ""})
+    Binding.objects.filter(object_type__in=["invoice", "Opportunity"]).delete()  # lost our side of it
+    summary = flow_backfill(flow=flow)
+    assert summary.counts["matched"] == 1 and summary.counts["created"] == 0
+    assert [str(i["id"]) for i in world.fb_objects("invoice")] == [str(invoice_id)]

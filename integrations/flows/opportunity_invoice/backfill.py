@@ -34,6 +34,7 @@ from integrations.flows.toolkit.bindings import (
     entity_link_ensure,
 )
 from integrations.flows.toolkit.matching import FreshBooksClientIndex
+from integrations.flows.toolkit.values import value_same
 from integrations.models import Entity, SyncItem
 from integrations.sync.hashing import payload_hash
 from integrations.sync.items import sync_item_identity
@@ -105,7 +106,10 @@ class _Batch:
             self._write_back(source, item, bound, bound.extra.get("invoice_number"))
             return
         payload = h.map(item, source, index=self.index)
+        # As the engine's find_existing: the invoice the Opportunity names, then the marker.
         existing = self.markers.get(source["Id"])
+        if existing is None and source.get("FreshBooks_Invoice_Id__c"):
+            existing = h.known_invoice(source)
         if self.dry_run:
             self.summary.add("matched" if existing else "created")
             return
@@ -129,7 +133,7 @@ class _Batch:
 
     def _write_back(self, source: dict, item: SyncItem, binding, number) -> None:
         values = {"FreshBooks_Invoice_Id__c": binding.external_id, "FreshBooks_Invoice_Number__c": number}
-        if any(str(source.get(k) or "") != str(v or "") for k, v in values.items()):
+        if any(not value_same(source.get(k), v) for k, v in values.items()):  # the handler's write_back rule
             self.write_backs.append(({"Id": source["Id"], **values}, item, binding))
 
     def _outcome(self, item: SyncItem, outcome: str, status: str, reason: str, action: str = "") -> None:

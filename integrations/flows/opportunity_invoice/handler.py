@@ -112,15 +112,19 @@ class OpportunityInvoiceFlow(BaseFlow):
         return payload
 
     def find_existing(self, item: SyncItem, source: dict, payload: dict) -> str | None:
-        known = source.get("FreshBooks_Invoice_Id__c")
-        if known:
-            invoice = self._get(known)
-            if invoice and int(invoice.get("vis_state") or 0) != 1 and \
-                    str(invoice.get(self.marker_field) or source["Id"]) == source["Id"]:
-                self.invoice = invoice
-                return str(invoice["id"])
-        self.invoice = self.marker_lookup(marker=source["Id"], customer_id=payload["customerid"])
+        self.invoice = self.known_invoice(source) or self.marker_lookup(marker=source["Id"],
+                                                                         customer_id=payload["customerid"])
         return str(self.invoice["id"]) if self.invoice else None
+
+    def known_invoice(self, source: dict) -> dict | None:
+        """The live invoice the Opportunity names (its written-back id), unless that invoice is
+        marked as another Opportunity's. The batched backfill asks this too, before its markers."""
+        known = source.get("FreshBooks_Invoice_Id__c")
+        invoice = self._get(known) if known else None
+        if invoice and int(invoice.get("vis_state") or 0) != 1 and \
+                str(invoice.get(self.marker_field) or source["Id"]) == source["Id"]:
+            return invoice
+        return None
 
     def marker_lookup(self, *, marker: str, customer_id) -> dict | None:
         field = self.marker_field
