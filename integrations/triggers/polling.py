@@ -80,9 +80,21 @@ def poll_cursor(flow: Flow, reader: ChangeReader, *, create: bool = True) -> Cur
     return flow_cursor(flow=flow, stream=POLL) if create else flow_cursor_find(flow=flow, stream=POLL)
 
 
-def _already_synced(flow: Flow, handler, change: Change, *, second_stamps: bool = False) -> bool:
-    identity = sync_item_identity(flow=flow, source_object=flow.source_object, source_id=change.record_id)
-    latest = SyncItem.objects.filter(identity_key=identity).order_by("-created_at", "-pk").first()
+def _latest_items(flow: Flow, changes: list[Change]) -> dict[str, SyncItem]:
+    """The newest item of each changed record, by record id, read in a few queries rather than one
+    per change: a poll re-reads minutes of overlap, so most of what it sees was synced already."""
+    identities = {sync_item_identity(flow=flow, source_object=flow.source_object, source_id=c.record_id): c.record_id
+                  for c in changes}
+    keys, latest = list(identities), {}
+    for start in range(0, len(keys), 500):
+        items = SyncItem.objects.filter(identity_key__in=keys[start:start + 500]).order_by(
+            "identity_key", "-created_at", "-pk")
+        for item in items:
+            latest.setdefault(identities[item.identity_key], item)
+    return latest
+
+
+def _already_synced(handler, change: Change, latest: SyncItem | None, *, second_stamps: bool = False) -> bool:
     if latest is None:
         return False
     if change.action == "delete":  # a delete item (queued, running or done) that came after the delete
@@ -136,9 +148,9 @@ def _flow_poll(flow: Flow, now: datetime) -> PollReport:
         return report
     report.since, report.checked, report.already_synced, report.note = read.since, read.checked, read.echoes, read.note
     with transaction.atomic():
+        latest = _latest_items(flow, read.changes) if reader.dedupe_by_items else None
         for change in read.changes:
-            _change_enqueue(flow, handler, change, report, check_items=reader.dedupe_by_items,
-                            second_stamps=reader.versions_are_second_stamps)
+            _change_enqueue(flow, handler, change, report, latest=latest, second_stamps=reader.versions_are_second_stamps)
         if read.position is not None:
             cursor_advance(cursor=cursor, value=read.position, run_started_at=now if read.capped else None)
         else:  # nothing to move on from: the run is recorded (flows_poll_due reads it)
@@ -160,18 +172,22 @@ def poll_outcome_record(flow: Flow, report: PollReport, *, now: datetime) -> Non
         flow.poll_error, flow.poll_error_at, flow.poll_failures = "", None, 0
 
 
-def _change_enqueue(flow: Flow, handler, change: Change, report: PollReport, *, check_items: bool,
+def _change_enqueue(flow: Flow, handler, change: Change, report: PollReport, *, latest: dict[str, SyncItem] | None,
                     second_stamps: bool = False) -> None:
+    """``latest``: each record's newest item (None: the reader recognises its own echoes, no check)."""
     report.seen += 1
-    if check_items and _already_synced(flow, handler, change, second_stamps=second_stamps):
+    if latest is not None and _already_synced(handler, change, latest.get(change.record_id), second_stamps=second_stamps):
         report.already_synced += 1
         return
     if change.only_if_linked and not Binding.objects.filter(
             connection_id=flow.source_connection_id, object_type=flow.source_object, external_id=change.record_id).exists():
         report.not_linked += 1
         return
-    sync_item_enqueue(flow=flow, source_object=flow.source_object, source_id=change.record_id,
-                      action=change.action, hint={"reason": "poll", **change.hint}, received_at=change.received_at)
+    item, _ = sync_item_enqueue(flow=flow, source_object=flow.source_object, source_id=change.record_id,
+                                action=change.action, hint={"reason": "poll", **change.hint},
+                                received_at=change.received_at)
+    if latest is not None:
+        latest[change.record_id] = item  # a second change of the record in this read sees it queued
     report.enqueued += 1
 
 
