@@ -7,7 +7,7 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast lint bench install install-dev lock check clean
+.PHONY: run test test-fast lint bench install install-dev lock check clean proto
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -66,6 +66,10 @@ lock:
 	.lock-venv/bin/pip install -q --upgrade pip && .lock-venv/bin/pip install -q -e '.[dev]'
 	.lock-venv/bin/pip freeze --exclude-editable | sort -f > constraints.txt
 	rm -rf .lock-venv
+
+## make proto: regenerate the Pub/Sub API stubs (pubsub_wire/*_pb2*.py) from pubsub_wire/pubsub_api.proto.
+proto: install-dev
+	$(PY) -m grpc_tools.protoc -I. --python_out=. --grpc_python_out=. pubsub_wire/pubsub_api.proto
 
 check: install-dev
 	$(PY) manage.py check
