@@ -4,10 +4,13 @@ whose bitmaps decode against the schema GetSchema serves."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import grpc
 import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integrations.sandbox.salesforce import services as sim
@@ -359,3 +362,45 @@ def test_the_relay_keeps_working_beside_pubsub(db):
     sub = sim.subscription_ensure(endpoint="http://127.0.0.1:1/hook", secret="s")
     account("Relayed")
     assert sub.deliveries.count() == 1
+
+
+# -- commit order -------------------------------------------------------------------------------------------
+@pytest.mark.postgres
+def test_an_event_committed_late_is_delivered_after_the_ones_committed_before_it(pubsub, pg_only):
+    """A transaction that wrote its event first (lower pk) but commits last is not skipped: the bus
+    is in commit order, and a replay from the earlier commit still reaches it."""
+    written, release, done = threading.Event(), threading.Event(), threading.Event()
+    late: list[str] = []
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                late.append(account("Committed late"))
+                written.set()
+                release.wait(30)
+        finally:
+            connection.close()
+            done.set()
+
+    sub = pubsub.subscribe(topic_name=ACCOUNTS, replay_preset=pb.ReplayPreset.EARLIEST, num_requested=10)
+    threading.Thread(target=slow_writer, daemon=True).start()
+    assert written.wait(30)
+    early = account("Committed early")
+    [first] = sub.events(1)
+    assert decoded(pubsub, first)["ChangeEventHeader"]["recordIds"] == [early]
+    release.set()
+    assert done.wait(30)
+    [second] = sub.events(1)
+    assert decoded(pubsub, second)["ChangeEventHeader"]["recordIds"] == late
+    pks = dict(SfChangeEvent.objects.values_list("record_ids__0", "pk"))
+    assert pks[late[0]] < pks[early]  # pk order is not commit order
+    replay = pubsub.subscribe(topic_name=ACCOUNTS, replay_preset=pb.ReplayPreset.CUSTOM, replay_id=first.replay_id,
+                              num_requested=10)
+    [again] = replay.events(1)
+    assert again.replay_id == second.replay_id
+
+
+def test_the_command_refuses_to_serve_without_the_simulators(settings):
+    settings.SANDBOX_ENABLED = False
+    with pytest.raises(CommandError, match="SANDBOX_ENABLED"):
+        call_command("sandbox_pubsub_serve", "--port", "0")
