@@ -170,6 +170,20 @@ WEBHOOK_CONNECTION_CACHE_SECONDS = env.float("WEBHOOK_CONNECTION_CACHE_SECONDS",
 WEBHOOK_REJECTIONS_PER_MINUTE = env.int("WEBHOOK_REJECTIONS_PER_MINUTE", default=60)
 # Shop (Shopify/WooCommerce) events older than this are stored but not synced (stale retries).
 SHOP_WEBHOOK_MAX_AGE_SECONDS = env.int("SHOP_WEBHOOK_MAX_AGE_SECONDS", default=24 * 3600)
+# The shops' APIs (connectors/shop/api.py). The Admin API version Shopify is called with and webhooks
+# are registered in (a connection's settings "api_version" overrides it); page sizes are the
+# documented maxima (Shopify orders.json limit 250, WooCommerce per_page 100).
+SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2025-07")
+SHOPIFY_PAGE_LIMIT = env.int("SHOPIFY_PAGE_LIMIT", default=250)
+WOOCOMMERCE_PER_PAGE = env.int("WOOCOMMERCE_PER_PAGE", default=100)
+# The catch-up poll reads orders updated this many minutes before its watermark again.
+SHOP_POLL_OVERLAP_MINUTES = env.int("SHOP_POLL_OVERLAP_MINUTES", default=10)
+# Topics registered by shop_webhooks_ensure (a connection's settings "webhook_topics" overrides them):
+# order topics only, as the receivers read every delivery as an order.
+SHOP_WEBHOOK_TOPICS = {
+    "shopify": env.list("SHOPIFY_WEBHOOK_TOPICS", default=["orders/create", "orders/updated", "orders/cancelled"]),
+    "woocommerce": env.list("WOOCOMMERCE_WEBHOOK_TOPICS", default=["order.created", "order.updated"]),
+}
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)
 # Outbound URLs (connection URLs and settings, URLs in token responses, alert chat webhooks; see
 # config/outbound_urls.py): off = only https to public addresses, checked when saved and again per

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.html import format_html, format_html_join
 
 from integrations.connectors.registry import CONNECTORS, change_reader_for
+from integrations.connectors.shop.subscriptions import SHOP_SYSTEMS, shop_webhooks_ensure
 from integrations.errors import SyncError
 from integrations.flows.forms import FlowForm
 # The flows' operations (the Conflicts view, the flow actions) live in operations/admin_actions.py.
@@ -38,6 +39,9 @@ SECRET_INPUTS = {
     "webhook_secret": "Webhook signing secret (Salesforce relay, Shopify, WooCommerce)",
     "webhook_secret_previous": "Previous webhook secret, still accepted while the sender rotates (Shopify, WooCommerce)",
     "jwt_private_key": "Private key (PEM) for the JWT bearer flow",
+    "shop_access_token": "Shopify Admin API access token (catch-up of orders, webhook registration)",
+    "consumer_key": "WooCommerce REST API consumer key",
+    "consumer_secret": "WooCommerce REST API consumer secret",
 }
 
 
@@ -123,10 +127,13 @@ class ConnectionAdmin(SecretFieldsAdmin):
     search_fields = ["name", "client_id"]
     readonly_fields = ["connect", "stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage",
                        "webhook_rejections", "created_at", "updated_at"]
-    actions = ["test_connection"]
+    actions = ["test_connection", "register_shop_webhooks"]
 
     def has_test_permission(self, request):
         return request.user.has_perm("integrations.test_connection")
+
+    def has_webhooks_permission(self, request):
+        return request.user.has_perm("integrations.register_webhooks_connection")
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -156,6 +163,15 @@ class ConnectionAdmin(SecretFieldsAdmin):
                 self.message_user(request, f"{connection}: {test(connection=connection)}", messages.SUCCESS)
             except SyncError as exc:
                 self.message_user(request, f"{connection}: {exc.message}", messages.ERROR)
+
+    @admin.action(description="Register the shop's webhooks (re-create missing ones)", permissions=["webhooks"])
+    def register_shop_webhooks(self, request, queryset):
+        for connection in queryset:
+            if connection.system not in SHOP_SYSTEMS:
+                self.message_user(request, f"{connection}: not a shop connection.", messages.WARNING)
+                continue
+            report = shop_webhooks_ensure(connection)
+            self.message_user(request, report.sentence(), messages.ERROR if report.problems else messages.SUCCESS)
 
     @admin.display(description="Stored secrets")
     def stored_secrets(self, obj):

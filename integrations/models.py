@@ -57,6 +57,7 @@ class Connection(models.Model):
         permissions = [
             ("connect_connection", "Can connect a connection to its system (OAuth “Connect”)"),
             ("test_connection", "Can test a connection against its system"),
+            ("register_webhooks_connection", "Can register a shop's webhook subscriptions through its API"),
         ]
 
     def __str__(self):

@@ -19,6 +19,7 @@ FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_b
 ADMIN_ONLY = [
     ("integrations", "connect_connection"),  # the OAuth "Connect" flows: they replace a connection's tokens
     ("integrations", "test_connection"),
+    ("integrations", "register_webhooks_connection"),  # shop_webhooks_ensure (connectors/shop/subscriptions.py)
     ("integrations", "poll_flow"),
     ("integrations", "backfill_flow"),
     ("integrations", "reconcile_flow"),

@@ -12,6 +12,9 @@ from integrations.demo.salesforce import DEMO_NAME as SALESFORCE
 from integrations.models import DEFAULT_POLL_INTERVAL_MINUTES, Connection, Flow
 from mappings.models import MappingSet
 
+# The shops' webhooks bring orders at once; this catch-up poll of the shop's API finds what they missed.
+SHOP_CATCH_UP_MINUTES = 5
+
 SHOPIFY, WOOCOMMERCE = "Shopify (sandbox)", "WooCommerce (sandbox)"
 SF, FB, M3 = "salesforce", "freshbooks", "infor"
 CHANGE_EVENT, WEBHOOK, POLL = Flow.Trigger.CHANGE_EVENT, Flow.Trigger.WEBHOOK, Flow.Trigger.POLL
@@ -57,10 +60,10 @@ DEFAULT_FLOWS: list[DefaultFlow] = [
     # flows 4–8: the shops, FreshBooks and Infor M3
     DefaultFlow("order-to-cash-shopify", "Order-to-Cash: Shopify order → FreshBooks → Infor",
                 "shop-order-to-infor-order", ("shopify", "order"), (FB, "invoice"), WEBHOOK,
-                settings={"infor_connection": INFOR}, poll_minutes=0),
+                settings={"infor_connection": INFOR}, poll_minutes=SHOP_CATCH_UP_MINUTES),
     DefaultFlow("order-to-cash-woocommerce", "Order-to-Cash: WooCommerce order → FreshBooks → Infor",
                 "shop-order-to-infor-order", ("woocommerce", "order"), (FB, "invoice"), WEBHOOK,
-                settings={"infor_connection": INFOR}, poll_minutes=0),
+                settings={"infor_connection": INFOR}, poll_minutes=SHOP_CATCH_UP_MINUTES),
     DefaultFlow("infor-shipment-to-freshbooks-invoice", "Shipment: Infor order delivered → FreshBooks invoice sent",
                 "infor-order-to-freshbooks-invoice", (M3, "order"), (FB, "invoice"), POLL,
                 settings={"delivered_action": "mark_as_sent"}, poll_minutes=1),

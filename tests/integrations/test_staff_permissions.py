@@ -52,6 +52,7 @@ ACTIONS = {
     ("mappings", "currencyrate", "delete_selected"): (False, True),
     ("integrations", "connection", "delete_selected"): (False, True),
     ("integrations", "connection", "test_connection"): (False, True),
+    ("integrations", "connection", "register_shop_webhooks"): (False, True),
     ("integrations", "flow", "delete_selected"): (False, True),
     ("integrations", "flow", "poll_now"): (False, True),
     ("integrations", "flow", "replay_dead"): (True, True),

@@ -3,13 +3,16 @@
 Both live in one package because they share the order shape every eCommerce source is
 parsed into (order.py), the signature scheme and the staleness rules (receiver.py); each is
 still its own connector, with its own registry line, webhook URL and schema. Orders arrive
-by webhook only: no polling, no record reader.
+by webhook; the catch-up poll (changes.py) reads what webhooks missed through the shop's API
+(api.py), with the connection's API credentials, and subscriptions.py keeps the webhooks registered.
 """
 from __future__ import annotations
 
 from integrations.connectors.connector import Connector
+from integrations.connectors.shop.changes import ShopChangeReader
 from integrations.connectors.shop.receiver import ShopifyReceiver, WooCommerceReceiver
 from integrations.connectors.shop.schemas import SHOPIFY_ORDER, WOOCOMMERCE_ORDER
+from integrations.connectors.shop.subscriptions import shop_connection_test
 
 
 class ShopifyConnector(Connector):
@@ -17,6 +20,8 @@ class ShopifyConnector(Connector):
     receiver = ShopifyReceiver
     webhook_url_name = "webhook-shopify"
     schemas = (SHOPIFY_ORDER,)
+    change_readers = {"order": ShopChangeReader()}
+    connection_test = staticmethod(shop_connection_test)
 
 
 class WooCommerceConnector(Connector):
@@ -24,3 +29,5 @@ class WooCommerceConnector(Connector):
     receiver = WooCommerceReceiver
     webhook_url_name = "webhook-woocommerce"
     schemas = (WOOCOMMERCE_ORDER,)
+    change_readers = {"order": ShopChangeReader()}
+    connection_test = staticmethod(shop_connection_test)

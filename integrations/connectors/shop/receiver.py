@@ -12,11 +12,9 @@ sender stops retrying it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from integrations.connectors.receiving import (
     Delivery,
@@ -25,24 +23,14 @@ from integrations.connectors.receiving import (
     Receiver,
     WebhookRejected,
 )
-from integrations.connectors.shop import shopify, woocommerce
+from integrations.connectors.shop import privacy, shopify, woocommerce
 from integrations.connectors.shop.order import (
     OrderInvalid,
     ShopOrder,
     signature_matches,
 )
+from integrations.connectors.shop.versions import event_time, order_version, order_version_started
 from integrations.models import InboundEvent
-
-
-def event_time(value: str) -> datetime | None:
-    """An ISO timestamp; one without an offset (WooCommerce's *_gmt fields) is UTC."""
-    try:
-        parsed = parse_datetime((value or "").strip())
-    except ValueError:
-        return None
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=dt_timezone.utc)
-    return parsed
 
 
 class ShopReceiver(Receiver):
@@ -59,14 +47,20 @@ class ShopReceiver(Receiver):
             raise WebhookRejected("The signature does not match the body (wrong secret, or the body was changed).", 401)
 
     def order_event(self, connection, *, dedupe_key: str, topic: str, order: ShopOrder, stamp: datetime | None,
-                    routable: bool, check_age: bool = True) -> ParsedEvent:
+                    routable: bool, check_age: bool = True, extra: dict | None = None) -> ParsedEvent:
         stale = self.staleness(connection, order.id, stamp, check_age=check_age) if routable else ""
+        # The same version already came (another subscription's delivery, or the catch-up poll read
+        # it first): stored, but one order version makes one sync.
+        again = routable and not stale and order_version_started(connection, order)
+        ignored = (f"Stale: {stale} Stored, not synced." if stale else
+                   "This version of the order was already received (by a delivery or the catch-up poll); "
+                   "stored, not synced again." if again else "")
         return ParsedEvent(
             dedupe_key=dedupe_key, event_type=topic, object_type="order", object_id=order.id,
             payload={"order": order.to_payload(), "topic": topic, "event_at": stamp.isoformat() if stamp else "",
-                     "stale": stale},
-            routable=routable and not stale,
-            ignored_because=f"Stale: {stale} Stored, not synced." if stale else "",
+                     "stale": stale, "version": order_version(order), **(extra or {})},
+            routable=routable and not stale and not again,
+            ignored_because=ignored,
         )
 
     @staticmethod
@@ -94,6 +88,26 @@ class ShopReceiver(Receiver):
 class ShopifyReceiver(ShopReceiver):
     signature_header = shopify.HMAC_HEADER
 
+    def handshake(self, delivery: Delivery, connection) -> Handshake | None:
+        # The privacy topics are no orders: verified like any delivery, acted on in the same
+        # transaction as their event is stored (without the body: it names the customer), answered 200.
+        topic = delivery.headers.get(shopify.TOPIC_HEADER, "").strip()
+        if topic not in privacy.PRIVACY_TOPICS:
+            return None
+        self.verify(delivery, connection)
+        webhook_id = delivery.headers.get(shopify.WEBHOOK_ID_HEADER, "").strip()[:120]
+        if not webhook_id:
+            raise WebhookRejected(f"The {shopify.WEBHOOK_ID_HEADER} header is missing.", 400)
+        try:
+            data = privacy.privacy_payload(delivery.body, topic)
+        except OrderInvalid as exc:
+            raise WebhookRejected(str(exc), 400) from None
+        event = ParsedEvent(dedupe_key=f"shopify:{webhook_id}", event_type=topic, object_type="privacy",
+                            object_id=str(data.get("shop_id", ""))[:120], payload=privacy.privacy_summary(data),
+                            routable=False, ignored_because=f"Privacy request ({topic}): acted on when received.")
+        return Handshake(answer={"received": 1, "topic": topic}, event=event, signature_valid=True,
+                         then=lambda: privacy.privacy_act(connection, topic, data))
+
     def parse(self, delivery: Delivery, connection) -> list[ParsedEvent]:
         webhook_id = delivery.headers.get(shopify.WEBHOOK_ID_HEADER, "").strip()
         if not webhook_id:
@@ -104,8 +118,13 @@ class ShopifyReceiver(ShopReceiver):
         if triggered and stamp is None:
             raise WebhookRejected(f"{shopify.TRIGGERED_AT_HEADER} '{triggered[:40]}' is not a timestamp.", 400)
         order = self.parse_order(shopify.shopify_order_parse, delivery.body)
-        return [self.order_event(connection, dedupe_key=f"shopify:{webhook_id}", topic=topic, order=order,
-                                 stamp=stamp, routable=topic in shopify.ORDER_TOPICS)]
+        # X-Shopify-Event-Id names the event across subscriptions (two subscriptions of one topic get
+        # the same event id, each its own webhook id): it is the dedupe key when sent.
+        event_id = delivery.headers.get(shopify.EVENT_ID_HEADER, "").strip()[:120]
+        return [self.order_event(connection, dedupe_key=f"shopify:event:{event_id}" if event_id else f"shopify:{webhook_id}",
+                                 topic=topic, order=order, stamp=stamp, routable=topic in shopify.ORDER_TOPICS,
+                                 extra={"event_id": event_id, "webhook_id": webhook_id[:120],
+                                        "api_version": delivery.headers.get(shopify.API_VERSION_HEADER, "")[:20]})]
 
 
 class WooCommerceReceiver(ShopReceiver):

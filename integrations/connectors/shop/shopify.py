@@ -23,6 +23,10 @@ WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
 TOPIC_HEADER = "X-Shopify-Topic"
 TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
 SHOP_DOMAIN_HEADER = "X-Shopify-Shop-Domain"
+# Names one event across every subscription it is delivered to (the dedupe key), and the API
+# version the payload was rendered in (stored with the delivery).
+EVENT_ID_HEADER = "X-Shopify-Event-Id"
+API_VERSION_HEADER = "X-Shopify-API-Version"
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled",
                 "orders/partially_fulfilled", "orders/edited"}
 

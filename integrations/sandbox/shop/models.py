@@ -11,12 +11,20 @@ class Platform(models.TextChoices):
 
 
 class Endpoint(models.Model):
-    """A webhook subscription: the shop signs every delivery to ``url`` with ``secret``."""
+    """A webhook subscription: the shop signs every delivery to ``url`` with ``secret``.
+
+    Made on the page (any order topic) or through the platform's API (``topic`` set: Shopify's
+    webhooks.json, WooCommerce's /webhooks), where ``api_version`` is what the API recorded."""
 
     platform = models.CharField(max_length=12, choices=Platform.choices)
     url = models.URLField(max_length=300)
     secret = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
+    topic = models.CharField(max_length=60, blank=True, help_text="Blank: made on the page, gets order creations.")
+    name = models.CharField(max_length=100, blank=True)
+    api_version = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
         return f"{self.get_platform_display()} → {self.url}"
@@ -34,9 +42,32 @@ class ShopOrder(models.Model):
     country = models.CharField(max_length=2, default="US")
     lines = models.JSONField(default=list, help_text='[{"sku", "name", "quantity", "price"}], amounts as strings')
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-id"]
+
+
+class ApiAccess(models.Model):
+    """The shop's API credentials (one row per platform, made on first use; shown on the page:
+    sandbox only). Shopify: the Admin API access token, and the app's secret that signs the
+    webhooks subscribed through the API. WooCommerce: a REST API consumer key and secret."""
+
+    platform = models.CharField(max_length=12, choices=Platform.choices, unique=True)
+    access_token = models.CharField(max_length=100, blank=True)
+    app_secret = models.CharField(max_length=100, blank=True)
+    consumer_key = models.CharField(max_length=100, blank=True)
+    consumer_secret = models.CharField(max_length=100, blank=True)
+
+
+class Outage(models.Model):
+    """"Drop webhooks for N minutes": orders placed before ``until`` send no webhook."""
+
+    until = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-until"]
 
 
 class Delivery(models.Model):
@@ -46,6 +77,7 @@ class Delivery(models.Model):
         PENDING = "pending", "Pending"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Gave up"
+        DROPPED = "dropped", "Dropped (webhooks were down)"
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     order = models.ForeignKey(ShopOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")

@@ -19,11 +19,11 @@ def order_total(order: ShopOrder) -> Decimal:
 
 
 def shopify_body(order: ShopOrder) -> str:
-    created = order.created_at.isoformat()
+    created, updated = order.created_at.isoformat(), order.updated_at.isoformat()
     total = format(order_total(order), "f")
     return json.dumps({
         "id": int(order.external_id), "name": f"#{order.number}", "order_number": int(order.number),
-        "email": order.email, "currency": order.currency, "created_at": created, "updated_at": created,
+        "email": order.email, "currency": order.currency, "created_at": created, "updated_at": updated,
         "financial_status": "paid", "subtotal_price": total, "total_tax": "0.00", "total_price": total,
         "total_shipping_price_set": {"shop_money": {"amount": "0.00", "currency_code": order.currency}},
         "customer": {"id": SHOPIFY_ID_BASE + 900_000_000 + order.pk, "email": order.email, "first_name": order.first_name,
@@ -38,6 +38,7 @@ def shopify_body(order: ShopOrder) -> str:
 
 def woocommerce_body(order: ShopOrder) -> str:
     stamp = order.created_at.strftime("%Y-%m-%dT%H:%M:%S")
+    modified = order.updated_at.strftime("%Y-%m-%dT%H:%M:%S")
     total = format(order_total(order), "f")
     # WooCommerce sends the line price as a JSON number; the body is built by hand to keep it exact.
     lines = ", ".join(
@@ -47,7 +48,7 @@ def woocommerce_body(order: ShopOrder) -> str:
         for n, (line, qty, price) in enumerate(_lines(order), start=1))
     head = json.dumps({
         "id": int(order.external_id), "number": order.number, "status": "processing", "currency": order.currency,
-        "date_created_gmt": stamp, "date_modified_gmt": stamp, "total": total, "total_tax": "0.00",
+        "date_created_gmt": stamp, "date_modified_gmt": modified, "total": total, "total_tax": "0.00",
         "shipping_total": "0.00", "customer_id": 0,
         "billing": {"first_name": order.first_name, "last_name": order.last_name, "company": order.company,
                     "email": order.email, "country": order.country},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 import uuid
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -20,12 +21,22 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import Delivery, Endpoint, Platform, ShopOrder
+from .models import ApiAccess, Delivery, Endpoint, Outage, Platform, ShopOrder
 from .payloads import BODIES, SHOPIFY_ID_BASE
 
 MAX_ATTEMPTS = 6
 TIMEOUT_SECONDS = 10
 TOPICS = {Platform.SHOPIFY: "orders/create", Platform.WOOCOMMERCE: "order.created"}
+# What each platform's API accepts as a subscription topic (the privacy topics are not among them:
+# Shopify takes those from the app's configuration, never from webhooks.json).
+SUBSCRIBABLE = {
+    Platform.SHOPIFY: {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled",
+                       "orders/partially_fulfilled", "orders/edited", "orders/delete", "refunds/create",
+                       "customers/create", "customers/update", "app/uninstalled"},
+    Platform.WOOCOMMERCE: {f"{resource}.{event}" for resource in ("order", "customer", "product", "coupon")
+                           for event in ("created", "updated", "deleted", "restored")},
+}
+MAX_OUTAGE_MINUTES = 24 * 60
 
 
 class OrderRejected(ValueError):
@@ -50,6 +61,89 @@ def endpoint_configure(*, platform: str, url: str, secret: str, replace_same_pat
                  if urlsplit(e.url).path == path]
         Endpoint.objects.filter(pk__in=stale).update(active=False)
     return endpoint
+
+
+class SubscriptionRefused(ValueError):
+    def __init__(self, errors: dict):
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+def api_access(platform: str) -> ApiAccess:
+    """The platform's API credentials, generated the first time they are asked for."""
+    access, created = ApiAccess.objects.get_or_create(platform=platform)
+    if created or not (access.access_token or access.consumer_key):
+        if platform == Platform.SHOPIFY:
+            access.access_token, access.app_secret = f"shpat_{secrets.token_hex(16)}", secrets.token_hex(16)
+        else:
+            access.consumer_key = f"ck_{secrets.token_hex(20)}"
+            access.consumer_secret = f"cs_{secrets.token_hex(20)}"
+        access.save()
+    return access
+
+
+def subscriptions(platform: str):
+    """The subscriptions the platform's API lists: those made through it (page endpoints have no topic)."""
+    return Endpoint.objects.filter(platform=platform, active=True).exclude(topic="").order_by("id")
+
+
+def _checked_url(url) -> str:
+    url = str(url or "").strip()
+    if not url.startswith(("http://", "https://")) or len(url) > 300:
+        raise SubscriptionRefused({"address": ["is invalid"]})
+    return url
+
+
+def subscription_create(*, platform: str, topic: str, url: str, secret: str, api_version: str,
+                        name: str = "") -> Endpoint:
+    if topic not in SUBSCRIBABLE[platform]:
+        raise SubscriptionRefused({"topic": ["Invalid topic specified."]})
+    url = _checked_url(url)
+    if subscriptions(platform).filter(topic=topic, url=url).exists():
+        raise SubscriptionRefused({"address": ["for this topic has already been taken"]})
+    return Endpoint.objects.create(platform=platform, topic=topic, url=url, name=name[:100], api_version=api_version,
+                                   secret=secret or secrets.token_urlsafe(24))
+
+
+def subscription_update(endpoint: Endpoint, *, url=None, secret=None, active=None, api_version=None) -> Endpoint:
+    if url is not None:
+        endpoint.url = _checked_url(url)
+    if secret:
+        endpoint.secret = str(secret)
+    if active is not None:
+        endpoint.active = active == "active"
+    if api_version:
+        endpoint.api_version = api_version
+    endpoint.updated_at = timezone.now()
+    endpoint.save()
+    return endpoint
+
+
+def page_endpoints_retire(*, platform: str, url: str, moved_too: bool = False) -> None:
+    """Switch off page-made endpoints (no topic) to this path on any host: API subscriptions replace
+    them; ``moved_too``: also subscriptions to the same path on another host (the receiver moved)."""
+    path = urlsplit(url).path
+    stale = [e.pk for e in Endpoint.objects.filter(platform=platform, active=True)
+             if urlsplit(e.url).path == path and (not e.topic or (moved_too and e.url != url))]
+    Endpoint.objects.filter(pk__in=stale).update(active=False)
+
+
+def subscription_delete(endpoint: Endpoint) -> None:
+    """Gone from the API; kept inactive so the page still shows where past deliveries went."""
+    Endpoint.objects.filter(pk=endpoint.pk).update(active=False, topic="", updated_at=timezone.now())
+
+
+def webhooks_drop(*, minutes: int) -> Outage:
+    """Drop every webhook for the next ``minutes``: orders placed meanwhile send none (0 ends it)."""
+    if not 0 <= minutes <= MAX_OUTAGE_MINUTES:
+        raise OrderRejected(f"Minutes must be between 0 and {MAX_OUTAGE_MINUTES}.")
+    Outage.objects.filter(until__gt=timezone.now()).update(until=timezone.now())
+    return Outage.objects.create(until=timezone.now() + timedelta(minutes=minutes))
+
+
+def webhooks_dropped_until():
+    outage = Outage.objects.filter(until__gt=timezone.now()).first()
+    return outage.until if outage else None
 
 
 def lines_parse(text: str) -> list[dict]:
@@ -95,14 +189,19 @@ def order_place(*, platform: str, first_name: str, last_name: str, email: str, c
         number = (ShopOrder.objects.aggregate(n=Max("id"))["n"] or 0) + 1001
         order = ShopOrder.objects.create(
             platform=platform, external_id="pending", number=str(number), currency=currency.upper(),
+            created_at=(now := timezone.now()), updated_at=now,
             first_name=first_name, last_name=last_name, email=email, company=company, country=country, lines=lines)
         order.external_id = str(SHOPIFY_ID_BASE + order.pk if platform == Platform.SHOPIFY else 700 + order.pk)
         order.save(update_fields=["external_id"])
         body = BODIES[platform](order)
-        for endpoint in Endpoint.objects.filter(platform=platform, active=True):
+        dropped = webhooks_dropped_until() is not None
+        for endpoint in Endpoint.objects.filter(platform=platform, active=True, topic__in=("", TOPICS[platform])):
             Delivery.objects.create(endpoint=endpoint, order=order, topic=TOPICS[platform], body=body,
-                                    headers=_headers(platform, TOPICS[platform], endpoint.secret, body.encode()))
-        outbox_dispatch()
+                                    headers=_headers(platform, TOPICS[platform], endpoint.secret, body.encode()),
+                                    **({"status": Delivery.Status.DROPPED, "last_error": "Webhooks were dropped."}
+                                       if dropped else {}))
+        if not dropped:
+            outbox_dispatch()
     return order
 
 

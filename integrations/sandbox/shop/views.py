@@ -14,6 +14,11 @@ def index(request):
         "orders": ShopOrder.objects.prefetch_related("deliveries")[:50],
         "deliveries": Delivery.objects.select_related("endpoint", "order")[:50],
         "endpoints": Endpoint.objects.all(), "platforms": Platform.choices,
+        # sandbox only: the credentials a demo connection is configured with
+        "shopify_access": services.api_access(Platform.SHOPIFY),
+        "woocommerce_access": services.api_access(Platform.WOOCOMMERCE),
+        "dropped_until": services.webhooks_dropped_until(),
+        "api_roots": {p: request.build_absolute_uri(f"/sandbox/shop/{p}") for p in Platform.values},
     })
 
 
@@ -59,4 +64,29 @@ def endpoint_ping(request, pk: int):
 def outbox_send(request):
     services.outbox_dispatch()
     messages.success(request, "Pending deliveries handed to the workers.")
+    return redirect("sandbox-shop-index")
+
+
+@require_POST
+def endpoint_delete(request, pk: int):
+    """What deleting a webhook in the shop's admin does: the subscription is gone from its API."""
+    endpoint = get_object_or_404(Endpoint, pk=pk)
+    services.subscription_delete(endpoint)
+    messages.success(request, f"Webhook subscription to {endpoint.url} deleted.")
+    return redirect("sandbox-shop-index")
+
+
+@require_POST
+def webhooks_drop(request):
+    raw = request.POST.get("minutes", "").strip()
+    try:
+        until = services.webhooks_drop(minutes=int(raw)).until if raw.isdigit() else None
+    except services.OrderRejected as exc:
+        messages.error(request, str(exc))
+        return redirect("sandbox-shop-index")
+    if until is None:
+        messages.error(request, "Give the minutes as a whole number.")
+    else:
+        messages.success(request, f"Webhooks are dropped until {until:%H:%M:%S} UTC." if int(raw)
+                         else "Webhooks are sent again.")
     return redirect("sandbox-shop-index")
