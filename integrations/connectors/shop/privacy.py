@@ -59,58 +59,81 @@ def _scrub(value, *, personal_names: bool = False, found: set[str] | None = None
 
 
 def _scrub_text(text: str, words: set[str]) -> str:
+    # Only words with letters: a zip code or phone number searched for in free text would also
+    # match inside amounts and ids, which must stay (those are removed by their keys only).
     for word in sorted(words, key=len, reverse=True):
-        if len(word) >= 3:
+        if len(word) >= 3 and any(ch.isalpha() for ch in word):
             text = text.replace(word, "[redacted]")
     return text
 
 
-def _scrub_body(body: str, found: set[str]) -> str:
-    if not body:
-        return body
+def _scrub_values(value, words: set[str]):
+    """Every text that contains a personal value found elsewhere (a client's organisation written
+    to FreshBooks as ``current_organization``, an Infor customer's name), whatever its key."""
+    if isinstance(value, dict):
+        return {key: _scrub_values(inner, words) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_scrub_values(inner, words) for inner in value]
+    if isinstance(value, str) and value:
+        return _scrub_text(value, words)
+    return value
+
+
+def _body_data(body: str):
     try:
-        data = json.loads(body, parse_float=Decimal)
+        return json.loads(body, parse_float=Decimal) if body else None
     except ValueError:
-        return _scrub_text(body, found)
-    # decimals come back as exact text: every reader of stored bodies reads them as text
-    return json.dumps(_scrub(data, found=found), default=str)
+        return None
+
+
+JSON_FIELDS = {InboundEvent: ("payload",), SyncItem: ("source_snapshot", "mapped_payload", "result", "hint"),
+               Binding: ("last_written_payload", "extra")}
 
 
 def _redact(events, items, bindings) -> dict:
-    """Scrub the rows; a value found in a structured field is also removed from free text."""
+    """Scrub the rows: first collect the personal values their personal keys hold, then remove
+    those keys' values and every other occurrence of the values (free text and other keys).
+    Amounts, currencies, SKUs and ids stay; a binding keyed by an e-mail address gets a neutral key."""
+    rows = [*events, *items, *bindings]
     found: set[str] = set()
-    counts = {"events": 0, "items": 0, "bindings": 0}
-    for event in events:
-        event.payload, event.body = _scrub(event.payload, found=found), _scrub_body(event.body, found)
-        event.save(update_fields=["payload", "body"])
-        counts["events"] += 1
-    for item in items:
-        for name in ("source_snapshot", "mapped_payload", "result", "hint"):
-            setattr(item, name, _scrub(getattr(item, name), found=found))
-        item.save(update_fields=["source_snapshot", "mapped_payload", "result", "hint"])
-        counts["items"] += 1
-    for binding in bindings:
-        binding.last_written_payload = _scrub(binding.last_written_payload, found=found)
-        binding.extra = _scrub(binding.extra, found=found)
-        binding.save(update_fields=["last_written_payload", "extra"])
-        counts["bindings"] += 1
-    for item in items:
-        cleaned = _scrub_text(item.last_error or "", found)
-        if cleaned != (item.last_error or ""):
-            SyncItem.objects.filter(pk=item.pk).update(last_error=cleaned)
-    return counts
+    for row in rows:
+        for name in JSON_FIELDS[type(row)]:
+            _scrub(getattr(row, name), found=found)
+        if isinstance(row, InboundEvent) and (data := _body_data(row.body)) is not None:
+            _scrub(data, found=found)
+    found |= {word.lower() for word in found if "@" in word}  # bindings keep e-mails normalised
+    for row in rows:
+        for name in JSON_FIELDS[type(row)]:
+            setattr(row, name, _scrub_values(_scrub(getattr(row, name)), found))
+        if isinstance(row, InboundEvent):
+            data = _body_data(row.body)
+            # decimals come back as exact text: every reader of stored bodies reads them as text
+            row.body = (json.dumps(_scrub_values(_scrub(data), found), default=str) if data is not None
+                        else _scrub_text(row.body, found))
+        if isinstance(row, SyncItem):
+            row.last_error = _scrub_text(row.last_error or "", found)
+        if isinstance(row, Binding) and row.external_id in found:
+            row.external_id = f"redacted:{row.pk}"
+        fields = [*JSON_FIELDS[type(row)], *{InboundEvent: ["body"], SyncItem: ["last_error"],
+                                             Binding: ["external_id"]}[type(row)]]
+        row.save(update_fields=fields)
+    return {"events": len(events), "items": len(items), "bindings": len(bindings)}
 
 
-def _rows_of_orders(connection, order_ids: set[str], customer_id: str = ""):
+def _rows_of_orders(connection, order_ids: set[str], customer_id: str = "", emails: set[str] = frozenset()):
     events = InboundEvent.objects.filter(connection=connection, object_type="order")
     match = Q(object_id__in=order_ids)
     if customer_id:
         match |= Q(payload__order__customer__id=customer_id)
     events = list(events.filter(match))
     order_ids = order_ids | {e.object_id for e in events}
+    emails = {*emails, *(str(((e.payload or {}).get("order") or {}).get("customer", {}).get("email", "")).lower()
+                         for e in events)} - {""}
     items = list(SyncItem.objects.filter(flow__source_connection=connection, source_id__in=order_ids))
-    entities = Binding.objects.filter(connection=connection, object_type="order", external_id__in=order_ids) \
-        .values_list("entity_id", flat=True)
+    # the orders' entities (invoice, sales order) and the customer's (client, Infor customer)
+    entities = Binding.objects.filter(connection=connection).filter(
+        Q(object_type="order", external_id__in=order_ids) | Q(object_type="customer", external_id__in=emails)
+    ).values_list("entity_id", flat=True)
     bindings = list(Binding.objects.filter(entity_id__in=list(entities)))
     return events, items, bindings
 
@@ -119,7 +142,8 @@ def customer_redact(connection, data: dict) -> dict:
     customer = data.get("customer") if isinstance(data.get("customer"), dict) else {}
     order_ids = {required_id({"id": o}, where="orders_to_redact") for o in data.get("orders_to_redact") or []}
     customer_id = str(customer.get("id") or "")
-    return _redact(*_rows_of_orders(connection, order_ids, customer_id))
+    emails = {str(customer.get("email") or "").strip().lower()} - {""}
+    return _redact(*_rows_of_orders(connection, order_ids, customer_id, emails))
 
 
 def shop_redact(connection) -> dict:
