@@ -1,8 +1,8 @@
 """Reading an eCommerce order for the Order-to-Cash chain.
 
-Shopify and WooCommerce send the whole order in the webhook and Ledgerlink holds no API
-credentials for the shops, so "reading the source fresh" means the newest verified,
-non-stale delivery stored for that order. The source record is the platform's own JSON
+Shopify and WooCommerce send the whole order in the webhook, and the catch-up poll stores each
+order it reads from the shop's API the same way (connectors/shop/versions.py), so "reading the
+source fresh" means the newest verified, non-stale delivery or read stored for that order. The source record is the platform's own JSON
 (what the mapping sets are written against, numbers kept exact: big ids as int, money as
 decimal text), plus ``_order``, the normalised ShopOrder (connectors/shop/order.py).
 """

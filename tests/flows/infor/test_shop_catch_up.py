@@ -142,3 +142,17 @@ def test_readme_walkthrough_a_missed_webhook(world, live_server, client):
     assert [i.status for i in SyncItem.objects.order_by("pk")] == ["succeeded"] * 4
     assert [i["amount"]["amount"] for i in world.fb.invoices.iterate(include=())] == ["120.00"]
     assert Order.objects.filter(stage="confirmed").count() == 1
+    # 5. delete a webhook subscription on the shop page; the admin action re-creates it
+    from integrations.connectors.shop.subscriptions import shop_webhooks_check, shop_webhooks_ensure
+    from integrations.sandbox.shop.models import Endpoint
+
+    connection = world.shops["shopify"]
+    assert shop_webhooks_ensure(connection).problems == []
+    gone = Endpoint.objects.get(platform="shopify", topic="orders/create", active=True)
+    assert client.post(f"/sandbox/shop/endpoints/{gone.pk}/delete/").status_code == 302
+    assert shop_webhooks_check(connection) != []
+    response = client.post(reverse("admin:integrations_connection_changelist"),
+                           {"action": "register_shop_webhooks", "_selected_action": [connection.pk]})
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("registered orders/create" in m for m in said), said
+    assert shop_webhooks_check(connection) == []
