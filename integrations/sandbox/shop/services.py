@@ -53,7 +53,7 @@ def endpoint_configure(*, platform: str, url: str, secret: str, replace_same_pat
     ``replace_same_path``: endpoints with the same path on another host (the receiver moved,
     e.g. a new public URL) are switched off, so orders are not sent to the old address too.
     """
-    endpoint, _ = Endpoint.objects.update_or_create(platform=platform, url=url,
+    endpoint, _ = Endpoint.objects.update_or_create(platform=platform, url=url, topic="",
                                                     defaults={"secret": secret, "active": True})
     if replace_same_path:
         path = urlsplit(url).path
@@ -166,11 +166,14 @@ def lines_parse(text: str) -> list[dict]:
     return lines
 
 
-def _headers(platform: str, topic: str, secret: str, body: bytes) -> dict:
+def _headers(platform: str, topic: str, secret: str, body: bytes, *, event_id: str = "", api_version: str = "") -> dict:
     if platform == Platform.SHOPIFY:
+        # one event (the same X-Shopify-Event-Id) to every subscription, each delivery its own webhook id,
+        # rendered in the API version the subscription was made with
         return {"X-Shopify-Topic": topic, "X-Shopify-Hmac-Sha256": sign(secret, body),
-                "X-Shopify-Shop-Domain": "ledgerlink-demo.myshopify.com", "X-Shopify-API-Version": "2025-07",
-                "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": str(uuid.uuid4()),
+                "X-Shopify-Shop-Domain": "ledgerlink-demo.myshopify.com",
+                "X-Shopify-API-Version": api_version or "2025-07",
+                "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
                 "X-Shopify-Triggered-At": timezone.now().isoformat()}
     resource, _, event = topic.partition(".")
     return {"X-WC-Webhook-Source": "https://ledgerlink-demo-shop.example/", "X-WC-Webhook-Topic": topic,
@@ -194,10 +197,11 @@ def order_place(*, platform: str, first_name: str, last_name: str, email: str, c
         order.external_id = str(SHOPIFY_ID_BASE + order.pk if platform == Platform.SHOPIFY else 700 + order.pk)
         order.save(update_fields=["external_id"])
         body = BODIES[platform](order)
-        dropped = webhooks_dropped_until() is not None
+        dropped, event_id = webhooks_dropped_until() is not None, str(uuid.uuid4())
         for endpoint in Endpoint.objects.filter(platform=platform, active=True, topic__in=("", TOPICS[platform])):
             Delivery.objects.create(endpoint=endpoint, order=order, topic=TOPICS[platform], body=body,
-                                    headers=_headers(platform, TOPICS[platform], endpoint.secret, body.encode()),
+                                    headers=_headers(platform, TOPICS[platform], endpoint.secret, body.encode(),
+                                                     event_id=event_id, api_version=endpoint.api_version),
                                     **({"status": Delivery.Status.DROPPED, "last_error": "Webhooks were dropped."}
                                        if dropped else {}))
         if not dropped:

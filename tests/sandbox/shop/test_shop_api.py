@@ -135,3 +135,17 @@ def test_the_page_shows_the_credentials_and_drops_webhooks(client):
     assert services.webhooks_dropped_until() is not None
     client.post("/sandbox/shop/outage/", {"minutes": "0"})
     assert services.webhooks_dropped_until() is None
+
+
+def test_one_order_to_two_subscriptions_is_one_event(live_server, settings):
+    """The shop sends one X-Shopify-Event-Id to every subscription: Ledgerlink stores the event once."""
+    settings.LEDGERLINK_PUBLIC_URL = live_server.url
+    connection = shop_connection(live_server, "shopify")
+    assert shop_webhooks_ensure(connection).problems == []
+    services.endpoint_configure(platform="shopify", url=f"{live_server.url}/api/webhooks/shopify/{connection.pk}/",
+                                secret=services.api_access("shopify").app_secret)  # a second one, made by hand
+    place("shopify", 1)
+    assert services.outbox_drain()["sent"] == 2
+    event = InboundEvent.objects.get(connection=connection)
+    assert event.duplicate_count == 1 and event.dedupe_key.startswith("shopify:event:")
+    assert event.payload["api_version"] == "2025-07"
