@@ -96,10 +96,10 @@ def shopify_orders(request, version: str):
     if limit is None:
         return _shopify_error(400, {"limit": [f"must be between 1 and {SHOPIFY_MAX_LIMIT}"]}, version)
     if "page_info" in params:
-        others = set(params) - {"page_info", "limit", "fields"}
-        if others:
-            return _shopify_error(400, {"page_info": [f"Cannot be combined with {', '.join(sorted(others))}: "
-                                                      "the page_info carries the filters of the first page."]}, version)
+        others = sorted(set(params) - {"page_info", "limit", "fields"})
+        if others:  # Shopify's own words for it
+            return _shopify_error(400, {name: f"{name} cannot be passed when page_info is present." for name in others},
+                                  version)
         state = _page_info_decode(params["page_info"])
         if state is None:
             return _shopify_error(400, {"page_info": ["Invalid value."]}, version)
