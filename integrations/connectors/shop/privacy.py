@@ -24,6 +24,7 @@ from django.db.models import Q
 from integrations.connectors.shop.order import OrderInvalid, json_loads_exact, required_id, text
 from integrations.models import Binding, InboundEvent, SyncItem
 from monitoring.findings import Found, findings_sync
+from monitoring.models import SyncAttempt
 
 PRIVACY_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
 DATA_REQUEST_CHECK = "shop_data_request"
@@ -117,6 +118,11 @@ def _redact(events, items, bindings) -> dict:
         fields = [*JSON_FIELDS[type(row)], *{InboundEvent: ["body"], SyncItem: ["last_error"],
                                              Binding: ["external_id"]}[type(row)]]
         row.save(update_fields=fields)
+    # each attempt's account of what happened (a dead letter's reason may quote the customer)
+    for attempt in SyncAttempt.objects.filter(sync_item_id__in=[item.pk for item in items]).exclude(message=""):
+        cleaned = _scrub_text(attempt.message, found)
+        if cleaned != attempt.message:
+            SyncAttempt.objects.filter(pk=attempt.pk).update(message=cleaned)
     return {"events": len(events), "items": len(items), "bindings": len(bindings)}
 
 

@@ -10,7 +10,7 @@ from integrations.connectors.shop.order import signature_base64
 from integrations.models import Binding, InboundEvent, SyncItem
 from integrations.sandbox.shop.payloads import SHOPIFY_ID_BASE
 from integrations.sandbox.shop.services import order_place
-from monitoring.models import Finding
+from monitoring.models import Finding, SyncAttempt
 from tests.flows.infor.conftest import SECRET, run_until_idle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +38,8 @@ def stored_text() -> str:
     """Everything Ledgerlink stored about orders, as one text to search."""
     rows = [*InboundEvent.objects.values("body", "payload"),
             *SyncItem.objects.values("source_snapshot", "mapped_payload", "result", "hint", "last_error"),
-            *Binding.objects.values("last_written_payload", "extra", "external_id")]
+            *Binding.objects.values("last_written_payload", "extra", "external_id"),
+            *SyncAttempt.objects.values("message")]
     return json.dumps(rows, default=str)
 
 
@@ -48,6 +49,8 @@ def test_customers_redact_removes_that_customers_personal_data_and_keeps_amounts
     run_until_idle()
     assert {i.status for i in SyncItem.objects.all()} == {"succeeded"} and SyncItem.objects.count() == 8
     assert "annabel@quill.example" in stored_text() and "Quillfeather" in stored_text()
+    SyncAttempt.objects.filter(sync_item__source_id=annabel.external_id).update(
+        message="Created client for annabel@quill.example")  # an attempt's account naming the customer
 
     connection = world.shops["shopify"]
     customer_id = SHOPIFY_ID_BASE + 900_000_000 + annabel.pk

@@ -4,7 +4,8 @@ import pytest
 import requests
 
 from integrations.connectors.shop.api import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET, shop_client
-from integrations.connectors.shop.subscriptions import shop_webhooks_check, shop_webhooks_ensure
+from integrations.connectors.shop.subscriptions import shop_connection_test, shop_webhooks_check, shop_webhooks_ensure
+from integrations.errors import SyncError
 from integrations.models import InboundEvent
 from integrations.sandbox.shop import services
 from integrations.sandbox.shop.models import Endpoint
@@ -80,9 +81,12 @@ def test_webhooks_are_registered_by_setup_and_recreated_when_deleted(live_server
     settings.LEDGERLINK_PUBLIC_URL = live_server.url
     connection = shop_connection(live_server, platform)
     assert shop_webhooks_check(connection)  # nothing registered yet: the check says what is missing
+    with pytest.raises(SyncError, match="No .* webhook to"):
+        shop_connection_test(connection=connection)  # the admin's "Test connection" says so too
     report = shop_webhooks_ensure(connection)
     assert report.problems == [] and report.created == settings.SHOP_WEBHOOK_TOPICS[platform], report.sentence()
     assert shop_webhooks_check(connection) == []
+    assert "API credentials work" in shop_connection_test(connection=connection)
     connection.refresh_from_db()
     recorded = connection.settings["webhooks"]
     assert recorded["api_version"] == ("2025-07" if platform == "shopify" else "wp_api_v3")
