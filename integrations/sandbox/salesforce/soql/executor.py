@@ -62,6 +62,7 @@ class Executor:
         # Child records of each subquery, grouped by parent id once per query (not once per parent).
         self.children: dict[int, dict[str, list[SfRecord]]] = {}
         self.parent_ids: list[str] | None = None  # the top-level rows' ids, once known
+        self.stage_labels: dict | None = None  # toLabel(StageName): ApiName → MasterLabel
 
     def lookup(self, sf_id: str | None) -> SfRecord | None:
         if not sf_id:
@@ -146,10 +147,10 @@ class Executor:
         """toLabel(): a picklist value's label (stages have their own; other values are their label)."""
         if value is None or final.name != "StageName":
             return value
-        for stage in SfRecord.objects.filter(sobject="OpportunityStage"):
-            if stage.fields.get("ApiName") == value:
-                return stage.fields.get("MasterLabel")
-        return value
+        if self.stage_labels is None:  # read once per query, not once per row
+            self.stage_labels = {s.fields.get("ApiName"): s.fields.get("MasterLabel")
+                                 for s in SfRecord.objects.filter(sobject="OpportunityStage")}
+        return self.stage_labels.get(value, value)
 
     def _put(self, out: dict, record: SfRecord, hops, final: Field, *, key: str | None = None,
              label: bool = False) -> None:
