@@ -174,7 +174,7 @@ def test_valid_but_unsupported_soql_is_not_called_malformed(raw, soql):
 
 
 @pytest.mark.parametrize("soql", ["SELEC Id FROM Account", "SELECT Id FROM Account WHERE", "SELECT Id, FROM Account",
-                                  "SELECT COUNT( FROM Account"])
+                                  "SELECT COUNT( FROM Account", "SELECT Id Name FROM Account"])
 def test_invalid_soql_stays_malformed(raw, soql):
     answer = raw("GET", "query?q=" + requests.utils.quote(soql))
     assert answer.status_code == 400 and answer.json()[0]["errorCode"] == "MALFORMED_QUERY"

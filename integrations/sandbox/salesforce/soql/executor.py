@@ -201,6 +201,8 @@ class Executor:
                 FilterCompiler(self, obj, query).compile(query.where)
             return
         for item in query.select:
+            if isinstance(item, FieldRef) and item.alias:
+                raise malformed(query.text, item.pos, "only aggregate expressions use field aliasing")
             if isinstance(item, LabelRef):
                 _, final = self.resolver.resolve(obj, item.field)
                 if final.type != "picklist":
