@@ -10,6 +10,8 @@ import pytest
 import requests
 from freshbooks import Client
 
+from tests.live_http import close_http_sessions  # noqa: F401  (autouse: no keep-alive thread outlives a test)
+
 REDIRECT = "https://ledgerlink.example/callback"
 
 

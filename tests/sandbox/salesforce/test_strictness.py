@@ -16,6 +16,8 @@ from django.utils import timezone
 from integrations.errors import FatalError
 from integrations.sandbox.salesforce.models import SfChangeEvent, SfRecord
 
+from tests.live_http import close_http_sessions  # noqa: F401  (autouse: no keep-alive thread outlives a test)
+
 
 @pytest.fixture
 def raw(sf, sf_root):
