@@ -119,3 +119,13 @@ def test_an_order_without_an_email_is_a_dead_letter_saying_so(world):
     run_until_idle()
     (item,) = chain_of(order.external_id)
     assert item.status == "dead" and "no customer e-mail" in item.last_error
+
+
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce"])
+def test_the_invoice_carries_the_order_number_finance_searches_for(world, platform):
+    order = world.order(platform)
+    run_until_idle()
+    (invoice,) = fb_invoices(world)
+    assert invoice["po_number"] == str(order.number) and not invoice["po_number"].startswith("#")
+    found = list(world.fb.invoices.iterate(search={"customerid": invoice["customerid"]}, include=()))
+    assert [i["id"] for i in found if i["po_number"] == str(order.number)] == [invoice["id"]]
