@@ -48,6 +48,8 @@ class SimAccount(models.Model):
     fault_5xx_status = models.PositiveSmallIntegerField(default=503)
     fault_latency_ms = models.PositiveIntegerField(default=0)
     fault_409_remaining = models.PositiveIntegerField(default=0, help_text="Invoice-number collisions to simulate.")
+    fault_401_remaining = models.PositiveIntegerField(
+        default=0, help_text="Next N API requests answer 401 (the token expired early), whatever token they carry.")
     fault_drop_deliveries = models.PositiveIntegerField(default=0)
     fault_duplicate_deliveries = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

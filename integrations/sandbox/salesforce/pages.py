@@ -132,7 +132,8 @@ def org_settings(request):
         else:
             try:
                 values = {n: int(request.POST.get(n) or 0) for n in
-                          ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "latency_ms")}
+                          ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable",
+                           "fault_unauthorized", "latency_ms")}
             except ValueError:
                 messages.error(request, "Numbers only, please.")
                 return redirect("sandbox-salesforce:settings")
