@@ -28,6 +28,9 @@ OPTION_DEFAULTS: dict = {
     "payment_emits_invoice_update": True,
     # Delivery attempts before a webhook delivery is given up.
     "delivery_max_attempts": 5,
+    # How a line amount (qty × unit_cost) and the invoice total are rounded to the cent: the docs
+    # give amounts as decimal strings but no rule, so a Python decimal rounding name.
+    "money_rounding": "ROUND_HALF_UP",
 }
 
 

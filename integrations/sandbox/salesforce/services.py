@@ -12,7 +12,7 @@ from .org import integration_user, org_get
 from .writes import record_create
 
 ORG_SETTINGS = ["multi_currency", "default_currency", "query_page_size", "api_daily_limit", "fault_lock_row",
-                "fault_unavailable", "fault_unauthorized", "latency_ms", "duplicate_rules", "empty_subquery_null",
+                "fault_unavailable", "fault_unauthorized", "currency_rounding", "latency_ms", "duplicate_rules", "empty_subquery_null",
                 "replication_min_window_minutes", "replication_lag_minutes", "replication_id_limit",
                 "purged_window_error", "jwt_audiences"]
 
