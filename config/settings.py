@@ -178,6 +178,10 @@ HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)
 OUTBOUND_URLS_ALLOW_PRIVATE = env.bool("OUTBOUND_URLS_ALLOW_PRIVATE", default=not PRODUCTION)
 # SQLite only: how long a worker waits for another worker's token refresh before retrying later.
 TOKEN_REFRESH_WAIT_SECONDS = env.float("TOKEN_REFRESH_WAIT_SECONDS", default=30.0)
+# A 401 is retried on a fresh token this many calls in all, with this backoff (doubling) between
+# them, before it is anything but a retry later (connectors/base.py auth_retried).
+TOKEN_RETRY_ATTEMPTS = env.int("TOKEN_RETRY_ATTEMPTS", default=4)
+TOKEN_RETRY_BACKOFF_SECONDS = env.float("TOKEN_RETRY_BACKOFF_SECONDS", default=0.2)
 
 # --- Mappings ----------------------------------------------------------------------------
 # Cross rates go through this currency when no direct or inverse rate exists (ECB rates are EUR-based).

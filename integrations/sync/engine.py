@@ -26,7 +26,7 @@ from integrations.errors import (
     SkippableError,
     UnknownFlowKind,
 )
-from integrations.models import Binding, Entity, SyncItem
+from integrations.models import Binding, Connection, Entity, SyncItem, System
 from integrations.sync.handler import FlowHandler, WriteResult
 from integrations.sync.hashing import payload_hash
 from integrations.sync.idempotency import remote_create_idempotent
@@ -81,7 +81,7 @@ def sync_item_process(*, item_id: int, task_id: str = "") -> str | None:
         run.step = "lock"
         with binding_lock(run.handler.lock_key(item)):
             result = _run_steps(run)
-        return _finish_succeeded(item, attempt, result)
+        return _finish_succeeded(item, attempt, result, target_words=_target_words(run.handler, item))
     except Exception as exc:  # every failure is classified in _finish_failed
         return _finish_failed(item, attempt, exc, run.step if run else "start")
     finally:
@@ -118,6 +118,11 @@ def _run_steps(run: _Run) -> WriteResult:
 
     run.step = "fetch"
     source = handler.fetch_source(item)
+    relayed = handler.relay(item, source)
+    if relayed is not None:  # another record's item does the work; the snapshot dates what was read
+        item.source_snapshot = source
+        item.save(update_fields=["source_snapshot", "updated_at"])
+        return relayed
     run.step = "map"
     payload = handler.map(item, source)
     item.source_snapshot, item.mapped_payload = source, payload
@@ -238,9 +243,21 @@ def source_bind(*, item: SyncItem, source: dict, handler: FlowHandler, entity: E
 
 
 # -- outcomes -----------------------------------------------------------------------------------
-def _finish_succeeded(item: SyncItem, attempt, result: WriteResult) -> str:
+def _target_words(handler: FlowHandler, item: SyncItem) -> str:
+    """What this item writes, named for the success message ("Infor M3 order"): a step of a chain
+    writes its own record, not necessarily the flow's target object."""
+    try:
+        connection_id, object_type = handler.target_ref(item)
+    except Exception:  # naming is best effort; the write itself succeeded
+        return item.flow.target_object
+    system = Connection.objects.filter(pk=connection_id).values_list("system", flat=True).first()
+    return f"{dict(System.choices).get(system, system or '')} {object_type}".strip()
+
+
+def _finish_succeeded(item: SyncItem, attempt, result: WriteResult, *, target_words: str = "") -> str:
     words = {"unchanged": "Nothing to send: the target already holds this content."}
-    message = words.get(result.action, f"{result.action.capitalize()} {item.flow.target_object} {result.external_id}.")
+    message = result.extra.get("message") or words.get(
+        result.action, f"{result.action.capitalize()} {target_words or item.flow.target_object} {result.external_id}.")
     _transition(
         item, status=S.SUCCEEDED, result={"external_id": result.external_id, "action": result.action, **result.extra},
         target_external_id=result.external_id, entity=item.entity, last_error="", last_error_class="",

@@ -5,6 +5,9 @@ these hooks. Each hook is short; subclasses override hooks, never the engine's s
 
     is_relevant → fetch_source → map → (binding | find_existing | create) or update
     → bind → write_back → on_success
+
+A relay flow writes nothing itself: ``relay`` (after fetch_source) hands the work to another
+record's item and returns its result; the engine then stops there.
 """
 from __future__ import annotations
 
@@ -80,6 +83,10 @@ class FlowHandler:
     def is_relevant(self, item: SyncItem) -> bool:
         """False when the work no longer applies (flow switched off, record filtered out)."""
         return self.flow.enabled
+
+    def relay(self, item: SyncItem, source: dict) -> WriteResult | None:
+        """A relay's hand-over (e.g. a Contact change → its Account's item); None: sync as usual."""
+        return None
 
     def fetch_source(self, item: SyncItem) -> dict:
         """Read the source record fresh: events are hints, not data."""

@@ -3,9 +3,9 @@
     GET  {iu}/{ti}/M3/m3api-rest/v2/execute/{PROGRAM}/{TRANSACTION}?FIELD=…&cono=…&maxrecs=…
     POST {iu}/{ti}/M3/m3api-rest/v2/execute  {"program", "transactions": [{"transaction", "record"}]}
 
-Errors are classified here, once: gateway 401 → one token refresh and one retry, then
-AuthError; 429/5xx/timeouts → RetryableError (Retry-After honoured); a NOK result inside a
-200 → M3BusinessError (a FatalError) naming the program, transaction, M3 field and message.
+Errors are classified here, once: gateway 401 → retried on fresh tokens (base.auth_retried;
+only a refused refresh is an AuthError); 429/5xx/timeouts → RetryableError (Retry-After
+honoured); a NOK result inside a 200 → M3BusinessError (a FatalError) naming the program, transaction, M3 field and message.
 """
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from integrations.connectors.base import (
     HttpClient,
-    connection_auth_failed,
+    auth_retried,
     connection_token_refresh,
 )
 from integrations.connectors.infor.ionapi import ionapi_credentials, ionapi_token_fetch
-from integrations.errors import AuthError, FatalError
+from integrations.errors import FatalError
 from integrations.models import Connection
 
 EXECUTE_PATH = "M3/m3api-rest/v2/execute"
@@ -176,19 +176,13 @@ class M3Client(HttpClient):
         return {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
 
     def _send(self, method: str, path: str, **kwargs) -> requests.Response:
-        """One call; a 401 (token expired or revoked early) gets one refresh and one retry."""
-        try:
-            return self.request(method, path, **kwargs)
-        except AuthError:
-            if not self._signed_in:
-                raise  # no token could be had: refreshing again would only repeat the refusal
-            connection_token_refresh(connection=self.connection, stale_access_token=self._token,
-                                     refresh=ionapi_token_fetch)
-        try:
-            return self.request(method, path, **kwargs)
-        except AuthError as exc:
-            connection_auth_failed(connection=self.connection, reason=exc.message)
-            raise
+        """One call; a 401 (token expired or revoked early) is retried on fresh tokens (auth_retried)."""
+        return auth_retried(
+            lambda: self.request(method, path, **kwargs), system_name="Infor ION API",
+            refresh=lambda: connection_token_refresh(connection=self.connection, stale_access_token=self._token,
+                                                     refresh=ionapi_token_fetch),
+            # no token could be had at all: refreshing again would only repeat the refusal
+            retry_if=lambda exc: self._signed_in)
 
     def error_from_response(self, response: requests.Response) -> str:
         try:
@@ -200,7 +194,7 @@ class M3Client(HttpClient):
             detail = body.get("terminationReason") or body.get("error_description") or body.get("error") or ""
         detail = str(detail or (response.text or "")[:200] or response.reason)
         if response.status_code == 401:
-            return f"Infor ION API refused the access token ({detail}). Reconnect the Infor connection."
+            return f"Infor ION API refused the access token ({detail})."
         if response.status_code == 429:
             return "Infor ION API is rate limiting Ledgerlink (429); will retry."
         if response.status_code >= 500:

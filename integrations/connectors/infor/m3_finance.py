@@ -17,6 +17,8 @@ class FinanceOperations:
                        bank_account: str | None = None) -> dict:
         if not 0 < int(batch_id) < 10**10:
             raise FatalError(f"Payment batch number {batch_id} does not fit M3's 10-digit PBID.", field="PBID")
+        if len(reference or "") > 15:  # a cut reference would name another payment
+            raise FatalError(f"Payment reference {reference!r} is longer than M3's 15-character CKNO.", field="CKNO")
         if Decimal(amount) <= 0:
             raise FatalError(f"Payment amount {amount} must be greater than zero.", field="PYAM")
         pbid = str(int(batch_id))
@@ -27,10 +29,10 @@ class FinanceOperations:
         self.run_once("ARS040MI", "AddBatchLine", {
             "PBID": pbid, "TRNO": "1", "CINO": invoice_number, "INYR": invoice_year, "CUNO": customer_number,
             "PYAM": Decimal(amount).quantize(Decimal("0.01")), "CUCD": currency, "PYTP": payment_type,
-            "LPDT": payment_date, "CKNO": (reference or "")[:20] or None})
+            "LPDT": payment_date, "CKNO": reference or None})
         self.run_once("ARS040MI", "ControlBatch", {"PBID": pbid})
         # The reconciliation is confirmed by reading the AR ledger back, not assumed.
-        return {"batch_id": pbid, "invoice": self.invoice_status(
+        return {"batch_id": pbid, "reference": reference, "invoice": self.invoice_status(
             customer_number=customer_number, invoice_number=invoice_number, year=invoice_year)}
 
     def post_gl_batch(self, *, batch_key: str, description: str, accounting_date: date, currency: str,

@@ -151,7 +151,8 @@ def record_update(*, account: SimAccount, kind: Kind, obj: SimObject, values: di
         if kind.name == "invoice" and "lines" in data:
             data["lines"] = lines_normalize(
                 data["lines"], currency=obj.data.get("currency_code", account.currency_code),
-                existing=obj.data.get("lines"), replace=account.option("invoice_lines_replace_on_update"))
+                existing=obj.data.get("lines"), replace=account.option("invoice_lines_replace_on_update"),
+                rounding=account.option("money_rounding"))
         obj.data = {**obj.data, **data}
         _before_save(account, kind, obj, values, created=False)
         _touch_and_save(account, kind, obj, actor, verb="update")
@@ -214,7 +215,8 @@ def _before_save(account: SimAccount, kind: Kind, obj: SimObject, raw: dict, *, 
     elif kind.name == "invoice":
         customer = _reference(account, "client", data.get("customerid"), owner=kind, field="customerid")
         if created:
-            data["lines"] = lines_normalize(data.get("lines") or [], currency=_currency(account, {**customer.data, **data}))
+            data["lines"] = lines_normalize(data.get("lines") or [], currency=_currency(account, {**customer.data, **data}),
+                                            rounding=account.option("money_rounding"))
             data.setdefault("currency_code", customer.data.get("currency_code") or account.currency_code)
             data["uuid"] = str(uuid.uuid4())
             _invoice_number(account, data)

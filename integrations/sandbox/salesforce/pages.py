@@ -197,7 +197,8 @@ def org_settings(request):
 
 
 def _settings_save(request) -> None:
-    numbers = ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "latency_ms",
+    numbers = ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "fault_unauthorized",
+               "latency_ms",
                "pubsub_keepalive_seconds", "pubsub_retention_hours")
     org = org_get()
     try:

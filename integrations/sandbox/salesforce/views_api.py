@@ -48,7 +48,7 @@ def data_api(request, path: str = ""):
     if org.latency_ms:
         time.sleep(org.latency_ms / 1000)  # injected latency (fault injection page)
     session = session_valid(bearer_token(request))
-    if session is None:
+    if session is None or fault_take("fault_unauthorized"):
         return json_response(INVALID_SESSION, 401)
     if fault_take("fault_unavailable"):
         return json_response(UNAVAILABLE, 503)
