@@ -79,7 +79,7 @@ def test_retryable_error_schedules_a_backoff_retry_then_succeeds(django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         assert run(item) == S.RETRYING
     assert item.next_attempt_at >= before + timedelta(seconds=120)
-    assert "FreshBooks is rate limiting (429)" in item.last_error and "attempt 1 of 8" in item.last_error
+    assert "FreshBooks is rate limiting (429)" in item.last_error and "attempt 1 of 10" in item.last_error
     assert Schedule.objects.filter(func="integrations.tasks.sync_item_process", args=f"({item.pk},)").exists()
     # not due yet: a worker picking it up early does nothing
     assert sync_item_process(item_id=item.pk) is None
