@@ -55,6 +55,11 @@ def test_a_long_retry_after_is_spread_by_seconds_not_minutes():
     assert POLICY.delay(1, retry_after=900, rng=Max()) == pytest.approx(902)
 
 
+def test_retry_after_longer_than_cap_is_still_honoured_up_to_a_day():
+    assert POLICY.delay(1, retry_after=7200, rng=random.Random(1)) >= 7200
+    assert POLICY.delay(1, retry_after=10**9, rng=Max()) == RETRY_AFTER_CEILING_SECONDS + 2
+
+
 @pytest.mark.parametrize("attempts, exhausted", [(1, False), (7, False), (8, True), (9, True)])
 def test_exhausted_after_max_attempts(attempts, exhausted):
     assert POLICY.exhausted(attempts) is exhausted

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         commands = {
             "web": manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"],
-            "worker": manage + ["qcluster"],
+            "worker": manage + ["ledgerlink_worker"],  # qcluster + the due-time dispatcher
         }
         procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
         self.stdout.write(f"Ledgerlink is up: http://{options['host']}:{options['port']}/admin/  (Ctrl-C stops web and workers)")
