@@ -150,10 +150,10 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 # --- Sync engine ------------------------------------------------------------------------
-SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=10)
-# A first retry within seconds (a 503 is usually gone by then); ten attempts still span about
-# 85 minutes at worst (5 s · (2^10 − 1)) before an item becomes a dead letter.
-SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=5.0)
+SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
+# A first retry within seconds (a 503 is usually gone by then); twelve attempts still span about
+# an hour at worst (2 s · (2^11 − 1)) before an item becomes a dead letter, as 8 × 30 s did.
+SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=2.0)
 SYNC_BACKOFF_CAP_SECONDS = env.float("SYNC_BACKOFF_CAP_SECONDS", default=3600.0)
 SYNC_LOCK_LEASE_SECONDS = env.int("SYNC_LOCK_LEASE_SECONDS", default=Q_TIMEOUT + 60)
 # A record locked by another worker: wait this long for it, then put the item back in the queue to

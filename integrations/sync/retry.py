@@ -26,7 +26,7 @@ class BackoffPolicy:
     base: float
     cap: float
     floor: float = 1.0
-    max_attempts: int = 10
+    max_attempts: int = 12
 
     @classmethod
     def from_settings(cls, max_attempts: int | None = None) -> BackoffPolicy:

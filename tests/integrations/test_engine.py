@@ -77,7 +77,7 @@ def test_retryable_error_parks_the_item_for_a_backoff_retry_then_succeeds(django
     with django_capture_on_commit_callbacks(execute=True):
         assert run(item) == S.RETRYING
     assert item.next_attempt_at >= before + timedelta(seconds=120)
-    assert "FreshBooks is rate limiting (429)" in item.last_error and "attempt 1 of 10" in item.last_error
+    assert "FreshBooks is rate limiting (429)" in item.last_error and "attempt 1 of 12" in item.last_error
     assert item.wake_at == item.next_attempt_at  # parked for the due-time dispatcher (sync/wakeups.py)
     # not due yet: a worker picking it up early does nothing
     assert sync_item_process(item_id=item.pk) is None
