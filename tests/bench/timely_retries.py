@@ -10,6 +10,10 @@ Salesforce simulator's change events to our receiver and runs the items. Two cas
   client sync holds it when an Account is won a second after it was created (the bench process
   takes the very same lock), three deals one after the other. Latency = invoice created in the
   FreshBooks simulator − the change.
+- **payment → Infor**: the Order-to-Cash demo (shop order → FreshBooks invoice → Infor order, which
+  the M3 simulator then ships and invoices); each of 5 invoices is paid in FreshBooks, one after
+  the other, and its webhook read by both payment flows (→ the Opportunity's payment status, and
+  → Infor). Latency = the Infor payment batch created − the payment created in FreshBooks.
 
 With BENCH_BASELINE_REF=<git ref> the same cases run a second time against a cluster started from
 that ref (checked out in a temporary git worktree; plain ``qcluster``, its own settings' defaults),
@@ -33,17 +37,21 @@ from django_q.models import OrmQ, Schedule
 from integrations.locking import binding_lock
 from integrations.models import Flow, SyncItem
 from integrations.sandbox.freshbooks.models import SimAccount, SimCallback, SimObject
+from integrations.sandbox.infor.models import PaymentLine
 from integrations.sandbox.salesforce.context import WriteContext, write_context_use
 from integrations.sandbox.salesforce.models import SfRecord, SfSubscription
 from integrations.sandbox.salesforce.org import integration_user
 from integrations.sandbox.salesforce.writes import record_update
 from monitoring.models import SyncAttempt
 from tests.bench.deals import OPP_FLOW, connections_to, deals_seed, state_reset
+from tests.bench.order_to_cash import order_to_cash_ensure, orders_invoiced_in_infor, payment_make
 from tests.bench.servers import ROOT, gunicorn
 from tests.processes import process_group_stop
 
 STORM_DEALS, STORM_429, STORM_503, RETRY_AFTER = 20, 25, 25, 5
 LOCK_DEALS, LOCK_HELD_SECONDS = 3, 1.0
+PAYMENTS = 5
+PAYMENT_FLOWS = ["freshbooks-payment-to-infor", "fb-payment-to-sf-opportunity"]
 TIMEOUT = 420  # seconds a case may take before the rest counts as not done
 
 
@@ -142,6 +150,27 @@ def lock_case(salesforce, opps: list[str]) -> dict:
     }
 
 
+def payment_case(freshbooks, tag: str) -> dict:
+    Flow.objects.update(enabled=True)  # the Order-to-Cash chain and both flows reading a payment
+    order_to_cash_ensure(freshbooks)
+    pairs = orders_invoiced_in_infor(freshbooks, PAYMENTS, tag=tag)
+    latencies, payments = [], []
+    for invoice_id, m3_invoice in pairs:  # one at a time, as payments arrive
+        paid_at = datetime.now(dt_timezone.utc)
+        payments.append(payment_make(freshbooks, invoice_id, f"{m3_invoice.amount:.2f}"))
+        _wait(lambda inv=m3_invoice: PaymentLine.objects.filter(invoice=inv).exists())
+        line = PaymentLine.objects.select_related("batch").filter(invoice=m3_invoice).first()
+        if line:
+            latencies.append((line.batch.created_at - paid_at).total_seconds())
+    items = SyncItem.objects.filter(flow__name__in=PAYMENT_FLOWS, source_object="payment", source_id__in=payments)
+    return {
+        "p50": statistics.median(latencies) if latencies else float("nan"),
+        "max": max(latencies) if latencies else float("nan"), "missing": PAYMENTS - len(latencies),
+        "retried": SyncAttempt.objects.filter(sync_item__in=items, outcome="retrying").count(),
+        "items": items.count(),
+    }
+
+
 def measure(base: str, ref: str | None, log) -> dict:
     env = {"DATABASE_URL": os.environ["DATABASE_URL"], "DEBUG": "false", "SANDBOX_ENABLED": "true",
            "LEDGERLINK_PUBLIC_URL": base}
@@ -154,19 +183,22 @@ def measure(base: str, ref: str | None, log) -> dict:
                       opportunities=STORM_DEALS + LOCK_DEALS, stage="Prospecting")
     with checkout(ref) as (code, command), cluster(code, command, env):
         result = {"command": command, "storm": storm(freshbooks, opps[:STORM_DEALS]),
-                  "lock": lock_case(salesforce, opps[STORM_DEALS:])}
+                  "lock": lock_case(salesforce, opps[STORM_DEALS:]),
+                  "payment": payment_case(freshbooks, tag=f"{int(time.time())}")}
     Flow.objects.update(enabled=True)
     log(f"{ref or 'this code'}: {result}")
     return result
 
 
-def _row(name: str, r: dict) -> tuple[str, str]:
-    s, lk = r["storm"], r["lock"]
+def _row(name: str, r: dict) -> tuple[str, str, str]:
+    s, lk, p = r["storm"], r["lock"], r["payment"]
     storm_row = (f"| {name} (`{r['command']}`) | {s['faults_served']} | {s['first']:.1f} s | {s['drained']:.1f} s | "
                  f"{s['done']} / {STORM_DEALS} | {s['dead']} | {s['retried']} |")
     lock_row = (f"| {name} (`{r['command']}`) | {lk['p50']:.2f} s | {lk['max']:.2f} s | {lk['missing']} | "
                 f"{lk['retried']} |")
-    return storm_row, lock_row
+    payment_row = (f"| {name} (`{r['command']}`) | {p['p50']:.2f} s | {p['max']:.2f} s | {p['missing']} | "
+                   f"{p['items']} | {p['retried']} |")
+    return storm_row, lock_row, payment_row
 
 
 def run(log) -> str:
@@ -181,6 +213,7 @@ def run(log) -> str:
     storm_target = 3 * RETRY_AFTER + 15  # ≈ 30 s: 3× the Retry-After horizon plus processing
     storm_verdict = "meets" if new["storm"]["drained"] < storm_target and not new["storm"]["dead"] else "MISSES"
     lock_verdict = "meets" if new["lock"]["max"] < 2 and not new["lock"]["missing"] else "MISSES"
+    payment_verdict = "meets" if new["payment"]["max"] < 5 and not new["payment"]["missing"] else "MISSES"
     return f"""
 ### Retries and lock waits (`tests/bench/timely_retries.py`)
 
@@ -207,4 +240,14 @@ other. Latency = invoice created − the stage change.
 {chr(10).join(r[1] for r in rows.values())}
 
 Target < 2 s: **{lock_verdict}** it.
+
+**Payment → Infor**: the Order-to-Cash demo's invoices paid in FreshBooks one after the other ({PAYMENTS});
+both payment flows read each payment's webhook. Latency = Infor payment batch created − FreshBooks payment
+created; items = payment items of the two flows; retried = their attempts that failed and were retried.
+
+| cluster | p50 | max | not in Infor | items | retried attempts |
+|---|---|---|---|---|---|
+{chr(10).join(r[2] for r in rows.values())}
+
+Target < 5 s: **{payment_verdict}** it.
 """

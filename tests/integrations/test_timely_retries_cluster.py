@@ -1,14 +1,17 @@
 """Retries and lock waits cost seconds, not half a minute (issue 20, timing), with real worker clusters
 (`manage.py ledgerlink_worker`: django-q2's qcluster and the due-time dispatcher) on PostgreSQL."""
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from integrations.models import SyncItem
 from integrations.sync.items import sync_item_enqueue
 from monitoring.models import SyncAttempt
 from tests.cluster import qcluster, wait_until
 from tests.factories import FlowFactory
+from tests.integrations.handlers import target_writes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -55,3 +58,19 @@ def test_a_record_locked_by_another_worker_is_waited_for_with_no_attempt_counted
     assert (second.status, second.attempts, second.last_error) == ("succeeded", 1, "")
     assert list(second.attempts_log.values_list("number", "outcome")) == [(1, "succeeded")]
     assert not SyncAttempt.objects.filter(outcome__in=["retrying", "dead"]).exists()
+
+
+def test_parked_items_survive_a_restart_and_two_clusters_run_each_once(pg_only, tmp_path):
+    # 20 items parked (due in a second) while no cluster runs: their due times are in the database.
+    # Two clusters (as on two machines, each with its own dispatcher) then share them: every item
+    # runs once, and each makes its one remote record.
+    flow = FlowFactory(settings={"records": {f"R{n}": {"Name": f"Acme {n}"} for n in range(20)}})
+    items = [sync_item_enqueue(flow=flow, source_object="Account", source_id=f"R{n}", dispatch=False)[0]
+             for n in range(20)]
+    due = timezone.now() + timedelta(seconds=1)
+    SyncItem.objects.filter(pk__in=[i.pk for i in items]).update(status="retrying", next_attempt_at=due, wake_at=due)
+    with qcluster(tmp_path / "one.log", workers=1), qcluster(tmp_path / "two.log", workers=1):
+        wait_until(lambda: SyncItem.objects.filter(pk__in=[i.pk for i in items], status="succeeded").count() == 20,
+                   timeout=60, what="all 20 parked items")
+    assert SyncAttempt.objects.filter(sync_item__in=items).count() == 20
+    assert target_writes("create") == 20
