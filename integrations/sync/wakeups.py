@@ -24,7 +24,7 @@ import time
 from datetime import datetime
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -61,11 +61,15 @@ def wakeups_run(*, keep_going, poll: float | None = None) -> None:
     while keep_going():
         close_old_connections()  # a long-lived loop: honour CONN_MAX_AGE and drop broken connections
         try:
-            if sync_items_wake_due():
-                continue  # there may be more than one batch due
+            # A read first: the dispatching transaction (on SQLite an IMMEDIATE one, holding the
+            # single write lock) is opened only when something is due.
             wait = next_wake_in()
-        except DatabaseError:
-            logger.exception("The due-time dispatcher could not read parked items; trying again in a second.")
+            if wait is not None and wait <= 0:
+                if sync_items_wake_due():
+                    continue  # there may be more than one batch due
+                wait = 0.05  # due, but another cluster's loop is sending it this instant
+        except Exception:  # the database or the broker: the loop outlives a passing outage
+            logger.exception("The due-time dispatcher could not send parked items; trying again in a second.")
             connection.close()
             wait = 1.0
         time.sleep(max(0.01, min(poll, wait if wait is not None else poll)))  # the loop's cadence

@@ -219,7 +219,8 @@ def run(log) -> str:
 
 Command: `make bench` (or `BENCH_DATABASE_URL=postgres://… [BENCH_BASELINE_REF=<git ref>] python -m tests.bench
 timely_retries`). gunicorn (3 workers) serves Ledgerlink and both simulators; a worker cluster (2 workers) delivers
-the Salesforce simulator's change events and runs the items; flow 2 (Opportunity → invoice) only.
+the Salesforce simulator's change events and runs the items; flow 2 (Opportunity → invoice) only in the
+storm and lock cases, every flow in the payment case.
 {"Baseline: the same cases against a cluster started from `" + ref + "` (temporary git worktree)." if ref else ""}
 
 **Storm**: {STORM_DEALS} Closed Won deals at once while FreshBooks answers {STORM_429} × 429 (Retry-After
