@@ -1,14 +1,17 @@
 """A record locked by another worker: waited for briefly, else the item goes back to the queue for a
 moment later, with no attempt counted and nothing shown as failed (issue 20, timing)."""
+import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from integrations.flows.payment_infor.handler import PaymentInforFlow
 from integrations.flows.payment_opportunity.handler import PaymentOpportunityFlow
-from integrations.locking import binding_lock
+from integrations.locking import _advisory_key
 from integrations.models import Flow, SyncItem, SyncLock
 from integrations.sync.engine import sync_item_process
 from integrations.sync.items import sync_item_enqueue
@@ -17,6 +20,32 @@ from tests.factories import FlowFactory
 
 pytestmark = pytest.mark.django_db
 S = SyncItem.Status
+
+
+@contextmanager
+def held_by_another_worker(key: str, *, for_seconds: float = 3600):
+    """Another worker's hold on ``key`` for ``for_seconds``: on PostgreSQL the advisory lock taken
+    by another session (a session's own locks are re-entrant), on SQLite another holder's lease."""
+    if connection.vendor != "postgresql":
+        SyncLock.objects.create(key=key, holder="other-host:1", expires_at=timezone.now() + timedelta(seconds=for_seconds))
+        try:
+            yield
+        finally:
+            SyncLock.objects.filter(key=key, holder="other-host:1").delete()
+        return
+    import psycopg
+
+    db = connection.settings_dict
+    other = psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432,
+                            password=db["PASSWORD"] or None, autocommit=True)
+    other.execute("SELECT pg_advisory_lock(%s)", [_advisory_key(key)])
+    release = threading.Timer(for_seconds, lambda: other.execute("SELECT pg_advisory_unlock_all()"))
+    release.start()
+    try:
+        yield
+    finally:
+        release.cancel()
+        other.close()
 
 
 def enqueue(flow, source_id="001A"):
@@ -29,7 +58,7 @@ def test_a_lock_still_busy_after_the_wait_requeues_the_item_without_an_attempt(s
     flow = FlowFactory(settings={"records": {"001A": {"Name": "Acme Ltd", "Email": "ap@acme.test"}}})
     item = enqueue(flow)
     before = timezone.now()
-    with binding_lock(f"{flow.source_connection_id}:Account:001A"):  # another worker syncing the record
+    with held_by_another_worker(f"{flow.source_connection_id}:Account:001A"):  # syncing the record
         assert sync_item_process(item_id=item.pk) == S.PENDING
     item.refresh_from_db()
     # back in the queue for a second later, parked for the due-time dispatcher; no try counted or shown
@@ -48,12 +77,9 @@ def test_a_lock_freed_during_the_wait_is_taken_and_the_item_runs_at_once(setting
     settings.SYNC_LOCK_WAIT_SECONDS = 10.0
     flow = FlowFactory(settings={"records": {"001A": {"Name": "Acme Ltd", "Email": "ap@acme.test"}}})
     item = enqueue(flow)
-    # Another worker's hold on the record, ending in half a second (its lease; the real-process
-    # case on PostgreSQL is tests/integrations/test_timely_retries_cluster.py).
-    SyncLock.objects.create(key=f"{flow.source_connection_id}:Account:001A", holder="other-host:1",
-                            expires_at=timezone.now() + timedelta(seconds=0.5))
     started = time.monotonic()
-    assert sync_item_process(item_id=item.pk) == S.SUCCEEDED
+    with held_by_another_worker(f"{flow.source_connection_id}:Account:001A", for_seconds=0.5):
+        assert sync_item_process(item_id=item.pk) == S.SUCCEEDED
     assert 0.4 < time.monotonic() - started < 5  # it waited for the lock, not for a retry
     assert list(SyncAttempt.objects.filter(sync_item=item).values_list("outcome", flat=True)) == ["succeeded"]
 
