@@ -47,6 +47,13 @@ class FlowHandler:
     #: flows/<flow>/settings.py); None accepts only the settings every flow does. The flow
     #: registry checks a flow's settings against it (flow_config_errors).
     settings_spec = None
+    #: What the per-record lock (lock_key) guards. False: the source record. Most flows write back
+    #: to it, or make its counterpart, whose id is only known mid-run: locking the source record
+    #: is what keeps two workers (or two flows, e.g. an Account's client made by flow 1 and by the
+    #: invoice flow) from making that counterpart twice. True, for flows that only read their
+    #: source record: the lock is on what this flow writes for it, so two such flows reading one
+    #: record (a FreshBooks payment → its Opportunity and → Infor) do not wait for each other.
+    lock_target: bool = False
 
     def __init__(self, flow: Flow):
         self.flow = flow
@@ -77,7 +84,11 @@ class FlowHandler:
 
     # -- identity and locking -------------------------------------------------------------
     def lock_key(self, item: SyncItem) -> str:
-        return f"{self.flow.source_connection_id}:{item.source_object}:{item.source_id}"
+        source = f"{self.flow.source_connection_id}:{item.source_object}:{item.source_id}"
+        if self.lock_target:
+            connection_id, object_type = self.target_ref(item)
+            return f"{connection_id}:{object_type}:for:{source}"
+        return source
 
     # -- the sequence ---------------------------------------------------------------------
     def is_relevant(self, item: SyncItem) -> bool:

@@ -35,6 +35,7 @@ class PaymentInforFlow(BaseFlow):
     entity_kind = Entity.Kind.PAYMENT
     settings_spec = PAYMENT_INFOR_SETTINGS
     default_mapping_set = "freshbooks-payment-to-infor-payment"
+    lock_target = True  # reads the payment, writes its own Infor batch: no wait for the payment → Opportunity flow
 
     def fetch_source(self, item):
         payment = self.freshbooks_live("payments", item.source_id, "payment")
