@@ -108,3 +108,18 @@ def test_the_admin_action_shows_the_dry_run_then_creates_on_confirm(fresh_org, s
     assert "Created field Opportunity.Date_Paid__c" in done and f"Assigned {PERMISSION_SET_NAME}" in done
     assert SfCustomField.objects.count() == len(ALL)
     assert "Nothing to do" in admin_client.get(page_url).content.decode()
+
+
+def test_the_command_is_a_dry_run_unless_applied(fresh_org, sf_connection):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("salesforce_prepare", sf_connection.name, stdout=out)
+    assert "will: Create field Account.FreshBooks_Client_Id__c" in out.getvalue() and "Dry run" in out.getvalue()
+    assert not SfCustomField.objects.exists()
+    out = StringIO()
+    call_command("salesforce_prepare", sf_connection.name, "--apply", stdout=out)
+    assert "done: Created field Opportunity.Amount_Paid__c" in out.getvalue()
+    assert SfCustomField.objects.count() == len(ALL)
