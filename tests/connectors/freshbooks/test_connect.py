@@ -15,6 +15,7 @@ from integrations.connectors.freshbooks.tasks import callback_confirm, callbacks
 from integrations.models import Connection
 from integrations.sandbox.freshbooks.deliveries import deliveries_drain
 from integrations.sandbox.freshbooks.models import SimCallback, SimToken
+from integrations.sandbox.freshbooks.seed import sandbox_app_register
 from monitoring.models import ApiCall
 
 
@@ -29,6 +30,9 @@ def _approve_in_browser(url: str) -> str:
 
 def test_connect_freshbooks_through_the_admin(fb, admin_user, client, live_server, settings):
     settings.LEDGERLINK_PUBLIC_URL = live_server.url
+    # The app registers the callback on the http:// test client host: a local sandbox app (real FreshBooks: https only).
+    sandbox_app_register(fb.app, redirect_uris=["http://testserver" + reverse("social:complete", args=["freshbooks"])],
+                         local_sandbox=True)
     connection = fb.connection(with_tokens=False)
     connection.settings = {}
     connection.save()
