@@ -31,10 +31,14 @@ def freshbooks_sandbox_connect(write: Callable[[str], None]) -> Connection:
 
     app, user, account = sandbox_demo_seed()
     root = f"{settings.LEDGERLINK_PUBLIC_URL}/sandbox/freshbooks/"
-    # The demo app registers the one redirect URI "Connect FreshBooks" uses; on an http:// demo
-    # URL it is a local sandbox app (real FreshBooks accepts https only).
+    # The demo app registers the redirect URI "Connect FreshBooks" uses (keeping any added by hand);
+    # on an http:// demo URL it is a local sandbox app (real FreshBooks accepts https only).
     redirect_uri = f"{settings.LEDGERLINK_PUBLIC_URL}{reverse('social:complete', args=['freshbooks'])}"
-    sandbox_app_register(app, redirect_uris=[redirect_uri], local_sandbox=not redirect_uri.startswith("https://"))
+    uris = app.redirect_uri_list()
+    if redirect_uri not in uris:
+        uris.append(redirect_uri)
+    sandbox_app_register(app, redirect_uris=uris,
+                         local_sandbox=app.local_sandbox or not redirect_uri.startswith("https://"))
     connection = Connection.objects.filter(name=CONNECTION_NAME).first() or Connection(name=CONNECTION_NAME)
     connection.system, connection.environment, connection.is_sandbox = "freshbooks", "sandbox", True
     connection.base_url = connection.auth_url = root

@@ -107,3 +107,10 @@ def test_items_need_the_configured_scope(fb):
     fb.account.options = {"items_scope_object": "items"}
     fb.account.save()
     assert _call(fb, token, "GET", "items/items").status_code == 403
+
+
+def test_an_http_or_query_uri_stored_on_the_app_is_still_refused_at_authorize(fb):
+    """An app row that lists such URIs anyway (written before strict mode) does not make them valid."""
+    SimApp.objects.filter(pk=fb.app.pk).update(redirect_uris="http://x.example/cb\nhttps://x.example/cb?next=1")
+    assert "must use https" in authorize(fb, redirect_uri="http://x.example/cb").text
+    assert "query string" in authorize(fb, redirect_uri="https://x.example/cb?next=1").text
