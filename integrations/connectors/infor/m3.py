@@ -9,6 +9,7 @@ AuthError; 429/5xx/timeouts → RetryableError (Retry-After honoured); a NOK res
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -234,6 +235,33 @@ class M3Client(HttpClient):
         if not result.ok:
             raise result.error(program, fields)
         return result.records
+
+    def execute_paged(self, program: str, transaction: str, record: dict | None = None, *, page_size: int,
+                      start: dict[str, str] | None = None, key: tuple[str, ...] = ()) -> Iterator[dict]:
+        """Every record of a List transaction, ``page_size`` at a time (never maxrecs=0: a long
+        list can outlast the ION API Gateway's one-minute target timeout, reference §1).
+
+        M3 lists have no page token: a list runs from the key given in its input, so the next
+        page starts at the last record's key (``start`` maps output field → input field) and
+        the records already read at that boundary (``key`` identifies a record) are skipped.
+        A list without a start key is read in one page and refused when it would need more.
+        """
+        inputs, boundary = dict(record or {}), set()
+
+        def of(row: dict, names) -> tuple:
+            return tuple((row.get(name) or "").strip() for name in names)
+        while True:
+            rows = self.execute(program, transaction, inputs, maxrecs=page_size)
+            fresh = [row for row in rows if of(row, key) not in boundary]
+            yield from fresh
+            if len(rows) < page_size:
+                return
+            if not start or not fresh:
+                raise FatalError(f"Infor M3 {program}/{transaction} has more than {page_size} records from one "
+                                 "starting key; raise the connection's m3_page_size.")
+            last = of(rows[-1], start)
+            boundary = {of(row, key) for row in rows if of(row, start) == last}
+            inputs.update(dict(zip(start.values(), last)))
 
     def execute_bulk(self, program: str, transactions: list[tuple[str, dict]], **control) -> BulkResult:
         """Run many transactions of one program in one POST; per-transaction outcomes, no raise on NOK."""

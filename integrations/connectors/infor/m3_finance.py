@@ -9,7 +9,7 @@ from integrations.errors import FatalError
 
 
 class FinanceOperations:
-    """Mixin of M3Adapter (needs self.m3, self.setting, self.run_once, self.invoice_status)."""
+    """Mixin of M3Adapter (needs self.m3, self.m3_list, self.setting, self.run_once, self.invoice_status)."""
 
     def record_payment(self, *, batch_id: int, customer_number: str, invoice_number: str, invoice_year: str,
                        amount: Decimal, payment_date: date, currency: str | None = None,
@@ -77,7 +77,7 @@ class FinanceOperations:
             "account": r.get("AITM", "").strip(), "description": r.get("TX40", "").strip(),
             "blocked": r.get("LCCD", "").strip() not in ("", "0"),
             "kind": "profit_and_loss" if r.get("AICL", "").strip() == "2" else "balance",
-        } for r in self.m3.execute("CRS630MI", "LstAccountID", {"AITP": "1"}, maxrecs=0)]
+        } for r in self.m3_list("CRS630MI", "LstAccountID", {"AITP": "1"}, start={"AITM": "AITM"}, key=("AITM",))]
 
     def validate_accounts(self, *, accounts: list[str]) -> dict[str, str]:
         known = {a["account"]: a for a in self.list_accounts()}
@@ -92,4 +92,5 @@ class FinanceOperations:
     def list_codes(self, *, table: str) -> list[dict]:
         constant = self.setting("m3_code_tables").get(table, table)
         return [{"code": r.get("STKY", "").strip(), "description": (r.get("TX40") or r.get("TX15") or "").strip()}
-                for r in self.m3.execute("CRS175MI", "LstGeneralCode", {"STCO": constant}, maxrecs=0)]
+                for r in self.m3_list("CRS175MI", "LstGeneralCode", {"STCO": constant}, start={"STKY": "STKY"},
+                                      key=("STKY",))]

@@ -18,11 +18,12 @@ def status_from_head(head: dict, delivered: str, invoiced: str) -> dict:
 
 
 class OrderOperations:
-    """Mixin of M3Adapter (needs self.m3, self.setting)."""
+    """Mixin of M3Adapter (needs self.m3, self.m3_list, self.setting)."""
 
     def find_sales_order(self, *, customer_number: str, order_reference: str) -> dict | None:
         """The confirmed order of this customer carrying ``order_reference`` in CUOR, or None."""
-        for head in self.m3.execute("OIS100MI", "LstHead", {"CUNO": customer_number}, maxrecs=0):
+        for head in self.m3_list("OIS100MI", "LstHead", {"CUNO": customer_number}, start={"ORNO": "ORNO"},
+                                 key=("ORNO",)):
             if (head.get("CUOR") or "").strip() == order_reference:
                 return self._status(head)
         return None
@@ -82,10 +83,11 @@ class OrderOperations:
             "invoice_date": m3_date(r.get("IVDT")), "due_date": m3_date(r.get("DUDT")),
             "amount": m3_decimal(r.get("IVAM")), "remaining_amount": m3_decimal(r.get("RAFC")),
             "currency": r.get("CUCD", "").strip(), "customer_number": (r.get("CUNO") or r.get("PYNO") or "").strip(),
-        } for r in self.m3.execute("OIS350MI", "LstInvHeadByCo", {"ORNO": order_number}, maxrecs=0)]
+        } for r in self.m3_list("OIS350MI", "LstInvHeadByCo", {"ORNO": order_number})]  # one order: one page
 
     def invoice_status(self, *, customer_number: str, invoice_number: str, year: str) -> dict:
-        ledger = [r for r in self.m3.execute("ARS200MI", "LstInvoices", {"CUNO": customer_number}, maxrecs=0)
+        ledger = [r for r in self.m3_list("ARS200MI", "LstInvoices", {"CUNO": customer_number},
+                                          start={"IVDT": "IVDT"}, key=("INYR", "CINO"))
                   if r.get("CINO", "").strip() == invoice_number and r.get("INYR", "").strip() == str(year)]
         if not ledger:
             raise FatalError(f"Infor M3 has no AR invoice {invoice_number} of {year} for customer {customer_number}.",

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
-from .formats import CENT, BadValue, decimal_of, eastern_date, int_of, money, money_amount
+from .formats import CENT, BadValue, decimal_of, eastern_date, int_of, money, money_amount, number_text
 from .models import SimAccount, SimObject
 
 HUNDRED = Decimal(100)
@@ -37,7 +37,7 @@ def lines_normalize(raw, *, currency: str, existing: list | None = None, replace
             "lineid": base.get("lineid") or next_id,
             "name": str(line.get("name", base.get("name", "")) or ""),
             "description": str(line.get("description", base.get("description", "")) or ""),
-            "qty": str(decimal_of(line.get("qty", base.get("qty", 1)), field=f"lines[{position}].qty").normalize()),
+            "qty": number_text(decimal_of(line.get("qty", base.get("qty", 1)), field=f"lines[{position}].qty")),
             "unit_cost": money(money_amount(line.get("unit_cost", base.get("unit_cost", 0)),
                                             field=f"lines[{position}].unit_cost"), currency),
             "type": int_of(line.get("type", base.get("type", 0)), field=f"lines[{position}].type"),
@@ -48,7 +48,7 @@ def lines_normalize(raw, *, currency: str, existing: list | None = None, replace
         for n in ("1", "2"):
             name, rate = line.get(f"taxName{n}", base.get(f"taxName{n}")), line.get(f"taxAmount{n}", base.get(f"taxAmount{n}"))
             stored[f"taxName{n}"] = name or None
-            stored[f"taxAmount{n}"] = str(decimal_of(rate, field=f"lines[{position}].taxAmount{n}").normalize()) if rate not in (None, "") else "0"
+            stored[f"taxAmount{n}"] = number_text(decimal_of(rate, field=f"lines[{position}].taxAmount{n}")) if rate not in (None, "") else "0"
             stored[f"taxNumber{n}"] = line.get(f"taxNumber{n}", base.get(f"taxNumber{n}"))
         qty, unit = Decimal(stored["qty"]), Decimal(stored["unit_cost"]["amount"])
         stored["amount"] = money(_q(qty * unit), currency)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .deliveries import event_emit
 from .faults import fault_consume
-from .formats import bool_of, date_of, decimal_of, eastern, int_of, money, money_amount, utc_plain
+from .formats import bool_of, date_of, decimal_of, eastern, int_of, money, money_amount, number_text, utc_plain
 from .invoicing import invoice_number_next, invoice_prepare, invoice_settle, lines_normalize
 from .kinds import CREDIT_NOTE, KINDS, Kind, B, D, I, J, M, N, S
 from .models import SimAccount, SimObject, SimUser
@@ -93,7 +93,7 @@ def _coerce(kind: Kind, values: dict, currency: str) -> dict:
         elif typ == B:
             clean[name] = bool_of(value, field=name)
         elif typ == N:
-            clean[name] = str(decimal_of(value, field=name).normalize())
+            clean[name] = number_text(decimal_of(value, field=name))
         elif typ == M:
             code = value.get("code") if isinstance(value, dict) and value.get("code") else currency
             clean[name] = None if value is None else money(money_amount(value, field=name), code)
@@ -281,6 +281,9 @@ def _payment_effects(account: SimAccount, payment: SimObject, actor: SimUser) ->
     invoice.save()
     for each in payments + ([payment] if payment.vis_state else []):
         _overpayment_credit_sync(account, invoice, each, excess.get(each.pk) if each.vis_state == 0 else None, actor)
+    # The sync above wrote overpaymentid to the stored row; the reply is rendered from this
+    # object, and the real create reply already carries it.
+    payment.refresh_from_db(fields=["data"])
     if account.option("payment_emits_invoice_update"):
         event_emit(account=account, name="invoice.update", object_id=invoice.pk, actor=actor)
 

@@ -1,10 +1,12 @@
-"""Browser pages of the simulated org: accounts, contacts, products, opportunities (add
-products, change stage), the change events sent, and the org's switches and faults.
+"""Browser pages of the simulated org: accounts and contacts (create and edit), products,
+opportunities (add products, change stage), the change events sent, and the org's switches
+and faults.
 
 Writes go through the same services as the API, so a page edit emits change events like a
 user editing in Salesforce (no API changeOrigin)."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -15,6 +17,8 @@ from .errors import SfApiError
 from .events import deliveries_drain
 from .models import SfChangeEvent, SfConnectedApp, SfCustomField, SfRecord, SfSubscription
 from .org import STAGES, integration_user, org_get
+from .pubsub.server import server_status
+from .schema import CDC_OBJECTS
 from .writes import record_create, record_update
 
 
@@ -39,11 +43,16 @@ def _form(request, names: list[str]) -> dict:
     return {n: request.POST.get(n).strip() for n in names if (request.POST.get(n) or "").strip()}
 
 
+def _pubsub_status() -> dict:
+    return server_status(f"{settings.SANDBOX_SALESFORCE_PUBSUB_HOST}:{settings.SANDBOX_SALESFORCE_PUBSUB_PORT}")
+
+
 def index(request):
     org = org_get()
     return render(request, "sandbox/salesforce/index.html", {
         "org": org, "apps": SfConnectedApp.objects.all(), "subscriptions": SfSubscription.objects.all(),
         "custom_fields": SfCustomField.objects.order_by("sobject", "pk"),
+        "pubsub": _pubsub_status(),
         "counts": {n: SfRecord.objects.filter(sobject=n, is_deleted=False).count()
                    for n in ("Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2")}})
 
@@ -63,6 +72,49 @@ def contacts(request):
         return redirect("sandbox-salesforce:contacts")
     return render(request, "sandbox/salesforce/contacts.html",
                   {"contacts": _records("Contact"), "accounts": _records("Account")})
+
+
+# What a person may edit on a record's page (the fields a sales user edits in Salesforce).
+EDITABLE = {
+    "Account": ["Name", "Phone", "Website", "BillingStreet", "BillingCity", "BillingPostalCode", "BillingCountry"],
+    "Contact": ["FirstName", "LastName", "Email", "Phone", "Title", "AccountId"],
+}
+LIST_PAGE = {"Account": "sandbox-salesforce:accounts", "Contact": "sandbox-salesforce:contacts"}
+
+
+def _edited(request, before: dict, names: list[str]) -> dict:
+    """The fields the form changed; a cleared box clears the field (null)."""
+    changes = {}
+    for name in names:
+        value = (request.POST.get(name) or "").strip() or None
+        if value != before.get(name):
+            changes[name] = value
+    return changes
+
+
+def _record_edit(request, sobject: str, sf_id: str, template: str, extra: dict):
+    """Edit a record through the API's write path: the same validation, a change event (no
+    API changeOrigin, like a person in Salesforce) and a new SystemModstamp."""
+    record = SfRecord.objects.filter(sobject=sobject, sf_id=sf_id, is_deleted=False).first()
+    if record is None:
+        messages.error(request, f"No {sobject.lower()} {sf_id}.")
+        return redirect(LIST_PAGE[sobject])
+    if request.method == "POST":
+        changes = _edited(request, record.fields, EDITABLE[sobject])
+        if not changes:
+            messages.info(request, "Nothing changed.")
+        else:
+            _write(request, lambda: record_update(sobject, sf_id, changes), f"{sobject} saved: {', '.join(changes)}.")
+        return redirect(request.path)
+    return render(request, template, {"record": record.fields, **extra})
+
+
+def account(request, sf_id: str):
+    return _record_edit(request, "Account", sf_id, "sandbox/salesforce/account.html", {})
+
+
+def contact(request, sf_id: str):
+    return _record_edit(request, "Contact", sf_id, "sandbox/salesforce/contact.html", {"accounts": _records("Account")})
 
 
 def products(request):
@@ -126,21 +178,41 @@ def org_settings(request):
         action = request.POST.get("action")
         if action == "expire_sessions":
             services.sessions_expire_now()
-            messages.success(request, "Every session issued so far is now expired (401 INVALID_SESSION_ID).")
+            messages.success(request, "Every session issued so far is now expired (401 INVALID_SESSION_ID; open "
+                                      "Pub/Sub streams end with UNAUTHENTICATED).")
         elif action == "spend_budget":
             services.api_budget_exhaust()
             messages.success(request, "The daily API budget is spent: calls get 403 REQUEST_LIMIT_EXCEEDED.")
+        elif action == "drop_streams":
+            services.pubsub_streams_drop()
+            messages.success(request, "Open Pub/Sub streams are dropped (UNAVAILABLE); new subscriptions work.")
+        elif action == "expire_replay_ids":
+            services.pubsub_replay_ids_expire()
+            messages.success(request, "Every replay id so far is outside retention: CUSTOM from one gets "
+                                      "replayid.corrupted.")
         else:
-            try:
-                values = {n: int(request.POST.get(n) or 0) for n in
-                          ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "latency_ms")}
-            except ValueError:
-                messages.error(request, "Numbers only, please.")
-                return redirect("sandbox-salesforce:settings")
-            values["query_page_size"] = min(2000, max(1, values["query_page_size"]))
-            values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null",
-                                                                     "custom_fields_installed")})
-            services.org_configure(**values)
-            messages.success(request, "Settings saved.")
+            _settings_save(request)
         return redirect("sandbox-salesforce:settings")
-    return render(request, "sandbox/salesforce/settings.html", {"org": org_get()})
+    return render(request, "sandbox/salesforce/settings.html", {
+        "org": org_get(), "pubsub": _pubsub_status(), "cdc_objects": sorted(CDC_OBJECTS)})
+
+
+def _settings_save(request) -> None:
+    numbers = ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "latency_ms",
+               "pubsub_keepalive_seconds", "pubsub_retention_hours")
+    org = org_get()
+    try:
+        values = {n: int(request.POST.get(n) or getattr(org, n)) for n in numbers}
+        values["cdc_entities"] = services.cdc_entities_parse(request.POST.get("cdc_entities", ""))
+    except ValueError as exc:
+        messages.error(request, str(exc) if "Change Data Capture" in str(exc) else "Numbers only, please.")
+        return
+    if any(values[n] < 0 for n in numbers):
+        messages.error(request, "Numbers only, please.")
+        return
+    values["query_page_size"] = min(2000, max(1, values["query_page_size"]))
+    values["pubsub_keepalive_seconds"] = min(270, max(1, values["pubsub_keepalive_seconds"]))
+    values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null",
+                                                             "custom_fields_installed")})
+    services.org_configure(**values)
+    messages.success(request, "Settings saved.")

@@ -37,8 +37,10 @@ def contact(values: dict, changes: dict, before: dict | None) -> None:
 
 def opportunity(values: dict, changes: dict, before: dict | None) -> None:
     has_lines = bool(before and before.get("HasOpportunityLineItem"))
-    if "StageName" in changes or before is None:
-        stage = stage_get(values.get("StageName") or "")
+    # A missing stage is a missing required field (checked with the others after the rules),
+    # not a bad picklist value: the real org answers REQUIRED_FIELD_MISSING naming StageName.
+    if ("StageName" in changes or before is None) and values.get("StageName") not in (None, ""):
+        stage = stage_get(values["StageName"])
         if stage is None:
             raise SfApiError(400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
                              f"Stage: bad value for restricted picklist field: {values.get('StageName')}", ["StageName"])

@@ -95,7 +95,7 @@ def _objects() -> dict[str, SObject]:
         SObject("Account", "001", [
             *_system(), Field("Name", "string", 255, required=True), Field("Type", "picklist", 255,
             picklist=("Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other")),
-            Field("Phone", "phone", 40), Field("Website", "url", 255), *_address("Billing"),
+            Field("Phone", "phone", 40), Field("Website", "url", 255), *_address("Billing"), *_address("Shipping"),
             Field("Description", "textarea", 32000),
             Field("FreshBooks_Client_Id__c", "string", 50, external_id=True, unique=True, label="FreshBooks Client Id"),
         ], [ChildRelationship("Contacts", "Contact", "AccountId"),
@@ -114,7 +114,8 @@ def _objects() -> dict[str, SObject]:
             Field("AccountId", "reference", 18, reference_to="Account", relationship_name="Account"),
             Field("StageName", "picklist", 255, required=True), Field("CloseDate", "date", required=True),
             Field("Amount", "currency"), Field("Probability", "percent"),
-            Field("ExpectedRevenue", "currency", **RO), Field("ForecastCategoryName", "picklist", 40),
+            Field("ExpectedRevenue", "currency", **RO),
+            Field("ForecastCategoryName", "picklist", 40, picklist=("Omitted", "Pipeline", "Best Case", "Commit", "Closed")),
             Field("IsClosed", "boolean", nillable=False, **RO), Field("IsWon", "boolean", nillable=False, **RO),
             Field("HasOpportunityLineItem", "boolean", nillable=False, **RO),
             Field("Pricebook2Id", "reference", 18, reference_to="Pricebook2", relationship_name="Pricebook2"),

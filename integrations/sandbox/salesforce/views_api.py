@@ -59,7 +59,8 @@ def data_api(request, path: str = ""):
     if request.method in WRITE_METHODS and fault_take("fault_lock_row"):
         # Consumed outside the call's transaction, so the rollback of the failed call keeps it spent.
         return json_response(LOCKED, 400, headers)
-    call = Call(method=request.method, params=request.GET.dict(), raw_body=request.body)
+    call = Call(method=request.method, params=request.GET.dict(), raw_body=request.body,
+                headers={k.lower(): v for k, v in request.headers.items()})
     version = path.split("/", 1)[0].lstrip("v")
     ctx = WriteContext(origin=origin_for(version, request.headers.get("Sforce-Call-Options", "")),
                        user_id=session.user.sf_id)

@@ -149,3 +149,15 @@ def test_the_index_page_lists_created_fields(fresh, client):
                                                        "scale": 2})
     page = client.get("/sandbox/salesforce/").content.decode()
     assert "Opportunity.Amount_Paid__c" in page and "currency(16, 2)" in page and "a fresh org" in page
+
+
+def test_change_event_schemas_follow_the_org_fields(fresh):
+    from integrations.sandbox.salesforce.pubsub.schemas import event_schema, schema_by_id
+
+    before = event_schema("Opportunity")
+    assert "Amount_Paid__c" not in before.schema_json  # a fresh org: none of our fields
+    field_create(fresh, "Opportunity.Amount_Paid__c", {"type": "Currency", "label": "Amount Paid", "precision": 16,
+                                                       "scale": 2})
+    after = event_schema("Opportunity")
+    assert after.schema_id != before.schema_id and after.slots[-1].name == "Amount_Paid__c"
+    assert schema_by_id(before.schema_id) is before  # events written before keep their schema

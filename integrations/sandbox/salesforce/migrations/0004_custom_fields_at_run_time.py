@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sandbox_salesforce', '0002_replication_rules'),
+        ('sandbox_salesforce', '0003_pubsub_bus'),
     ]
 
     operations = [
