@@ -57,6 +57,7 @@ class Connection(models.Model):
         permissions = [
             ("connect_connection", "Can connect a connection to its system (OAuth “Connect”)"),
             ("test_connection", "Can test a connection against its system"),
+            ("prepare_connection", "Can prepare a connected system for the flows (e.g. create Salesforce fields)"),
         ]
 
     def __str__(self):

@@ -19,6 +19,7 @@ FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_b
 ADMIN_ONLY = [
     ("integrations", "connect_connection"),  # the OAuth "Connect" flows: they replace a connection's tokens
     ("integrations", "test_connection"),
+    ("integrations", "prepare_connection"),  # creates fields and access in the connected system
     ("integrations", "poll_flow"),
     ("integrations", "backfill_flow"),
     ("integrations", "reconcile_flow"),

@@ -70,6 +70,8 @@ class Connector:
     #: the system's staff pages (its "Connect" flow, a test page), mounted under /integrations/
     staff_urls: tuple = ()
     connection_test: Callable[..., str] | None = None
+    #: the admin's "Prepare" page: creates in the system what the flows need (dry run first); None: nothing to prepare
+    prepare_action: ConnectAction | None = None
 
     @classmethod
     def change_reader_for(cls, object_type: str) -> ChangeReader | None:
