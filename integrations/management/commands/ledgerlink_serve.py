@@ -1,4 +1,5 @@
-"""Run the web server and the django-q2 cluster (with its scheduler) together; Ctrl-C stops both."""
+"""Run the web server, the django-q2 cluster (with its scheduler) and the Salesforce Pub/Sub
+subscriber together; Ctrl-C stops them all."""
 import signal
 import subprocess
 import sys
@@ -19,9 +20,11 @@ class Command(BaseCommand):
         commands = {
             "web": manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"],
             "worker": manage + ["qcluster"],
+            # Salesforce change events (Pub/Sub API): idle until a Salesforce connection has enabled flows.
+            "subscriber": manage + ["salesforce_subscribe"],
         }
         procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
-        self.stdout.write(f"Ledgerlink is up: http://{options['host']}:{options['port']}/admin/  (Ctrl-C stops web and workers)")
+        self.stdout.write(f"Ledgerlink is up: http://{options['host']}:{options['port']}/admin/  (Ctrl-C stops web, workers and subscriber)")
         stopping = False
 
         def stop(*_):
@@ -47,4 +50,4 @@ class Command(BaseCommand):
         if failed:
             self.stderr.write(f"Stopped because {', '.join(failed)} exited unexpectedly.")
             sys.exit(1)
-        self.stdout.write("Stopped web server and workers.")
+        self.stdout.write("Stopped web server, workers and subscriber.")
