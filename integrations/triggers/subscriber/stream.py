@@ -23,6 +23,7 @@ import grpc
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from integrations.connectors.receiving import ParsedEvent
 from integrations.connectors.salesforce.client import call_options_client
 from integrations.connectors.salesforce.events import EventShapeError
 from integrations.connectors.salesforce.pubsub.channel import auth_metadata, pubsub_channel_open, pubsub_stub
@@ -47,6 +48,15 @@ PRESETS = {"LATEST": pb.LATEST, "EARLIEST": pb.EARLIEST}
 
 def commit_time(commit_timestamp) -> datetime | None:
     return datetime.fromtimestamp(commit_timestamp / 1000, tz=UTC) if isinstance(commit_timestamp, int) else None
+
+
+def undecodable_event(item, exc: Exception) -> ParsedEvent:
+    """An event that cannot be read as a change event is stored (not routed) with the reason, and
+    the stream goes on: one bad event must not hold up every later one on the topic."""
+    replay = item.replay_id.hex()
+    return ParsedEvent(dedupe_key=f"replay:{replay}:undecodable", event_type="undecodable",
+                       payload={"replayId": replay, "schemaId": item.event.schema_id, "eventId": item.event.id},
+                       routable=False, ignored_because=f"Could not be decoded as a change event: {exc}"[:500])
 
 
 class TopicStream(threading.Thread):
@@ -105,7 +115,7 @@ class TopicStream(threading.Thread):
                     continue
                 else:
                     subscription_state_set(subscription, S.RECONNECTING, error=error_sentence(exc))
-            except (EventShapeError, RetryableError) as exc:
+            except RetryableError as exc:
                 failures += 1
                 subscription_state_set(subscription, S.RECONNECTING, error=str(exc)[:500])
             self.stopping.wait(backoff.delay(failures))
@@ -181,11 +191,17 @@ class TopicStream(threading.Thread):
             channel.close()
 
     def _batch_store(self, connection, subscription, stub, metadata, response, tag) -> None:
-        events = [consumer_event_decode(item, self.schemas.get(stub, item.event.schema_id, metadata=metadata))
-                  for item in response.events]
+        events, rows = [], []
+        for item in response.events:
+            schema = self.schemas.get(stub, item.event.schema_id, metadata=metadata)  # an RpcError: reconnect
+            try:
+                event = consumer_event_decode(item, schema)
+                rows += change_events_parsed([event], client_tag=tag)
+                events.append(event)
+            except Exception as exc:  # bad Avro or not a change event: kept, not routed; it must not block the topic
+                rows.append(undecodable_event(item, exc))
         last_commit = max((t for e in events if (t := commit_time(e.commit_timestamp))), default=None)
-        pubsub_batch_store(connection=connection, subscription=subscription, holder=self.holder,
-                           events=change_events_parsed(events, client_tag=tag),
+        pubsub_batch_store(connection=connection, subscription=subscription, holder=self.holder, events=rows,
                            replay_id_hex=response.events[-1].replay_id.hex(), last_commit_at=last_commit)
         gaps = [e for e in events if e.is_gap]
         if gaps:
