@@ -25,7 +25,6 @@ from django.db import close_old_connections, connections
 
 from integrations.connectors.receiving import ParsedEvent
 from integrations.connectors.salesforce.client import call_options_client
-from integrations.connectors.salesforce.events import EventShapeError
 from integrations.connectors.salesforce.pubsub.channel import auth_metadata, pubsub_channel_open, pubsub_stub
 from integrations.connectors.salesforce.pubsub.decoding import consumer_event_decode
 from integrations.connectors.salesforce.pubsub.errors import error_sentence, is_auth_error, is_replay_id_invalid
