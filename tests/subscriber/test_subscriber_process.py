@@ -29,17 +29,23 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(tran
 
 @pytest.fixture
 def server(sf_root, sf_connection):
+    # An idle stream hears from the server every second: a keepalive after a (re)start proves the
+    # server has placed the stream (LATEST is where the tip is then), so a test writes only after it.
+    sim.org_configure(pubsub_keepalive_seconds=1)
     with pubsub_server(sf_root) as running:
         pubsub_connect(sf_connection, running)
         yield running
 
 
-def _active(connection, topic):
-    return PubSubSubscription.objects.filter(connection=connection, topic=topic, state="active").exists()
+def _ready(connection, topic, since):
+    return PubSubSubscription.objects.filter(connection=connection, topic=topic, state="active",
+                                             last_keepalive_at__gte=since).exists()
 
 
 def _wait_active(connection, *topics, timeout=30):
-    wait_until(lambda: all(_active(connection, t) for t in topics), timeout=timeout, what=f"{topics} active")
+    """Every topic's stream is open and placed: a keepalive came after this call."""
+    since = timezone.now()
+    wait_until(lambda: all(_ready(connection, t, since) for t in topics), timeout=timeout, what=f"{topics} ready")
 
 
 def test_each_entity_arrives_decoded_against_its_schema(server, sf_connection, tmp_path):

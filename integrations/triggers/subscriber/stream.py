@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 import grpc
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connections, transaction
 
 from integrations.connectors.receiving import ParsedEvent
 from integrations.connectors.salesforce.client import call_options_client
@@ -35,7 +35,7 @@ from integrations.errors import AuthError, RetryableError
 from integrations.models import Connection, PubSubSubscription
 from integrations.sync.retry import BackoffPolicy
 from integrations.triggers.subscriber.catchup import subscription_catch_up
-from integrations.triggers.subscriber.lease import LeaseLost
+from integrations.triggers.subscriber.lease import LeaseLost, lease_fence
 from integrations.triggers.subscriber.store import pubsub_batch_store, subscription_state_set
 from integrations.triggers.subscriber.topics import connection_topics
 from pubsub_wire import pubsub_api_pb2 as pb
@@ -68,6 +68,8 @@ class TopicStream(threading.Thread):
         self.lease_lost = False
         self._call = None
         self._lock = threading.Lock()
+        self._delivering = False  # the current stream has answered at least once
+        self._force_latest = False  # after a replay id the server no longer holds
 
     def stop(self) -> None:
         self.stopping.set()
@@ -103,7 +105,7 @@ class TopicStream(threading.Thread):
             except grpc.RpcError as exc:
                 if self.stopping.is_set():
                     break
-                failures += 1
+                failures = 1 if self._delivering else failures + 1  # a stream that worked starts the count again
                 if is_auth_error(exc):
                     subscription_state_set(subscription, S.RECONNECTING, error="Session expired: refreshing the token.")
                     if self._refresh(connection, token, failures):
@@ -133,8 +135,11 @@ class TopicStream(threading.Thread):
 
     def _resume_from_latest(self, connection: Connection, subscription: PubSubSubscription, why: str) -> None:
         subscription.refresh_from_db()
-        subscription_state_set(subscription, S.RECONNECTING, replay_id="",
-                               error=f"The stored replay id is no longer held by the server ({why}).")
+        with transaction.atomic():  # only while the lease is ours, like every other write of the replay id
+            lease_fence(connection_id=self.connection_id, holder=self.holder)
+            subscription_state_set(subscription, S.RECONNECTING, replay_id="",
+                                   error=f"The stored replay id is no longer held by the server ({why}).")
+        self._force_latest = True
         flows = connection_topics(connection).get(self.topic, [])
         subscription_catch_up(connection=connection, topic=self.topic, flows=flows,
                               since=subscription.last_event_at or subscription.created_at,
@@ -147,8 +152,8 @@ class TopicStream(threading.Thread):
             first = pb.FetchRequest(topic_name=self.topic, replay_preset=pb.CUSTOM,
                                     replay_id=bytes.fromhex(subscription.replay_id), num_requested=size)
         else:
-            first = pb.FetchRequest(topic_name=self.topic, replay_preset=PRESETS.get(self.start_preset, pb.LATEST),
-                                    num_requested=size)
+            preset = pb.LATEST if self._force_latest else PRESETS.get(self.start_preset, pb.LATEST)
+            first = pb.FetchRequest(topic_name=self.topic, replay_preset=preset, num_requested=size)
         requests: queue.Queue = queue.Queue()
         requests.put(first)
 
@@ -168,9 +173,11 @@ class TopicStream(threading.Thread):
                     return
                 self._call = stub.Subscribe(fetch_requests(), metadata=metadata)
             subscription_state_set(subscription, S.ACTIVE, holder=self.holder)
+            self._delivering = False
             pending = size
             tag = call_options_client(connection)
             for response in self._call:
+                self._delivering = True
                 if response.events:
                     self._batch_store(connection, subscription, stub, metadata, response, tag)
                     pending -= len(response.events)
