@@ -1,10 +1,12 @@
 """Run the web server, the django-q2 cluster (with its scheduler) and the Salesforce Pub/Sub
-subscriber together; Ctrl-C stops them all."""
+subscriber together, plus the Salesforce simulator's Pub/Sub API server when the simulators are
+on; Ctrl-C stops them all."""
 import signal
 import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -23,8 +25,13 @@ class Command(BaseCommand):
             # Salesforce change events (Pub/Sub API): idle until a Salesforce connection has enabled flows.
             "subscriber": manage + ["salesforce_subscribe"],
         }
+        if settings.SANDBOX_ENABLED:
+            commands["pubsub"] = manage + ["sandbox_pubsub_serve"]
         procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
         self.stdout.write(f"Ledgerlink is up: http://{options['host']}:{options['port']}/admin/  (Ctrl-C stops web, workers and subscriber)")
+        if "pubsub" in procs:
+            self.stdout.write("Salesforce simulator Pub/Sub API (gRPC, no TLS): "
+                              f"{settings.SANDBOX_SALESFORCE_PUBSUB_HOST}:{settings.SANDBOX_SALESFORCE_PUBSUB_PORT}")
         stopping = False
 
         def stop(*_):
