@@ -107,7 +107,8 @@ class TopicStream(threading.Thread):
                     break
                 failures = 1 if self._delivering else failures + 1  # a stream that worked starts the count again
                 if is_auth_error(exc):
-                    subscription_state_set(subscription, S.RECONNECTING, error="Session expired: refreshing the token.")
+                    subscription_state_set(subscription, S.RECONNECTING,
+                                           error=f"Not authenticated ({error_sentence(exc)}): refreshing the token.")
                     if self._refresh(connection, token, failures):
                         continue
                 elif is_replay_id_invalid(exc):

@@ -35,10 +35,11 @@ def pubsub_stub(channel: grpc.Channel) -> pubsub_api_pb2_grpc.PubSubStub:
 
 
 def org_id_of(connection: Connection) -> str:
-    """The org id: the 4th path part of the identity URL ``https://login…/id/<orgId>/<userId>``."""
+    """The org id, from the identity URL ``https://login…/id/<orgId>/<userId>`` (the part after
+    ``id``; a root with a path of its own, like the simulator's, comes before it)."""
     identity = str(connection.settings.get("identity_url") or "")
-    parts = identity.split("://", 1)[-1].split("/")
-    return parts[2] if len(parts) > 3 and parts[1] == "id" else ""
+    parts = identity.split("://", 1)[-1].rstrip("/").split("/")
+    return parts[-2] if len(parts) >= 4 and parts[-3] == "id" else ""
 
 
 def auth_metadata(connection: Connection) -> tuple[tuple[str, str], ...]:

@@ -99,3 +99,5 @@ def test_auth_metadata_names_the_org_from_the_identity_url(db):
     assert dict(auth_metadata(connection)) == {"accesstoken": "tok", "instanceurl": "https://acme.my.salesforce.com",
                                                "tenantid": "00D000000000001EAA"}
     assert pubsub_target(connection) == ("api.pubsub.salesforce.com:7443", True)
+    connection.settings["identity_url"] = "http://127.0.0.1:8000/sandbox/salesforce/id/00D000000000002EAA/005X"
+    assert org_id_of(connection) == "00D000000000002EAA"
