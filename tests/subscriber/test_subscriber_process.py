@@ -132,7 +132,7 @@ def test_expired_replay_id_resumes_from_latest_polls_and_records_a_finding(serve
         before = sf_create("Account", {"Name": "Seen live"})
         wait_until(lambda: any(e.object_id == before for e in stored(sf_connection)), timeout=30, what="live event")
     missed = sf_create("Account", {"Name": "Changed while no subscriber ran"})
-    sim.org_configure(pubsub_replay_valid_after=timezone.now())  # the stored replay id is now past retention
+    sim.pubsub_replay_ids_expire()  # the stored replay id is now past retention
     with subscriber(tmp_path / "second.log"):
         wait_until(lambda: Finding.objects.filter(check_name="pubsub_gap").exists(), timeout=60, what="the finding")
         wait_until(lambda: SyncItem.objects.filter(flow=flow, source_id=missed).exists(), timeout=30,
@@ -155,7 +155,7 @@ def test_session_expiry_mid_stream_refreshes_and_loses_nothing(server, sf_connec
         first = sf_create("Account", {"Name": "Before expiry"})
         wait_until(lambda: any(e.object_id == first for e in stored(sf_connection)), timeout=30, what="first event")
         sim.sessions_expire_now()
-        sim.org_configure(pubsub_streams_dropped_at=timezone.now())  # the open stream ends; resubscribing needs auth
+        sim.pubsub_streams_drop()  # the open stream ends; resubscribing needs auth
         during = [sf_create("Account", {"Name": f"During {n}"}) for n in range(5)]
         wait_until(lambda: set(during) <= {e.object_id for e in stored(sf_connection)}, timeout=60,
                    what="events written while the session was expired")
