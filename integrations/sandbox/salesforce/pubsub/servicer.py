@@ -163,7 +163,7 @@ class PubSubServicer(pb_grpc.PubSubServicer):
         else:
             position = latest
         stream = _Stream(topic=topic, token=token, started=started, position=position,
-                         outstanding=first.num_requested, keepalive_seconds=org.pubsub_keepalive_seconds)
+                         outstanding=first.num_requested, keepalive_seconds=max(1, org.pubsub_keepalive_seconds))
         client_open = True
         while context.is_active() and not options.stopping.is_set():
             now = time.monotonic()
@@ -236,7 +236,7 @@ class PubSubServicer(pb_grpc.PubSubServicer):
     def _control(self, stream: _Stream) -> None:
         org = self._control_session(stream.token, stream.started)
         topic_resolve(stream.topic.name, org)  # Change Data Capture may have been turned off for it
-        stream.keepalive_seconds = org.pubsub_keepalive_seconds
+        stream.keepalive_seconds = max(1, org.pubsub_keepalive_seconds)
         stream.last_control = time.monotonic()
 
     def _response(self, batch: list[SfChangeEvent], stream: _Stream, org: SfOrg, rpc_id: str,
