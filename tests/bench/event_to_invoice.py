@@ -20,7 +20,7 @@ from datetime import datetime, timezone as dt_timezone
 
 from django_q.models import OrmQ
 
-from integrations.models import Flow, SyncItem
+from integrations.models import Flow, RouteWakeup, SyncItem
 from integrations.sandbox.freshbooks.models import SimCallback, SimObject
 from integrations.sandbox.salesforce.context import WriteContext, write_context_use
 from integrations.sandbox.salesforce.models import SfSubscription
@@ -56,6 +56,7 @@ def _measure(log, *, pubsub: bool) -> str:
         SfSubscription.objects.update(active=True)
         Flow.objects.exclude(name=OPP_FLOW).update(enabled=False)
         OrmQ.objects.all().delete()  # start from an empty queue: no other benchmark's backlog
+        RouteWakeup.objects.update(queued=False, queued_at=None)  # their route tasks were just deleted
         opps = deals_seed(freshbooks=freshbooks, accounts=ACCOUNTS, opportunities=EVENTS, stage="Prospecting")
         cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, start_new_session=True,
                                    env={**os.environ, **env, "LEDGERLINK_PUBLIC_URL": base, "Q_WORKERS": "2",
