@@ -132,6 +132,14 @@ def test_an_entity_without_change_data_capture_has_no_topic(pubsub):
     assert sub.failure().code() == grpc.StatusCode.NOT_FOUND
 
 
+def test_turning_change_data_capture_off_ends_the_entitys_open_stream(pubsub):
+    account("Seen")
+    sub = pubsub.subscribe(topic_name=ACCOUNTS, replay_preset=pb.ReplayPreset.EARLIEST, num_requested=5)
+    sub.events(1)
+    org_set(cdc_entities="Contact")
+    assert trailer(sub.failure(), "error-code") == "sfdc.platform.eventbus.grpc.topic.not.found"
+
+
 def test_all_changes_channel_carries_only_enabled_entities(pubsub):
     org_set(cdc_entities="Contact")
     sub = pubsub.subscribe(topic_name="/data/ChangeEvents", replay_preset=pb.ReplayPreset.EARLIEST, num_requested=5)
