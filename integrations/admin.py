@@ -30,6 +30,7 @@ from integrations.models import (
 from integrations.operations.replay import sync_items_replay
 from integrations.operations.resync import binding_resync
 from integrations.triggers.polling import flow_polling_warning
+from integrations.triggers.subscriber.status import subscribers_status
 from config.admin_secrets import SecretFieldsAdmin
 from integrations import admin_thirdparty  # noqa: F401  (django-q2's and social-auth's admins, re-registered)
 from monitoring.models import SyncAttempt
@@ -124,7 +125,7 @@ class ConnectionAdmin(SecretFieldsAdmin):
     list_filter = ["system", "environment", "is_sandbox", "is_active", "token_state"]
     search_fields = ["name", "client_id"]
     readonly_fields = ["connect", "stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage",
-                       "webhook_rejections", "created_at", "updated_at"]
+                       "webhook_rejections", "change_event_subscriber", "created_at", "updated_at"]
     actions = ["test_connection", "prepare"]
 
     def has_test_permission(self, request):
@@ -181,6 +182,20 @@ class ConnectionAdmin(SecretFieldsAdmin):
     @admin.display(description="API usage")
     def usage(self, obj):
         return pretty_json(obj.api_usage)
+
+    @admin.display(description="Change event subscriber (Pub/Sub)")
+    def change_event_subscriber(self, obj):
+        """Read-only: each topic's state, lag and last keepalive (integrations/triggers/subscriber/status.py)."""
+        if obj is None or obj.pk is None or obj.system != "salesforce":
+            return "—"
+        rows = subscribers_status(connection_id=obj.pk)
+        if not rows:
+            return "No subscriber has run for this connection (manage.py salesforce_subscribe)."
+        return format_html_join(mark_safe("<br>"), "{}: {}; lag {}; last keepalive {}; {} event(s) stored{}{}", (
+            (r["topic"], r["state"], f"{r['lag_seconds']:.0f} s" if r["lag_seconds"] is not None else "— (no event yet)",
+             f"{r['keepalive_age_seconds']:.0f} s ago" if r["keepalive_age_seconds"] is not None else "—",
+             r["events_stored"], f"; held by {r['holder']}" if r["holder"] else "",
+             f"; last error: {r['last_error']}" if r["last_error"] else "") for r in rows))
 
     @admin.display(description="Rejected webhook deliveries")
     def webhook_rejections(self, obj):

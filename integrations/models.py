@@ -322,6 +322,58 @@ class RouteWakeup(models.Model):
         return f"routing of connection {self.connection_id}: {'queued' if self.queued else 'idle'}"
 
 
+class SubscriberLease(models.Model):
+    """Who runs a connection's Pub/Sub subscriber (integrations/triggers/subscriber/lease.py).
+
+    One row per connection. The holder renews ``lease_until`` every few seconds; another process
+    takes the lease only once it has expired. Every store of events checks, in its own
+    transaction, that the lease is still the storer's (fencing): a stalled former holder cannot
+    store after losing it.
+    """
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, primary_key=True,
+                                      related_name="subscriber_lease")
+    holder = models.CharField(max_length=120)
+    lease_until = models.DateTimeField()
+    acquired_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"subscriber lease of connection {self.connection_id}: {self.holder}"
+
+
+class PubSubSubscription(models.Model):
+    """One Pub/Sub topic a connection's subscriber reads: where to resume and how it is doing."""
+
+    class State(models.TextChoices):
+        STARTING = "starting", "Starting"
+        ACTIVE = "active", "Active"
+        STANDBY = "standby", "Standby (another process holds the lease)"
+        RECONNECTING = "reconnecting", "Reconnecting"
+        FAILED = "failed", "Failed"
+        STOPPED = "stopped", "Stopped"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="pubsub_subscriptions")
+    topic = models.CharField(max_length=200, help_text="e.g. /data/OpportunityChangeEvent")
+    replay_id = models.CharField(max_length=200, blank=True,
+                                 help_text="Hex of the last stored replay id (opaque): the next start resumes after it.")
+    last_event_at = models.DateTimeField(null=True, blank=True, help_text="Commit time of the last stored event.")
+    last_keepalive_at = models.DateTimeField(null=True, blank=True, help_text="When the server last said the stream is alive.")
+    events_stored = models.PositiveBigIntegerField(default=0)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.STARTING)
+    last_error = models.TextField(blank=True)
+    holder = models.CharField(max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Pub/Sub subscription"
+        constraints = [models.UniqueConstraint(fields=["connection", "topic"], name="pubsub_subscription_unique_topic")]
+
+    def __str__(self):
+        return f"{self.topic} ({self.get_state_display()})"
+
+
 class WebhookRejectionCount(models.Model):
     """Rejected webhook deliveries of one connection, per kind ("signature": 401, "other").
 
