@@ -13,6 +13,8 @@ Infor "payment"; settings: ``payment_batch_base`` (default 0), ``wait_for_invoic
 """
 from __future__ import annotations
 
+from integrations.connectors.preflight import FlowRequirements
+
 from datetime import datetime
 
 from integrations.errors import FatalError, RetryableError, SkippableError
@@ -31,6 +33,8 @@ class PaymentInforFlow(BaseFlow):
     entity_kind = Entity.Kind.PAYMENT
     settings_spec = PAYMENT_INFOR_SETTINGS
     default_mapping_set = "freshbooks-payment-to-infor-payment"
+    requirements = FlowRequirements(freshbooks_scopes=("user:payments:read", "user:invoices:read"),
+                                    infor_settings=("m3_payment_batch_type",))
 
     def fetch_source(self, item):
         payment = self.freshbooks_live("payments", item.source_id, "payment")
