@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -79,8 +80,12 @@ def test_round_trip_is_lossless(configured, tmp_path):
     MappingSet.objects.all().delete()
     ValueTable.objects.all().delete()
     CurrencyRate.objects.all().delete()
-    output = run_import(path)
+    # The file enables the flow; its fake connections fail their pre-flight checks, so enabling it is
+    # an override with a reason (recorded), as an admin restoring a configuration would give.
+    User.objects.create_superuser("restorer", "r@example.com", "pw")
+    output = run_import(path, "--user", "restorer", "--override-reason", "restoring the same configuration")
     assert "+ mapping set pay v1" in output and "+ flow payments" in output
+    assert Flow.objects.get(name="payments").check_overrides.get().reason == "restoring the same configuration"
     assert export() == before
     assert ConfigImport.objects.count() == 1
     assert run_import(path).startswith("No changes.")
