@@ -17,9 +17,10 @@ import requests
 from django.db import transaction
 from django.utils import timezone
 
+from .catalog import sobject_view
 from .context import write_context
 from .models import SfChangeEvent, SfDelivery, SfSubscription
-from .schema import CDC_OBJECTS, sobject_get
+from .schema import CDC_OBJECTS
 
 logger = logging.getLogger(__name__)
 # Fields change events never carry (Change Event Message Structure).
@@ -83,7 +84,7 @@ def event_render(event: SfChangeEvent, shape: str) -> dict:
 
 def schema_fields(entity: str) -> list[str]:
     """Field order of the entity's event schema: the header first, then every field."""
-    obj = sobject_get(entity)
+    obj = sobject_view(entity, as_api_user=False)
     return ["ChangeEventHeader"] + [f.name for f in obj.fields if f.name not in NOT_IN_EVENTS]
 
 

@@ -137,7 +137,8 @@ def org_settings(request):
                 messages.error(request, "Numbers only, please.")
                 return redirect("sandbox-salesforce:settings")
             values["query_page_size"] = min(2000, max(1, values["query_page_size"]))
-            values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null")})
+            values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null",
+                                                                     "custom_fields_installed")})
             services.org_configure(**values)
             messages.success(request, "Settings saved.")
         return redirect("sandbox-salesforce:settings")

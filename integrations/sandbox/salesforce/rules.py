@@ -12,6 +12,7 @@ from __future__ import annotations
 from .errors import SfApiError
 from .models import SfRecord
 from .org import stage_get
+from .security import RULES as SECURITY_RULES
 
 
 def _integrity(message: str, fields: list[str]) -> SfApiError:
@@ -149,4 +150,5 @@ RULES = {
     "Opportunity": opportunity,
     "OpportunityLineItem": line_item,
     "PricebookEntry": pricebook_entry,
+    **SECURITY_RULES,
 }

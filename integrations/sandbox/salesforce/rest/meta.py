@@ -60,6 +60,7 @@ def describe(call: Call, sobject: str) -> Reply:
     obj = sobject_require(sobject)
     fields = [{
         "name": f.name, "label": f.label or f.name, "type": f.type, "length": f.length, "custom": f.name.endswith("__c"),
+        "precision": f.precision, "scale": f.scale,
         "nillable": f.nillable and not f.required, "createable": f.createable, "updateable": f.updateable,
         "externalId": f.external_id, "unique": f.unique, "idLookup": f.name == "Id" or f.external_id,
         "referenceTo": [f.reference_to] if f.reference_to else [], "relationshipName": f.relationship_name or None,
