@@ -51,7 +51,7 @@ def check_warning(name: str, sentence: str, fix: str = "") -> CheckResult:
 
 @dataclass(frozen=True)
 class SalesforceField:
-    """A Salesforce field a flow reads or writes itself (not through its mapping set).
+    """A Salesforce field the flows read or write (a declared custom field, or a mapping set's target).
 
     ``type``/``length`` are what the flow stores there (and what *Prepare Salesforce* creates);
     ``match``: the flow finds records by it, so it must be an external id and unique;
@@ -83,6 +83,8 @@ class Needs:
     """What the flows being checked need of one connection (built by operations/preflight.py)."""
 
     flows: list[str] = field(default_factory=list)
+    #: the flows' kinds → a flow of that kind (systems declaring needs by flow kind read these)
+    flow_kinds: dict[str, str] = field(default_factory=dict)
     #: Salesforce: fields (declared by flows, or targets of their mapping sets); each with who needs it
     salesforce_fields: dict[tuple[str, str], tuple[SalesforceField, str]] = field(default_factory=dict)
     #: Salesforce: entities whose change events (CDC) the flows read
@@ -111,9 +113,10 @@ class Needs:
 
 @dataclass(frozen=True)
 class FlowRequirements:
-    """One flow kind's needs besides its mapping sets (a handler's ``requirements``)."""
+    """One flow kind's needs besides its mapping sets (a handler's ``requirements``). The Salesforce
+    custom fields are declared apart, by flow kind (connectors/salesforce/custom_fields.py), as
+    *Prepare Salesforce* creates them from that declaration."""
 
-    salesforce_fields: tuple[SalesforceField, ...] = ()
     freshbooks_scopes: tuple[str, ...] = ()
     #: Infor connection settings naming M3 setup the flow uses (m3_customer_template, …)
     infor_settings: tuple[str, ...] = ()

@@ -81,10 +81,9 @@ def needs_collect(flows) -> dict[int, Needs]:
         for connection in connections:
             needs = out.setdefault(connection.pk, Needs())
             needs.flows.append(flow.name)
+            needs.flow_kinds.setdefault(flow.kind, flow.name)
             is_source = connection.pk == flow.source_connection_id
             if connection.system == "salesforce":
-                for need in req.salesforce_fields:
-                    needs.field_add(need, f"flow {flow.name}")
                 if is_source and flow.trigger == Flow.Trigger.CHANGE_EVENT:
                     needs.change_events.setdefault(flow.source_object, flow.name)
             elif connection.system == "freshbooks":

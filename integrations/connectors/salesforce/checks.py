@@ -15,6 +15,7 @@ from integrations.connectors.preflight import (
     check_warning,
 )
 from integrations.connectors.salesforce.client import SalesforceClient
+from integrations.connectors.salesforce.custom_fields import custom_fields_for
 from integrations.connectors.salesforce.pubsub_topics import change_event_channel, topic_get
 from integrations.errors import SyncError
 from integrations.models import Connection
@@ -58,7 +59,17 @@ def _field_problems(need: SalesforceField, described: dict | None) -> tuple[str,
     return None
 
 
+def declared_fields(needs: Needs) -> None:
+    """Add the custom fields declared for the flows' kinds (custom_fields.py, what Prepare creates)."""
+    for spec in custom_fields_for(needs.flow_kinds):
+        flow = next(needs.flow_kinds[k] for k in spec.flows if k in needs.flow_kinds)
+        needs.field_add(SalesforceField(spec.sobject, spec.name, spec.describe_type, spec.length or 0, spec.label,
+                                        match=spec.external_id, unique=spec.unique, picklist=spec.picklist),
+                        f"flow {flow}")
+
+
 def fields_check(client: SalesforceClient, needs: Needs) -> list[CheckResult]:
+    declared_fields(needs)
     by_object: dict[str, list[tuple[SalesforceField, str]]] = {}
     for need, used_by in needs.salesforce_fields.values():
         by_object.setdefault(need.sobject, []).append((need, used_by))

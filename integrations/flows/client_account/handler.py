@@ -51,7 +51,6 @@ from integrations.flows.toolkit.deletes import (
 from integrations.flows.toolkit.clients import client_relinked
 from integrations.flows.toolkit.handler import BaseFlow
 from integrations.flows.toolkit.matching import (
-    CLIENT_REF,
     CLIENT_REF_FIELD,
     freshbooks_client_match,
     salesforce_account_match,
@@ -223,7 +222,7 @@ class AccountToClientFlow(ClientAccountFlow):
     """Salesforce Account (+ primary Contact) → FreshBooks client."""
 
     default_mapping_set = "salesforce-account-to-freshbooks-client"
-    requirements = FlowRequirements(salesforce_fields=(CLIENT_REF,), freshbooks_scopes=("user:clients:read", "user:clients:write"))
+    requirements = FlowRequirements(freshbooks_scopes=("user:clients:read", "user:clients:write"))
     source_system = "salesforce"
     has_write_back = True
 
@@ -350,7 +349,7 @@ class ClientToAccountFlow(ClientAccountFlow):
     """FreshBooks client → Salesforce Account (+ primary Contact, written after the Account)."""
 
     default_mapping_set = "freshbooks-client-to-salesforce-account"
-    requirements = FlowRequirements(salesforce_fields=(CLIENT_REF,), freshbooks_scopes=("user:clients:read",))
+    requirements = FlowRequirements(freshbooks_scopes=("user:clients:read",))
 
     def mapping_steps(self) -> dict[str, str]:
         return {**super().mapping_steps(), "contact": CONTACT_MAPPING}

@@ -30,10 +30,9 @@ from decimal import Decimal
 
 from integrations.connectors.salesforce.errors import RecordNotFound
 from integrations.connectors.salesforce.queries import opportunity_read
-from integrations.connectors.preflight import FlowRequirements, SalesforceField
+from integrations.connectors.preflight import FlowRequirements
 from integrations.errors import FatalError, SkippableError
 from integrations.flows.opportunity_invoice.settings import CLIENT_MAPPING
-from integrations.flows.toolkit.matching import CLIENT_REF
 from integrations.flows.toolkit.clients import freshbooks_client_for_account
 from integrations.flows.opportunity_invoice.alerts import (
     invoice_alert_open,
@@ -82,13 +81,7 @@ class OpportunityInvoiceFlow(BaseFlow):
         return bool(record.get("IsWon"))
     entity_kind = Entity.Kind.DEAL
     default_mapping_set = "salesforce-opportunity-to-freshbooks-invoice"
-    # The invoice id and number written back to the Opportunity, and the client reference on its Account.
     requirements = FlowRequirements(
-        salesforce_fields=(
-            SalesforceField("Opportunity", "FreshBooks_Invoice_Id__c", "string", 50, label="FreshBooks Invoice Id"),
-            SalesforceField("Opportunity", "FreshBooks_Invoice_Number__c", "string", 50,
-                            label="FreshBooks Invoice Number"),
-            CLIENT_REF),
         freshbooks_scopes=("user:clients:read", "user:clients:write", "user:invoices:read", "user:invoices:write"))
 
     def mapping_steps(self) -> dict[str, str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from integrations.connectors.salesforce.soql import soql_format
-from integrations.connectors.preflight import FlowRequirements, SalesforceField
+from integrations.connectors.preflight import FlowRequirements
 from integrations.errors import FatalError, RetryableError, SkippableError
 from integrations.flows.toolkit.bindings import (
     binding_ensure,
@@ -51,13 +51,6 @@ class PaymentOpportunityFlow(BaseFlow):
     default_mapping_set = "freshbooks-invoice-to-salesforce-opportunity"
     binds_source = False
     requirements = FlowRequirements(
-        salesforce_fields=(
-            SalesforceField("Opportunity", "Payment_Status__c", "picklist", 255, label="Payment Status",
-                            picklist=("Unpaid", "Partial", "Paid")),
-            SalesforceField("Opportunity", "Amount_Paid__c", "currency", label="Amount Paid"),
-            SalesforceField("Opportunity", "Date_Paid__c", "date", label="Date Paid"),
-            # read only: the Opportunity an invoice was made for is found by it
-            SalesforceField("Opportunity", INVOICE_REF_FIELD, "string", 50, label="FreshBooks Invoice Id", write=False)),
         freshbooks_scopes=("user:invoices:read", "user:payments:read"))
 
     def __init__(self, flow):

@@ -7,7 +7,6 @@ to link the right one, because creating a third record would make the duplicate 
 """
 from __future__ import annotations
 
-from integrations.connectors.preflight import SalesforceField
 
 from integrations.connectors.salesforce.errors import RecordNotFound
 from integrations.connectors.salesforce.soql import like_contains, soql_format
@@ -18,9 +17,6 @@ from mappings.normalise import (
 )
 
 CLIENT_REF_FIELD = "FreshBooks_Client_Id__c"
-#: flows 1 and 2 find an Account by it (get_by_external_id) and write it: an external id, unique
-CLIENT_REF = SalesforceField("Account", CLIENT_REF_FIELD, "string", 50, label="FreshBooks Client Id",
-                             match=True, unique=True)
 
 
 def _one(candidates: list[dict], what: str, key: str, id_key: str = "id"):
