@@ -24,6 +24,7 @@ class CheckResult:
     fix: str = ""
     blocking: bool = True
     connection: str = ""  # the connection checked ("" for checks of the flows' configuration)
+    fix_url: str = ""  # where the fix is made (an admin page), when there is one
 
     @property
     def failed(self) -> bool:
@@ -41,12 +42,12 @@ def check_pass(name: str, sentence: str) -> CheckResult:
     return CheckResult(name, PASS, sentence)
 
 
-def check_fail(name: str, sentence: str, fix: str, *, blocking: bool = True) -> CheckResult:
-    return CheckResult(name, FAIL, sentence, fix, blocking)
+def check_fail(name: str, sentence: str, fix: str, *, url: str = "", blocking: bool = True) -> CheckResult:
+    return CheckResult(name, FAIL, sentence, fix, blocking, fix_url=url)
 
 
-def check_warning(name: str, sentence: str, fix: str = "") -> CheckResult:
-    return CheckResult(name, WARNING, sentence, fix, blocking=False)
+def check_warning(name: str, sentence: str, fix: str = "", *, url: str = "") -> CheckResult:
+    return CheckResult(name, WARNING, sentence, fix, blocking=False, fix_url=url)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import_config) call these services.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import requests
 from django.db import transaction
@@ -135,11 +136,11 @@ def mapping_checks(flow: Flow) -> list[CheckResult]:
             drafts = MappingSet.objects.filter(name=name).exists()
             results.append(check_fail(label, f"Flow {flow.name} maps with mapping set '{name}', which has no published "
                                              f"version{' (only drafts)' if drafts else ''}.",
-                                      f"Publish a version of it: {link}"))
+                                      "Publish a version of it (Mappings → Mapping sets).", url=link))
             continue
         if mapping_set.status != MappingSet.Status.PUBLISHED:
             results.append(check_fail(label, f"Flow {flow.name} names {mapping_set}, which is not published.",
-                                      f"Publish it, or choose a published version on the flow: {link}"))
+                                      "Publish it, or choose a published version on the flow.", url=link))
             continue
         schema = schema_for(mapping_set.target_system, mapping_set.target_object)
         if mapping_set.target_system == "salesforce":
@@ -151,7 +152,7 @@ def mapping_checks(flow: Flow) -> list[CheckResult]:
             results.append(check_fail(label, f"Published (v{mapping_set.version}), but {', '.join(unknown)} "
                                              f"{'is' if len(unknown) == 1 else 'are'} not a field of "
                                              f"{mapping_set.target_system} {mapping_set.target_object}.",
-                                      f"Correct the target field in a new version of the mapping set: {link}"))
+                                      "Correct the target field in a new version of the mapping set.", url=link))
         else:
             results.append(check_pass(label, f"Published (v{mapping_set.version}); every target field exists in "
                                              f"{mapping_set.target_system} {mapping_set.target_object}."))
@@ -170,12 +171,12 @@ def _connector_checks(connection: Connection, needs: Needs) -> list[CheckResult]
         # A check that could not finish is a failure naming why, never an error page.
         message = exc.message if isinstance(exc, SyncError) else str(exc)
         return [check_fail("Reaching the system", f"The checks stopped: {message}",
-                           f"Test the connection and reconnect it: "
-                           f"{reverse('admin:integrations_connection_change', args=[connection.pk])}")]
+                           "Test the connection, and connect it again if the test fails.",
+                           url=reverse("admin:integrations_connection_change", args=[connection.pk]))]
 
 
 def _tagged(results: list[CheckResult], connection: str) -> list[CheckResult]:
-    return [CheckResult(r.name, r.status, r.sentence, r.fix, r.blocking, connection) for r in results]
+    return [replace(r, connection=connection) for r in results]
 
 
 def connection_check(*, connection: Connection, flows: list[Flow] | None = None) -> list[CheckResult]:
@@ -232,8 +233,8 @@ def flow_enable(*, flow: Flow, user=None, override_reason: str = "") -> FlowChec
     """Enable the flow when its blocking checks pass, or when overridden (recorded)."""
     failures = flow_enable_allowed(flow=flow, user=user, override_reason=override_reason)
     with transaction.atomic():
-        Flow.objects.filter(pk=flow.pk).update(enabled=True)
         flow.enabled = True
+        flow.save(update_fields=["enabled", "updated_at"])
         record = flow_override_record(flow=flow, user=user, reason=override_reason, failures=failures) if failures else None
     logger.info("flow %s enabled%s", flow.name, " (checks overridden)" if record else "")
     return record

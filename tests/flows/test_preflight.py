@@ -156,6 +156,13 @@ def test_an_m3_setup_value_that_does_not_exist_fails(expense_flow, m3_connection
     assert "NOPE (setting m3_gl_interface" in check.sentence and check.blocking
 
 
+def test_a_division_m3_does_not_have_fails_the_sign_in_check(expense_flow, m3_connection):  # noqa: F811
+    m3_connection.settings = {**m3_connection.settings, "m3_divi": "ZZZ"}
+    m3_connection.save()
+    check = failing(flow_check(flow=expense_flow))["Token, company and division"]
+    assert "Division ZZZ does not exist" in check.sentence and check.fix_url.endswith(f"/{m3_connection.pk}/change/")
+
+
 # -- Enabling ----------------------------------------------------------------------------------------------
 def test_enabling_with_a_blocking_failure_is_refused_unless_overridden_with_a_reason(fresh_org, no_pubsub, world):
     flow = world.flow(PAY_FLOW)

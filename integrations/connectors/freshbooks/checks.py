@@ -18,19 +18,22 @@ from integrations.models import Connection
 UNCONFIRMED_SCOPES = ("user:billable_items:read", "user:billable_items:write")
 
 
-def _connect_fix(connection: Connection) -> str:
-    return f"Connect FreshBooks again (the connection's Connect button): " \
-           f"{reverse('admin:integrations_connection_change', args=[connection.pk])}"
+CONNECT_FIX = "Connect FreshBooks again (the connection's Connect button)."
+
+
+def _link(connection: Connection) -> str:
+    return reverse("admin:integrations_connection_change", args=[connection.pk])
 
 
 def business_check(client: FreshBooksClient, connection: Connection) -> CheckResult:
     account_id = (connection.settings or {}).get("account_id", "")
     if not account_id:
-        return check_fail("Business", "No FreshBooks business is chosen on this connection.", _connect_fix(connection))
+        return check_fail("Business", "No FreshBooks business is chosen on this connection.", CONNECT_FIX,
+                          url=_link(connection))
     try:
         chosen = business_choose(client.identity(), account_id=account_id)
     except SyncError as exc:
-        return check_fail("Business", exc.message, _connect_fix(connection))
+        return check_fail("Business", exc.message, CONNECT_FIX, url=_link(connection))
     return check_pass("Business", f"Business “{chosen['name']}” (account {chosen['account_id']}) as "
                                   f"{chosen['role'] or 'a member'}.")
 
@@ -48,7 +51,7 @@ def scopes_check(connection: Connection, needs: Needs) -> list[CheckResult]:
     if granted_text is None:
         results.append(check_warning("Granted scopes", "FreshBooks' grant was not recorded (connected before "
                                                        "Ledgerlink kept it), so the scopes cannot be checked.",
-                                     _connect_fix(connection)))
+                                     CONNECT_FIX, url=_link(connection)))
         return results
     granted = set(str(granted_text).split())
     missing = {scope: flow for scope, flow in sorted(needs.freshbooks_scopes.items()) if scope not in granted}
@@ -56,7 +59,7 @@ def scopes_check(connection: Connection, needs: Needs) -> list[CheckResult]:
         results.append(check_fail(
             "Granted scopes", "Not granted: " + "; ".join(f"{s} (flow {f})" for s, f in missing.items()) + ".",
             "Enable the scopes on the FreshBooks app and list them in the connection's \"scopes\" setting if it has "
-            "one. " + _connect_fix(connection)))
+            "one. " + CONNECT_FIX, url=_link(connection)))
     elif needs.freshbooks_scopes:
         results.append(check_pass("Granted scopes", f"{', '.join(sorted(needs.freshbooks_scopes))} granted."))
     return results
@@ -78,13 +81,13 @@ def callbacks_check(client: FreshBooksClient, connection: Connection, needs: Nee
         name = f"Webhook: {event}"
         if not found:
             results.append(check_fail(name, f"No callback for {event} events at {uri} (flow {flow} reads them).",
-                                      "Register the webhooks: Connect FreshBooks again, or run "
-                                      "“Test connection” after fixing the public URL."))
+                                      "Register the webhooks: Connect FreshBooks again (it registers them).",
+                                      url=_link(connection)))
         elif not any(c.get("verified") for c in found):
             results.append(check_fail(name, f"The callback for {event} events is registered but not verified; "
                                             "FreshBooks sends nothing to it until it is.",
                                       "Make the public URL reachable from FreshBooks, then Connect FreshBooks again "
-                                      "(it asks FreshBooks to resend the verification)."))
+                                      "(it asks FreshBooks to resend the verification).", url=_link(connection)))
         else:
             results.append(check_pass(name, f"A verified callback receives {event} events at {uri}."))
     return results

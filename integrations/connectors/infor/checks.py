@@ -9,6 +9,8 @@ GL accounts with CRS630MI LstAccountID, item numbers with MMS200MI GetItmBasic.
 """
 from __future__ import annotations
 
+from django.urls import reverse
+
 from integrations.connectors.infor.m3_adapter import M3Adapter
 from integrations.connectors.preflight import CheckResult, Needs, check_fail, check_pass, check_warning
 from integrations.errors import SyncError
@@ -35,6 +37,10 @@ def _sentence_missing(missing: dict[str, str]) -> str:
     return "; ".join(f"{code} (from {where})" for code, where in sorted(missing.items()))
 
 
+def _link(adapter: M3Adapter) -> str:
+    return reverse("admin:integrations_connection_change", args=[adapter.connection.pk])
+
+
 def setup_checks(adapter: M3Adapter, needs: Needs) -> list[CheckResult]:
     results = []
     for setting, flow in sorted(needs.infor_settings.items()):
@@ -43,14 +49,15 @@ def setup_checks(adapter: M3Adapter, needs: Needs) -> list[CheckResult]:
         name = f"M3 {what}"
         if not value:
             results.append(check_warning(name, f"No {what} is set ({setting}); M3 uses its own default for flow {flow}.",
-                                         f"Set {setting} on the Infor connection if the default is not wanted."))
+                                         f"Set {setting} on the Infor connection if the default is not wanted.",
+                                         url=_link(adapter)))
             continue
         codes = {c["code"] for c in adapter.list_codes(table=table)}
         if str(value) in codes:
             results.append(check_pass(name, f"{value} exists in M3."))
         else:
             results.append(check_fail(name, f"The {what} {value} (setting {setting}, used by flow {flow}) does not "
-                                            "exist in M3.", SETUP_FIX.format(setting=setting)))
+                                            "exist in M3.", SETUP_FIX.format(setting=setting), url=_link(adapter)))
     return results
 
 
@@ -74,7 +81,8 @@ def codes_checks(adapter: M3Adapter, needs: Needs) -> list[CheckResult]:
         if missing:
             results.append(check_fail(name, f"Not in M3: {_sentence_missing(missing)}.",
                                       "Create each in M3, or change the value table entry or flow setting to an "
-                                      "existing code (Mappings → Value tables)."))
+                                      "existing code (Mappings → Value tables).",
+                                      url=reverse("admin:mappings_valuetable_changelist")))
         else:
             results.append(check_pass(name, f"All {len(wanted)} code(s) the flows use exist in M3."))
     return results
@@ -88,7 +96,7 @@ def infor_preflight_checks(*, connection: Connection, needs: Needs) -> list[Chec
         return [check_fail("Token, company and division", f"M3 refused the sign-in or the company/division: "
                                                           f"{exc.message}",
                            "Upload the .ionapi file again, and set m3_cono / m3_divi to a company and division the "
-                           "ION API user may use.")]
+                           "ION API user may use.", url=_link(adapter))]
     results = [check_pass("Token, company and division",
                           f"Signed in; company {context['company']}, division {context['division']}.")]
     return results + setup_checks(adapter, needs) + codes_checks(adapter, needs)

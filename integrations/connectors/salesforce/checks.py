@@ -34,7 +34,8 @@ def identity_check(client: SalesforceClient, connection: Connection) -> tuple[Ch
         identity = client.identity()
     except SyncError as exc:
         return check_fail("Identity and API access", f"Salesforce refused the connection: {exc.message}",
-                          f"Connect Salesforce again: {_connection_link(connection)}"), None
+                          "Connect Salesforce again (the connection's Connect button).",
+                          url=_connection_link(connection)), None
     return check_pass("Identity and API access", f"Signed in as {identity.get('username')} "
                                                  f"(org {identity.get('organization_id')})."), identity
 
@@ -68,7 +69,7 @@ def declared_fields(needs: Needs) -> None:
                         f"flow {flow}")
 
 
-def fields_check(client: SalesforceClient, needs: Needs) -> list[CheckResult]:
+def fields_check(client: SalesforceClient, connection: Connection, needs: Needs) -> list[CheckResult]:
     declared_fields(needs)
     by_object: dict[str, list[tuple[SalesforceField, str]]] = {}
     for need, used_by in needs.salesforce_fields.values():
@@ -88,7 +89,7 @@ def fields_check(client: SalesforceClient, needs: Needs) -> list[CheckResult]:
                 ok.append(need.name)
             else:
                 results.append(check_fail(f"Field {sobject}.{need.name}", f"{problem[0]} ({used_by} needs it.)",
-                                          problem[1]))
+                                          problem[1], url=_connection_link(connection)))
         if ok:
             results.append(check_pass(f"Fields on {sobject}", f"{', '.join(ok)}: present, of a compatible type and "
                                                               "writable where the flows write."))
@@ -135,4 +136,4 @@ def salesforce_preflight_checks(*, connection: Connection, needs: Needs) -> list
     identity, who = identity_check(client, connection)
     if who is None:
         return [identity]
-    return [identity, *fields_check(client, needs), *change_events_check(connection, needs), budget_check(client)]
+    return [identity, *fields_check(client, connection, needs), *change_events_check(connection, needs), budget_check(client)]

@@ -39,7 +39,7 @@ class Command(BaseCommand):
                     where = f" [{r.connection}]" if r.connection else ""
                     self.stdout.write(f"  {MARK.get(r.status, r.status)} {r.name}{where}: {r.sentence}")
                     if r.fix and r.status != "pass":
-                        self.stdout.write(f"       fix: {r.fix}")
+                        self.stdout.write(f"       fix: {r.fix}" + (f" ({r.fix_url})" if r.fix_url else ""))
         if any(r.failed for _, results in reports for r in results):
             self.stderr.write("Some checks fail (see above).")
             sys.exit(1)
