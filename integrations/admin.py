@@ -5,6 +5,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -124,13 +125,16 @@ class ConnectionAdmin(SecretFieldsAdmin):
     search_fields = ["name", "client_id"]
     readonly_fields = ["connect", "stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage",
                        "webhook_rejections", "created_at", "updated_at"]
-    actions = ["test_connection", check_connections]
+    actions = ["test_connection", check_connections, "prepare"]
 
     def has_test_permission(self, request):
         return request.user.has_perm("integrations.test_connection")
 
     def has_check_permission(self, request):
         return request.user.has_perm("integrations.check_connection")
+
+    def has_prepare_permission(self, request):
+        return request.user.has_perm("integrations.prepare_connection")
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -160,6 +164,17 @@ class ConnectionAdmin(SecretFieldsAdmin):
                 self.message_user(request, f"{connection}: {test(connection=connection)}", messages.SUCCESS)
             except SyncError as exc:
                 self.message_user(request, f"{connection}: {exc.message}", messages.ERROR)
+
+    @admin.action(description="Prepare (create what the flows need, after a dry run)", permissions=["prepare"])
+    def prepare(self, request, queryset):
+        """One connection at a time: its system's Prepare page shows the dry run and a confirm button."""
+        connection = queryset.first() if queryset.count() == 1 else None
+        connector = CONNECTORS.get(connection.system) if connection else None
+        if connector is None or connector.prepare_action is None:
+            self.message_user(request, "Select one connection of a system that can be prepared (Salesforce).",
+                              messages.WARNING)
+            return None
+        return redirect(connector.prepare_action.url_name, connection.pk)
 
     @admin.display(description="Stored secrets")
     def stored_secrets(self, obj):

@@ -59,6 +59,7 @@ class Connection(models.Model):
             ("connect_connection", "Can connect a connection to its system (OAuth “Connect”)"),
             ("test_connection", "Can test a connection against its system"),
             ("check_connection", "Can run the pre-flight checks of a connection or flow"),
+            ("prepare_connection", "Can prepare a connected system for the flows (e.g. create Salesforce fields)"),
         ]
 
     def __str__(self):

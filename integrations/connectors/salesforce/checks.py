@@ -29,6 +29,11 @@ def _connection_link(connection: Connection) -> str:
     return reverse("admin:integrations_connection_change", args=[connection.pk])
 
 
+def _prepare_link(connection: Connection) -> str:
+    """The Prepare Salesforce page (dry run first) of this connection."""
+    return reverse("integrations:salesforce-prepare", args=[connection.pk])
+
+
 def identity_check(client: SalesforceClient, connection: Connection) -> tuple[CheckResult, dict | None]:
     try:
         identity = client.identity()
@@ -89,7 +94,7 @@ def fields_check(client: SalesforceClient, connection: Connection, needs: Needs)
                 ok.append(need.name)
             else:
                 results.append(check_fail(f"Field {sobject}.{need.name}", f"{problem[0]} ({used_by} needs it.)",
-                                          problem[1], url=_connection_link(connection)))
+                                          problem[1], url=_prepare_link(connection)))
         if ok:
             results.append(check_pass(f"Fields on {sobject}", f"{', '.join(ok)}: present, of a compatible type and "
                                                               "writable where the flows write."))

@@ -24,9 +24,11 @@ class SalesforceConnector(Connector):
     schemas = SCHEMAS
     connect_action = ConnectAction("Connect Salesforce", "integrations:salesforce-connect")
     connection_test = staticmethod(salesforce_connection_test)
+    prepare_action = ConnectAction("Prepare Salesforce", "integrations:salesforce-prepare")
     staff_urls = (
         path("salesforce/<int:pk>/connect/", views.connect_start, name="salesforce-connect"),
         path("salesforce/<int:pk>/test/", views.connection_test, name="salesforce-test"),
+        path("salesforce/<int:pk>/prepare/", views.prepare, name="salesforce-prepare"),
     )
     record_read = staticmethod(salesforce_record_read)
     preflight_checks = staticmethod(salesforce_preflight_checks)

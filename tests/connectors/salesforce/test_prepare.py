@@ -91,3 +91,35 @@ def test_existing_fields_are_never_changed_and_a_different_type_is_reported(fres
 def test_an_org_with_our_fields_needs_nothing(sf_connection):
     plan = salesforce_prepare(sf_connection, dry_run=True)
     assert plan.nothing_to_do and names(plan.ready) == ALL
+
+
+def test_the_admin_action_shows_the_dry_run_then_creates_on_confirm(fresh_org, sf_connection, admin_client):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from django.urls import reverse
+
+    chosen = admin_client.post(reverse("admin:integrations_connection_changelist"),
+                               {"action": "prepare", ACTION_CHECKBOX_NAME: [sf_connection.pk]})
+    page_url = reverse("integrations:salesforce-prepare", args=[sf_connection.pk])
+    assert chosen.status_code == 302 and chosen["Location"] == page_url
+    dry = admin_client.get(page_url).content.decode()
+    assert "This is a dry run" in dry and "Create field Opportunity.Payment_Status__c (Picklist: Unpaid, Partial, Paid" in dry
+    assert not SfCustomField.objects.exists()
+    done = admin_client.post(page_url).content.decode()
+    assert "Created field Opportunity.Date_Paid__c" in done and f"Assigned {PERMISSION_SET_NAME}" in done
+    assert SfCustomField.objects.count() == len(ALL)
+    assert "Nothing to do" in admin_client.get(page_url).content.decode()
+
+
+def test_the_command_is_a_dry_run_unless_applied(fresh_org, sf_connection):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("salesforce_prepare", sf_connection.name, stdout=out)
+    assert "will: Create field Account.FreshBooks_Client_Id__c" in out.getvalue() and "Dry run" in out.getvalue()
+    assert not SfCustomField.objects.exists()
+    out = StringIO()
+    call_command("salesforce_prepare", sf_connection.name, "--apply", stdout=out)
+    assert "done: Created field Opportunity.Amount_Paid__c" in out.getvalue()
+    assert SfCustomField.objects.count() == len(ALL)
