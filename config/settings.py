@@ -36,6 +36,11 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 # Where external systems reach us (webhook callback registration, OAuth redirect URIs).
 LEDGERLINK_PUBLIC_URL = env.str("LEDGERLINK_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
+# The Salesforce simulator's Pub/Sub API (gRPC, plaintext): `manage.py sandbox_pubsub_serve`,
+# started by `make run`. Poll: how often it reads newly committed change events (milliseconds).
+SANDBOX_SALESFORCE_PUBSUB_HOST = env.str("SANDBOX_SALESFORCE_PUBSUB_HOST", default="127.0.0.1")
+SANDBOX_SALESFORCE_PUBSUB_PORT = env.int("SANDBOX_SALESFORCE_PUBSUB_PORT", default=7011)
+SANDBOX_SALESFORCE_PUBSUB_POLL_MS = env.int("SANDBOX_SALESFORCE_PUBSUB_POLL_MS", default=20)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

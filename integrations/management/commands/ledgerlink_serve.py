@@ -1,9 +1,11 @@
-"""Run the web server and the django-q2 cluster (with its scheduler) together; Ctrl-C stops both."""
+"""Run the web server and the django-q2 cluster (with its scheduler) together, plus the Salesforce
+simulator's Pub/Sub API server when the simulators are on; Ctrl-C stops them all."""
 import signal
 import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -20,8 +22,13 @@ class Command(BaseCommand):
             "web": manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"],
             "worker": manage + ["qcluster"],
         }
+        if settings.SANDBOX_ENABLED:
+            commands["pubsub"] = manage + ["sandbox_pubsub_serve"]
         procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
         self.stdout.write(f"Ledgerlink is up: http://{options['host']}:{options['port']}/admin/  (Ctrl-C stops web and workers)")
+        if "pubsub" in procs:
+            self.stdout.write("Salesforce simulator Pub/Sub API (gRPC, no TLS): "
+                              f"{settings.SANDBOX_SALESFORCE_PUBSUB_HOST}:{settings.SANDBOX_SALESFORCE_PUBSUB_PORT}")
         stopping = False
 
         def stop(*_):

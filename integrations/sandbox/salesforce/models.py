@@ -50,6 +50,18 @@ class SfOrg(models.Model):
     custom_fields_installed = models.BooleanField(
         default=True, help_text="Ledgerlink's custom fields (FreshBooks_…__c, Payment_Status__c, …) already exist "
                                 "with access for every user (off: a fresh org without them).")
+    # Pub/Sub API (integrations/sandbox/salesforce/pubsub/).
+    cdc_entities = models.CharField(
+        max_length=500, blank=True,
+        help_text="Entities with Change Data Capture enabled, comma-separated; blank = every CDC entity.")
+    pubsub_retention_hours = models.PositiveIntegerField(
+        default=72, help_text="Change events older than this cannot be replayed (Salesforce keeps 72 h).")
+    pubsub_keepalive_seconds = models.PositiveIntegerField(
+        default=270, help_text="An idle Subscribe stream gets an empty FetchResponse within this many seconds.")
+    pubsub_replay_valid_after = models.DateTimeField(
+        null=True, blank=True, help_text="Events committed earlier are outside retention ('expire replay ids').")
+    pubsub_streams_dropped_at = models.DateTimeField(
+        null=True, blank=True, help_text="Subscribe streams opened earlier end with UNAVAILABLE ('drop streams').")
 
 
 class SfUser(models.Model):
@@ -128,6 +140,8 @@ class SfToken(models.Model):
     grant_type = models.CharField(max_length=60)
     scope = models.CharField(max_length=200, blank=True)
     issued_at = models.DateTimeField(default=timezone.now)
+    # The instance URL the token response named: the Pub/Sub API checks a client's `instanceurl` against it.
+    instance_url = models.CharField(max_length=500, blank=True)
     revoked = models.BooleanField(default=False)
     rotated = models.BooleanField(default=False, help_text="A refresh token replaced by rotation.")
 
@@ -187,7 +201,9 @@ class SfSubscription(models.Model):
 
 
 class SfChangeEvent(models.Model):
-    """One change event on the bus; the primary key is the replay id."""
+    """One change event, recorded inside the writer's transaction. The HTTP relay's replay id is
+    the primary key; the Pub/Sub bus orders by bus_seq, which the Pub/Sub server assigns after
+    commit (primary keys are not commit order under concurrent writers)."""
 
     entity = models.CharField(max_length=60)
     change_type = models.CharField(max_length=20)
@@ -195,6 +211,18 @@ class SfChangeEvent(models.Model):
     header = models.JSONField(default=dict)
     fields = models.JSONField(default=dict, help_text="Changed (or, on create, all non-null) field values.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    bus_seq = models.BigIntegerField(null=True, blank=True, unique=True,
+                                     help_text="Position on the Pub/Sub bus (commit order); set after commit.")
+
+
+class SfPubSubServer(models.Model):
+    """The running Pub/Sub server's heartbeat, for the settings page (one row per address)."""
+
+    address = models.CharField(max_length=120, unique=True)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    stopped = models.BooleanField(default=False)
 
 
 class SfDelivery(models.Model):

@@ -58,7 +58,7 @@ def _issue(*, app: SfConnectedApp, user: SfUser, grant: str, scope: str, instanc
     family = family or secrets.token_hex(8)
     access = f"{org.org_id[:15]}!{secrets.token_urlsafe(48)}"
     SfToken.objects.create(token=access, kind=SfToken.Kind.ACCESS, app=app, user=user, family=family, grant_type=grant,
-                           scope=scope)
+                           scope=scope, instance_url=instance_url)
     identity = f"{instance_url}/id/{org.org_id}/{user.sf_id}"
     issued_at = str(int(time.time() * 1000))
     body = {"access_token": access, "instance_url": instance_url, "id": identity, "token_type": "Bearer",

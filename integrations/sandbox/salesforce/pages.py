@@ -5,6 +5,7 @@ Writes go through the same services as the API, so a page edit emits change even
 user editing in Salesforce (no API changeOrigin)."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -15,6 +16,8 @@ from .errors import SfApiError
 from .events import deliveries_drain
 from .models import SfChangeEvent, SfConnectedApp, SfRecord, SfSubscription
 from .org import STAGES, integration_user, org_get
+from .pubsub.server import server_status
+from .schema import CDC_OBJECTS
 from .writes import record_create, record_update
 
 
@@ -125,21 +128,42 @@ def org_settings(request):
         action = request.POST.get("action")
         if action == "expire_sessions":
             services.sessions_expire_now()
-            messages.success(request, "Every session issued so far is now expired (401 INVALID_SESSION_ID).")
+            messages.success(request, "Every session issued so far is now expired (401 INVALID_SESSION_ID; open "
+                                      "Pub/Sub streams end with UNAUTHENTICATED).")
         elif action == "spend_budget":
             services.api_budget_exhaust()
             messages.success(request, "The daily API budget is spent: calls get 403 REQUEST_LIMIT_EXCEEDED.")
+        elif action == "drop_streams":
+            services.pubsub_streams_drop()
+            messages.success(request, "Open Pub/Sub streams are dropped (UNAVAILABLE); new subscriptions work.")
+        elif action == "expire_replay_ids":
+            services.pubsub_replay_ids_expire()
+            messages.success(request, "Every replay id so far is outside retention: CUSTOM from one gets "
+                                      "replayid.corrupted.")
         else:
-            try:
-                values = {n: int(request.POST.get(n) or 0) for n in
-                          ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "latency_ms")}
-            except ValueError:
-                messages.error(request, "Numbers only, please.")
-                return redirect("sandbox-salesforce:settings")
-            values["query_page_size"] = min(2000, max(1, values["query_page_size"]))
-            values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null",
-                                                                     "custom_fields_installed")})
-            services.org_configure(**values)
-            messages.success(request, "Settings saved.")
+            _settings_save(request)
         return redirect("sandbox-salesforce:settings")
-    return render(request, "sandbox/salesforce/settings.html", {"org": org_get()})
+    address = f"{settings.SANDBOX_SALESFORCE_PUBSUB_HOST}:{settings.SANDBOX_SALESFORCE_PUBSUB_PORT}"
+    return render(request, "sandbox/salesforce/settings.html", {
+        "org": org_get(), "pubsub": server_status(address), "cdc_objects": sorted(CDC_OBJECTS)})
+
+
+def _settings_save(request) -> None:
+    numbers = ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "latency_ms",
+               "pubsub_keepalive_seconds", "pubsub_retention_hours")
+    org = org_get()
+    try:
+        values = {n: int(request.POST.get(n) or getattr(org, n)) for n in numbers}
+        values["cdc_entities"] = services.cdc_entities_parse(request.POST.get("cdc_entities", ""))
+    except ValueError as exc:
+        messages.error(request, str(exc) if "Change Data Capture" in str(exc) else "Numbers only, please.")
+        return
+    if any(values[n] < 0 for n in numbers):
+        messages.error(request, "Numbers only, please.")
+        return
+    values["query_page_size"] = min(2000, max(1, values["query_page_size"]))
+    values["pubsub_keepalive_seconds"] = min(270, max(1, values["pubsub_keepalive_seconds"]))
+    values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null",
+                                                          "custom_fields_installed")})
+    services.org_configure(**values)
+    messages.success(request, "Settings saved.")

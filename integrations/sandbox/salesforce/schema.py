@@ -95,7 +95,7 @@ def _objects() -> dict[str, SObject]:
         SObject("Account", "001", [
             *_system(), Field("Name", "string", 255, required=True), Field("Type", "picklist", 255,
             picklist=("Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other")),
-            Field("Phone", "phone", 40), Field("Website", "url", 255), *_address("Billing"),
+            Field("Phone", "phone", 40), Field("Website", "url", 255), *_address("Billing"), *_address("Shipping"),
             Field("Description", "textarea", 32000),
             Field("FreshBooks_Client_Id__c", "string", 50, external_id=True, unique=True, label="FreshBooks Client Id"),
         ], [ChildRelationship("Contacts", "Contact", "AccountId"),

@@ -5,16 +5,19 @@ from __future__ import annotations
 import secrets
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import SfConnectedApp, SfDeleteLog, SfOrg, SfRecord, SfSubscription
 from .oauth import sessions_expire_now  # noqa: F401  (re-exported for pages)
 from .org import integration_user, org_get
+from .schema import CDC_OBJECTS
 from .writes import record_create
 
 ORG_SETTINGS = ["multi_currency", "default_currency", "query_page_size", "api_daily_limit", "fault_lock_row",
                 "fault_unavailable", "latency_ms", "duplicate_rules", "empty_subquery_null",
                 "replication_min_window_minutes", "replication_lag_minutes", "replication_id_limit",
-                "purged_window_error", "jwt_audiences", "custom_fields_installed"]
+                "purged_window_error", "jwt_audiences", "cdc_entities", "pubsub_retention_hours",
+                "pubsub_keepalive_seconds", "custom_fields_installed"]
 
 
 def connected_app_ensure(*, consumer_key: str, consumer_secret: str = "", redirect_uris: list[str] = (),
@@ -74,3 +77,26 @@ def product_with_price_create(*, name: str, code: str, unit_price: float) -> str
         book = next(r for r in SfRecord.objects.filter(sobject="Pricebook2") if r.fields.get("IsStandard"))
         return record_create("PricebookEntry", {"Pricebook2Id": book.sf_id, "Product2Id": product,
                                                 "UnitPrice": unit_price, "IsActive": True})
+
+
+# -- Pub/Sub fault switches (the server's streams re-read the org while open) --------------------------
+def pubsub_streams_drop() -> None:
+    """Every Subscribe stream open now ends with UNAVAILABLE; new ones work."""
+    SfOrg.objects.filter(pk=org_get().pk).update(pubsub_streams_dropped_at=timezone.now())
+
+
+def pubsub_replay_ids_expire() -> None:
+    """Everything on the bus so far falls outside retention: CUSTOM from an old replay id gets the
+    corrupted-replay-id error, EARLIEST starts at the next event."""
+    SfOrg.objects.filter(pk=org_get().pk).update(pubsub_replay_valid_after=timezone.now())
+
+
+def cdc_entities_parse(text: str) -> str:
+    """The canonical comma-separated list of CDC entities, or ValueError naming the unknown ones."""
+    by_lower = {name.lower(): name for name in CDC_OBJECTS}
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    unknown = [n for n in names if n.lower() not in by_lower]
+    if unknown:
+        raise ValueError(f"Change Data Capture is not available for: {', '.join(unknown)} "
+                         f"(choose from {', '.join(sorted(CDC_OBJECTS))}).")
+    return ",".join(dict.fromkeys(by_lower[n.lower()] for n in names))
