@@ -22,6 +22,7 @@ from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.models import SfRecord
 from mappings.models import MappingSet, ValueTable, ValueTableEntry
 from tests.connectors.infor.conftest import ionapi_text, m3_connection, sim_app  # noqa: F401
+from tests.sandbox.salesforce.pubsub_harness import pubsub  # noqa: F401
 
 OPP_FLOW, PAY_FLOW = "sf-opportunity-to-fb-invoice", "fb-payment-to-sf-opportunity"
 
@@ -78,10 +79,22 @@ def test_a_read_only_field_fails_until_the_permission_set_grants_edit(fresh_org,
     assert "Field Opportunity.Amount_Paid__c" not in failing(flow_check(flow=world.flow(PAY_FLOW)))
 
 
-def test_change_data_capture_is_reported_for_the_entities_a_flow_reads(no_pubsub, world):
-    # The Pub/Sub simulator is not part of this branch yet: unreachable is a non-blocking failure.
+def test_pubsub_unreachable_is_a_failure_that_does_not_block(no_pubsub, world):
     check = by_name(flow_check(flow=world.flow(OPP_FLOW)))["Change Data Capture: Opportunity"]
     assert check.status == "fail" and not check.blocking and "UNAVAILABLE" in check.sentence
+
+
+def test_change_data_capture_not_enabled_fails_then_passes_once_enabled(pubsub, world):  # noqa: F811
+    connection = world.sf_connection
+    connection.settings = {**connection.settings, "pubsub_endpoint": pubsub.server.address, "pubsub_tls": False}
+    connection.save()
+    sim.org_configure(cdc_entities="Account,Contact")  # the admin selected these in Setup, not Opportunity
+    check = failing(flow_check(flow=world.flow(OPP_FLOW)))["Change Data Capture: Opportunity"]
+    assert "/data/OpportunityChangeEvent is not available (NOT_FOUND" in check.sentence and check.blocking
+    assert "Change Data Capture" in check.fix
+    sim.org_configure(cdc_entities="Account,Contact,Opportunity")
+    check = by_name(flow_check(flow=world.flow(OPP_FLOW)))["Change Data Capture: Opportunity"]
+    assert check.status == "pass", check.sentence
 
 
 # -- FreshBooks ---------------------------------------------------------------------------------------------
@@ -210,27 +223,35 @@ def test_the_command_prints_each_check_and_exits_1_on_a_failure(fresh_org, no_pu
 
 
 # -- Done when: check → prepare → check → a won deal becomes an invoice --------------------------------
-def test_going_live_check_prepare_check_then_closed_won_makes_an_invoice(fresh_org, no_pubsub, world, admin_client):
-    flow = world.flow(OPP_FLOW)
-    page = admin_client.post(reverse("admin:integrations_connection_changelist"),
-                             {"action": "check_connections", "_selected_action": [no_pubsub.pk]})
-    body = page.content.decode()
-    assert page.status_code == 200 and "Pre-flight checks" in body
-    for spec in CUSTOM_FIELDS:  # every missing field named, with the fix
-        assert f"{spec.sobject}.{spec.name} does not exist." in body
-    assert "Prepare Salesforce" in body
+def test_going_live_check_prepare_check_then_closed_won_makes_an_invoice(fresh_org, pubsub, world,  # noqa: F811
+                                                                        admin_client):
+    connection, flow = world.sf_connection, world.flow(OPP_FLOW)
+    connection.settings = {**connection.settings, "pubsub_endpoint": pubsub.server.address, "pubsub_tls": False}
+    connection.save()
 
-    plan = salesforce_prepare(no_pubsub, dry_run=True)
-    assert len(plan.create) == len(CUSTOM_FIELDS) and not SfRecord.objects.filter(sobject="PermissionSet").exists()
-    applied = salesforce_prepare(no_pubsub, dry_run=False)
-    assert not applied.errors and SfRecord.objects.filter(sobject="PermissionSet").exists()
+    def check_page() -> str:
+        page = admin_client.post(reverse("admin:integrations_connection_changelist"),
+                                 {"action": "check_connections", "_selected_action": [connection.pk]})
+        assert page.status_code == 200
+        return page.content.decode()
 
-    results = connection_check(connection=no_pubsub)
-    assert [r for r in results if r.blocks] == []
-    assert all(r.status == "pass" for r in results if r.name.startswith(("Field", "Identity")))
+    before = check_page()
+    for spec in CUSTOM_FIELDS:  # every missing field named, with the fix and a link to it
+        assert f"{spec.sobject}.{spec.name} does not exist." in before
+    assert "Prepare Salesforce" in before and reverse("integrations:salesforce-prepare", args=[connection.pk]) in before
+
+    dry_run = admin_client.get(reverse("integrations:salesforce-prepare", args=[connection.pk])).content.decode()
+    assert "FreshBooks_Invoice_Id__c" in dry_run
+    assert not SfRecord.objects.filter(sobject="PermissionSet").exists()  # the dry run creates nothing
+    applied = admin_client.post(reverse("integrations:salesforce-prepare", args=[connection.pk]))
+    assert applied.status_code == 200 and SfRecord.objects.filter(sobject="PermissionSet").exists()
+
+    after = check_page()
+    assert "✓ No check fails." in after and "does not exist" not in after
+    assert [r for r in connection_check(connection=connection) if r.status == "fail"] == []
 
     opportunity = world.won_opportunity()
     item = world.run(flow.name, "Opportunity", opportunity)
     assert item.status == SyncItem.Status.SUCCEEDED, item.last_error
     invoice_id = world.sf_record(opportunity)["FreshBooks_Invoice_Id__c"]
-    assert invoice_id and world.fb_objects("invoice", po_number=opportunity)
+    assert invoice_id and [i["id"] for i in world.fb_objects("invoice")] == [int(invoice_id)]

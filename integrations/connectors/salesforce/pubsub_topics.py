@@ -9,6 +9,7 @@ session as Salesforce asks: metadata ``accesstoken``, ``instanceurl`` and ``tena
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import grpc
 
@@ -34,9 +35,9 @@ def change_event_channel(entity: str) -> str:
 
 
 def org_id_of(connection: Connection) -> str:
-    """The org id: the 4th part of the identity URL (https://login…/id/<org id>/<user id>)."""
-    parts = (connection.settings or {}).get("identity_url", "").split("/")
-    return parts[4] if len(parts) > 5 else ""
+    """The org id: the identity URL ends with /id/<org id>/<user id> (on a real org and on the simulator)."""
+    parts = urlsplit((connection.settings or {}).get("identity_url", "")).path.rstrip("/").split("/")
+    return parts[-2] if len(parts) >= 3 and parts[-3] == "id" else ""
 
 
 def pubsub_channel(connection: Connection) -> grpc.Channel:
