@@ -20,7 +20,7 @@ from integrations.operations.preflight import FlowEnableRefused, connection_chec
 from integrations.sandbox.freshbooks.models import SimCallback
 from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.models import SfRecord
-from mappings.models import MappingSet, ValueTable, ValueTableEntry
+from mappings.models import FieldMapping, MappingSet, ValueTable, ValueTableEntry
 from tests.connectors.infor.conftest import ionapi_text, m3_connection, sim_app  # noqa: F401
 from tests.sandbox.salesforce.pubsub_harness import pubsub  # noqa: F401
 
@@ -135,6 +135,16 @@ def test_an_unpublished_mapping_set_fails_then_passes_once_published(no_pubsub, 
     assert "v1 (draft), which is not published" in check.sentence and check.blocking
     MappingSet.objects.filter(name=name).update(status=MappingSet.Status.PUBLISHED)
     assert by_name(flow_check(flow=world.flow("fb-invoice-to-sf-opportunity")))[f"Mapping set {name}"].status == "pass"
+
+
+def test_a_mapping_target_field_the_target_does_not_have_fails_naming_it(expense_flow):
+    name = "freshbooks-expense-to-infor-gl-journal"
+    mapping_set = MappingSet.objects.get(name=name, status=MappingSet.Status.PUBLISHED)
+    bogus = FieldMapping.objects.create(mapping_set=mapping_set, target_field="KEY9", source_path="id")
+    check = failing(flow_check(flow=expense_flow))[f"Mapping set {name}"]
+    assert "but KEY9 is not a field of infor GLS840MI" in check.sentence and check.blocking
+    bogus.delete()
+    assert by_name(flow_check(flow=expense_flow))[f"Mapping set {name}"].status == "pass"
 
 
 # -- Infor M3 ---------------------------------------------------------------------------------------------

@@ -56,6 +56,15 @@ def _field_problems(need: SalesforceField, described: dict | None) -> tuple[str,
         return (f"{where} is of type {described.get('type')}; the flows store {need.type} values there.",
                 f"Change its type to {need.type} in Setup → Object Manager → {need.sobject} (Prepare never changes "
                 "an existing field).")
+    if need.length and described.get("type") in ("string", "textarea") and (described.get("length") or 0) < need.length:
+        return (f"{where} holds {described.get('length')} characters; the flows write up to {need.length}.",
+                f"Make it at least {need.length} long in Setup → Object Manager → {need.sobject}.")
+    if need.picklist:
+        values = {str(v.get("value", "")).lower() for v in described.get("picklistValues") or []}
+        missing = [v for v in need.picklist if v.lower() not in values]
+        if missing and described.get("type") == "picklist":
+            return (f"{where} lacks the picklist values {', '.join(missing)}, which the flows write.",
+                    f"Add them to the field in Setup → Object Manager → {need.sobject}.")
     if need.match and not (described.get("externalId") and described.get("unique")):
         return (f"{where} is not {'an external id' if not described.get('externalId') else 'unique'}; the flows find "
                 f"records by it.", f"Tick External ID and Unique on the field in Setup → Object Manager → {need.sobject}.")
