@@ -16,7 +16,7 @@ from integrations.errors import SyncError
 from integrations.flows.forms import FlowForm
 # The flows' operations (the Conflicts view, the flow actions) live in operations/admin_actions.py.
 from integrations.operations.admin_actions import FlowActionsPermissions, check_connections, flow_actions
-from integrations.operations.preflight import FlowEnableRefused, flow_enable_allowed, flow_override_record
+from integrations.operations.flow_enabling import FlowEnableRefused, flow_enable_allowed, flow_override_record
 from integrations.models import (
     Binding,
     Connection,

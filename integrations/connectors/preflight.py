@@ -2,7 +2,7 @@
 
 Each system's checks live in its own package (``connectors/<system>/checks.py``) and are named
 on its Connector as ``preflight_checks``: ``(connection=, needs=) -> list[CheckResult]``. They
-only read from the system, never write. The runner (operations/preflight.py) gathers the needs
+only read from the system, never write. operations/preflight_needs.py gathers the needs
 from the flows (each flow declares its own, see sync/handler.py ``requirements``) and the
 mapping sets they use, and asks each connection's connector.
 """
@@ -81,7 +81,7 @@ COMPATIBLE_TYPES = {
 
 @dataclass
 class Needs:
-    """What the flows being checked need of one connection (built by operations/preflight.py)."""
+    """What the flows being checked need of one connection (built by operations/preflight_needs.py)."""
 
     flows: list[str] = field(default_factory=list)
     #: the flows' kinds → a flow of that kind (systems declaring needs by flow kind read these)

@@ -10,7 +10,8 @@ from django.urls import path, reverse
 
 from integrations.models import Conflict, SyncItem
 from integrations.operations.conflicts import conflict_resolve
-from integrations.operations.preflight import FlowEnableRefused, connection_check, flow_check, flow_enable
+from integrations.operations.flow_enabling import FlowEnableRefused, flow_enable
+from integrations.operations.preflight import connection_check, flow_check
 from integrations.operations.replay import dead_items_replay
 from integrations.connectors.registry import change_reader_for
 from integrations.triggers.polling import flow_poll

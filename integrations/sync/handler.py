@@ -47,7 +47,7 @@ class FlowHandler:
     settings_spec = None
     #: What the flow needs of the systems besides its mapping sets: the Salesforce fields it reads or
     #: writes itself, FreshBooks scopes, the M3 setup its settings name (connectors/preflight.py). The
-    #: pre-flight checks read it (operations/preflight.py); declared once, here, per flow.
+    #: pre-flight checks read it (operations/preflight_needs.py); declared once, here, per flow.
     requirements = FlowRequirements()
 
     def __init__(self, flow: Flow):

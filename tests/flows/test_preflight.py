@@ -16,7 +16,8 @@ from integrations.connectors.freshbooks.services import freshbooks_webhook_url
 from integrations.connectors.salesforce.custom_fields import CUSTOM_FIELDS
 from integrations.connectors.salesforce.prepare import salesforce_prepare
 from integrations.models import Flow, SyncItem
-from integrations.operations.preflight import FlowEnableRefused, connection_check, flow_check, flow_enable
+from integrations.operations.flow_enabling import FlowEnableRefused, flow_enable
+from integrations.operations.preflight import connection_check, flow_check
 from integrations.sandbox.freshbooks.models import SimCallback
 from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.models import SfRecord
