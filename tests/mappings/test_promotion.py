@@ -91,6 +91,22 @@ def test_round_trip_is_lossless(configured, tmp_path):
     assert run_import(path).startswith("No changes.")
 
 
+def test_a_flow_the_file_enables_stays_disabled_while_its_checks_fail_unless_overridden(configured, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(export())  # the flow is enabled in the file
+    Flow.objects.all().delete()  # its connections ("fb", "m3") cannot be reached: their checks fail
+    with pytest.raises(CommandError, match="these flows stay disabled:\n  Flow payments cannot be enabled"):
+        run_import(path)
+    assert Flow.objects.get(name="payments").enabled is False  # imported, nothing lost, not enabled
+    User.objects.create_user("clerk")
+    with pytest.raises(CommandError, match="needs the “override checks” permission"):
+        run_import(path, "--user", "clerk", "--override-reason", "late fields")
+    User.objects.create_superuser("boss", "b@example.com", "pw")
+    run_import(path, "--user", "boss", "--override-reason", "late fields")
+    flow = Flow.objects.get(name="payments")
+    assert flow.enabled and flow.check_overrides.get().username == "boss"
+
+
 def test_dry_run_prints_the_diff_and_changes_nothing(configured, tmp_path):
     data = json.loads(export())
     data["value_tables"][0]["entries"]["PayPal"] = "PX"
