@@ -200,6 +200,13 @@ SALESFORCE_API_BUDGET_RETRY_SECONDS = env.int("SALESFORCE_API_BUDGET_RETRY_SECON
 # synced twice). Salesforce reads SystemModstamp, FreshBooks its "updated" stamp.
 SALESFORCE_POLL_OVERLAP_MINUTES = env.int("SALESFORCE_POLL_OVERLAP_MINUTES", default=5)
 FRESHBOOKS_POLL_OVERLAP_MINUTES = env.int("FRESHBOOKS_POLL_OVERLAP_MINUTES", default=5)
+# --- FreshBooks OAuth scopes ("Connect FreshBooks" asks for these; a connection's settings["scopes"] overrides) --
+# Only scopes the reference confirms: one FreshBooks does not know rejects the whole consent, so
+# user:billable_items:* (an inference, and no flow reads items) is left out. Space-separated.
+FRESHBOOKS_SCOPES = env.str("FRESHBOOKS_SCOPES", default=(
+    "user:profile:read user:clients:read user:clients:write user:invoices:read user:invoices:write "
+    "user:payments:read user:payments:write user:expenses:read user:expenses:write user:taxes:read "
+    "user:taxes:write")).split()
 # --- Monitoring -------------------------------------------------------------------------
 ALERT_WEBHOOK_TIMEOUT_SECONDS = env.float("ALERT_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Anomaly checks: how far back each run looks, and how unusual is unusual.

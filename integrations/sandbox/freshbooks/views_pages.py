@@ -17,7 +17,7 @@ from .deliveries import deliveries_drain
 from .faults import FAULT_FIELDS, faults_clear, faults_set, tokens_expire_all
 from .formats import BadValue
 from .kinds import KINDS
-from .models import OPTION_DEFAULTS, SimAccount, SimDelivery, SimObject
+from .models import OPTION_DEFAULTS, SimAccount, SimApp, SimDelivery, SimObject
 from .protocol import ApiFailure
 from .records import record_create, record_render, record_update
 
@@ -56,7 +56,8 @@ def _problem(exc) -> str:
 
 
 def index(request):
-    return render(request, "sandbox/freshbooks/index.html", {"accounts": SimAccount.objects.order_by("name")})
+    return render(request, "sandbox/freshbooks/index.html", {"accounts": SimAccount.objects.order_by("name"),
+                                                             "apps": SimApp.objects.order_by("name")})
 
 
 def account_page(request, account_id):

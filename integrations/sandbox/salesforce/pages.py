@@ -14,7 +14,7 @@ from . import services
 from .context import WriteContext, write_context_use
 from .errors import SfApiError
 from .events import deliveries_drain
-from .models import SfChangeEvent, SfConnectedApp, SfRecord, SfSubscription
+from .models import SfChangeEvent, SfConnectedApp, SfCustomField, SfRecord, SfSubscription
 from .org import STAGES, integration_user, org_get
 from .pubsub.server import server_status
 from .schema import CDC_OBJECTS
@@ -46,6 +46,7 @@ def index(request):
     org = org_get()
     return render(request, "sandbox/salesforce/index.html", {
         "org": org, "apps": SfConnectedApp.objects.all(), "subscriptions": SfSubscription.objects.all(),
+        "custom_fields": SfCustomField.objects.order_by("sobject", "pk"),
         "counts": {n: SfRecord.objects.filter(sobject=n, is_deleted=False).count()
                    for n in ("Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2")}})
 

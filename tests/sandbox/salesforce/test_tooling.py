@@ -142,3 +142,10 @@ def test_metadata_is_read_one_row_at_a_time(fresh):
     assert many.status_code == 400 and many.json()[0]["errorCode"] == "MALFORMED_QUERY"
     one = fresh("GET", "tooling/query/?q=SELECT+FullName,Metadata+FROM+CustomField+WHERE+DeveloperName='B'").json()
     assert one["records"][0]["FullName"] == "Opportunity.B__c" and one["records"][0]["Metadata"]["type"] == "Date"
+
+
+def test_the_index_page_lists_created_fields(fresh, client):
+    field_create(fresh, "Opportunity.Amount_Paid__c", {"type": "Currency", "label": "Amount Paid", "precision": 16,
+                                                       "scale": 2})
+    page = client.get("/sandbox/salesforce/").content.decode()
+    assert "Opportunity.Amount_Paid__c" in page and "currency(16, 2)" in page and "a fresh org" in page
