@@ -1,5 +1,7 @@
 """Demo step (``make run`` → ledgerlink_setup): a Salesforce connection to the built-in
-simulator, fully connected, with the simulator's change events delivered to our receiver.
+simulator, fully connected. Change events reach Ledgerlink through the simulator's Pub/Sub API
+(``pubsub_endpoint``, plaintext: ``pubsub_tls`` off), as from a real org; the HTTP relay to our
+receiver (the option for senders that post: Apex or Flow HTTP callouts) is set up but off.
 
 Idempotent: existing tokens are kept (an expired session is refreshed on first use)."""
 from __future__ import annotations
@@ -32,6 +34,7 @@ def salesforce_sandbox_connect(write: Callable[[str], None]) -> None:
     public = settings.LEDGERLINK_PUBLIC_URL
     root = f"{public}/sandbox/salesforce"
     callback = f"{public}/connect/complete/{SalesforceSimulatorConnect.name}/"
+    pubsub_endpoint = f"{settings.SANDBOX_SALESFORCE_PUBSUB_HOST}:{settings.SANDBOX_SALESFORCE_PUBSUB_PORT}"
     with transaction.atomic():
         connection, _ = Connection.objects.get_or_create(
             name=DEMO_NAME, defaults=dict(system="salesforce", is_sandbox=True, base_url=root, auth_url=root,
@@ -52,14 +55,17 @@ def salesforce_sandbox_connect(write: Callable[[str], None]) -> None:
                  "client_secret": app.consumer_secret}, None, root)
             connection_tokens_store(connection=connection, tokens=token_set_from_response(connection=connection,
                                                                                          body=body))
+        connection.settings = {**connection.settings, "pubsub_endpoint": pubsub_endpoint, "pubsub_tls": False}
+        connection.save(update_fields=["settings", "updated_at"])
         sim.subscription_ensure(endpoint=f"{public}/api/webhooks/salesforce/{connection.pk}/",
-                                secret=connection.get_secret("webhook_secret"), name="Ledgerlink")
+                                secret=connection.get_secret("webhook_secret"), name="Ledgerlink", active=False)
         if not SfRecord.objects.filter(sobject="Product2").exists():
             for name, code, price in DEMO_PRODUCTS:
                 sim.product_with_price_create(name=name, code=code, unit_price=price)
     _delivery_schedule_ensure()
-    write(f"Salesforce simulator connected as '{DEMO_NAME}'; change events go to /api/webhooks/salesforce/"
-          f"{connection.pk}/. Simulator pages: {root}/")
+    write(f"Salesforce simulator connected as '{DEMO_NAME}'; change events come through its Pub/Sub API at "
+          f"{pubsub_endpoint} (the HTTP relay to /api/webhooks/salesforce/{connection.pk}/ is off). "
+          f"Simulator pages: {root}/")
 
 
 def _delivery_schedule_ensure() -> None:

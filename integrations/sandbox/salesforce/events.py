@@ -17,7 +17,6 @@ import requests
 from django.db import transaction
 from django.utils import timezone
 
-from .catalog import sobject_view
 from .context import write_context
 from .models import SfChangeEvent, SfDelivery, SfSubscription
 from .schema import CDC_OBJECTS
@@ -66,40 +65,29 @@ def deliveries_schedule() -> None:
 
 
 # -- rendering --------------------------------------------------------------------------
-def schema_id(entity: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(entity.encode()).digest()[:16]).decode().rstrip("=")
+def _schema(entity: str):
+    """The entity's change event schema, the one the Pub/Sub API serves (imported late: pubsub/
+    builds on this module's models)."""
+    from .org import org_get
+    from .pubsub.schemas import event_schema
+
+    return event_schema(entity, org_get().multi_currency)
 
 
 def event_render(event: SfChangeEvent, shape: str) -> dict:
+    schema = _schema(event.entity)
     if shape == SfSubscription.Shape.PUBSUB:
-        return _render_pubsub(event)
+        # The Avro-decoded form the Pub/Sub API delivers (pubsub/payloads.py), with its replay id.
+        from .pubsub.payloads import event_record
+
+        return {"replayId": str(event.pk), "payload": event_record(event, schema)}
     return {
-        "schema": schema_id(event.entity),
+        "schema": schema.schema_id,
         "channel": f"/data/{event.entity}ChangeEvent",
-        "data": {"schema": schema_id(event.entity),
+        "data": {"schema": schema.schema_id,
                  "payload": {"ChangeEventHeader": event.header, **event.fields},
                  "event": {"replayId": event.pk}},
     }
-
-
-def schema_fields(entity: str) -> list[str]:
-    """Field order of the entity's event schema: the header first, then every field."""
-    obj = sobject_view(entity, as_api_user=False)
-    return ["ChangeEventHeader"] + [f.name for f in obj.fields if f.name not in NOT_IN_EVENTS]
-
-
-def _render_pubsub(event: SfChangeEvent) -> dict:
-    """The Avro-decoded form: every field present (unchanged ones null), changedFields a bitmap."""
-    order = schema_fields(event.entity)
-    bits = 0
-    for name in event.header["changedFields"]:
-        if name in order:
-            bits |= 1 << order.index(name)
-    header = {**event.header, "changedFields": [hex(bits)] if bits else [], "nulledFields": [], "diffFields": []}
-    payload = {"ChangeEventHeader": header}
-    for name in order[1:]:
-        payload[name] = event.fields.get(name)
-    return {"replayId": str(event.pk), "payload": payload}
 
 
 # -- delivery ---------------------------------------------------------------------------

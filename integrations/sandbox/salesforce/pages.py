@@ -42,11 +42,16 @@ def _form(request, names: list[str]) -> dict:
     return {n: request.POST.get(n).strip() for n in names if (request.POST.get(n) or "").strip()}
 
 
+def _pubsub_status() -> dict:
+    return server_status(f"{settings.SANDBOX_SALESFORCE_PUBSUB_HOST}:{settings.SANDBOX_SALESFORCE_PUBSUB_PORT}")
+
+
 def index(request):
     org = org_get()
     return render(request, "sandbox/salesforce/index.html", {
         "org": org, "apps": SfConnectedApp.objects.all(), "subscriptions": SfSubscription.objects.all(),
         "custom_fields": SfCustomField.objects.order_by("sobject", "pk"),
+        "pubsub": _pubsub_status(),
         "counts": {n: SfRecord.objects.filter(sobject=n, is_deleted=False).count()
                    for n in ("Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2")}})
 
@@ -144,9 +149,8 @@ def org_settings(request):
         else:
             _settings_save(request)
         return redirect("sandbox-salesforce:settings")
-    address = f"{settings.SANDBOX_SALESFORCE_PUBSUB_HOST}:{settings.SANDBOX_SALESFORCE_PUBSUB_PORT}"
     return render(request, "sandbox/salesforce/settings.html", {
-        "org": org_get(), "pubsub": server_status(address), "cdc_objects": sorted(CDC_OBJECTS)})
+        "org": org_get(), "pubsub": _pubsub_status(), "cdc_objects": sorted(CDC_OBJECTS)})
 
 
 def _settings_save(request) -> None:

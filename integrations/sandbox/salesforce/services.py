@@ -39,9 +39,10 @@ def connected_app_ensure(*, consumer_key: str, consumer_secret: str = "", redire
 
 
 def subscription_ensure(*, endpoint: str, secret: str, name: str = "Ledgerlink", auth: str = SfSubscription.Auth.HMAC,
-                        shape: str = SfSubscription.Shape.COMETD) -> SfSubscription:
+                        shape: str = SfSubscription.Shape.COMETD, active: bool = True) -> SfSubscription:
+    """An HTTP relay of change events to ``endpoint`` (what an Apex or Flow HTTP callout would post)."""
     sub, _ = SfSubscription.objects.update_or_create(
-        endpoint=endpoint, defaults={"name": name, "secret": secret, "auth": auth, "shape": shape, "active": True})
+        endpoint=endpoint, defaults={"name": name, "secret": secret, "auth": auth, "shape": shape, "active": active})
     return sub
 
 

@@ -4,10 +4,14 @@ whose bitmaps decode against the schema GetSchema serves."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import grpc
 import pytest
+import requests
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integrations.sandbox.salesforce import services as sim
@@ -88,6 +92,16 @@ def test_get_topic_names_the_entity_schema_and_get_schema_serves_it(pubsub):
     assert everything.can_subscribe and everything.schema_id == ""
 
 
+def test_the_rest_event_schema_resource_serves_the_same_schema(pubsub, sf_root):
+    topic = pubsub.stub.GetTopic(pb.TopicRequest(topic_name=ACCOUNTS), metadata=pubsub.metadata())
+    headers = {"Authorization": f"Bearer {pubsub.session['access_token']}"}
+    answer = requests.get(f"{sf_root}/services/data/v62.0/event/eventSchema/{topic.schema_id}", headers=headers,
+                          timeout=10)
+    assert answer.status_code == 200 and answer.json() == json.loads(schema_of(pubsub, topic.schema_id))
+    missing = requests.get(f"{sf_root}/services/data/v62.0/event/eventSchema/nope", headers=headers, timeout=10)
+    assert missing.status_code == 404
+
+
 def test_multi_currency_changes_the_schema_id(pubsub):
     before = pubsub.stub.GetTopic(pb.TopicRequest(topic_name=ACCOUNTS), metadata=pubsub.metadata()).schema_id
     org_set(multi_currency=True)
@@ -116,6 +130,14 @@ def test_an_entity_without_change_data_capture_has_no_topic(pubsub):
         assert error.code() == grpc.StatusCode.NOT_FOUND
     sub = pubsub.subscribe(topic_name=ACCOUNTS, num_requested=1)
     assert sub.failure().code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_turning_change_data_capture_off_ends_the_entitys_open_stream(pubsub):
+    account("Seen")
+    sub = pubsub.subscribe(topic_name=ACCOUNTS, replay_preset=pb.ReplayPreset.EARLIEST, num_requested=5)
+    sub.events(1)
+    org_set(cdc_entities="Contact")
+    assert trailer(sub.failure(), "error-code") == "sfdc.platform.eventbus.grpc.topic.not.found"
 
 
 def test_all_changes_channel_carries_only_enabled_entities(pubsub):
@@ -283,10 +305,14 @@ def test_drop_streams_switch_ends_open_streams_with_unavailable(pubsub, client):
 
 def test_settings_page_shows_the_address_and_whether_the_server_runs(pubsub, client, settings):
     settings.SANDBOX_SALESFORCE_PUBSUB_HOST, settings.SANDBOX_SALESFORCE_PUBSUB_PORT = "127.0.0.1", pubsub.server.port
-    page = client.get("/sandbox/salesforce/settings/").content.decode()
-    assert f"127.0.0.1:{pubsub.server.port}" in page and "running" in page
+    for url in ("/sandbox/salesforce/", "/sandbox/salesforce/settings/"):
+        page = client.get(url).content.decode()
+        assert f"<code>127.0.0.1:{pubsub.server.port}</code> —\nrunning" in page, url
     settings.SANDBOX_SALESFORCE_PUBSUB_PORT = 1
-    assert "not running" in client.get("/sandbox/salesforce/settings/").content.decode()
+    assert "not running" in client.get("/sandbox/salesforce/").content.decode()
+    pubsub.server.stop(grace=0)  # the heartbeat says so as the server stops
+    settings.SANDBOX_SALESFORCE_PUBSUB_PORT = pubsub.server.port
+    assert "not running" in client.get("/sandbox/salesforce/").content.decode()
 
 
 def test_settings_page_saves_the_pubsub_settings(client, db):
@@ -359,3 +385,45 @@ def test_the_relay_keeps_working_beside_pubsub(db):
     sub = sim.subscription_ensure(endpoint="http://127.0.0.1:1/hook", secret="s")
     account("Relayed")
     assert sub.deliveries.count() == 1
+
+
+# -- commit order -------------------------------------------------------------------------------------------
+@pytest.mark.postgres
+def test_an_event_committed_late_is_delivered_after_the_ones_committed_before_it(pubsub, pg_only):
+    """A transaction that wrote its event first (lower pk) but commits last is not skipped: the bus
+    is in commit order, and a replay from the earlier commit still reaches it."""
+    written, release, done = threading.Event(), threading.Event(), threading.Event()
+    late: list[str] = []
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                late.append(account("Committed late"))
+                written.set()
+                release.wait(30)
+        finally:
+            connection.close()
+            done.set()
+
+    sub = pubsub.subscribe(topic_name=ACCOUNTS, replay_preset=pb.ReplayPreset.EARLIEST, num_requested=10)
+    threading.Thread(target=slow_writer, daemon=True).start()
+    assert written.wait(30)
+    early = account("Committed early")
+    [first] = sub.events(1)
+    assert decoded(pubsub, first)["ChangeEventHeader"]["recordIds"] == [early]
+    release.set()
+    assert done.wait(30)
+    [second] = sub.events(1)
+    assert decoded(pubsub, second)["ChangeEventHeader"]["recordIds"] == late
+    pks = dict(SfChangeEvent.objects.values_list("record_ids__0", "pk"))
+    assert pks[late[0]] < pks[early]  # pk order is not commit order
+    replay = pubsub.subscribe(topic_name=ACCOUNTS, replay_preset=pb.ReplayPreset.CUSTOM, replay_id=first.replay_id,
+                              num_requested=10)
+    [again] = replay.events(1)
+    assert again.replay_id == second.replay_id
+
+
+def test_the_command_refuses_to_serve_without_the_simulators(settings):
+    settings.SANDBOX_ENABLED = False
+    with pytest.raises(CommandError, match="SANDBOX_ENABLED"):
+        call_command("sandbox_pubsub_serve", "--port", "0")

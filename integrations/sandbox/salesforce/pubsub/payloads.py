@@ -30,7 +30,8 @@ def _avro_value(kind: str, value):
     if kind == "date":
         return (date.fromisoformat(value) - EPOCH).days
     if kind == "datetime":
-        return int(parse_datetime(value).timestamp() * 1000)
+        parsed = parse_datetime(value)
+        return None if parsed is None else int(parsed.timestamp() * 1000)
     if kind in ("currency", "double", "percent"):
         return float(value)
     if kind == "int":

@@ -163,7 +163,7 @@ class PubSubServicer(pb_grpc.PubSubServicer):
         else:
             position = latest
         stream = _Stream(topic=topic, token=token, started=started, position=position,
-                         outstanding=first.num_requested, keepalive_seconds=org.pubsub_keepalive_seconds)
+                         outstanding=first.num_requested, keepalive_seconds=max(1, org.pubsub_keepalive_seconds))
         client_open = True
         while context.is_active() and not options.stopping.is_set():
             now = time.monotonic()
@@ -172,7 +172,8 @@ class PubSubServicer(pb_grpc.PubSubServicer):
             latest = options.clock.latest
             if stream.outstanding > 0 and latest > stream.position:
                 limit = min(stream.outstanding, MAX_BATCH)
-                batch = events_after(stream.position, upto=latest, entities=list(topic.entities), limit=limit)
+                batch = events_after(stream.position, upto=latest, entities=list(stream.topic.entities),
+                                     limit=limit)
                 if batch:
                     self._control(stream)  # an expired session or a dropped stream gets nothing more
                     yield self._response(batch, stream, org_get(), rpc_id, latest if len(batch) < limit else None)
@@ -235,8 +236,9 @@ class PubSubServicer(pb_grpc.PubSubServicer):
 
     def _control(self, stream: _Stream) -> None:
         org = self._control_session(stream.token, stream.started)
-        topic_resolve(stream.topic.name, org)  # Change Data Capture may have been turned off for it
-        stream.keepalive_seconds = org.pubsub_keepalive_seconds
+        # Change Data Capture may have been turned off for its entity (or one of /data/ChangeEvents').
+        stream.topic = topic_resolve(stream.topic.name, org)
+        stream.keepalive_seconds = max(1, org.pubsub_keepalive_seconds)
         stream.last_control = time.monotonic()
 
     def _response(self, batch: list[SfChangeEvent], stream: _Stream, org: SfOrg, rpc_id: str,

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from ..errors import SfApiError, not_found
-from ..events import schema_fields, schema_id
+from ..pubsub.schemas import schema_by_id
 from ..models import SfDeleteLog, SfRecord
 from ..org import api_usage, org_get
-from ..schema import CDC_OBJECTS, OBJECTS, SObject
+from ..schema import OBJECTS, SObject
 from ..values import parse_datetime, sf_datetime
 from ..writes import sobject_require
 from .call import Call, Reply
@@ -141,12 +141,11 @@ def deleted(call: Call, sobject: str) -> Reply:
 
 
 def event_schema(call: Call, schema: str) -> Reply:
-    """The Avro record schema of a change event (field order = changedFields bit order)."""
-    for entity in CDC_OBJECTS:
-        if schema_id(entity) == schema:
-            return Reply(200, {"type": "record", "name": f"{entity}ChangeEvent", "namespace": "com.sforce.eventbus",
-                               "fields": [{"name": name} for name in schema_fields(entity)]})
-    raise not_found()
+    """The Avro schema of a change event, the same one the Pub/Sub API's GetSchema serves."""
+    found = schema_by_id(schema)
+    if found is None:
+        raise not_found()
+    return Reply(200, found.schema)
 
 
 __all__ = ["versions_list", "org_get"]
