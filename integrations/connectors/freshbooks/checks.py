@@ -16,6 +16,9 @@ from integrations.models import Connection
 # Scopes the API reference marks unconfirmed (its §1.6): one FreshBooks does not know, or the app
 # registration does not enable, rejects the whole consent screen.
 UNCONFIRMED_SCOPES = ("user:billable_items:read", "user:billable_items:write")
+# Registering a webhook needs "the scope based on the webhook" (reference §1.6): its object's read scope.
+EVENT_SCOPES = {"client": "user:clients:read", "invoice": "user:invoices:read", "payment": "user:payments:read",
+                "expense": "user:expenses:read"}
 
 
 CONNECT_FIX = "Connect FreshBooks again (the connection's Connect button)."
@@ -54,14 +57,18 @@ def scopes_check(connection: Connection, needs: Needs) -> list[CheckResult]:
                                      CONNECT_FIX, url=_link(connection)))
         return results
     granted = set(str(granted_text).split())
-    missing = {scope: flow for scope, flow in sorted(needs.freshbooks_scopes.items()) if scope not in granted}
+    wanted = dict(needs.freshbooks_scopes)
+    for event, flow in needs.freshbooks_events.items():
+        if event in EVENT_SCOPES:
+            wanted.setdefault(EVENT_SCOPES[event], flow)
+    missing = {scope: flow for scope, flow in sorted(wanted.items()) if scope not in granted}
     if missing:
         results.append(check_fail(
             "Granted scopes", "Not granted: " + "; ".join(f"{s} (flow {f})" for s, f in missing.items()) + ".",
             "Enable the scopes on the FreshBooks app and list them in the connection's \"scopes\" setting if it has "
             "one. " + CONNECT_FIX, url=_link(connection)))
-    elif needs.freshbooks_scopes:
-        results.append(check_pass("Granted scopes", f"{', '.join(sorted(needs.freshbooks_scopes))} granted."))
+    elif wanted:
+        results.append(check_pass("Granted scopes", f"{', '.join(sorted(wanted))} granted."))
     return results
 
 
