@@ -231,6 +231,13 @@ def test_the_command_prints_each_check_and_exits_1_on_a_failure(fresh_org, no_pu
     report = json.loads(out.getvalue())
     assert {"status": "fail", "name": "Field Opportunity.Date_Paid__c"}.items() <= \
         next(r for r in report[0]["results"] if r["name"] == "Field Opportunity.Date_Paid__c").items()
+    out = StringIO()  # one connection, for one flow's needs: the Opportunity flow writes no payment fields
+    with pytest.raises(SystemExit):
+        call_command("connection_check", no_pubsub.name, "--flow", OPP_FLOW, stdout=out, stderr=StringIO())
+    text = out.getvalue()
+    assert f"Connection {no_pubsub.name} for flow {OPP_FLOW}" in text
+    assert "FAIL Field Opportunity.FreshBooks_Invoice_Id__c" in text and "Date_Paid__c" not in text
+    assert "fix: Run “Prepare Salesforce”" in text
 
 
 # -- Done when: check → prepare → check → a won deal becomes an invoice --------------------------------

@@ -18,16 +18,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", nargs="?", help="The connection's name (default: every active connection).")
-        parser.add_argument("--flow", help="Check this flow: its connections (for its needs) and its mapping sets.")
+        parser.add_argument("--flow", help="Check this flow: its connections (for its needs) and its mapping sets; "
+                                           "with NAME, only that connection (for this flow's needs).")
         parser.add_argument("--json", action="store_true", dest="as_json", help="Print the results as JSON.")
 
     def handle(self, *args, name=None, flow=None, as_json=False, **options):
-        if flow:
+        connections = Connection.objects.filter(name=name) if name else Connection.objects.filter(is_active=True)
+        if name and not connections.exists():
+            raise CommandError(f"No connection named {name!r}.")
+        if flow and name:  # this connection, for what that one flow needs of it
+            reports = [(f"Connection {name} for flow {flow}",
+                        connection_check(connection=connections.get(), flows=[flow_named(flow)]))]
+        elif flow:
             reports = [(f"Flow {flow}", flow_check(flow=flow_named(flow)))]
         else:
-            connections = Connection.objects.filter(name=name) if name else Connection.objects.filter(is_active=True)
-            if name and not connections.exists():
-                raise CommandError(f"No connection named {name!r}.")
             reports = [(f"Connection {c.name}", connection_check(connection=c)) for c in connections]
         if as_json:
             self.stdout.write(json.dumps([{"title": title, "results": [r.as_dict() for r in results]}
