@@ -61,7 +61,7 @@ def test_a_missing_field_fails_naming_it_and_the_fix_then_passes_after_prepare(f
     failed = failing(results)
     for name in ("Payment_Status__c", "Amount_Paid__c", "Date_Paid__c"):
         check = failed[f"Field Opportunity.{name}"]
-        assert check.blocking and check.sentence.startswith(f"Opportunity.{name} does not exist.")
+        assert check.blocking and check.sentence.startswith(f"Opportunity.{name} does not exist (or the integration user cannot see it).")
         assert "Prepare Salesforce" in check.fix
     salesforce_prepare(no_pubsub, dry_run=False)
     assert not [n for n in failing(flow_check(flow=world.flow(PAY_FLOW))) if n.startswith("Field")]
@@ -255,7 +255,7 @@ def test_going_live_check_prepare_check_then_closed_won_makes_an_invoice(fresh_o
 
     before = check_page()
     for spec in CUSTOM_FIELDS:  # every missing field named, with the fix and a link to it
-        assert f"{spec.sobject}.{spec.name} does not exist." in before
+        assert f"{spec.sobject}.{spec.name} does not exist (or the integration user cannot see it)." in before
     assert "Prepare Salesforce" in before and reverse("integrations:salesforce-prepare", args=[connection.pk]) in before
 
     dry_run = admin_client.get(reverse("integrations:salesforce-prepare", args=[connection.pk])).content.decode()

@@ -50,8 +50,10 @@ def _field_problems(need: SalesforceField, described: dict | None) -> tuple[str,
     where = f"{need.sobject}.{need.name}"
     kind = f"{need.type}{f'({need.length})' if need.length else ''}" if need.type else "a field"
     if described is None:
-        return (f"{where} does not exist.", f"{PREPARE}, or create it as {kind} in Setup → Object Manager → "
-                                            f"{need.sobject} → Fields & Relationships.")
+        # describe hides a field the user may not read: missing and invisible look the same, and Prepare fixes both
+        return (f"{where} does not exist (or the integration user cannot see it).",
+                f"{PREPARE}, or create it as {kind} in Setup → Object Manager → {need.sobject} → Fields & "
+                "Relationships and grant the integration user access.")
     if need.type and described.get("type") not in COMPATIBLE_TYPES.get(need.type, {need.type}):
         return (f"{where} is of type {described.get('type')}; the flows store {need.type} values there.",
                 f"Change its type to {need.type} in Setup → Object Manager → {need.sobject} (Prepare never changes "
