@@ -22,6 +22,7 @@ from integrations.sandbox.freshbooks.models import SimCallback
 from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.models import SfRecord
 from mappings.models import FieldMapping, MappingSet, ValueTable, ValueTableEntry
+from tests.factories import ConnectionFactory
 from tests.connectors.infor.conftest import ionapi_text, m3_connection, sim_app  # noqa: F401
 from tests.sandbox.salesforce.pubsub_harness import pubsub  # noqa: F401
 
@@ -171,6 +172,25 @@ def test_a_missing_m3_code_fails_naming_each_one_and_where_it_comes_from(expense
     expense_flow.settings = {"offset_account": "2000"}
     expense_flow.save()
     assert by_name(flow_check(flow=expense_flow))["M3 GL accounts (AIT1)"].status == "pass"
+
+
+def test_an_item_number_m3_lacks_fails_for_the_order_to_cash_chain(world, m3_connection):  # noqa: F811
+    shop = ConnectionFactory(system="shopify", name="Shop")
+    flow = Flow.objects.create(name="orders", kind="shop-order-to-infor-order", source_connection=shop,
+                               source_object="order", target_connection=world.fb_connection, target_object="invoice",
+                               enabled=False, settings={"infor_connection": m3_connection.name})
+    table = ValueTable.objects.get(name="freshbooks-item-to-infor-item")
+    entry = ValueTableEntry.objects.create(table=table, source_value="Gadget", target_value="GADGET-X")
+    results = flow_check(flow=flow)
+    check = failing(results)["M3 item numbers (ITNO)"]
+    assert check.sentence == "Not in M3: GADGET-X (from value table freshbooks-item-to-infor-item)."
+    assert by_name(results)["M3 customer groups (CUCL)"].status == "pass"
+    assert by_name(results)["M3 country codes (CSCD)"].status == "pass"
+    assert by_name(results)["M3 customer template (CUTM)"].status == "pass"
+    assert by_name(results)["M3 customer order type (ORTP)"].status == "warning"  # not set: M3's default
+    entry.target_value = "WIDGET-L"
+    entry.save()
+    assert by_name(flow_check(flow=flow))["M3 item numbers (ITNO)"].status == "pass"
 
 
 def test_an_m3_setup_value_that_does_not_exist_fails(expense_flow, m3_connection):  # noqa: F811
