@@ -1,6 +1,7 @@
 """Core model: connections, the cross-system ID map, flows, cursors, inbound events, work items."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -57,6 +58,7 @@ class Connection(models.Model):
         permissions = [
             ("connect_connection", "Can connect a connection to its system (OAuth “Connect”)"),
             ("test_connection", "Can test a connection against its system"),
+            ("check_connection", "Can run the pre-flight checks of a connection or flow"),
             ("prepare_connection", "Can prepare a connected system for the flows (e.g. create Salesforce fields)"),
         ]
 
@@ -235,10 +237,29 @@ class Flow(models.Model):
             ("poll_flow", "Can poll a flow's source now"),
             ("backfill_flow", "Can backfill a flow"),
             ("reconcile_flow", "Can run a flow's reconciliation"),
+            ("override_checks_flow", "Can enable a flow despite failing pre-flight checks, giving a reason"),
         ]
 
     def __str__(self):
         return self.title or self.name
+
+
+class FlowCheckOverride(models.Model):
+    """A flow enabled while blocking pre-flight checks failed: who, when, why, and which checks
+    (operations/preflight.py). Kept as history and shown on the flow's admin page."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="check_overrides")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="Kept when the user is deleted.")
+    reason = models.TextField()
+    failed_checks = models.JSONField(default=list, help_text="The failing checks overridden, as they were then.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.flow} enabled by {self.username or 'someone'} despite {len(self.failed_checks)} failing check(s)"
 
 
 class Cursor(models.Model):

@@ -6,6 +6,7 @@ from django.urls import path
 from integrations.connectors.connector import ConnectAction, Connector
 from integrations.connectors.salesforce import views
 from integrations.connectors.salesforce.changes import SalesforceChangeReader
+from integrations.connectors.salesforce.checks import salesforce_preflight_checks
 from integrations.connectors.salesforce.client import SalesforceClient
 from integrations.connectors.salesforce.receiver import SalesforceReceiver
 from integrations.connectors.salesforce.records import salesforce_link, salesforce_record_read
@@ -30,6 +31,7 @@ class SalesforceConnector(Connector):
         path("salesforce/<int:pk>/prepare/", views.prepare, name="salesforce-prepare"),
     )
     record_read = staticmethod(salesforce_record_read)
+    preflight_checks = staticmethod(salesforce_preflight_checks)
     record_link = staticmethod(salesforce_link)
 
     @staticmethod
