@@ -5,11 +5,15 @@ these hooks. Each hook is short; subclasses override hooks, never the engine's s
 
     is_relevant → fetch_source → map → (binding | find_existing | create) or update
     → bind → write_back → on_success
+
+A relay flow writes nothing itself: ``relay`` (after fetch_source) hands the work to another
+record's item and returns its result; the engine then stops there.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from integrations.connectors.preflight import FlowRequirements
 from integrations.models import Binding, Entity, Flow, SyncItem
 
 _UNSET = object()
@@ -44,6 +48,17 @@ class FlowHandler:
     #: flows/<flow>/settings.py); None accepts only the settings every flow does. The flow
     #: registry checks a flow's settings against it (flow_config_errors).
     settings_spec = None
+    #: What the per-record lock (lock_key) guards. False: the source record. Most flows write back
+    #: to it, or make its counterpart, whose id is only known mid-run: locking the source record
+    #: is what keeps two workers (or two flows, e.g. an Account's client made by flow 1 and by the
+    #: invoice flow) from making that counterpart twice. True, for flows that only read their
+    #: source record: the lock is on what this flow writes for it, so two such flows reading one
+    #: record (a FreshBooks payment → its Opportunity and → Infor) do not wait for each other.
+    lock_target: bool = False
+    #: What the flow needs of the systems besides its mapping sets: the Salesforce fields it reads or
+    #: writes itself, FreshBooks scopes, the M3 setup its settings name (connectors/preflight.py). The
+    #: pre-flight checks read it (operations/preflight_needs.py); declared once, here, per flow.
+    requirements = FlowRequirements()
 
     def __init__(self, flow: Flow):
         self.flow = flow
@@ -57,6 +72,11 @@ class FlowHandler:
         if default is _UNSET:
             return self.settings_spec.value(self.flow.settings, name)
         return self.settings_spec.value(self.flow.settings, name, default)
+
+    def mapping_steps(self) -> dict[str, str]:
+        """{step: the mapping set it uses unless the flow's settings choose another} ("" = the main
+        step), for the pre-flight checks; flows/toolkit/handler.py fills it from default_mapping_set."""
+        return {}
 
     # -- chained flows ----------------------------------------------------------------------
     def for_item(self, item: SyncItem) -> FlowHandler:
@@ -74,12 +94,20 @@ class FlowHandler:
 
     # -- identity and locking -------------------------------------------------------------
     def lock_key(self, item: SyncItem) -> str:
-        return f"{self.flow.source_connection_id}:{item.source_object}:{item.source_id}"
+        source = f"{self.flow.source_connection_id}:{item.source_object}:{item.source_id}"
+        if self.lock_target:
+            connection_id, object_type = self.target_ref(item)
+            return f"{connection_id}:{object_type}:for:{source}"
+        return source
 
     # -- the sequence ---------------------------------------------------------------------
     def is_relevant(self, item: SyncItem) -> bool:
         """False when the work no longer applies (flow switched off, record filtered out)."""
         return self.flow.enabled
+
+    def relay(self, item: SyncItem, source: dict) -> WriteResult | None:
+        """A relay's hand-over (e.g. a Contact change → its Account's item); None: sync as usual."""
+        return None
 
     def fetch_source(self, item: SyncItem) -> dict:
         """Read the source record fresh: events are hints, not data."""

@@ -10,6 +10,7 @@ Connection settings (non-secret, all optional; defaults below):
     m3_not_found_codes           M3 message ids meaning "no such record"
     m3_already_done_codes        message ids meaning "this step was done before" (safe retries)
     m3_code_tables               logical table → CSYTAB constant (STCO) for CRS175MI
+    m3_page_size                 records per List call (maxrecs); lists are read page by page
 The message ids and CSYTAB constants are unconfirmed against a live tenant (reference §7),
 hence settings rather than constants.
 """
@@ -34,7 +35,11 @@ DEFAULTS = {
     "m3_not_found_codes": ["XIM0002", "XRE0103"],
     "m3_already_done_codes": ["XRE0101", "AR04003", "GL84003"],
     "m3_code_tables": {"customer_group": "CUCL", "payment_method": "PYCD", "payment_terms": "TEPY",
-                       "payment_type": "PYTP"},
+                       "payment_type": "PYTP", "country": "CSCD", "customer_template": "CUTM", "order_type": "ORTP",
+                       "warehouse": "WHLO", "batch_payment_type": "BOPE", "gl_interface": "INTN"},
+    # Small enough that one page answers well inside the gateway's one-minute timeout; the
+    # server-side maxrecs caps are unconfirmed (reference §2.5), hence a setting.
+    "m3_page_size": 500,
 }
 
 
@@ -43,8 +48,31 @@ class M3Adapter(CustomerOperations, OrderOperations, FinanceOperations, InforErp
         super().__init__(connection)
         self.m3 = client or M3Client(connection)
 
+    def m3_list(self, program: str, transaction: str, record: dict | None = None, *,
+                start: dict[str, str] | None = None, key: tuple[str, ...] = ()) -> list[dict]:
+        """A whole M3 list, read in pages of m3_page_size (the operation mixins read lists through this)."""
+        return list(self.m3.execute_paged(program, transaction, record, page_size=int(self.setting("m3_page_size")),
+                                          start=start, key=key))
+
     def setting(self, name: str):
-        return self.connection.settings.get(name) or DEFAULTS.get(name)
+        value = self.connection.settings.get(name)
+        if isinstance(value, dict) and isinstance(DEFAULTS.get(name), dict):
+            return {**DEFAULTS[name], **value}  # a table named in the settings replaces only that table
+        return value or DEFAULTS.get(name)
+
+    def user_context(self) -> dict:
+        """The company and division the calls run in (MNS150MI GetUserData, with the connection's cono/divi)."""
+        records = self.m3.execute("MNS150MI", "GetUserData", {})
+        return {"company": (records[0].get("CONO") or "").strip(), "division": (records[0].get("DIVI") or "").strip()}
+
+    def item_exists(self, *, item_number: str) -> bool:
+        try:
+            self.m3.execute("MMS200MI", "GetItmBasic", {"ITNO": item_number})
+        except M3BusinessError as exc:
+            if self.is_not_found(exc) or exc.code == "WIT0103":
+                return False
+            raise
+        return True
 
     def is_not_found(self, exc: M3BusinessError) -> bool:
         return exc.code in self.setting("m3_not_found_codes")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from integrations.connectors.connector import Connector
 from integrations.connectors.shop.changes import ShopChangeReader
+from integrations.connectors.shop.checks import shop_preflight_checks
 from integrations.connectors.shop.receiver import ShopifyReceiver, WooCommerceReceiver
 from integrations.connectors.shop.schemas import SHOPIFY_ORDER, WOOCOMMERCE_ORDER
 from integrations.connectors.shop.subscriptions import shop_connection_test
@@ -22,6 +23,7 @@ class ShopifyConnector(Connector):
     schemas = (SHOPIFY_ORDER,)
     change_readers = {"order": ShopChangeReader()}
     connection_test = staticmethod(shop_connection_test)
+    preflight_checks = staticmethod(shop_preflight_checks)
 
 
 class WooCommerceConnector(Connector):
@@ -31,3 +33,4 @@ class WooCommerceConnector(Connector):
     schemas = (WOOCOMMERCE_ORDER,)
     change_readers = {"order": ShopChangeReader()}
     connection_test = staticmethod(shop_connection_test)
+    preflight_checks = staticmethod(shop_preflight_checks)

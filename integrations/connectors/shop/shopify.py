@@ -43,7 +43,7 @@ def shopify_order_parse(body: bytes) -> ShopOrder:
                               quantity=quantity, unit_price=price, total=quantity * price))
     shipping = mapping(mapping(data, "total_shipping_price_set"), "shop_money", where="total_shipping_price_set")
     return ShopOrder(
-        source="shopify", id=required_id(data), number=text(data, "name") or text(data, "order_number"),
+        source="shopify", id=required_id(data), number=text(data, "order_number") or text(data, "name"),
         currency=text(data, "currency"), created_at=text(data, "created_at"),
         modified_at=text(data, "updated_at") or text(data, "created_at"), status=text(data, "financial_status"),
         customer=ShopCustomer(

@@ -21,6 +21,7 @@ from integrations.connectors.freshbooks.values import accounting_datetime
 from integrations.connectors.salesforce.errors import RecordNotFound
 from integrations.connectors.salesforce.replication import sf_datetime_parse
 from integrations.connectors.salesforce.soql import soql_format
+from integrations.connectors.preflight import FlowRequirements
 from integrations.errors import ConflictHeld, FatalError, SkippableError
 from integrations.flows.client_account.contacts import (
     CONTACT_MAPPING,
@@ -49,6 +50,7 @@ from integrations.flows.toolkit.deletes import (
 )
 from integrations.flows.toolkit.clients import client_relinked
 from integrations.flows.toolkit.handler import BaseFlow
+from integrations.flows.toolkit.scope import scope_check
 from integrations.flows.toolkit.matching import (
     CLIENT_REF_FIELD,
     freshbooks_client_match,
@@ -144,7 +146,11 @@ class ClientAccountFlow(BaseFlow):
     def echo_check(self, item: SyncItem, source: dict) -> None:
         binding = binding_find(connection=self.flow.source_connection, object_type=item.source_object,
                               external_id=item.source_id)
-        if written_holds(binding, source) and not self.edited_after_written(binding, source):
+        # Only the other direction's write comes back as an echo: a record another flow wrote (a
+        # shop order's client, say) and never linked to this flow's target is no echo of ours.
+        target_bound = binding is not None and Binding.objects.filter(
+            entity=binding.entity_id, connection=self.flow.target_connection_id).exists()
+        if target_bound and written_holds(binding, source) and not self.edited_after_written(binding, source):
             raise SkippableError("Echo of our own write: the record still holds exactly what Ledgerlink last wrote "
                                  "there, so there is nothing to send back.")
 
@@ -221,6 +227,7 @@ class AccountToClientFlow(ClientAccountFlow):
     """Salesforce Account (+ primary Contact) → FreshBooks client."""
 
     default_mapping_set = "salesforce-account-to-freshbooks-client"
+    requirements = FlowRequirements(freshbooks_scopes=("user:clients:read", "user:clients:write"))
     source_system = "salesforce"
     has_write_back = True
 
@@ -347,6 +354,10 @@ class ClientToAccountFlow(ClientAccountFlow):
     """FreshBooks client → Salesforce Account (+ primary Contact, written after the Account)."""
 
     default_mapping_set = "freshbooks-client-to-salesforce-account"
+    requirements = FlowRequirements(freshbooks_scopes=("user:clients:read",))
+
+    def mapping_steps(self) -> dict[str, str]:
+        return {**super().mapping_steps(), "contact": CONTACT_MAPPING}
     source_system = "freshbooks"
     contact_payload: dict | None = None  # the primary Contact's, as map decided it; written by on_success
 
@@ -377,6 +388,7 @@ class ClientToAccountFlow(ClientAccountFlow):
         """The map step up to the conflict policy: the deleted and echo checks, then the Account's
         and the primary Contact's payloads. The backfill takes each client through this too."""
         self.deleted_check(item)
+        scope_check(flow=self.flow, item=item, words=f"FreshBooks client {item.source_id}")
         self.echo_check(item, source)
         return self.account_payload(source), primary_contact_payload(handler=self, client=source)
 

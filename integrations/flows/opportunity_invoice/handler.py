@@ -30,11 +30,14 @@ from decimal import Decimal
 
 from integrations.connectors.salesforce.errors import RecordNotFound
 from integrations.connectors.salesforce.queries import opportunity_read
+from integrations.connectors.preflight import FlowRequirements
 from integrations.errors import FatalError, SkippableError
+from integrations.flows.opportunity_invoice.settings import CLIENT_MAPPING
 from integrations.flows.toolkit.clients import freshbooks_client_for_account
 from integrations.flows.opportunity_invoice.alerts import (
     invoice_alert_open,
     invoice_orphan_finding,
+    invoice_total_finding,
 )
 from integrations.flows.toolkit.bindings import (
     binding_find,
@@ -79,6 +82,11 @@ class OpportunityInvoiceFlow(BaseFlow):
         return bool(record.get("IsWon"))
     entity_kind = Entity.Kind.DEAL
     default_mapping_set = "salesforce-opportunity-to-freshbooks-invoice"
+    requirements = FlowRequirements(
+        freshbooks_scopes=("user:clients:read", "user:clients:write", "user:invoices:read", "user:invoices:write"))
+
+    def mapping_steps(self) -> dict[str, str]:
+        return {**super().mapping_steps(), "client": CLIENT_MAPPING}
     has_write_back = True
 
     def __init__(self, flow):
@@ -173,6 +181,9 @@ class OpportunityInvoiceFlow(BaseFlow):
             binding.save(update_fields=["extra", "updated_at"])
         salesforce_relinked(binding=binding, unarchive=lambda: self.fb.invoices.update(result.external_id, {"vis_state": 0}))
         result.extra["facts"] = invoice_facts(item.source_snapshot, invoice, self.salesforce_connection)
+        if invoice.get("amount"):  # equal to the cent, or a finding that says why not
+            invoice_total_finding(flow=self.flow, item=item, opportunity=item.source_snapshot, invoice=invoice,
+                                  binding=binding)
 
     def delete(self, item: SyncItem, binding) -> WriteResult:
         """The Opportunity was deleted in Salesforce: its invoice is never deleted."""

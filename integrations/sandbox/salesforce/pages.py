@@ -1,5 +1,6 @@
-"""Browser pages of the simulated org: accounts, contacts, products, opportunities (add
-products, change stage), the change events sent, and the org's switches and faults.
+"""Browser pages of the simulated org: accounts and contacts (create and edit), products,
+opportunities (add products, change stage), the change events sent, and the org's switches
+and faults.
 
 Writes go through the same services as the API, so a page edit emits change events like a
 user editing in Salesforce (no API changeOrigin)."""
@@ -14,7 +15,7 @@ from . import services
 from .context import WriteContext, write_context_use
 from .errors import SfApiError
 from .events import deliveries_drain
-from .models import SfChangeEvent, SfConnectedApp, SfRecord, SfSubscription
+from .models import SfChangeEvent, SfConnectedApp, SfCustomField, SfRecord, SfSubscription
 from .org import STAGES, integration_user, org_get
 from .pubsub.server import server_status
 from .schema import CDC_OBJECTS
@@ -50,6 +51,7 @@ def index(request):
     org = org_get()
     return render(request, "sandbox/salesforce/index.html", {
         "org": org, "apps": SfConnectedApp.objects.all(), "subscriptions": SfSubscription.objects.all(),
+        "custom_fields": SfCustomField.objects.order_by("sobject", "pk"),
         "pubsub": _pubsub_status(),
         "counts": {n: SfRecord.objects.filter(sobject=n, is_deleted=False).count()
                    for n in ("Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2")}})
@@ -70,6 +72,49 @@ def contacts(request):
         return redirect("sandbox-salesforce:contacts")
     return render(request, "sandbox/salesforce/contacts.html",
                   {"contacts": _records("Contact"), "accounts": _records("Account")})
+
+
+# What a person may edit on a record's page (the fields a sales user edits in Salesforce).
+EDITABLE = {
+    "Account": ["Name", "Phone", "Website", "BillingStreet", "BillingCity", "BillingPostalCode", "BillingCountry"],
+    "Contact": ["FirstName", "LastName", "Email", "Phone", "Title", "AccountId"],
+}
+LIST_PAGE = {"Account": "sandbox-salesforce:accounts", "Contact": "sandbox-salesforce:contacts"}
+
+
+def _edited(request, before: dict, names: list[str]) -> dict:
+    """The fields the form changed; a cleared box clears the field (null)."""
+    changes = {}
+    for name in names:
+        value = (request.POST.get(name) or "").strip() or None
+        if value != before.get(name):
+            changes[name] = value
+    return changes
+
+
+def _record_edit(request, sobject: str, sf_id: str, template: str, extra: dict):
+    """Edit a record through the API's write path: the same validation, a change event (no
+    API changeOrigin, like a person in Salesforce) and a new SystemModstamp."""
+    record = SfRecord.objects.filter(sobject=sobject, sf_id=sf_id, is_deleted=False).first()
+    if record is None:
+        messages.error(request, f"No {sobject.lower()} {sf_id}.")
+        return redirect(LIST_PAGE[sobject])
+    if request.method == "POST":
+        changes = _edited(request, record.fields, EDITABLE[sobject])
+        if not changes:
+            messages.info(request, "Nothing changed.")
+        else:
+            _write(request, lambda: record_update(sobject, sf_id, changes), f"{sobject} saved: {', '.join(changes)}.")
+        return redirect(request.path)
+    return render(request, template, {"record": record.fields, **extra})
+
+
+def account(request, sf_id: str):
+    return _record_edit(request, "Account", sf_id, "sandbox/salesforce/account.html", {})
+
+
+def contact(request, sf_id: str):
+    return _record_edit(request, "Contact", sf_id, "sandbox/salesforce/contact.html", {"accounts": _records("Account")})
 
 
 def products(request):
@@ -153,7 +198,8 @@ def org_settings(request):
 
 
 def _settings_save(request) -> None:
-    numbers = ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "latency_ms",
+    numbers = ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "fault_unauthorized",
+               "latency_ms",
                "pubsub_keepalive_seconds", "pubsub_retention_hours")
     org = org_get()
     try:
@@ -167,6 +213,7 @@ def _settings_save(request) -> None:
         return
     values["query_page_size"] = min(2000, max(1, values["query_page_size"]))
     values["pubsub_keepalive_seconds"] = min(270, max(1, values["pubsub_keepalive_seconds"]))
-    values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null")})
+    values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null",
+                                                             "custom_fields_installed")})
     services.org_configure(**values)
     messages.success(request, "Settings saved.")

@@ -153,3 +153,19 @@ def test_one_order_to_two_subscriptions_is_one_event(live_server, settings):
     event = InboundEvent.objects.get(connection=connection)
     assert event.duplicate_count == 1 and event.dedupe_key.startswith("shopify:event:")
     assert event.payload["api_version"] == "2025-07"
+
+
+def test_preflight_checks_name_missing_credentials_and_missing_webhooks(live_server, settings):
+    from integrations.connectors.registry import CONNECTORS
+
+    settings.LEDGERLINK_PUBLIC_URL = live_server.url
+    checks = CONNECTORS["woocommerce"].preflight_checks
+    bare = ConnectionFactory(system="woocommerce", base_url=f"{live_server.url}/sandbox/shop/woocommerce")
+    (only,) = checks(connection=bare)
+    assert only.failed and "consumer key and secret" in only.sentence
+    connection = shop_connection(live_server, "woocommerce")
+    results = {r.name: r for r in checks(connection=connection)}
+    assert not results["API credentials"].failed
+    assert results["Webhook subscriptions"].failed and not results["Webhook subscriptions"].blocks
+    shop_webhooks_ensure(connection)
+    assert [r.status for r in checks(connection=connection)] == ["pass", "pass"]
