@@ -20,12 +20,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 from integrations.errors import FatalError
+from integrations.flows.order_to_cash.invoice_lines import product_lines
+from integrations.flows.order_to_cash.invoice_total import order_invoice_lines, order_total_finding
 from integrations.flows.order_to_cash.settings import ORDER_TO_CASH_SETTINGS
-from integrations.flows.order_to_cash.source import shop_customer_key, shop_order_read
+from integrations.flows.order_to_cash.source import (
+    shop_customer_key,
+    shop_customer_name_address,
+    shop_customer_name_address_hash,
+    shop_order_read,
+)
 from integrations.flows.toolkit.bindings import (
     binding_extra_update,
     binding_find,
     binding_version_store,
+    bindings_by_extra,
     entity_binding_find,
     entity_link_ensure,
 )
@@ -38,6 +46,7 @@ from integrations.flows.toolkit.values import decimal_of
 from integrations.models import Entity, SyncItem
 from integrations.sync.handler import WriteResult
 from integrations.sync.items import sync_item_enqueue
+from mappings.normalise import email_normalise
 
 
 class OrderStep(BaseFlow):
@@ -53,8 +62,24 @@ class OrderStep(BaseFlow):
     def order(self, item: SyncItem) -> dict:
         return shop_order_read(connection_id=self.flow.source_connection_id, order_id=item.source_id)
 
+    def customer_key(self, source: dict) -> str:
+        """The key of this order's customer binding: its e-mail; without one, the key a binding already has for
+        the same shop customer id, or for the same name + billing address; else ``shop_customer_key``'s."""
+        key = shop_customer_key(source)
+        if "@" in key or binding_find(connection=self.flow.source_connection_id, object_type="customer",
+                                      external_id=key):
+            return key
+        customer = (source.get("_order") or {}).get("customer") or {}
+        for name, value in (("shop_customer_id", str(customer.get("id") or "")),
+                            ("name_address", shop_customer_name_address_hash(customer))):
+            if value:
+                for binding in bindings_by_extra(connection=self.flow.source_connection_id, object_type="customer",
+                                                 **{name: value}):
+                    return binding.external_id
+        return key
+
     def customer_entity_id(self, item: SyncItem) -> int | None:
-        key = shop_customer_key(self.order(item))
+        key = self.customer_key(self.order(item))
         binding = binding_find(connection=self.flow.source_connection_id, object_type="customer", external_id=key)
         return binding.entity_id if binding else None
 
@@ -75,13 +100,13 @@ class FreshBooksClientStep(OrderStep):
     next_step = "freshbooks_invoice"
 
     def lock_key(self, item):  # two orders of one new customer must not both create the client
-        return f"fb-client:{self.freshbooks_connection.pk}:{shop_customer_key(self.order(item))}"
+        return f"fb-client:{self.freshbooks_connection.pk}:{self.customer_key(self.order(item))}"
 
     def fetch_source(self, item):
         return self.order(item)
 
     def source_ref(self, item, source):
-        return self.flow.source_connection_id, "customer", shop_customer_key(source)
+        return self.flow.source_connection_id, "customer", self.customer_key(source)
 
     def target_ref(self, item):
         return self.freshbooks_connection.pk, "client"
@@ -90,10 +115,40 @@ class FreshBooksClientStep(OrderStep):
         return self.mapping_apply(source, step="freshbooks_client", default=f"{self.platform}-order-to-freshbooks-client")
 
     def find_existing(self, item, source, payload):
-        return self.freshbooks_client_by_email(payload.get("email"))
+        # e-mail first; without one (Shopify's protected customer data) name + billing address. (Another
+        # order of the same shop customer already met its binding: see customer_key.)
+        found = self.freshbooks_client_by_email(payload.get("email"))
+        if found or email_normalise(payload.get("email")):
+            return found
+        return self.client_by_name_address((source.get("_order") or {}).get("customer") or {})
+
+    def client_by_name_address(self, customer: dict) -> str | None:
+        wanted = shop_customer_name_address(customer)
+        if not wanted:
+            return None
+        search = {"fname_like": customer.get("first_name") or "", "lname_like": customer.get("last_name") or ""}
+        for client in self.fb.clients.list(search={k: v for k, v in search.items() if v}, per_page=100).items:
+            seen = shop_customer_name_address({
+                "first_name": client.get("fname"), "last_name": client.get("lname"),
+                "address_line1": client.get("p_street"), "postal_code": client.get("p_code"),
+                "country": customer.get("country") if not client.get("p_country") else client.get("p_country")})
+            if seen == wanted:
+                return str(client["id"])
+        return None
 
     def create(self, item, payload):
         return self.freshbooks_client_create(payload)
+
+    def on_success(self, item, result):
+        # Remember the shop customer id and a digest of name + address on this customer's binding,
+        # whatever its key, so a later order of the same customer without e-mail meets this binding.
+        customer = ((item.source_snapshot or {}).get("_order") or {}).get("customer") or {}
+        binding = binding_find(connection=self.flow.source_connection_id, object_type="customer",
+                               external_id=self.customer_key(item.source_snapshot))
+        marks = {"shop_customer_id": str(customer.get("id") or ""),
+                 "name_address": shop_customer_name_address_hash(customer)}
+        binding_extra_update(binding=binding, **{k: v for k, v in marks.items() if v})
+        super().on_success(item, result)
 
     def update(self, item, external_id, payload):
         # A matched client belongs to finance: fill what it lacks, never overwrite what it has.
@@ -119,7 +174,13 @@ class FreshBooksInvoiceStep(OrderStep):
     def map(self, item, source):
         payload = self.mapping_apply(source, step="freshbooks_invoice",
                                      default=f"{self.platform}-order-to-freshbooks-invoice")
-        return {**payload, "customerid": int(source["_customerid"])}
+        payload = {**payload, "customerid": int(source["_customerid"])}
+        if self.setting("invoice_lines") == "order":
+            self._built = built = order_invoice_lines(source["_order"], currency_from=self.setting("invoice_currency"),
+                                                      convert_to=self.setting("convert_to_currency"))
+            notes = "\n".join(part for part in (payload.get("notes") or "", *built.notes) if part)
+            payload.update(lines=built.lines, currency_code=built.currency, **({"notes": notes} if notes else {}))
+        return payload
 
     def find_existing(self, item, source, payload):
         po_number = str(payload.get("po_number") or "")
@@ -150,6 +211,9 @@ class FreshBooksInvoiceStep(OrderStep):
             "target_amount": str(decimal_of(invoice.get("amount"))),
             "target_currency": (invoice.get("amount") or {}).get("code") or invoice.get("currency_code", ""),
         }
+        built = getattr(self, "_built", None)
+        if built is not None:
+            order_total_finding(flow=self.flow, order=order, built=built, invoice_id=result.external_id)
         super().on_success(item, result)
 
 
@@ -210,6 +274,7 @@ class InforOrderStep(OrderStep):
         invoice = self.fb.invoices.get(invoice_id)
         client = binding_find(connection=self.freshbooks_connection.pk, object_type="client",
                               external_id=invoice.get("customerid"))
+        invoice["lines"] = product_lines(invoice.get("lines") or [])  # discounts, shipping, tax: not M3 items
         invoice["infor_customer_number"] = self.bound(client.entity_id if client else None, self.infor_connection,
                                                       "customer", "Infor customer")
         return invoice

@@ -10,6 +10,16 @@ ORDER_TO_CASH_SETTINGS = COMMON_SETTINGS.extend(
     *INFOR_CONNECTION_SETTINGS,
     Setting("mapping_sets", "dict", default={}, keys=MAPPED_STEPS, values=Setting("mapping set", "str"),
             help="{step: published mapping set name} replacing a step's default mapping set."),
+    Setting("invoice_lines", "choice", default="order", choices=("order", "mapping"),
+            help="order: invoice lines built from the parsed order (products, discounts by code, shipping, fees, "
+                 "taxes the prices exclude) so the invoice total equals the order total; mapping: the mapping "
+                 "set's lines only."),
+    Setting("invoice_currency", "choice", default="paid", choices=("paid", "shop"),
+            help="paid: the invoice in the currency the customer paid (Shopify's presentment currency); shop: in "
+                 "the shop's own currency."),
+    Setting("convert_to_currency", "str", default="",
+            help="When set (e.g. EUR), invoice amounts are converted into it through the dated currency rates of "
+                 "the order date."),
     Setting("update_existing_customers", "bool", default=False,
             help="Update an Infor customer the chain finds already there (default: flow 8 keeps them in step)."),
 )

@@ -114,8 +114,39 @@ def test_a_crash_after_the_remote_write_finds_the_record_on_retry(world, monkeyp
     assert items[-1].target_external_id == crashed[0]
 
 
-def test_an_order_without_an_email_is_a_dead_letter_saying_so(world):
-    order = world.order(email="")
+ADDRESS = {"address1": "1 Main St", "city": "Springfield", "zip": "12345"}
+
+
+def test_orders_without_an_email_match_one_client_by_shop_customer_id(world):
+    """Shopify withholds the e-mail (protected customer data): two orders of one customer, one client."""
+    first = world.order(email="", options=ADDRESS)
+    second = world.order(email="", options=ADDRESS)
     run_until_idle()
-    (item,) = chain_of(order.external_id)
-    assert item.status == "dead" and "no customer e-mail" in item.last_error
+    for order in (first, second):
+        assert [i.status for i in chain_of(order.external_id)] == ["succeeded"] * 4
+    clients = list(world.fb.clients.iterate())
+    assert len(clients) == 1 and not clients[0]["email"] and len(fb_invoices(world)) == 2
+    assert Binding.objects.get(object_type="customer", connection__system="shopify").external_id.startswith("customer:")
+
+
+def test_an_order_without_an_email_matches_the_existing_client(world):
+    """The customer ordered before with an e-mail; this order comes without: the same client."""
+    world.order(options=ADDRESS)
+    run_until_idle()
+    later = world.order(email="", options=ADDRESS)
+    run_until_idle()
+    assert [i.status for i in chain_of(later.external_id)] == ["succeeded"] * 4
+    assert len(list(world.fb.clients.iterate())) == 1 and len(fb_invoices(world)) == 2
+    assert Customer.objects.count() == 1
+
+
+def test_a_guest_without_email_or_customer_id_matches_by_name_and_address(world):
+    world.order("woocommerce", options=ADDRESS)  # WooCommerce guests have no customer id
+    run_until_idle()
+    later = world.order("woocommerce", email="", options=ADDRESS)
+    other = world.order("woocommerce", email="", options={**ADDRESS, "address1": "9 Other Rd"})
+    run_until_idle()
+    assert {i.status for i in chain_of(later.external_id) + chain_of(other.external_id)} == {"succeeded"}
+    assert len(list(world.fb.clients.iterate())) == 2  # the same name at another address is someone else
+
+
