@@ -1,8 +1,13 @@
 """Flow 4 in one process (the engine called directly) against the simulators over real HTTP."""
+from datetime import date
+from decimal import Decimal
+
 import pytest
 
 from integrations.models import Binding, EntityLink, SyncItem
 from integrations.sandbox.infor.models import Customer, Order
+from integrations.sandbox.shop.payloads import order_total
+from mappings.models import CurrencyRate
 from integrations.operations.replay import sync_item_replay
 from mappings.models import ValueTable
 from tests.flows.infor.conftest import run_until_idle
@@ -150,3 +155,44 @@ def test_a_guest_without_email_or_customer_id_matches_by_name_and_address(world)
     assert len(list(world.fb.clients.iterate())) == 2  # the same name at another address is someone else
 
 
+
+
+@pytest.mark.parametrize("platform, taxes_included", [("shopify", False), ("shopify", True), ("woocommerce", False),
+                                                     ("woocommerce", True)])
+def test_a_discounted_order_with_shipping_and_tax_invoices_its_total_to_the_cent(world, platform, taxes_included):
+    lines = [{"sku": "WIDGET-S", "quantity": "3", "price": "19.99", "name": "Widget small", "discount": "1.50"},
+             {"sku": "SERVICE-H", "quantity": "1", "price": "95.00", "name": "Set-up"}]
+    options = {"discount_code": "SAVE10", "order_discount": "10", "shipping_title": "Express", "shipping": "7.95",
+               "tax_rate": "8.25", "taxes_included": taxes_included}
+    order = world.order(platform, lines=lines, options=options)
+    run_until_idle()
+    assert [i.status for i in chain_of(order.external_id)] == ["succeeded"] * 4
+    (invoice,) = fb_invoices(world)
+    invoice = world.fb.invoices.get(invoice["id"])
+    assert invoice["amount"]["amount"] == format(order_total(order), "f")
+    names = [line["name"] for line in invoice["lines"]]
+    assert "Discount SAVE10" in names and ("Express" in names or "Express" in str(names))
+    assert "SAVE10" in (invoice.get("notes") or "")
+    m3_order = Order.objects.get()  # the M3 order holds the products only
+    assert [(line.itno, line.orqt) for line in m3_order.lines.all()] == [("WIDGET-S", 3), ("SERVICE-H", 1)]
+
+
+def test_an_order_paid_in_another_currency_is_invoiced_in_it(world):
+    options = {"presentment_currency": "EUR", "presentment_rate": "0.91", "shipping": "5", "tax_rate": "20"}
+    order = world.order(lines=[{"sku": "WIDGET-S", "quantity": "2", "price": "12.50", "name": "Widget small"}],
+                        options=options)
+    run_until_idle()
+    (invoice,) = fb_invoices(world)
+    assert invoice["currency_code"] == "EUR" and invoice["amount"]["amount"] == format(order_total(order), "f")
+
+
+def test_an_order_converted_through_the_dated_rates(world):
+    CurrencyRate.objects.create(from_currency="USD", to_currency="EUR", date=date(2020, 1, 1), rate=Decimal("0.5"),
+                                source="manual")
+    flow = world.flow("order-to-cash-shopify")
+    flow.settings = {**flow.settings, "convert_to_currency": "EUR"}
+    flow.save()
+    world.order(lines=[{"sku": "WIDGET-S", "quantity": "3", "price": "3.33", "name": "Widget small"}])
+    run_until_idle()
+    (invoice,) = fb_invoices(world)
+    assert invoice["currency_code"] == "EUR" and invoice["amount"]["amount"] == "5.00"  # 9.99 × 0.5, to the cent
