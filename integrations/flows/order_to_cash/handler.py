@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from integrations.errors import FatalError
+from integrations.errors import FatalError, SkippableError
+from integrations.connectors.shop.order import ShopOrder
+from integrations.flows.order_to_cash.after_sale import AfterSale, after_sale_wanted
 from integrations.flows.order_to_cash.invoice_lines import product_lines
 from integrations.flows.order_to_cash.invoice_total import order_invoice_lines, order_total_finding
 from integrations.flows.order_to_cash.settings import ORDER_TO_CASH_SETTINGS
@@ -192,6 +194,8 @@ class FreshBooksInvoiceStep(OrderStep):
         return None
 
     def create(self, item, payload):
+        if (item.source_snapshot.get("_order") or {}).get("cancelled"):
+            raise SkippableError("The order was cancelled in the shop before it was invoiced: no invoice is made.")
         return str(self.fb.invoices.create(payload)["id"])
 
     def update(self, item, external_id, payload):
@@ -265,6 +269,7 @@ class InforCustomerStep(OrderStep):
 
 class InforOrderStep(OrderStep):
     entity_kind = Entity.Kind.ORDER
+    next_step = "after_sale"
 
     def fetch_source(self, item):
         order_binding = binding_find(connection=self.flow.source_connection_id, object_type="order",
@@ -323,6 +328,51 @@ class InforOrderStep(OrderStep):
             "target_currency": status["currency"],
         }
         result.extra["order_status"] = {"lowest": status["lowest_status"], "highest": status["highest_status"]}
+        if after_sale_wanted(self.order(item).get("_order") or {}):  # refunds or a cancellation: the next step
+            super().on_success(item, result)
+
+
+class AfterSaleStep(OrderStep):
+    """Refunds → credit notes, cancellation → void / cancel / finding (after_sale.py). Its target is the
+    order's after-sale record, keyed by the invoice id, so its payload never touches the invoice binding's
+    echo hash."""
+
+    entity_kind = Entity.Kind.ORDER
+
+    def fetch_source(self, item):
+        source = self.order(item)
+        entity = self.order_entity_id(item)
+        source["_invoice_id"] = self.bound(entity, self.freshbooks_connection, "invoice", "FreshBooks invoice")
+        m3 = entity_binding_find(entity=entity, connection=self.infor_connection, object_type="order")
+        source["_m3_order"] = m3.external_id if m3 else ""
+        return source
+
+    def order_entity_id(self, item) -> int | None:
+        binding = binding_find(connection=self.flow.source_connection_id, object_type="order",
+                               external_id=item.source_id)
+        return binding.entity_id if binding else None
+
+    def target_ref(self, item):
+        return self.freshbooks_connection.pk, "after_sale"
+
+    def map(self, item, source):
+        order = source.get("_order") or {}
+        return {"invoice_id": source["_invoice_id"], "m3_order": source["_m3_order"],
+                "refunds": [[r["id"], r["amount"]] for r in order.get("refunds") or []],
+                "cancelled": bool(order.get("cancelled")), "fulfilled": bool(order.get("fulfilled"))}
+
+    def find_existing(self, item, source, payload):
+        return payload["invoice_id"]
+
+    def create(self, item, payload):
+        return payload["invoice_id"]
+
+    def update(self, item, external_id, payload):
+        order = ShopOrder.from_payload(item.source_snapshot["_order"])
+        self._summary = AfterSale(self, order, payload["invoice_id"], payload["m3_order"] or None).apply()
+
+    def on_success(self, item, result):
+        result.extra["after_sale"] = getattr(self, "_summary", {})
 
 
 STEP_HANDLERS: dict[str, type[OrderStep]] = {
@@ -330,6 +380,7 @@ STEP_HANDLERS: dict[str, type[OrderStep]] = {
     "freshbooks_invoice": FreshBooksInvoiceStep,
     "infor_customer": InforCustomerStep,
     "infor_order": InforOrderStep,
+    "after_sale": AfterSaleStep,
 }
 
 

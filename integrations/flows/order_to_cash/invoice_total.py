@@ -3,6 +3,7 @@ the invoice lines could not add up to the shop's total without an adjustment lin
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.utils.dateparse import parse_datetime
 
@@ -26,20 +27,30 @@ def _order_date(order: ShopOrder) -> date:
     return parsed.date()
 
 
-def order_invoice_lines(order_payload: dict, *, currency_from: str = "paid", convert_to: str = "") -> InvoiceLines:
-    """The invoice lines in the currency the flow asks for: the one paid, the shop's, or converted."""
+def order_conversion(order_payload: dict, *, currency_from: str = "paid",
+                     convert_to: str = "") -> tuple[ShopOrder, Decimal, str]:
+    """The order in the currency the flow invoices from (the one paid, or the shop's), the rate into the
+    invoice currency (1, or the dated rate of ``convert_to`` on the order date) and that currency."""
     order = ShopOrder.from_payload(order_payload)
     if currency_from == "shop" and order.in_shop_currency:
         order = ShopOrder.from_payload(order.in_shop_currency)
     target = (convert_to or "").strip().upper()
     if not target or target == order.currency.upper():
-        return invoice_lines_build(order)
+        return order, Decimal("1"), order.currency
     try:
         rate = currency_rate_lookup(from_currency=order.currency.upper(), to_currency=target, on=_order_date(order))
     except RateNotFound as exc:
         raise FatalError(f"{exc} (order {order.number} is converted into {target} by the flow setting "
                          "convert_to_currency).") from None
-    return invoice_lines_build(order, rate=rate, currency=target)
+    return order, rate, target
+
+
+def order_invoice_lines(order_payload: dict, *, currency_from: str = "paid", convert_to: str = "") -> InvoiceLines:
+    """The invoice lines in the currency the flow asks for: the one paid, the shop's, or converted."""
+    order, rate, currency = order_conversion(order_payload, currency_from=currency_from, convert_to=convert_to)
+    if currency == order.currency:
+        return invoice_lines_build(order)
+    return invoice_lines_build(order, rate=rate, currency=currency)
 
 
 def order_total_finding(*, flow, order: dict, built: InvoiceLines, invoice_id: str) -> None:

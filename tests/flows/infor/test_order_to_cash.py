@@ -6,7 +6,12 @@ import pytest
 
 from integrations.models import Binding, EntityLink, SyncItem
 from integrations.sandbox.infor.models import Customer, Order
-from integrations.sandbox.shop.payloads import order_total
+from integrations.flows.order_to_cash.after_sale import AFTER_SALE_CHECK
+from integrations.sandbox.shop import services
+from integrations.sandbox.shop.models import ShopOrder as SimOrder
+from integrations.sandbox.shop.payloads import order_total, refunded_total
+from integrations.sandbox.shop.services import order_cancel, order_fulfil, order_place, order_refund, outbox_drain
+from monitoring.models import Finding
 from mappings.models import CurrencyRate
 from integrations.operations.replay import sync_item_replay
 from mappings.models import ValueTable
@@ -196,3 +201,87 @@ def test_an_order_converted_through_the_dated_rates(world):
     run_until_idle()
     (invoice,) = fb_invoices(world)
     assert invoice["currency_code"] == "EUR" and invoice["amount"]["amount"] == "5.00"  # 9.99 × 0.5, to the cent
+
+
+def after_sale_findings():
+    return {f.details.get("subject", "") + "|" + f.fingerprint.split("|")[-1]: f
+            for f in Finding.objects.filter(check_name=AFTER_SALE_CHECK)}
+
+
+def delivered(sim_order, action, **arguments):
+    changed = action(order=SimOrder.objects.get(pk=sim_order.pk), **arguments)
+    assert outbox_drain()["failed"] == 0
+    run_until_idle()
+    return changed
+
+
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce"])
+def test_a_refund_yields_a_credit_note_linked_to_the_invoice(world, platform):
+    lines = [{"sku": "WIDGET-S", "quantity": "2", "price": "20.00", "name": "Widget small"},
+             {"sku": "SERVICE-H", "quantity": "1", "price": "95.00", "name": "Set-up"}]
+    order = world.order(platform, lines=lines, options={"shipping": "5", "tax_rate": "10", "discount_code": "TEN",
+                                                        "order_discount": "10"})
+    run_until_idle()
+    (invoice,) = fb_invoices(world)
+    refunded = delivered(order, order_refund, lines=[{"index": 0, "quantity": "1"}], note="damaged")
+    refund_total = refunded_total(refunded)
+    (credit,) = list(world.fb.credit_notes.iterate())
+    assert credit["amount"]["amount"] == format(refund_total, "f") and credit["clientid"] == invoice["customerid"]
+    assert invoice["invoice_number"] in credit["description"]
+    binding = Binding.objects.get(object_type="invoice", external_id=str(invoice["id"]))
+    assert list(binding.extra["credit_notes"].values()) == [str(credit["id"])]  # linked to the invoice
+    assert any("infor-refund" in key for key in after_sale_findings())  # M3 credit: a finding (no documented call)
+    # a replay, and the full refund of the rest: one more credit note, none twice
+    for item in SyncItem.objects.filter(step="after_sale"):
+        sync_item_replay(item=item)
+    run_until_idle()
+    rest = delivered(order, order_refund, lines=services.refund_lines_parse(SimOrder.objects.get(pk=order.pk), ""),
+                     shipping=True)
+    credits = list(world.fb.credit_notes.iterate())
+    assert len(credits) == 2
+    assert sum(Decimal(c["amount"]["amount"]) for c in credits) == refunded_total(rest) == order_total(rest)
+
+
+def test_a_cancellation_before_fulfilment_voids_the_draft_and_cancels_the_m3_order(world):
+    order = world.order()
+    run_until_idle()
+    (invoice,) = fb_invoices(world)
+    m3_order = Order.objects.get()
+    delivered(order, order_cancel, reason="customer")
+    voided = world.fb.invoices.get(invoice["id"], include=())
+    assert voided["vis_state"] == 2 and "VOID" in voided["notes"]  # archived, not deleted
+    (finding,) = [f for key, f in after_sale_findings().items() if key.endswith("infor-cancel")]
+    assert m3_order.orno in finding.title  # the reference has no M3 cancel call: finance is asked, by name
+    assert SyncItem.objects.filter(step="after_sale", status="succeeded").exists()
+
+
+def test_a_cancellation_before_fulfilment_uses_the_tenants_cancel_transaction_when_named(world):
+    flow = world.flow("order-to-cash-shopify")
+    flow.settings = {**flow.settings, "infor_cancel_transaction": "OIS100MI/DltHead"}
+    flow.save()
+    order = world.order()
+    run_until_idle()
+    delivered(order, order_cancel)
+    (item,) = SyncItem.objects.filter(step="after_sale")
+    # the simulator is as strict as the reference, which documents no such transaction: refused, said clearly
+    assert item.status == "dead" and "DltHead" in item.last_error
+
+
+def test_a_cancellation_after_fulfilment_is_a_finding_for_finance(world):
+    order = world.order()
+    run_until_idle()
+    (invoice,) = fb_invoices(world)
+    delivered(order, order_fulfil)
+    delivered(order, order_cancel)
+    assert world.fb.invoices.get(invoice["id"], include=())["vis_state"] == 0  # left as it is
+    assert any(key.endswith("cancelled-after-fulfilment") for key in after_sale_findings())
+    assert Order.objects.get().stage == "confirmed"
+
+
+def test_an_order_cancelled_before_it_was_invoiced_makes_no_invoice(world):
+    order = order_place(platform="shopify", first_name="Ann", last_name="Buyer", email="ann@buyer.example",
+                        currency="USD", lines=[{"sku": "WIDGET-S", "quantity": "1", "price": "5.00"}])
+    order_cancel(order=order)
+    outbox_drain()
+    run_until_idle()
+    assert fb_invoices(world) == [] and not Order.objects.exists()
