@@ -285,3 +285,35 @@ def test_an_order_cancelled_before_it_was_invoiced_makes_no_invoice(world):
     outbox_drain()
     run_until_idle()
     assert fb_invoices(world) == [] and not Order.objects.exists()
+
+
+def test_readme_walkthrough_a_discounted_order_with_shipping_and_a_refund(world, client):
+    """README, Infor flows, *Walk through it* steps 7–8, done as written: the shop page's forms over HTTP."""
+    page = client.post("/sandbox/shop/orders/", {
+        "platform": "shopify", "currency": "USD", "first_name": "Jane", "last_name": "Doe", "email": "jane@example.com",
+        "company": "Doe Trading", "country": "US", "address1": "1 Main St", "city": "Springfield", "zip": "12345",
+        "discount_code": "SAVE10", "order_discount": "10", "shipping_title": "Express", "shipping": "7.95",
+        "tax_rate": "8.25", "lines": "WIDGET-S, 2, 12.50, Widget small\nSERVICE-H, 1, 95, Service hour"}, follow=True)
+    assert b"webhook(s) queued" in page.content
+    outbox_drain()
+    run_until_idle()
+    (invoice,) = fb_invoices(world)
+    invoice = world.fb.invoices.get(invoice["id"])
+    assert invoice["amount"]["amount"] == "127.68"
+    assert [(line["name"], line["amount"]["amount"]) for line in invoice["lines"]] == [
+        ("Widget small", "25.00"), ("Service hour", "95.00"), ("Discount SAVE10", "-10.00"), ("Express", "7.95"),
+        ("Tax 8.25%", "9.73")]
+    assert [(line.itno, line.orqt) for line in Order.objects.get().lines.all()] == [("WIDGET-S", 2), ("SERVICE-H", 1)]
+    sim_order = SimOrder.objects.get()
+    page = client.post(f"/sandbox/shop/orders/{sim_order.pk}/refund/", {"kind": "lines", "lines": "WIDGET-S, 1"},
+                       follow=True)
+    assert b"refunded" in page.content
+    outbox_drain()
+    run_until_idle()
+    (credit,) = list(world.fb.credit_notes.iterate())
+    assert credit["amount"]["amount"] == "12.41" and invoice["invoice_number"] in credit["description"]
+    page = client.post(f"/sandbox/shop/orders/{sim_order.pk}/cancel/", follow=True)
+    assert b"cancelled" in page.content
+    outbox_drain()
+    run_until_idle()
+    assert world.fb.invoices.get(invoice["id"], include=())["vis_state"] == 2
