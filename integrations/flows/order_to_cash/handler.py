@@ -210,12 +210,13 @@ class FreshBooksInvoiceStep(OrderStep):
         binding_extra_update(binding=binding, invoice_number=str(invoice.get("invoice_number") or ""))
         entity_link_ensure(from_entity=self.customer_entity_id(item), to_entity=item.entity_id, relation="ordered")
         order = item.source_snapshot.get("_order") or {}
-        result.extra["facts"] = {
-            "source_amount": str(order.get("total", "")), "source_currency": order.get("currency", ""),
+        built = getattr(self, "_built", None)
+        result.extra["facts"] = {  # the order's total in the invoice's currency (converted when the flow says so)
+            "source_amount": str(built.total if built else order.get("total", "")),
+            "source_currency": built.currency if built else order.get("currency", ""),
             "target_amount": str(decimal_of(invoice.get("amount"))),
             "target_currency": (invoice.get("amount") or {}).get("code") or invoice.get("currency_code", ""),
         }
-        built = getattr(self, "_built", None)
         if built is not None:
             order_total_finding(flow=self.flow, order=order, built=built, invoice_id=result.external_id)
         super().on_success(item, result)
@@ -322,8 +323,11 @@ class InforOrderStep(OrderStep):
         binding_extra_update(binding=binding, order_reference=status["order_reference"],
                              delivered=bool(status["delivered"]) or bool((binding.extra or {}).get("delivered")))
         source = item.source_snapshot
+        # The M3 order holds the invoice's product lines (not its discounts, shipping or tax lines): compare those.
+        products = sum((decimal_of(line.get("amount")) for line in source.get("lines") or []), Decimal("0"))
         result.extra["facts"] = {
-            "source_amount": str(decimal_of(source.get("amount"))), "target_amount": str(status["net_amount"]),
+            "source_amount": str(products if source.get("lines") else decimal_of(source.get("amount"))),
+            "target_amount": str(status["net_amount"]),
             "source_currency": (source.get("amount") or {}).get("code") or source.get("currency_code", ""),
             "target_currency": status["currency"],
         }

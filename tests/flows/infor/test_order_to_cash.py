@@ -180,6 +180,9 @@ def test_a_discounted_order_with_shipping_and_tax_invoices_its_total_to_the_cent
     assert "SAVE10" in (invoice.get("notes") or "")
     m3_order = Order.objects.get()  # the M3 order holds the products only
     assert [(line.itno, line.orqt) for line in m3_order.lines.all()] == [("WIDGET-S", 3), ("SERVICE-H", 1)]
+    items = chain_of(order.external_id)
+    for item in items[1::2]:  # invoice vs order total, M3 order vs the invoice's products: no anomaly to report
+        assert item.result["facts"]["source_amount"] == item.result["facts"]["target_amount"], item.step
 
 
 def test_an_order_paid_in_another_currency_is_invoiced_in_it(world):
