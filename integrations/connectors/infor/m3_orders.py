@@ -51,6 +51,7 @@ class OrderOperations:
         bulk = self.m3.execute_bulk("OIS100MI", [("AddBatchLine", {
             "ORNO": temp_orno, "ITNO": line["item_number"], "ORQT": line["quantity"],
             "SAPR": line.get("unit_price"), "ITDS": line.get("description") or None,
+            "DIP1": line.get("discount_percent") or None,
         }) for line in lines])
         failures = [(n, r) for n, r in enumerate(bulk.results, start=1) if not r.ok]
         if failures or bulk.was_terminated or len(bulk.results) != len(lines):

@@ -293,7 +293,18 @@ class InforOrderStep(OrderStep):
 
     def map(self, item, source):
         payload = self.mapping_apply(source, step="infor_order", default="freshbooks-invoice-to-infor-sales-order")
-        return {**payload, "CUNO": source["infor_customer_number"]}
+        payload = {**payload, "CUNO": source["infor_customer_number"]}
+        # What the shop's discounts took off each product, as M3's line discount percentage (AddBatchLine DIP1,
+        # 5 characters): M3 keeps percentages, not amounts, so it is the nearest M3 allows.
+        order_lines = (self.order(item).get("_order") or {}).get("lines") or []
+        lines = payload.get("lines") or []
+        if self.setting("invoice_lines") == "order" and len(order_lines) == len(lines):
+            for line, shop_line in zip(lines, order_lines):
+                total, discount = Decimal(shop_line.get("total") or "0"), Decimal(shop_line.get("discount") or "0")
+                if total > 0 and discount > 0:
+                    percent = min(discount * 100 / total, Decimal(100)).quantize(Decimal("0.01"))
+                    line["DIP1"] = format(percent.normalize(), "f")
+        return payload
 
     def find_existing(self, item, source, payload):
         # The order a crashed try confirmed carries this invoice number in CUOR: found, so the
@@ -309,7 +320,8 @@ class InforOrderStep(OrderStep):
             order_date=payload.get("ORDT"), your_reference=payload.get("YREF") or "",
             lines=[{"item_number": line["ITNO"], "quantity": Decimal(str(line["ORQT"])),
                     "unit_price": Decimal(str(line["SAPR"])) if line.get("SAPR") not in (None, "") else None,
-                    "description": line.get("ITDS") or ""} for line in payload.get("lines") or []],
+                    "description": line.get("ITDS") or "", "discount_percent": line.get("DIP1")}
+                   for line in payload.get("lines") or []],
         )
         return created["order_number"]
 

@@ -6,10 +6,12 @@ import pytest
 
 from integrations.models import Binding, EntityLink, SyncItem
 from integrations.sandbox.infor.models import Customer, Order
+from integrations.connectors.shop.shopify import shopify_order_parse
+from integrations.connectors.shop.woocommerce import woocommerce_order_parse
 from integrations.flows.order_to_cash.after_sale import AFTER_SALE_CHECK
 from integrations.sandbox.shop import services
 from integrations.sandbox.shop.models import ShopOrder as SimOrder
-from integrations.sandbox.shop.payloads import order_total, refunded_total
+from integrations.sandbox.shop.payloads import BODIES, order_total, refunded_total
 from integrations.sandbox.shop.services import order_cancel, order_fulfil, order_place, order_refund, outbox_drain
 from monitoring.models import Finding
 from mappings.models import CurrencyRate
@@ -178,8 +180,12 @@ def test_a_discounted_order_with_shipping_and_tax_invoices_its_total_to_the_cent
     names = [line["name"] for line in invoice["lines"]]
     assert "Discount SAVE10" in names and ("Express" in names or "Express" in str(names))
     assert "SAVE10" in (invoice.get("notes") or "")
-    m3_order = Order.objects.get()  # the M3 order holds the products only
+    m3_order = Order.objects.get()  # the M3 order holds the products only, with their discounts as DIP1
     assert [(line.itno, line.orqt) for line in m3_order.lines.all()] == [("WIDGET-S", 3), ("SERVICE-H", 1)]
+    shop_lines = parse_sim(order).lines
+    assert [line.dip1 for line in m3_order.lines.all()] == [
+        (s.discount * 100 / s.total).quantize(Decimal("0.01")) for s in shop_lines]
+    assert m3_order.lines.all()[0].dip1 > 0
     items = chain_of(order.external_id)
     for item in items[1::2]:  # invoice vs order total, M3 order vs the invoice's products: no anomaly to report
         assert item.result["facts"]["source_amount"] == item.result["facts"]["target_amount"], item.step
@@ -204,6 +210,11 @@ def test_an_order_converted_through_the_dated_rates(world):
     run_until_idle()
     (invoice,) = fb_invoices(world)
     assert invoice["currency_code"] == "EUR" and invoice["amount"]["amount"] == "5.00"  # 9.99 × 0.5, to the cent
+
+
+def parse_sim(sim_order):
+    parser = shopify_order_parse if sim_order.platform == "shopify" else woocommerce_order_parse
+    return parser(BODIES[sim_order.platform](SimOrder.objects.get(pk=sim_order.pk)).encode())
 
 
 def after_sale_findings():
