@@ -155,10 +155,18 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 # --- Sync engine ------------------------------------------------------------------------
-SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=8)
-SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=30.0)
+SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
+# A first retry within seconds (a 503 is usually gone by then); twelve attempts still span about
+# an hour at worst (2 s · (2^11 − 1)) before an item becomes a dead letter, as 8 × 30 s did.
+SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=2.0)
 SYNC_BACKOFF_CAP_SECONDS = env.float("SYNC_BACKOFF_CAP_SECONDS", default=3600.0)
 SYNC_LOCK_LEASE_SECONDS = env.int("SYNC_LOCK_LEASE_SECONDS", default=Q_TIMEOUT + 60)
+# A record locked by another worker: wait this long for it, then put the item back in the queue to
+# run again this many seconds later (no attempt counted, nothing shown as a failure).
+SYNC_LOCK_WAIT_SECONDS = env.float("SYNC_LOCK_WAIT_SECONDS", default=3.0)
+SYNC_LOCK_REQUEUE_SECONDS = env.float("SYNC_LOCK_REQUEUE_SECONDS", default=1.0)
+# How often each worker cluster's due-time dispatcher looks for parked items that are due (sync/wakeups.py).
+SYNC_WAKE_POLL_SECONDS = env.float("SYNC_WAKE_POLL_SECONDS", default=0.25)
 SYNC_RUNNING_STALE_SECONDS = env.int("SYNC_RUNNING_STALE_SECONDS", default=Q_CLUSTER["retry"])
 # A pending item due this long without a worker claiming it has lost its task: the sweeper sends it again.
 SYNC_ENQUEUE_LOST_SECONDS = env.float("SYNC_ENQUEUE_LOST_SECONDS", default=60.0)
@@ -178,6 +186,10 @@ HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)
 OUTBOUND_URLS_ALLOW_PRIVATE = env.bool("OUTBOUND_URLS_ALLOW_PRIVATE", default=not PRODUCTION)
 # SQLite only: how long a worker waits for another worker's token refresh before retrying later.
 TOKEN_REFRESH_WAIT_SECONDS = env.float("TOKEN_REFRESH_WAIT_SECONDS", default=30.0)
+# A 401 is retried on a fresh token this many calls in all, with this backoff (doubling) between
+# them, before it is anything but a retry later (connectors/base.py auth_retried).
+TOKEN_RETRY_ATTEMPTS = env.int("TOKEN_RETRY_ATTEMPTS", default=4)
+TOKEN_RETRY_BACKOFF_SECONDS = env.float("TOKEN_RETRY_BACKOFF_SECONDS", default=0.2)
 
 # --- Mappings ----------------------------------------------------------------------------
 # Cross rates go through this currency when no direct or inverse rate exists (ECB rates are EUR-based).

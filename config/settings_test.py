@@ -21,3 +21,6 @@ LEDGERLINK_FLOW_HANDLERS = {**LEDGERLINK_FLOW_HANDLERS, "recording": "tests.inte
 # Tests change a connection and post to it within one test, and reuse primary keys across
 # tests: each delivery reads its connection (the cache has tests of its own).
 WEBHOOK_CONNECTION_CACHE_SECONDS = 0
+
+# A 401 retried on a fresh token needs no pause against the in-process simulators.
+TOKEN_RETRY_BACKOFF_SECONDS = 0

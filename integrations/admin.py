@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.html import format_html, format_html_join
 
 from integrations.connectors.registry import CONNECTORS, change_reader_for
+from integrations.connectors.freshbooks.values import payment_reference_parse
 from integrations.errors import SyncError
 from integrations.flows.forms import FlowForm
 # The flows' operations (the Conflicts view, the flow actions) live in operations/admin_actions.py.
@@ -263,6 +264,14 @@ class SyncItemAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        """A payment reference another system holds (FBP-<id>, e.g. M3's CKNO) finds that payment's items."""
+        results, distinct = super().get_search_results(request, queryset, search_term)
+        payment_id = payment_reference_parse(search_term)
+        if payment_id is not None:
+            results |= queryset.filter(source_object="payment", source_id=payment_id)
+        return results, distinct
 
     def has_replay_permission(self, request):
         return request.user.has_perm("integrations.replay_syncitem")

@@ -9,12 +9,16 @@ released by PostgreSQL if the worker dies (its connection closes).
 SQLite (single writer, no advisory locks): a lease row in SyncLock, taken with a
 conditional UPDATE/INSERT inside an IMMEDIATE transaction; an expired lease (a dead
 worker) may be taken over.
+
+Either way a busy lock is tried again every 20-200 ms for a short while (binding_lock's
+``wait``) before the caller hears LockBusy.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import socket
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -34,23 +38,22 @@ def _advisory_key(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-@contextmanager
-def _pg_lock(key: str):
+def _pg_try(key: str):
+    """Take the advisory lock if free; return its release, or None when another session holds it."""
     lock_id = _advisory_key(key)
     with connection.cursor() as cur:
         cur.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
-        acquired = cur.fetchone()[0]
-    if not acquired:
-        raise LockBusy(f"Another worker is already syncing this record ({key}); it will be retried.", retry_after=5)
-    try:
-        yield
-    finally:
+        if not cur.fetchone()[0]:
+            return None
+
+    def release():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+    return release
 
 
-@contextmanager
-def _lease_lock(key: str):
+def _lease_try(key: str):
+    """Take the lease if free or expired; return its release, or None when another holder has it."""
     holder = lock_holder_id()
     now = timezone.now()
     expires = now + timedelta(seconds=settings.SYNC_LOCK_LEASE_SECONDS)
@@ -61,18 +64,30 @@ def _lease_lock(key: str):
                 with transaction.atomic():
                     SyncLock.objects.create(key=key, holder=holder, expires_at=expires)
             except IntegrityError:
-                raise LockBusy(
-                    f"Another worker is already syncing this record ({key}); it will be retried.", retry_after=5
-                ) from None
-    try:
-        yield
-    finally:
-        SyncLock.objects.filter(key=key, holder=holder).delete()
+                return None
+    return lambda: SyncLock.objects.filter(key=key, holder=holder).delete()
 
 
 @contextmanager
-def binding_lock(key: str):
-    """Hold an exclusive lock on ``key`` or raise LockBusy (a RetryableError) at once."""
-    lock = _pg_lock if connection.vendor == "postgresql" else _lease_lock
-    with lock(key):
+def binding_lock(key: str, *, wait: float | None = None):
+    """Hold an exclusive lock on ``key``, waiting up to ``wait`` seconds (SYNC_LOCK_WAIT_SECONDS
+    by default) for another worker to finish with it; then raise LockBusy.
+
+    A record's lock is mostly held for the second or two another flow takes to write it (an
+    Account's client being made while its deal is won): waiting that long here is far cheaper
+    than parking the item. LockBusy is not a failure: the engine puts the item back in the queue
+    to run again shortly and counts no attempt (engine.py)."""
+    try_lock = _pg_try if connection.vendor == "postgresql" else _lease_try
+    deadline = time.monotonic() + (settings.SYNC_LOCK_WAIT_SECONDS if wait is None else wait)
+    pause = 0.02
+    while (release := try_lock(key)) is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LockBusy(f"Another worker is syncing this record ({key}); this item runs again when it is done.",
+                           retry_after=settings.SYNC_LOCK_REQUEUE_SECONDS)
+        time.sleep(min(pause, left))  # polling the lock: neither backend can wait with a deadline here
+        pause = min(pause * 2, 0.2)
+    try:
         yield
+    finally:
+        release()

@@ -367,6 +367,10 @@ class SyncItem(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    wake_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the due-time dispatcher hands this parked item (a retry, a wait for a lock) to a worker.",
+    )
     lease_expires_at = models.DateTimeField(null=True, blank=True, help_text="A running item past this is stale.")
     inbound_event = models.ForeignKey(
         InboundEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_items"
@@ -406,6 +410,8 @@ class SyncItem(models.Model):
             models.Index(fields=["created_at"], name="syncitem_created"),
             # The monitoring rollup reads items by the hour they finished.
             models.Index(fields=["finished_at"], name="syncitem_finished"),
+            # The due-time dispatcher (sync/wakeups.py) reads the earliest parked items twice a second.
+            models.Index(fields=["wake_at"], name="syncitem_wake", condition=models.Q(wake_at__isnull=False)),
         ]
         permissions = [("replay_syncitem", "Can replay or resync sync items")]
 

@@ -1,4 +1,5 @@
-"""A real django-q2 worker cluster (``manage.py qcluster``) on the test's PostgreSQL database.
+"""A real worker cluster (``manage.py ledgerlink_worker``: django-q2's qcluster and the due-time
+dispatcher, as production runs it) on the test's PostgreSQL database.
 
 The one harness for the tests that need real worker processes (each marked ``slow``): the cluster
 gets a queue name of its own, this test process enqueues to it, and it is stopped after, with its
@@ -80,7 +81,7 @@ def qcluster(log_path: Path, *, broker: str = "orm", workers: int = 2, env_extra
     log = open(log_path, "w+")
     try:
         # start_new_session: the cluster and its worker processes can be stopped as one group.
-        process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log,
+        process = subprocess.Popen([sys.executable, "manage.py", "ledgerlink_worker"], cwd=ROOT, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         cluster = Cluster(process=process, log=log, name=name)
         try:

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from email.utils import parsedate_to_datetime
@@ -175,6 +176,9 @@ def connection_tokens_store(*, connection: Connection, tokens: TokenSet) -> Conn
     return connection
 
 
+T = TypeVar("T")
+
+
 def connection_token_refresh(
     *, connection: Connection, stale_access_token: str | None, refresh: Callable[[Connection], TokenSet]
 ) -> Connection:
@@ -232,6 +236,36 @@ def _refresh_unless_done(connection, stale_access_token, refresh, record_failure
         if record_failure:
             connection_auth_failed(connection=connection, reason=str(exc))
         raise
+
+
+def auth_retried(send: Callable[[], T], *, refresh: Callable[[], object], system_name: str,
+                 retry_if: Callable[[AuthError], bool] = lambda exc: True) -> T:
+    """One call, with a 401 retried on a fresh token before anyone is told to reconnect.
+
+    An expired token is not a dead letter: a gateway may answer 401 several times in a row
+    (a token expired early, workers racing for the new one). Each 401 gets a refresh
+    (``refresh``: single-flight, connection_token_refresh, so concurrent workers share one)
+    and another try, up to ``TOKEN_RETRY_ATTEMPTS`` calls with a short backoff between them.
+    Only a refresh the token endpoint itself refuses (an AuthError from ``refresh``, recorded
+    on the connection as failing) means reconnect. Still 401 with tokens the endpoint keeps
+    issuing is a RetryableError: the item is retried later, the connection is not failing.
+    ``retry_if`` says whether an AuthError is a refused call worth a fresh token (not, say,
+    a sign-in that already failed)."""
+    attempts = max(1, int(settings.TOKEN_RETRY_ATTEMPTS))
+    for attempt in range(1, attempts + 1):
+        try:
+            return send()
+        except AuthError as exc:
+            if not retry_if(exc):
+                raise
+            refused = exc
+        if attempt == attempts:
+            break
+        refresh()  # an AuthError here is the token endpoint refusing us: that one is final
+        time.sleep(min(settings.TOKEN_RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1), 5.0))
+    raise RetryableError(f"{system_name} refused {attempts} fresh access tokens in a row ({refused.message.rstrip('.')}); "
+                         "its token endpoint still issues them, so the connection is not marked failing. Will retry.",
+                         http_status=401)
 
 
 def connection_auth_failed(*, connection: Connection, reason: str) -> None:

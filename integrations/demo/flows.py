@@ -15,6 +15,9 @@ from mappings.models import MappingSet
 SHOPIFY, WOOCOMMERCE = "Shopify (sandbox)", "WooCommerce (sandbox)"
 SF, FB, M3 = "salesforce", "freshbooks", "infor"
 CHANGE_EVENT, WEBHOOK, POLL = Flow.Trigger.CHANGE_EVENT, Flow.Trigger.WEBHOOK, Flow.Trigger.POLL
+# The two demos share one FreshBooks business: the Salesforce flows leave the shops' customers
+# out, and the Infor flows leave Salesforce's (flow setting skip_linked_to, flows/toolkit/scope.py).
+SHOP_CUSTOMERS = ["shopify", "woocommerce", "infor"]
 FIELD_OWNER, NEWEST_WINS = Flow.ConflictPolicy.FIELD_OWNER, Flow.ConflictPolicy.NEWEST_WINS
 
 
@@ -39,10 +42,13 @@ DEFAULT_FLOWS: list[DefaultFlow] = [
     DefaultFlow("sf-account-to-fb-client", "Salesforce Account → FreshBooks client",
                 "salesforce-account-to-freshbooks-client", (SF, "Account"), (FB, "client"), CHANGE_EVENT,
                 "salesforce-account-to-freshbooks-client", {"on_account_deleted": "leave"}),
+    DefaultFlow("sf-contact-to-fb-client", "Salesforce primary Contact → FreshBooks client (via its Account)",
+                "salesforce-contact-to-freshbooks-client", (SF, "Contact"), (FB, "client"), CHANGE_EVENT),
     DefaultFlow("fb-client-to-sf-account", "FreshBooks client → Salesforce Account + primary Contact",
                 "freshbooks-client-to-salesforce-account", (FB, "client"), (SF, "Account"), WEBHOOK,
                 "freshbooks-client-to-salesforce-account",
-                {"contact_mapping_set": "freshbooks-client-to-salesforce-contact"}),
+                {"contact_mapping_set": "freshbooks-client-to-salesforce-contact",
+                 "skip_linked_to": SHOP_CUSTOMERS}),
     DefaultFlow("sf-opportunity-to-fb-invoice", "Opportunity Closed Won → FreshBooks invoice",
                 "salesforce-opportunity-to-freshbooks-invoice", (SF, "Opportunity"), (FB, "invoice"), CHANGE_EVENT,
                 "salesforce-opportunity-to-freshbooks-invoice",
@@ -71,7 +77,7 @@ DEFAULT_FLOWS: list[DefaultFlow] = [
                 settings={"offset_account": "2000", "tax_account": "2640"}),
     DefaultFlow("freshbooks-client-to-infor-customer", "Client → Infor customer",
                 "freshbooks-client-to-infor-customer", (FB, "client"), (M3, "customer"), WEBHOOK,
-                conflict_policy=NEWEST_WINS),
+                settings={"skip_linked_to": [SF]}, conflict_policy=NEWEST_WINS),
     DefaultFlow("infor-customer-to-freshbooks-client", "Infor customer → client",
                 "infor-customer-to-freshbooks-client", (M3, "customer"), (FB, "client"), POLL,
                 conflict_policy=NEWEST_WINS, poll_minutes=5),

@@ -21,6 +21,7 @@ FLOW_KINDS: dict[str, str] = {
     # lazily so a flow's connectors load only when used
     "salesforce-account-to-freshbooks-client": "integrations.flows.client_account.handler.AccountToClientFlow",
     "freshbooks-client-to-salesforce-account": "integrations.flows.client_account.handler.ClientToAccountFlow",
+    "salesforce-contact-to-freshbooks-client": "integrations.flows.client_account.contact_relay.ContactToClientFlow",
     "salesforce-opportunity-to-freshbooks-invoice": "integrations.flows.opportunity_invoice.handler.OpportunityInvoiceFlow",
     "freshbooks-payment-to-salesforce-opportunity": "integrations.flows.payment_opportunity.handler.PaymentOpportunityFlow",
     "shop-order-to-infor-order": "integrations.flows.order_to_cash.handler.OrderToCashFlow",

@@ -6,6 +6,10 @@
 Failures are classified by type (see integrations.errors) and decide the item's fate:
 retry with backoff, dead letter with a readable reason, skipped, or held for review.
 Every try is a SyncAttempt; every external call made during it is an ApiCall linked to it.
+A record locked by another worker (LockBusy, after binding_lock's short wait) is no try: the
+item goes back to the queue for a moment later, its attempt is struck out and nothing shows
+as failed. Items that run later are parked (``wake_at``) for the due-time dispatcher
+(sync/wakeups.py), which hands them to a worker within a fraction of a second of their time.
 """
 from __future__ import annotations
 
@@ -21,12 +25,13 @@ from django.utils.module_loading import import_string
 from integrations.errors import (
     ConflictHeld,
     FatalError,
+    LockBusy,
     MappingError,
     RetryableError,
     SkippableError,
     UnknownFlowKind,
 )
-from integrations.models import Binding, Entity, SyncItem
+from integrations.models import Binding, Connection, Entity, SyncItem, System
 from integrations.sync.handler import FlowHandler, WriteResult
 from integrations.sync.hashing import payload_hash
 from integrations.sync.idempotency import remote_create_idempotent
@@ -81,7 +86,9 @@ def sync_item_process(*, item_id: int, task_id: str = "") -> str | None:
         run.step = "lock"
         with binding_lock(run.handler.lock_key(item)):
             result = _run_steps(run)
-        return _finish_succeeded(item, attempt, result)
+        return _finish_succeeded(item, attempt, result, target_words=_target_words(run.handler, item))
+    except LockBusy as exc:  # the record's lock (or one taken inside a step) stayed busy
+        return _requeue_lock_busy(item, attempt, exc)
     except Exception as exc:  # every failure is classified in _finish_failed
         return _finish_failed(item, attempt, exc, run.step if run else "start")
     finally:
@@ -95,6 +102,7 @@ def sync_item_claim(*, item_id: int) -> SyncItem | None:
         status=S.RUNNING,
         attempts=F("attempts") + 1,
         lease_expires_at=now + timedelta(seconds=settings.SYNC_RUNNING_STALE_SECONDS),
+        wake_at=None,  # running now, whoever sent it: the due-time dispatcher has nothing left to send
         updated_at=now,
     )
     if not claimed:
@@ -118,6 +126,11 @@ def _run_steps(run: _Run) -> WriteResult:
 
     run.step = "fetch"
     source = handler.fetch_source(item)
+    relayed = handler.relay(item, source)
+    if relayed is not None:  # another record's item does the work; the snapshot dates what was read
+        item.source_snapshot = source
+        item.save(update_fields=["source_snapshot", "updated_at"])
+        return relayed
     run.step = "map"
     payload = handler.map(item, source)
     item.source_snapshot, item.mapped_payload = source, payload
@@ -238,9 +251,21 @@ def source_bind(*, item: SyncItem, source: dict, handler: FlowHandler, entity: E
 
 
 # -- outcomes -----------------------------------------------------------------------------------
-def _finish_succeeded(item: SyncItem, attempt, result: WriteResult) -> str:
+def _target_words(handler: FlowHandler, item: SyncItem) -> str:
+    """What this item writes, named for the success message ("Infor M3 order"): a step of a chain
+    writes its own record, not necessarily the flow's target object."""
+    try:
+        connection_id, object_type = handler.target_ref(item)
+    except Exception:  # naming is best effort; the write itself succeeded
+        return item.flow.target_object
+    system = Connection.objects.filter(pk=connection_id).values_list("system", flat=True).first()
+    return f"{dict(System.choices).get(system, system or '')} {object_type}".strip()
+
+
+def _finish_succeeded(item: SyncItem, attempt, result: WriteResult, *, target_words: str = "") -> str:
     words = {"unchanged": "Nothing to send: the target already holds this content."}
-    message = words.get(result.action, f"{result.action.capitalize()} {item.flow.target_object} {result.external_id}.")
+    message = result.extra.get("message") or words.get(
+        result.action, f"{result.action.capitalize()} {target_words or item.flow.target_object} {result.external_id}.")
     _transition(
         item, status=S.SUCCEEDED, result={"external_id": result.external_id, "action": result.action, **result.extra},
         target_external_id=result.external_id, entity=item.entity, last_error="", last_error_class="",
@@ -265,14 +290,29 @@ def _finish_failed(item: SyncItem, attempt, exc: BaseException, step: str) -> st
         item, status=status, last_error=reason, last_error_class=error_class, last_error_field=field[:120],
         entity=item.entity, lease_expires_at=None,
         finished_at=timezone.now() if status in (S.DEAD, S.SKIPPED) else None,
-        **({"next_attempt_at": item.next_attempt_at} if status == S.RETRYING else {}),
+        # parked: the due-time dispatcher (sync/wakeups.py) hands it to a worker at that time
+        **({"next_attempt_at": item.next_attempt_at, "wake_at": item.next_attempt_at} if status == S.RETRYING else {}),
     )
     sync_attempt_finish(
         attempt=attempt, outcome=status, message=reason, step=step, error_class=error_class, http_status=http_status
     )
-    if status == S.RETRYING:
-        sync_item_schedule_retry(item_id=item.pk, when=item.next_attempt_at, attempt=item.attempts)
     return status
+
+
+def _requeue_lock_busy(item: SyncItem, attempt, exc: LockBusy) -> str:
+    """Another worker is writing the same record: run again shortly, as if this try never began.
+
+    Not a failure and not an attempt (the attempt budget is for the remote systems' errors): the
+    item is pending again, its count of attempts as before, and the attempt row just started is
+    removed. ApiCalls made meanwhile (reads; nothing is written without the lock) stay linked to
+    the item. Should a newer change of the record be queued meanwhile, _transition marks this
+    item superseded and the newer one runs instead."""
+    when = timezone.now() + timedelta(seconds=exc.retry_after or settings.SYNC_LOCK_REQUEUE_SECONDS)
+    logger.info("Sync item %s waits for another worker (%s); it runs again at %s.", item.pk, exc, when)
+    _transition(item, status=S.PENDING, attempts=max(0, item.attempts - 1), next_attempt_at=when, wake_at=when,
+                lease_expires_at=None)
+    attempt.delete()
+    return SyncItem.objects.values_list("status", flat=True).get(pk=item.pk)  # pending, or skipped if superseded
 
 
 def failure_outcome(exc: BaseException, step: str) -> tuple[str, str]:
@@ -313,14 +353,3 @@ def _transition(item: SyncItem, **fields) -> None:
         )
     for name, value in fields.items():
         setattr(item, name, value)
-
-
-def sync_item_schedule_retry(*, item_id: int, when, attempt: int) -> None:
-    """Ask django-q2's scheduler to run the item at ``when`` (the sweeper is the safety net)."""
-    from django_q.models import Schedule
-    from django_q.tasks import schedule
-
-    transaction.on_commit(lambda: schedule(
-        "integrations.tasks.sync_item_process", item_id,
-        name=f"sync-item-{item_id}-attempt-{attempt + 1}-{when:%Y%m%d%H%M%S%f}", schedule_type=Schedule.ONCE, repeats=-1, next_run=when,
-    ))

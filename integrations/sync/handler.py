@@ -5,6 +5,9 @@ these hooks. Each hook is short; subclasses override hooks, never the engine's s
 
     is_relevant → fetch_source → map → (binding | find_existing | create) or update
     → bind → write_back → on_success
+
+A relay flow writes nothing itself: ``relay`` (after fetch_source) hands the work to another
+record's item and returns its result; the engine then stops there.
 """
 from __future__ import annotations
 
@@ -44,6 +47,13 @@ class FlowHandler:
     #: flows/<flow>/settings.py); None accepts only the settings every flow does. The flow
     #: registry checks a flow's settings against it (flow_config_errors).
     settings_spec = None
+    #: What the per-record lock (lock_key) guards. False: the source record. Most flows write back
+    #: to it, or make its counterpart, whose id is only known mid-run: locking the source record
+    #: is what keeps two workers (or two flows, e.g. an Account's client made by flow 1 and by the
+    #: invoice flow) from making that counterpart twice. True, for flows that only read their
+    #: source record: the lock is on what this flow writes for it, so two such flows reading one
+    #: record (a FreshBooks payment → its Opportunity and → Infor) do not wait for each other.
+    lock_target: bool = False
 
     def __init__(self, flow: Flow):
         self.flow = flow
@@ -74,12 +84,20 @@ class FlowHandler:
 
     # -- identity and locking -------------------------------------------------------------
     def lock_key(self, item: SyncItem) -> str:
-        return f"{self.flow.source_connection_id}:{item.source_object}:{item.source_id}"
+        source = f"{self.flow.source_connection_id}:{item.source_object}:{item.source_id}"
+        if self.lock_target:
+            connection_id, object_type = self.target_ref(item)
+            return f"{connection_id}:{object_type}:for:{source}"
+        return source
 
     # -- the sequence ---------------------------------------------------------------------
     def is_relevant(self, item: SyncItem) -> bool:
         """False when the work no longer applies (flow switched off, record filtered out)."""
         return self.flow.enabled
+
+    def relay(self, item: SyncItem, source: dict) -> WriteResult | None:
+        """A relay's hand-over (e.g. a Contact change → its Account's item); None: sync as usual."""
+        return None
 
     def fetch_source(self, item: SyncItem) -> dict:
         """Read the source record fresh: events are hints, not data."""

@@ -10,4 +10,5 @@ BENCHMARKS: dict[str, str] = {
     "webhook_intake": "tests.bench.webhook_intake.run",
     "backfill_opportunities": "tests.bench.backfill_opportunities.run",
     "event_to_invoice": "tests.bench.event_to_invoice.run",
+    "timely_retries": "tests.bench.timely_retries.run",
 }

@@ -45,7 +45,7 @@ def run(log) -> str:
         Flow.objects.exclude(name=OPP_FLOW).update(enabled=False)
         OrmQ.objects.all().delete()  # start from an empty queue: no other benchmark's backlog
         opps = deals_seed(freshbooks=freshbooks, accounts=ACCOUNTS, opportunities=EVENTS, stage="Prospecting")
-        cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, start_new_session=True,
+        cluster = subprocess.Popen([sys.executable, "manage.py", "ledgerlink_worker"], cwd=ROOT, start_new_session=True,
                                    env={**os.environ, **env, "LEDGERLINK_PUBLIC_URL": base, "Q_WORKERS": "2",
                                         "Q_POLL": "0.1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         changed: dict[str, datetime] = {}
@@ -77,7 +77,7 @@ def run(log) -> str:
 ### Change event → invoice created (`tests/bench/event_to_invoice.py`)
 
 Command: `make bench` (or `BENCH_DATABASE_URL=postgres://… python -m tests.bench event_to_invoice`).
-gunicorn (3 workers) serves Ledgerlink and both simulators (no injected latency); `manage.py qcluster` (2 workers)
+gunicorn (3 workers) serves Ledgerlink and both simulators (no injected latency); `manage.py ledgerlink_worker` (2 workers)
 delivers the Salesforce simulator's change events to `/api/webhooks/salesforce/<id>/` and runs the items.
 {EVENTS} Opportunities (3 lines each; {ACCOUNTS} Accounts whose FreshBooks clients exist) set to Closed Won at
 {RATE:.0f} per second; latency = invoice created in the FreshBooks simulator − the stage change's commit.

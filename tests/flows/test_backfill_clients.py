@@ -204,7 +204,7 @@ def test_a_client_being_synced_by_a_worker_is_queued_again_not_written_twice(wor
     assert summary.counts == {"created": 2, "updated": 0, "matched": 0, "skipped": 0, "failed": 1}
     assert accounts_by_client(world) == Counter({str(ids[0]): 1, str(ids[2]): 1})
     queued = SyncItem.objects.get(source_id=str(ids[1]))
-    assert queued.status == S.PENDING and "Another worker is already syncing" in queued.last_error
+    assert queued.status == S.PENDING and "Another worker is syncing this record" in queued.last_error
     assert "Queued again" in summary.failures[0]
     sync_item_process(item_id=queued.pk)  # what a worker does with it
     queued.refresh_from_db()

@@ -62,7 +62,7 @@ def test_valid_settings_pass():
 
 
 def test_the_demo_flows_settings_are_valid():
-    assert len(DEFAULT_FLOWS) == 12  # flows 1–8, every direction
+    assert len(DEFAULT_FLOWS) == 13  # flows 1–8, every direction, and flow 1's Contact relay
     for row in DEFAULT_FLOWS:
         assert flow_config_errors(kind=row.kind, settings=row.settings) == [], row.name
 

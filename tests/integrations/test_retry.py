@@ -18,10 +18,6 @@ def test_delay_stays_within_full_jitter_bounds(attempt, seed):
 
 
 def test_delay_ceiling_grows_exponentially_then_caps():
-    class Max(random.Random):
-        def uniform(self, a, b):
-            return b
-
     rng = Max()
     assert [POLICY.delay(n, rng=rng) for n in range(1, 9)] == [30, 60, 120, 240, 480, 960, 1920, 3600]
 
@@ -32,18 +28,36 @@ def test_delay_is_spread_not_constant():
     assert len(delays) > 20
 
 
-@given(retry_after=st.floats(min_value=0.5, max_value=10_000), seed=st.integers())
-def test_retry_after_is_honoured_within_ten_percent(retry_after, seed):
-    delay = POLICY.delay(1, retry_after=retry_after, rng=random.Random(seed))
-    jittered_floor = retry_after
-    assert delay >= jittered_floor
-    # never more than 10% over Retry-After unless our own backoff was longer anyway
-    assert delay <= max(retry_after * 1.1, 30) + 1e-9
+class Max(random.Random):
+    """The jitter's worst case: every draw at its upper bound."""
+
+    def uniform(self, a, b):
+        return b
+
+
+@given(retry_after=st.floats(min_value=0.5, max_value=10_000), attempt=st.integers(min_value=1, max_value=20),
+       seed=st.integers())
+def test_retry_after_is_the_earliest_time_and_our_backoff_does_not_stretch_it(retry_after, attempt, seed):
+    delay = POLICY.delay(attempt, retry_after=retry_after, rng=random.Random(seed))
+    assert delay >= retry_after
+    # the spread is 10% of the wait, at most 2 s, whatever our own backoff for this attempt would be
+    assert delay <= retry_after + min(0.1 * retry_after, 2.0) + 1e-9
+
+
+def test_a_short_retry_after_late_in_the_budget_is_still_a_short_wait():
+    # Attempt 4's own backoff may be up to 240 s; the server asked for 5 s: we come back at 5–5.5 s.
+    assert POLICY.delay(4, rng=Max()) == 240
+    assert POLICY.delay(4, retry_after=5, rng=Max()) == pytest.approx(5.5)
+    assert POLICY.delay(4, retry_after=5, rng=random.Random(3)) >= 5
+
+
+def test_a_long_retry_after_is_spread_by_seconds_not_minutes():
+    assert POLICY.delay(1, retry_after=900, rng=Max()) == pytest.approx(902)
 
 
 def test_retry_after_longer_than_cap_is_still_honoured_up_to_a_day():
     assert POLICY.delay(1, retry_after=7200, rng=random.Random(1)) >= 7200
-    assert POLICY.delay(1, retry_after=10**9, rng=random.Random(1)) <= RETRY_AFTER_CEILING_SECONDS * 1.1
+    assert POLICY.delay(1, retry_after=10**9, rng=Max()) == RETRY_AFTER_CEILING_SECONDS + 2
 
 
 @pytest.mark.parametrize("attempts, exhausted", [(1, False), (7, False), (8, True), (9, True)])

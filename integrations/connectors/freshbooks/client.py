@@ -7,9 +7,10 @@
     client.callbacks.register("invoice", uri)
 
 Every call goes through HttpClient.request (timeouts, no redirects, one ApiCall row each).
-The access token is refreshed ahead of expiry and, on a 401, once (single-flight per
-connection); a second 401 is an AuthError. Classification (API reference §2.8):
-422/400 → FatalError naming the field; 401 after a refresh → AuthError; 409 (invoice-number
+The access token is refreshed ahead of expiry and on a 401 (single-flight per connection),
+and the call retried on the fresh token a few times (base.auth_retried); only a refresh
+FreshBooks refuses is an AuthError. Classification (API reference §2.8):
+422/400 → FatalError naming the field; 409 (invoice-number
 collision) / 429 (Retry-After) / 5xx / timeouts / connection errors → RetryableError.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from integrations.connectors.base import (
     HttpClient,
-    connection_auth_failed,
+    auth_retried,
     retry_after_seconds,
 )
 from integrations.connectors.freshbooks.errors import (
@@ -34,7 +35,7 @@ from integrations.connectors.freshbooks.errors import (
 )
 from integrations.connectors.freshbooks.oauth import api_root
 from integrations.connectors.freshbooks.tokens import freshbooks_token_refresh
-from integrations.errors import AuthError, FatalError, RetryableError
+from integrations.errors import FatalError, RetryableError
 from integrations.models import Connection
 
 REFRESH_AHEAD = timedelta(seconds=60)
@@ -127,17 +128,15 @@ class FreshBooksClient(HttpClient):
             kwargs["data"] = json.dumps(body, default=_encode)
             kwargs["headers"] = {"Content-Type": "application/json"}
         self._refresh_if_expiring()
-        used = self.connection.get_secret("access_token")
-        try:
-            response = self.request(method, path, operation=operation, record_count=record_count, ok=ok, **_copy(kwargs))
-        except AuthError:
-            self._refresh(stale=used)  # one refresh, shared with every worker that hit the same 401
-            try:
-                response = self.request(method, path, operation=operation, record_count=record_count, ok=ok, **_copy(kwargs))
-            except AuthError as exc:
-                connection_auth_failed(connection=self.connection, reason=exc.message)
-                raise AuthError(f"{exc.message.rstrip('.')}. The token was refreshed and still refused: reconnect FreshBooks "
-                                "in the admin.", http_status=401) from None
+        used = {}
+
+        def send():
+            used["token"] = self.connection.get_secret("access_token")
+            return self.request(method, path, operation=operation, record_count=record_count, ok=ok, **_copy(kwargs))
+
+        # A 401 is retried on fresh tokens, each refresh shared with every worker that hit the same
+        # 401; only a refresh FreshBooks refuses is an AuthError (reconnect).
+        response = auth_retried(send, refresh=lambda: self._refresh(stale=used.get("token")), system_name="FreshBooks")
         return self._parsed(response)
 
     def _parsed(self, response: requests.Response) -> dict:

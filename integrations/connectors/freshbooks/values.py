@@ -75,3 +75,29 @@ def search_day(value: date | datetime | str) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return date.fromisoformat(str(value)[:10]).isoformat()
+
+
+# -- payment references ----------------------------------------------------------------------
+# What another system stores to point back at a FreshBooks payment (Infor M3's ARS040 CKNO, 15
+# characters in our schema of the transaction): "FBP-" and the whole id, never cut. FreshBooks
+# payment ids have 6–8 digits today; 11 still fit. Finance can search either system for it.
+PAYMENT_REFERENCE_PREFIX = "FBP-"
+
+
+def payment_reference(payment_id, *, max_length: int = 15) -> str:
+    """The reference naming one FreshBooks payment; ValueError when it cannot fit ``max_length``."""
+    text = str(payment_id).strip()
+    if not text.isdigit():
+        raise ValueError(f"FreshBooks payment id {payment_id!r} is not a number")
+    reference = f"{PAYMENT_REFERENCE_PREFIX}{int(text)}"
+    if len(reference) > max_length:
+        raise ValueError(f"the reference {reference} of FreshBooks payment {payment_id} is longer than "
+                         f"{max_length} characters")
+    return reference
+
+
+def payment_reference_parse(reference: str) -> str | None:
+    """The FreshBooks payment id a reference names (``payment_reference``'s inverse), else None."""
+    text = (reference or "").strip().upper()
+    number = text[len(PAYMENT_REFERENCE_PREFIX):] if text.startswith(PAYMENT_REFERENCE_PREFIX) else ""
+    return str(int(number)) if number.isdigit() else None

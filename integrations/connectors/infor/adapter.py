@@ -75,13 +75,15 @@ class InforErpAdapter(ABC):
                            currency: str | None = None, order_type: str | None = None,
                            warehouse: str | None = None, payment_method: str | None = None,
                            payment_terms: str | None = None, order_date: date | None = None,
-                           your_reference: str = "") -> dict:
+                           your_reference: str = "", batch: dict | None = None) -> dict:
         """Create and confirm a customer order unless one with this ``order_reference`` exists.
 
         ``lines``: ``[{"item_number", "quantity": Decimal, "unit_price": Decimal | None,
         "description"}]``. ``order_reference`` (≤ 20 chars; e.g. the FreshBooks invoice
         number) is written into the order and looked up first, so one reference never yields
         two orders. Returns ``{"order_number", "created", "status": get_order_status(...)}``.
+        A create that fails half-way raises with ``detail["batch_order"]``: what the ERP holds of
+        it; passed back as ``batch``, the next try completes that instead of starting another.
         """
 
     @abstractmethod

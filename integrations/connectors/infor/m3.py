@@ -3,12 +3,13 @@
     GET  {iu}/{ti}/M3/m3api-rest/v2/execute/{PROGRAM}/{TRANSACTION}?FIELD=…&cono=…&maxrecs=…
     POST {iu}/{ti}/M3/m3api-rest/v2/execute  {"program", "transactions": [{"transaction", "record"}]}
 
-Errors are classified here, once: gateway 401 → one token refresh and one retry, then
-AuthError; 429/5xx/timeouts → RetryableError (Retry-After honoured); a NOK result inside a
-200 → M3BusinessError (a FatalError) naming the program, transaction, M3 field and message.
+Errors are classified here, once: gateway 401 → retried on fresh tokens (base.auth_retried;
+only a refused refresh is an AuthError); 429/5xx/timeouts → RetryableError (Retry-After
+honoured); a NOK result inside a 200 → M3BusinessError (a FatalError) naming the program, transaction, M3 field and message.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -18,11 +19,11 @@ from django.utils import timezone
 
 from integrations.connectors.base import (
     HttpClient,
-    connection_auth_failed,
+    auth_retried,
     connection_token_refresh,
 )
 from integrations.connectors.infor.ionapi import ionapi_credentials, ionapi_token_fetch
-from integrations.errors import AuthError, FatalError
+from integrations.errors import FatalError
 from integrations.models import Connection
 
 EXECUTE_PATH = "M3/m3api-rest/v2/execute"
@@ -175,19 +176,13 @@ class M3Client(HttpClient):
         return {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
 
     def _send(self, method: str, path: str, **kwargs) -> requests.Response:
-        """One call; a 401 (token expired or revoked early) gets one refresh and one retry."""
-        try:
-            return self.request(method, path, **kwargs)
-        except AuthError:
-            if not self._signed_in:
-                raise  # no token could be had: refreshing again would only repeat the refusal
-            connection_token_refresh(connection=self.connection, stale_access_token=self._token,
-                                     refresh=ionapi_token_fetch)
-        try:
-            return self.request(method, path, **kwargs)
-        except AuthError as exc:
-            connection_auth_failed(connection=self.connection, reason=exc.message)
-            raise
+        """One call; a 401 (token expired or revoked early) is retried on fresh tokens (auth_retried)."""
+        return auth_retried(
+            lambda: self.request(method, path, **kwargs), system_name="Infor ION API",
+            refresh=lambda: connection_token_refresh(connection=self.connection, stale_access_token=self._token,
+                                                     refresh=ionapi_token_fetch),
+            # no token could be had at all: refreshing again would only repeat the refusal
+            retry_if=lambda exc: self._signed_in)
 
     def error_from_response(self, response: requests.Response) -> str:
         try:
@@ -199,7 +194,7 @@ class M3Client(HttpClient):
             detail = body.get("terminationReason") or body.get("error_description") or body.get("error") or ""
         detail = str(detail or (response.text or "")[:200] or response.reason)
         if response.status_code == 401:
-            return f"Infor ION API refused the access token ({detail}). Reconnect the Infor connection."
+            return f"Infor ION API refused the access token ({detail})."
         if response.status_code == 429:
             return "Infor ION API is rate limiting Ledgerlink (429); will retry."
         if response.status_code >= 500:
@@ -234,6 +229,33 @@ class M3Client(HttpClient):
         if not result.ok:
             raise result.error(program, fields)
         return result.records
+
+    def execute_paged(self, program: str, transaction: str, record: dict | None = None, *, page_size: int,
+                      start: dict[str, str] | None = None, key: tuple[str, ...] = ()) -> Iterator[dict]:
+        """Every record of a List transaction, ``page_size`` at a time (never maxrecs=0: a long
+        list can outlast the ION API Gateway's one-minute target timeout, reference §1).
+
+        M3 lists have no page token: a list runs from the key given in its input, so the next
+        page starts at the last record's key (``start`` maps output field → input field) and
+        the records already read at that boundary (``key`` identifies a record) are skipped.
+        A list without a start key is read in one page and refused when it would need more.
+        """
+        inputs, boundary = dict(record or {}), set()
+
+        def of(row: dict, names) -> tuple:
+            return tuple((row.get(name) or "").strip() for name in names)
+        while True:
+            rows = self.execute(program, transaction, inputs, maxrecs=page_size)
+            fresh = [row for row in rows if of(row, key) not in boundary]
+            yield from fresh
+            if len(rows) < page_size:
+                return
+            if not start or not fresh:
+                raise FatalError(f"Infor M3 {program}/{transaction} has more than {page_size} records from one "
+                                 "starting key; raise the connection's m3_page_size.")
+            last = of(rows[-1], start)
+            boundary = {of(row, key) for row in rows if of(row, start) == last}
+            inputs.update(dict(zip(start.values(), last)))
 
     def execute_bulk(self, program: str, transactions: list[tuple[str, dict]], **control) -> BulkResult:
         """Run many transactions of one program in one POST; per-transaction outcomes, no raise on NOK."""

@@ -10,6 +10,7 @@ Connection settings (non-secret, all optional; defaults below):
     m3_not_found_codes           M3 message ids meaning "no such record"
     m3_already_done_codes        message ids meaning "this step was done before" (safe retries)
     m3_code_tables               logical table → CSYTAB constant (STCO) for CRS175MI
+    m3_page_size                 records per List call (maxrecs); lists are read page by page
 The message ids and CSYTAB constants are unconfirmed against a live tenant (reference §7),
 hence settings rather than constants.
 """
@@ -35,6 +36,9 @@ DEFAULTS = {
     "m3_already_done_codes": ["XRE0101", "AR04003", "GL84003"],
     "m3_code_tables": {"customer_group": "CUCL", "payment_method": "PYCD", "payment_terms": "TEPY",
                        "payment_type": "PYTP"},
+    # Small enough that one page answers well inside the gateway's one-minute timeout; the
+    # server-side maxrecs caps are unconfirmed (reference §2.5), hence a setting.
+    "m3_page_size": 500,
 }
 
 
@@ -42,6 +46,12 @@ class M3Adapter(CustomerOperations, OrderOperations, FinanceOperations, InforErp
     def __init__(self, connection: Connection, *, client: M3Client | None = None):
         super().__init__(connection)
         self.m3 = client or M3Client(connection)
+
+    def m3_list(self, program: str, transaction: str, record: dict | None = None, *,
+                start: dict[str, str] | None = None, key: tuple[str, ...] = ()) -> list[dict]:
+        """A whole M3 list, read in pages of m3_page_size (the operation mixins read lists through this)."""
+        return list(self.m3.execute_paged(program, transaction, record, page_size=int(self.setting("m3_page_size")),
+                                          start=start, key=key))
 
     def setting(self, name: str):
         return self.connection.settings.get(name) or DEFAULTS.get(name)

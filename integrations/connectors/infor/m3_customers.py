@@ -13,12 +13,16 @@ CUSTOMER_FIELDS = {
 }
 
 
+# LstByNumber runs from CUNO onwards: the next page starts at the last customer number.
+BY_NUMBER = {"start": {"CUNO": "CUNO"}, "key": ("CUNO",)}
+
+
 def customer_from_m3(record: dict) -> dict:
     return {plain: (record.get(m3) or "").strip() for m3, plain in CUSTOMER_FIELDS.items()}
 
 
 class CustomerOperations:
-    """Mixin of M3Adapter (needs self.m3, self.setting, self.is_not_found)."""
+    """Mixin of M3Adapter (needs self.m3, self.m3_list, self.setting, self.is_not_found)."""
 
     def get_customer(self, *, customer_number: str) -> dict | None:
         try:
@@ -30,18 +34,18 @@ class CustomerOperations:
         return customer_from_m3(records[0]) if records else None
 
     def find_customer(self, *, reference: str) -> dict | None:
-        # LstByNumber has no reference filter: page through all customers (maxrecs=0). Fine
-        # for the few thousand customers of a typical tenant; flows bind customers after the
-        # first match, so this runs once per customer.
+        # LstByNumber has no reference filter: read all customers page by page. Fine for the few
+        # thousand customers of a typical tenant; flows bind customers after the first match,
+        # so this runs once per customer.
         if not reference:
             return None
-        for record in self.m3.execute(PROGRAM, "LstByNumber", {}, maxrecs=0):
+        for record in self.m3_list(PROGRAM, "LstByNumber", {}, **BY_NUMBER):
             if (record.get("YREF") or "").strip() == reference:
                 return customer_from_m3(record)
         return None
 
     def list_changed_customers(self, *, since: str | None = None) -> dict:
-        records = self.m3.execute(PROGRAM, "LstByNumber", {"LMTS": since} if since else {}, maxrecs=0)
+        records = self.m3_list(PROGRAM, "LstByNumber", {"LMTS": since} if since else {}, **BY_NUMBER)
         customers = [customer_from_m3(r) for r in records]
         stamps = [int(c["changed_at"]) for c in customers if c["changed_at"].isdigit()]
         return {"customers": customers, "watermark": str(max(stamps)) if stamps else (since or "")}

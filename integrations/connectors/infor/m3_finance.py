@@ -9,7 +9,7 @@ from integrations.errors import FatalError
 
 
 class FinanceOperations:
-    """Mixin of M3Adapter (needs self.m3, self.setting, self.run_once, self.invoice_status)."""
+    """Mixin of M3Adapter (needs self.m3, self.m3_list, self.setting, self.run_once, self.invoice_status)."""
 
     def record_payment(self, *, batch_id: int, customer_number: str, invoice_number: str, invoice_year: str,
                        amount: Decimal, payment_date: date, currency: str | None = None,
@@ -17,6 +17,8 @@ class FinanceOperations:
                        bank_account: str | None = None) -> dict:
         if not 0 < int(batch_id) < 10**10:
             raise FatalError(f"Payment batch number {batch_id} does not fit M3's 10-digit PBID.", field="PBID")
+        if len(reference or "") > 15:  # a cut reference would name another payment
+            raise FatalError(f"Payment reference {reference!r} is longer than M3's 15-character CKNO.", field="CKNO")
         if Decimal(amount) <= 0:
             raise FatalError(f"Payment amount {amount} must be greater than zero.", field="PYAM")
         pbid = str(int(batch_id))
@@ -27,10 +29,10 @@ class FinanceOperations:
         self.run_once("ARS040MI", "AddBatchLine", {
             "PBID": pbid, "TRNO": "1", "CINO": invoice_number, "INYR": invoice_year, "CUNO": customer_number,
             "PYAM": Decimal(amount).quantize(Decimal("0.01")), "CUCD": currency, "PYTP": payment_type,
-            "LPDT": payment_date, "CKNO": (reference or "")[:20] or None})
+            "LPDT": payment_date, "CKNO": reference or None})
         self.run_once("ARS040MI", "ControlBatch", {"PBID": pbid})
         # The reconciliation is confirmed by reading the AR ledger back, not assumed.
-        return {"batch_id": pbid, "invoice": self.invoice_status(
+        return {"batch_id": pbid, "reference": reference, "invoice": self.invoice_status(
             customer_number=customer_number, invoice_number=invoice_number, year=invoice_year)}
 
     def post_gl_batch(self, *, batch_key: str, description: str, accounting_date: date, currency: str,
@@ -77,7 +79,7 @@ class FinanceOperations:
             "account": r.get("AITM", "").strip(), "description": r.get("TX40", "").strip(),
             "blocked": r.get("LCCD", "").strip() not in ("", "0"),
             "kind": "profit_and_loss" if r.get("AICL", "").strip() == "2" else "balance",
-        } for r in self.m3.execute("CRS630MI", "LstAccountID", {"AITP": "1"}, maxrecs=0)]
+        } for r in self.m3_list("CRS630MI", "LstAccountID", {"AITP": "1"}, start={"AITM": "AITM"}, key=("AITM",))]
 
     def validate_accounts(self, *, accounts: list[str]) -> dict[str, str]:
         known = {a["account"]: a for a in self.list_accounts()}
@@ -92,4 +94,5 @@ class FinanceOperations:
     def list_codes(self, *, table: str) -> list[dict]:
         constant = self.setting("m3_code_tables").get(table, table)
         return [{"code": r.get("STKY", "").strip(), "description": (r.get("TX40") or r.get("TX15") or "").strip()}
-                for r in self.m3.execute("CRS175MI", "LstGeneralCode", {"STCO": constant}, maxrecs=0)]
+                for r in self.m3_list("CRS175MI", "LstGeneralCode", {"STCO": constant}, start={"STKY": "STKY"},
+                                      key=("STKY",))]

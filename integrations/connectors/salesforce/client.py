@@ -2,8 +2,9 @@
 
 simple-salesforce does the REST work; the session under it is the shared HttpClient (see
 http.py). A session given as ``session_id`` is never refreshed by simple-salesforce, so
-every call here goes through ``_call``: on 401 INVALID_SESSION_ID it gets a new token once
-(single-flight per connection), rebuilds the client and retries. Returns plain data.
+every call here goes through ``_call``: on 401 INVALID_SESSION_ID it gets a new token
+(single-flight per connection), rebuilds the client and retries, a few times if need be
+(connectors/base.py auth_retried). Returns plain data.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from urllib.parse import quote
 from django.conf import settings
 from simple_salesforce import Salesforce
 
+from integrations.connectors.base import auth_retried
 from integrations.connectors.salesforce.errors import RecordNotFound, SessionExpired
 from integrations.connectors.salesforce.http import LoggedSession, SalesforceHttp
 from integrations.connectors.salesforce.limits import budget_check
@@ -58,23 +60,19 @@ class SalesforceClient:
             instance = self.connection.settings.get("instance_url") or self.connection.base_url
             self._sf = Salesforce(instance_url=instance, session_id=token, version=self.api_version,
                                   session=LoggedSession(self.http))
+            self._sf_token = token  # the session a 401 refused, for the single-flight refresh
         return self._sf
 
     def _call(self, fn: Callable[[Salesforce], object]):
         if not self.urgent:
             budget_check(connection=self.connection)
-        try:
-            return fn(self.sf)
-        except SessionExpired:
-            self.session_refresh()
-        try:
-            return fn(self.sf)
-        except SessionExpired as exc:
-            raise AuthError("Salesforce refused the new session too; reconnect Salesforce.",
-                            http_status=exc.http_status) from None
+        # 401 INVALID_SESSION_ID is retried on fresh sessions (base.auth_retried); only a refresh
+        # Salesforce refuses is an AuthError (reconnect).
+        return auth_retried(lambda: fn(self.sf), refresh=self.session_refresh, system_name="Salesforce",
+                            retry_if=lambda exc: isinstance(exc, SessionExpired))
 
     def session_refresh(self) -> None:
-        stale = self.connection.get_secret("access_token")
+        stale = getattr(self, "_sf_token", None) or self.connection.get_secret("access_token")
         session_refresh(connection=self.connection, stale_access_token=stale)
         self._sf = None
 

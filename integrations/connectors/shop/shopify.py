@@ -115,7 +115,7 @@ def _parse(data: dict, side: str) -> ShopOrder:
         if not tax_lines and tax:
             charges.append(ShopCharge(kind="tax", title="Tax", amount=tax))
     return ShopOrder(
-        source="shopify", id=required_id(data), number=text(data, "name") or text(data, "order_number"),
+        source="shopify", id=required_id(data), number=text(data, "order_number") or text(data, "name"),
         currency=text(data, "presentment_currency") if side == PRESENTMENT else text(data, "currency"),
         created_at=text(data, "created_at"),
         modified_at=text(data, "updated_at") or text(data, "created_at"), status=text(data, "financial_status"),

@@ -49,6 +49,7 @@ from integrations.flows.toolkit.deletes import (
 )
 from integrations.flows.toolkit.clients import client_relinked
 from integrations.flows.toolkit.handler import BaseFlow
+from integrations.flows.toolkit.scope import scope_check
 from integrations.flows.toolkit.matching import (
     CLIENT_REF_FIELD,
     freshbooks_client_match,
@@ -144,7 +145,11 @@ class ClientAccountFlow(BaseFlow):
     def echo_check(self, item: SyncItem, source: dict) -> None:
         binding = binding_find(connection=self.flow.source_connection, object_type=item.source_object,
                               external_id=item.source_id)
-        if written_holds(binding, source) and not self.edited_after_written(binding, source):
+        # Only the other direction's write comes back as an echo: a record another flow wrote (a
+        # shop order's client, say) and never linked to this flow's target is no echo of ours.
+        target_bound = binding is not None and Binding.objects.filter(
+            entity=binding.entity_id, connection=self.flow.target_connection_id).exists()
+        if target_bound and written_holds(binding, source) and not self.edited_after_written(binding, source):
             raise SkippableError("Echo of our own write: the record still holds exactly what Ledgerlink last wrote "
                                  "there, so there is nothing to send back.")
 
@@ -377,6 +382,7 @@ class ClientToAccountFlow(ClientAccountFlow):
         """The map step up to the conflict policy: the deleted and echo checks, then the Account's
         and the primary Contact's payloads. The backfill takes each client through this too."""
         self.deleted_check(item)
+        scope_check(flow=self.flow, item=item, words=f"FreshBooks client {item.source_id}")
         self.echo_check(item, source)
         return self.account_payload(source), primary_contact_payload(handler=self, client=source)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from integrations.flows.client_account.contacts import CONTACT_MAPPING
+from integrations.flows.toolkit.scope import SCOPE_SETTINGS
 from integrations.flows.toolkit.settings import COMMON_SETTINGS, FIELD_OWNER_SETTINGS, Setting
 
 ACCOUNT_TO_CLIENT_SETTINGS = COMMON_SETTINGS.extend(
@@ -13,6 +14,7 @@ ACCOUNT_TO_CLIENT_SETTINGS = COMMON_SETTINGS.extend(
 
 CLIENT_TO_ACCOUNT_SETTINGS = COMMON_SETTINGS.extend(
     *FIELD_OWNER_SETTINGS,
+    *SCOPE_SETTINGS,
     Setting("contact_mapping_set", "str", default=CONTACT_MAPPING,
             help="Published mapping set (by name) for the Account's primary Contact."),
 )

@@ -30,6 +30,7 @@ from integrations.flows.toolkit.bindings import (
     binding_version_store,
 )
 from integrations.flows.toolkit.handler import BaseFlow
+from integrations.flows.toolkit.scope import scope_check
 from integrations.flows.toolkit.infor_customers import (
     customer_arguments,
     customer_as_m3,
@@ -90,6 +91,7 @@ class ClientToCustomerFlow(ClientCustomerFlow):
         client = self.fb.clients.get(item.source_id)
         if str(client.get("vis_state", 0)) == "1":
             raise SkippableError("The client was deleted in FreshBooks; Infor customers are never deleted by Ledgerlink.")
+        scope_check(flow=self.flow, item=item, words=f"FreshBooks client {item.source_id}")
         self.echo_check(item, client)
         return client
 

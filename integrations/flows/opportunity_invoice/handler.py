@@ -35,6 +35,7 @@ from integrations.flows.toolkit.clients import freshbooks_client_for_account
 from integrations.flows.opportunity_invoice.alerts import (
     invoice_alert_open,
     invoice_orphan_finding,
+    invoice_total_finding,
 )
 from integrations.flows.toolkit.bindings import (
     binding_find,
@@ -173,6 +174,9 @@ class OpportunityInvoiceFlow(BaseFlow):
             binding.save(update_fields=["extra", "updated_at"])
         salesforce_relinked(binding=binding, unarchive=lambda: self.fb.invoices.update(result.external_id, {"vis_state": 0}))
         result.extra["facts"] = invoice_facts(item.source_snapshot, invoice, self.salesforce_connection)
+        if invoice.get("amount"):  # equal to the cent, or a finding that says why not
+            invoice_total_finding(flow=self.flow, item=item, opportunity=item.source_snapshot, invoice=invoice,
+                                  binding=binding)
 
     def delete(self, item: SyncItem, binding) -> WriteResult:
         """The Opportunity was deleted in Salesforce: its invoice is never deleted."""

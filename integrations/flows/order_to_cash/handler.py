@@ -268,6 +268,9 @@ class InforCustomerStep(OrderStep):
         super().on_success(item, result)
 
 
+BATCH_KEY = "infor_batch_order"  # on the FreshBooks invoice's binding: a half-made M3 batch order
+
+
 class InforOrderStep(OrderStep):
     entity_kind = Entity.Kind.ORDER
     next_step = "after_sale"
@@ -315,14 +318,29 @@ class InforOrderStep(OrderStep):
         return found["order_number"] if found else None
 
     def create(self, item, payload):
-        created = self.infor.create_sales_order(
-            order_reference=str(payload["CUOR"]), customer_number=payload["CUNO"], currency=payload.get("CUCD"),
-            order_date=payload.get("ORDT"), your_reference=payload.get("YREF") or "",
-            lines=[{"item_number": line["ITNO"], "quantity": Decimal(str(line["ORQT"])),
-                    "unit_price": Decimal(str(line["SAPR"])) if line.get("SAPR") not in (None, "") else None,
-                    "description": line.get("ITDS") or "", "discount_percent": line.get("DIP1")}
-                   for line in payload.get("lines") or []],
-        )
+        # A half-made batch order of an earlier try (a line M3 refused) is completed, not left
+        # behind: it is kept on the invoice's binding until the order is confirmed.
+        invoice = binding_find(connection=self.freshbooks_connection.pk, object_type="invoice",
+                               external_id=item.source_snapshot.get("id"))
+        kept = ((invoice.extra if invoice else {}) or {}).get(BATCH_KEY) or {}
+        batch = kept if kept.get("cuor") == str(payload["CUOR"]) else None
+        try:
+            created = self.infor.create_sales_order(
+                order_reference=str(payload["CUOR"]), customer_number=payload["CUNO"], currency=payload.get("CUCD"),
+                order_date=payload.get("ORDT"), your_reference=payload.get("YREF") or "", batch=batch,
+                lines=[{"item_number": line["ITNO"], "quantity": Decimal(str(line["ORQT"])),
+                        "unit_price": Decimal(str(line["SAPR"])) if line.get("SAPR") not in (None, "") else None,
+                        "description": line.get("ITDS") or "", "discount_percent": line.get("DIP1")}
+                       for line in payload.get("lines") or []],
+            )
+        except FatalError as exc:
+            half_made = (exc.detail or {}).get("batch_order") if isinstance(exc.detail, dict) else None
+            if half_made and invoice is not None:
+                binding_extra_update(binding=invoice, **{BATCH_KEY: {**half_made, "cuor": str(payload["CUOR"])}})
+            raise
+        if invoice is not None and kept:
+            binding_extra_update(binding=invoice, **{BATCH_KEY: None})
+        self.batch_completed = created.get("batch_order") if created.get("resumed") else None
         return created["order_number"]
 
     def update(self, item, external_id, payload):
@@ -344,6 +362,11 @@ class InforOrderStep(OrderStep):
             "target_currency": status["currency"],
         }
         result.extra["order_status"] = {"lowest": status["lowest_status"], "highest": status["highest_status"]}
+        completed = getattr(self, "batch_completed", None)
+        if completed:
+            result.extra["batch_order"] = completed
+            result.extra["message"] = (f"Completed the batch order {completed} an earlier try left unconfirmed and "
+                                       f"confirmed it as Infor M3 order {result.external_id}.")
         if after_sale_wanted(self.order(item).get("_order") or {}):  # refunds or a cancellation: the next step
             super().on_success(item, result)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from integrations.connectors.freshbooks.values import payment_reference
 from integrations.errors import FatalError, RetryableError, SkippableError
 from integrations.flows.toolkit.bindings import (
     binding_find,
@@ -27,10 +28,14 @@ from integrations.flows.payment_infor.settings import PAYMENT_INFOR_SETTINGS
 from integrations.models import Entity
 
 
+CKNO_LENGTH = 15  # ARS040MI AddBatchLine CKNO as our schema declares it (connectors/infor/schemas.py)
+
+
 class PaymentInforFlow(BaseFlow):
     entity_kind = Entity.Kind.PAYMENT
     settings_spec = PAYMENT_INFOR_SETTINGS
     default_mapping_set = "freshbooks-payment-to-infor-payment"
+    lock_target = True  # reads the payment, writes its own Infor batch: no wait for the payment → Opportunity flow
 
     def fetch_source(self, item):
         payment = self.freshbooks_live("payments", item.source_id, "payment")
@@ -69,11 +74,15 @@ class PaymentInforFlow(BaseFlow):
 
     def create(self, item, payload):
         batch_id = self.setting("payment_batch_base") + int(item.source_id)
+        try:  # the whole payment id, never a cut one: each M3 payment line must name its own payment
+            reference = payment_reference(item.source_id, max_length=CKNO_LENGTH)
+        except ValueError as exc:
+            raise FatalError(f"The payment cannot be referenced in Infor: {exc}.", field="CKNO") from None
         self._recorded = self.infor.record_payment(
             batch_id=batch_id, customer_number=str(payload["CUNO"]), invoice_number=str(payload["CINO"]),
             invoice_year=str(payload["INYR"]), amount=decimal_of(payload["PYAM"]),
             payment_date=_date(payload.get("LPDT")) or datetime.now().date(), currency=payload.get("CUCD"),
-            payment_type=payload.get("PYTP"), reference=f"FreshBooks payment {item.source_id}",
+            payment_type=payload.get("PYTP"), reference=reference,
         )
         return str(self._recorded["batch_id"])
 
@@ -92,6 +101,7 @@ class PaymentInforFlow(BaseFlow):
                  "target_currency": source["infor_invoice"]["currency"]}
         result.extra["facts"] = facts
         if recorded:
+            result.extra["reference"] = recorded.get("reference", "")
             invoice = recorded["invoice"]
             result.extra["reconciliation"] = {
                 "invoice_number": invoice["invoice_number"], "remaining_amount": str(invoice["remaining_amount"]),

@@ -49,6 +49,7 @@ class PaymentOpportunityFlow(BaseFlow):
     entity_kind = Entity.Kind.DEAL
     default_mapping_set = "freshbooks-invoice-to-salesforce-opportunity"
     binds_source = False
+    lock_target = True  # reads the payment (or invoice); the Opportunity is written optimistically (above)
 
     def __init__(self, flow):
         super().__init__(flow)

@@ -112,7 +112,8 @@ def chunk_locked(items: ChunkItems, handler, pairs: list[tuple[SyncItem, dict]])
         free = []
         for item, record in pairs:
             try:
-                stack.enter_context(binding_lock(handler.lock_key(item)))
+                # wait=0: a chunk of hundreds of records must not stall on each one being synced now.
+                stack.enter_context(binding_lock(handler.lock_key(item), wait=0))
             except LockBusy as exc:
                 items.failed(item, exc, "lock")
                 continue

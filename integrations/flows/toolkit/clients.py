@@ -43,6 +43,8 @@ def _client_for_account(handler, *, account: dict, contact: dict | None, index) 
     bound = entity_binding_find(entity=account_binding.entity if account_binding else None, connection=fb_conn,
                                 object_type="client")
     if bound:
+        if index is None:
+            client_billing_contact_fill(handler, client_id=bound.external_id, account=account, contact=contact)
         return bound.external_id, account_binding.entity
     email = (contact or {}).get("Email")
     ask = dict(client_id=account.get(CLIENT_REF_FIELD), email=email, name=account.get("Name"))
@@ -56,6 +58,8 @@ def _client_for_account(handler, *, account: dict, contact: dict | None, index) 
         if index is not None:
             index.add(client)
     client_id = str(client["id"])
+    if written is None and index is None:  # a matched client may lack what the invoice is sent to
+        client_billing_contact_fill(handler, client_id=client_id, account=account, contact=contact)
     client_binding = binding_find(connection=fb_conn, object_type="client", external_id=client_id)
     entity = (account_binding.entity if account_binding else None) or (client_binding.entity if client_binding else None)
     client_binding = client_binding or binding_ensure(connection=fb_conn, object_type="client", external_id=client_id,
@@ -73,6 +77,33 @@ def _client_for_account(handler, *, account: dict, contact: dict | None, index) 
     if str(account.get(CLIENT_REF_FIELD) or "") != client_id and index is None:
         handler.sf.update("Account", account["Id"], {CLIENT_REF_FIELD: client_id})  # flow 1's external reference
     return client_id, account_binding.entity
+
+
+# The client's billing contact, as the Account → client mapping fills it from the primary Contact.
+BILLING_CONTACT_FIELDS = ("email", "fname", "lname")
+
+
+def client_billing_contact_fill(handler: BaseFlow, *, client_id: str, account: dict, contact: dict | None) -> dict:
+    """Fill what the client's billing contact lacks (e-mail, first and last name) from the
+    Opportunity's primary Contact before it is invoiced; never overwrite what the client has
+    (FreshBooks owns the billing e-mail once set). Returns what was written. Remembered as our
+    own write, so the client's change event is known as our echo."""
+    if not contact or not any(contact.get(k) for k in ("Email", "FirstName", "LastName")):
+        return {}
+    record = {**account, "Contacts": {"totalSize": 1, "done": True, "records": [contact]}}
+    mapped = handler.mapping_apply(record, step="client", default="salesforce-account-to-freshbooks-client")
+    current = handler.fb.clients.get(client_id)
+    missing = {k: mapped[k] for k in BILLING_CONTACT_FIELDS
+               if mapped.get(k) not in (None, "") and current.get(k) in (None, "")}
+    if not missing:
+        return {}
+    handler.fb.clients.update(client_id, missing)
+    binding = binding_find(connection=handler.freshbooks_connection, object_type="client", external_id=client_id)
+    if binding is not None:
+        binding.last_written_payload = {**(binding.last_written_payload or {}), **missing}
+        binding.last_written_hash, binding.last_written_at = payload_hash(binding.last_written_payload), timezone.now()
+        binding.save(update_fields=["last_written_payload", "last_written_hash", "last_written_at", "updated_at"])
+    return missing
 
 
 def client_relinked(handler: BaseFlow, *, client_id: str) -> None:

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         commands = {
             "web": manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"],
-            "worker": manage + ["qcluster"],
+            "worker": manage + ["ledgerlink_worker"],  # qcluster + the due-time dispatcher
         }
         if settings.SANDBOX_ENABLED:
             commands["pubsub"] = manage + ["sandbox_pubsub_serve"]

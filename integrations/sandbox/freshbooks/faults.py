@@ -1,7 +1,7 @@
 """Fault injection per simulated account, for its page and for tests.
 
 Counters are consumed one API request (or one webhook delivery) at a time:
-429 with Retry-After, 500/503, invoice-number collisions (409), dropped or duplicated
+401 (a token expired early), 429 with Retry-After, 500/503, invoice-number collisions (409), dropped or duplicated
 deliveries; latency applies to every API request while set.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ FAULT_FIELDS = {
     "fault_5xx_remaining": "Next N API requests answer a server error",
     "fault_5xx_status": "Server error status (500 or 503)",
     "fault_latency_ms": "Added latency per API request (ms)",
+    "fault_401_remaining": "Next N API requests answer 401 (token expired early)",
     "fault_409_remaining": "Next N auto-numbered invoice creates collide (409)",
     "fault_drop_deliveries": "Drop the next N webhook deliveries",
     "fault_duplicate_deliveries": "Send the next N webhook deliveries twice",
@@ -39,6 +40,7 @@ def faults_set(*, account: SimAccount, **values: int) -> SimAccount:
 
 def faults_clear(*, account: SimAccount) -> SimAccount:
     return faults_set(account=account, fault_429_remaining=0, fault_5xx_remaining=0, fault_latency_ms=0,
+                      fault_401_remaining=0,
                       fault_409_remaining=0, fault_drop_deliveries=0, fault_duplicate_deliveries=0)
 
 

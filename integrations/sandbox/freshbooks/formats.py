@@ -47,6 +47,13 @@ def decimal_of(value, *, field: str) -> Decimal:
     return number
 
 
+def number_text(value: Decimal) -> str:
+    """A quantity or percentage as FreshBooks writes it ("qty": "4", "10", "2.5"): plain digits,
+    no trailing zeros and never an exponent (str(Decimal("10").normalize()) is "1E+1")."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
 def money_amount(value, *, field: str) -> Decimal:
     """Accept {"amount": "1.5", "code": ...} or a bare number; return the amount to the cent."""
     if isinstance(value, dict):

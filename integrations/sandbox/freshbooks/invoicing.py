@@ -14,17 +14,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
-from .formats import CENT, BadValue, decimal_of, eastern_date, int_of, money, money_amount
+from .formats import CENT, BadValue, decimal_of, eastern_date, int_of, money, money_amount, number_text
 from .models import SimAccount, SimObject
 
 HUNDRED = Decimal(100)
 
 
-def _q(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def _q(value: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """To the cent, by the account's ``money_rounding`` option (undocumented by FreshBooks)."""
+    return value.quantize(CENT, rounding=rounding)
 
 
-def lines_normalize(raw, *, currency: str, existing: list | None = None, replace: bool = True) -> list[dict]:
+def lines_normalize(raw, *, currency: str, existing: list | None = None, replace: bool = True,
+                    rounding: str = ROUND_HALF_UP) -> list[dict]:
     """Validate and store invoice lines; without ``replace`` lines with a known lineid are updated."""
     if not isinstance(raw, list) or not all(isinstance(line, dict) for line in raw):
         raise BadValue("'lines' must be a list of line objects.", 1004)
@@ -37,7 +39,7 @@ def lines_normalize(raw, *, currency: str, existing: list | None = None, replace
             "lineid": base.get("lineid") or next_id,
             "name": str(line.get("name", base.get("name", "")) or ""),
             "description": str(line.get("description", base.get("description", "")) or ""),
-            "qty": str(decimal_of(line.get("qty", base.get("qty", 1)), field=f"lines[{position}].qty").normalize()),
+            "qty": number_text(decimal_of(line.get("qty", base.get("qty", 1)), field=f"lines[{position}].qty")),
             "unit_cost": money(money_amount(line.get("unit_cost", base.get("unit_cost", 0)),
                                             field=f"lines[{position}].unit_cost"), currency),
             "type": int_of(line.get("type", base.get("type", 0)), field=f"lines[{position}].type"),
@@ -48,17 +50,17 @@ def lines_normalize(raw, *, currency: str, existing: list | None = None, replace
         for n in ("1", "2"):
             name, rate = line.get(f"taxName{n}", base.get(f"taxName{n}")), line.get(f"taxAmount{n}", base.get(f"taxAmount{n}"))
             stored[f"taxName{n}"] = name or None
-            stored[f"taxAmount{n}"] = str(decimal_of(rate, field=f"lines[{position}].taxAmount{n}").normalize()) if rate not in (None, "") else "0"
+            stored[f"taxAmount{n}"] = number_text(decimal_of(rate, field=f"lines[{position}].taxAmount{n}")) if rate not in (None, "") else "0"
             stored[f"taxNumber{n}"] = line.get(f"taxNumber{n}", base.get(f"taxNumber{n}"))
         qty, unit = Decimal(stored["qty"]), Decimal(stored["unit_cost"]["amount"])
-        stored["amount"] = money(_q(qty * unit), currency)
+        stored["amount"] = money(_q(qty * unit, rounding), currency)
         if stored["lineid"] == next_id:
             next_id += 1
         current[stored["lineid"]] = stored
     return sorted(current.values(), key=lambda line: line["lineid"])
 
 
-def invoice_totals(data: dict) -> tuple[Decimal, Decimal]:
+def invoice_totals(data: dict, rounding: str = ROUND_HALF_UP) -> tuple[Decimal, Decimal]:
     """(amount, discount_total) of the stored invoice data."""
     discount_rate = Decimal(str(data.get("discount_value") or "0")) / HUNDRED
     subtotal = tax = Decimal(0)
@@ -67,8 +69,8 @@ def invoice_totals(data: dict) -> tuple[Decimal, Decimal]:
         subtotal += line_amount
         rates = sum(Decimal(line.get(f"taxAmount{n}") or "0") for n in ("1", "2"))
         tax += line_amount * (1 - discount_rate) * rates / HUNDRED
-    discount = _q(subtotal * discount_rate)
-    return _q(subtotal - discount + tax), -discount
+    discount = _q(subtotal * discount_rate, rounding)
+    return _q(subtotal - discount + tax, rounding), -discount
 
 
 def invoice_number_next(account: SimAccount, taken: set[str]) -> str:
@@ -104,7 +106,7 @@ def invoice_prepare(account: SimAccount, data: dict, customer: dict | None) -> N
     create = date.fromisoformat(data["create_date"]) if data.get("create_date") else timezone.now().date()
     data["create_date"] = create.isoformat()
     data["due_date"] = (create + timedelta(days=int(data.get("due_offset_days") or 0))).isoformat()
-    amount, discount = invoice_totals(data)
+    amount, discount = invoice_totals(data, account.option("money_rounding"))
     data["amount"], data["discount_total"] = money(amount, currency), money(discount, currency)
 
 

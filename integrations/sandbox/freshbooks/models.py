@@ -30,6 +30,9 @@ OPTION_DEFAULTS: dict = {
     "payment_emits_invoice_update": True,
     # Delivery attempts before a webhook delivery is given up.
     "delivery_max_attempts": 5,
+    # How a line amount (qty × unit_cost) and the invoice total are rounded to the cent: the docs
+    # give amounts as decimal strings but no rule, so a Python decimal rounding name.
+    "money_rounding": "ROUND_HALF_UP",
 }
 
 
@@ -50,6 +53,8 @@ class SimAccount(models.Model):
     fault_5xx_status = models.PositiveSmallIntegerField(default=503)
     fault_latency_ms = models.PositiveIntegerField(default=0)
     fault_409_remaining = models.PositiveIntegerField(default=0, help_text="Invoice-number collisions to simulate.")
+    fault_401_remaining = models.PositiveIntegerField(
+        default=0, help_text="Next N API requests answer 401 (the token expired early), whatever token they carry.")
     fault_drop_deliveries = models.PositiveIntegerField(default=0)
     fault_duplicate_deliveries = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -118,6 +118,8 @@ def fault_response(account: SimAccount, family: str) -> JsonResponse | None:
     """Apply the account's injected faults to one API request (counters are consumed atomically)."""
     if account.fault_latency_ms:
         time.sleep(account.fault_latency_ms / 1000)  # the simulated server is slow, by request
+    if fault_consume(account, "fault_401_remaining"):
+        return unauthorized(family).response
     if fault_consume(account, "fault_429_remaining"):
         wait = account.fault_retry_after
         response = error_for(family, 429, 429, "Too Many Requests: rate limit exceeded, retry later.")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .deliveries import event_emit
 from .faults import fault_consume
-from .formats import bool_of, date_of, decimal_of, eastern, int_of, money, money_amount, utc_plain
+from .formats import bool_of, date_of, decimal_of, eastern, int_of, money, money_amount, number_text, utc_plain
 from .invoicing import invoice_number_next, invoice_prepare, invoice_settle, lines_normalize
 from .kinds import CREDIT_NOTE, KINDS, Kind, B, D, I, J, M, N, S
 from .models import SimAccount, SimObject, SimUser
@@ -93,7 +93,7 @@ def _coerce(kind: Kind, values: dict, currency: str) -> dict:
         elif typ == B:
             clean[name] = bool_of(value, field=name)
         elif typ == N:
-            clean[name] = str(decimal_of(value, field=name).normalize())
+            clean[name] = number_text(decimal_of(value, field=name))
         elif typ == M:
             code = value.get("code") if isinstance(value, dict) and value.get("code") else currency
             clean[name] = None if value is None else money(money_amount(value, field=name), code)
@@ -153,7 +153,8 @@ def record_update(*, account: SimAccount, kind: Kind, obj: SimObject, values: di
         if kind.name == "invoice" and "lines" in data:
             data["lines"] = lines_normalize(
                 data["lines"], currency=obj.data.get("currency_code", account.currency_code),
-                existing=obj.data.get("lines"), replace=account.option("invoice_lines_replace_on_update"))
+                existing=obj.data.get("lines"), replace=account.option("invoice_lines_replace_on_update"),
+                rounding=account.option("money_rounding"))
         obj.data = {**obj.data, **data}
         _before_save(account, kind, obj, values, created=False)
         _touch_and_save(account, kind, obj, actor, verb="update")
@@ -217,7 +218,8 @@ def _before_save(account: SimAccount, kind: Kind, obj: SimObject, raw: dict, *, 
     elif kind.name == "invoice":
         customer = _reference(account, "client", data.get("customerid"), owner=kind, field="customerid")
         if created:
-            data["lines"] = lines_normalize(data.get("lines") or [], currency=_currency(account, {**customer.data, **data}))
+            data["lines"] = lines_normalize(data.get("lines") or [], currency=_currency(account, {**customer.data, **data}),
+                                            rounding=account.option("money_rounding"))
             data.setdefault("currency_code", customer.data.get("currency_code") or account.currency_code)
             data["uuid"] = str(uuid.uuid4())
             _invoice_number(account, data)
@@ -296,6 +298,9 @@ def _payment_effects(account: SimAccount, payment: SimObject, actor: SimUser) ->
     invoice.save()
     for each in payments + ([payment] if payment.vis_state else []):
         _overpayment_credit_sync(account, invoice, each, excess.get(each.pk) if each.vis_state == 0 else None, actor)
+    # The sync above wrote overpaymentid to the stored row; the reply is rendered from this
+    # object, and the real create reply already carries it.
+    payment.refresh_from_db(fields=["data"])
     if account.option("payment_emits_invoice_update"):
         event_emit(account=account, name="invoice.update", object_id=invoice.pk, actor=actor)
 

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 
 from .deliveries import deliveries_drain
 from .faults import FAULT_FIELDS, faults_clear, faults_set, tokens_expire_all
@@ -56,7 +56,10 @@ def _problem(exc) -> str:
 
 
 def index(request):
-    return render(request, "sandbox/freshbooks/index.html", {"accounts": SimAccount.objects.order_by("name")})
+    # The SDKs join paths as f"{base}/accounting/…": the base URL must not end in a slash.
+    base_url = request.build_absolute_uri(reverse("sandbox_freshbooks:index")).rstrip("/")
+    return render(request, "sandbox/freshbooks/index.html",
+                  {"accounts": SimAccount.objects.order_by("name"), "base_url": base_url})
 
 
 def account_page(request, account_id):
@@ -92,6 +95,23 @@ def account_page(request, account_id):
     return render(request, "sandbox/freshbooks/account.html", context)
 
 
+def _choices(account: SimAccount, kind: str) -> dict[str, list[tuple[str, str]]]:
+    """Pickers for fields that name another record: an expense's category (the account's
+    preset categories, children under their parent) and staff member (the business's people by
+    their per-account id; 1 is the owner), so nobody has to know the ids."""
+    if kind != "expense":
+        return {}
+    categories = {c.pk: c.data for c in account.records.filter(kind="category", vis_state=0).order_by("pk")}
+
+    def label(data: dict) -> str:
+        parent = categories.get(data.get("parentid"))
+        return f"{parent['category']} › {data['category']}" if parent else data["category"]
+    staff = [(str(m.legacy_user_id), f"{m.user.first_name} {m.user.last_name}".strip() or m.user.email)
+             for m in account.memberships.select_related("user").exclude(role="client").order_by("legacy_user_id")]
+    return {"categoryid": sorted(((str(pk), label(d)) for pk, d in categories.items()), key=lambda c: c[1].lower()),
+            "staffid": staff}
+
+
 def records_page(request, account_id, kind):
     account, page = _account(account_id), PAGE_KINDS.get(kind) or _missing()
     if request.method == "POST":
@@ -106,8 +126,10 @@ def records_page(request, account_id, kind):
         rows = rows.exclude(vis_state=1)
     records = [record_render(obj) for obj in rows[:200]]
     table = [[_cell(r.get(c)) for c in page["columns"]] + [r["id"], r.get("vis_state")] for r in records]
+    choices = _choices(account, kind)
     return render(request, "sandbox/freshbooks/records.html", {
-        "account": account, "kind": kind, "page": page, "table": table, "fields": page["fields"]})
+        "account": account, "kind": kind, "page": page, "table": table,
+        "fields": [(f, choices.get(f)) for f in page["fields"]]})
 
 
 def record_page(request, account_id, kind, object_id):
@@ -139,7 +161,7 @@ def record_page(request, account_id, kind, object_id):
                 if kind == "invoice" else [])
     return render(request, "sandbox/freshbooks/record.html", {
         "account": account, "kind": kind, "page": page, "record": record, "lines": lines, "payments": payments,
-        "form": [(f, _cell(record.get(f))) for f in page["fields"]],
+        "form": [(f, _cell(record.get(f)), _choices(account, kind).get(f)) for f in page["fields"]],
         "raw": json.dumps(record, indent=2, sort_keys=True)})
 
 

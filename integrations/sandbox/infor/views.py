@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -23,6 +24,18 @@ from .state import seed_ensure
 # upper case, so CONO (a field of many transactions) and cono (the company context) differ.
 CONTROL_PARAMS = {"cono", "divi", "lanc", "locale", "timeZone", "maxrecs", "returncols", "dateformat",
                   "excludeempty", "righttrim", "format", "extendedresult", "m3user"}
+
+
+def _answered(results: list[dict]) -> JsonResponse:
+    """The BulkResponse, unless it is too long to answer in time: the ION API Gateway's target
+    timeout is one minute (reference §1), so a call asking M3 for a very long list (maxrecs=0
+    on a big table) gets the gateway's 504 instead. How many records M3 returns within that
+    minute depends on the tenant; the simulator's threshold is a setting."""
+    limit = getattr(settings, "SANDBOX_INFOR_GATEWAY_RECORD_LIMIT", 10000)
+    if sum(len(r.get("records") or []) for r in results) > limit:
+        return JsonResponse({"error": "Gateway Timeout", "status": 504,
+                             "message": "The target did not answer within the gateway's timeout (60 s)."}, status=504)
+    return JsonResponse(bulk_response(results))
 
 
 def _fault_response(fault: Fault, bearer=None) -> HttpResponse:
@@ -106,7 +119,7 @@ def execute_one(request, tenant: str, program: str, txn: str, matrix: str = ""):
         ctx = Context.from_params(_control(request, matrix))
     except MIError as exc:
         return JsonResponse(termination_response(exc.message, exc.kind), status=400)
-    return JsonResponse(bulk_response([transaction_run(PROGRAMS, program.upper(), txn, record, ctx)]))
+    return _answered([transaction_run(PROGRAMS, program.upper(), txn, record, ctx)])
 
 
 @csrf_exempt
@@ -142,4 +155,4 @@ def execute_bulk(request, tenant: str, program: str = "", matrix: str = ""):
             continue
         record = {str(k).upper(): "" if v is None else str(v) for k, v in (entry.get("record") or {}).items()}
         results.append(transaction_run(PROGRAMS, program, str(entry.get("transaction", "")), record, ctx))
-    return JsonResponse(bulk_response(results))
+    return _answered(results)

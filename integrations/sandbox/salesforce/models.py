@@ -21,6 +21,11 @@ class SfOrg(models.Model):
     jwt_audiences = models.JSONField(default=list, blank=True, help_text="Accepted JWT aud values besides the defaults.")
     fault_lock_row = models.PositiveIntegerField(default=0, help_text="Next N writes fail with UNABLE_TO_LOCK_ROW.")
     fault_unavailable = models.PositiveIntegerField(default=0, help_text="Next N API calls answer 503.")
+    currency_rounding = models.CharField(
+        max_length=20, default="ROUND_HALF_UP", choices=[("ROUND_HALF_UP", "half up"), ("ROUND_HALF_EVEN", "half even")],
+        help_text="How currency fields (TotalPrice, Amount) are rounded to the cent; Salesforce's rule is unconfirmed.")
+    fault_unauthorized = models.PositiveIntegerField(
+        default=0, help_text="Next N API calls answer 401 INVALID_SESSION_ID (a session expired early).")
     latency_ms = models.PositiveIntegerField(default=0, help_text="Added to every API call.")
     duplicate_rules = models.BooleanField(default=False, help_text="Block duplicate Account names / Contact emails.")
     # Unconfirmed in the docs: a parent without children shows its subquery field as null

@@ -1,5 +1,6 @@
-"""Browser pages of the simulated org: accounts, contacts, products, opportunities (add
-products, change stage), the change events sent, and the org's switches and faults.
+"""Browser pages of the simulated org: accounts and contacts (create and edit), products,
+opportunities (add products, change stage), the change events sent, and the org's switches
+and faults.
 
 Writes go through the same services as the API, so a page edit emits change events like a
 user editing in Salesforce (no API changeOrigin)."""
@@ -70,6 +71,49 @@ def contacts(request):
         return redirect("sandbox-salesforce:contacts")
     return render(request, "sandbox/salesforce/contacts.html",
                   {"contacts": _records("Contact"), "accounts": _records("Account")})
+
+
+# What a person may edit on a record's page (the fields a sales user edits in Salesforce).
+EDITABLE = {
+    "Account": ["Name", "Phone", "Website", "BillingStreet", "BillingCity", "BillingPostalCode", "BillingCountry"],
+    "Contact": ["FirstName", "LastName", "Email", "Phone", "Title", "AccountId"],
+}
+LIST_PAGE = {"Account": "sandbox-salesforce:accounts", "Contact": "sandbox-salesforce:contacts"}
+
+
+def _edited(request, before: dict, names: list[str]) -> dict:
+    """The fields the form changed; a cleared box clears the field (null)."""
+    changes = {}
+    for name in names:
+        value = (request.POST.get(name) or "").strip() or None
+        if value != before.get(name):
+            changes[name] = value
+    return changes
+
+
+def _record_edit(request, sobject: str, sf_id: str, template: str, extra: dict):
+    """Edit a record through the API's write path: the same validation, a change event (no
+    API changeOrigin, like a person in Salesforce) and a new SystemModstamp."""
+    record = SfRecord.objects.filter(sobject=sobject, sf_id=sf_id, is_deleted=False).first()
+    if record is None:
+        messages.error(request, f"No {sobject.lower()} {sf_id}.")
+        return redirect(LIST_PAGE[sobject])
+    if request.method == "POST":
+        changes = _edited(request, record.fields, EDITABLE[sobject])
+        if not changes:
+            messages.info(request, "Nothing changed.")
+        else:
+            _write(request, lambda: record_update(sobject, sf_id, changes), f"{sobject} saved: {', '.join(changes)}.")
+        return redirect(request.path)
+    return render(request, template, {"record": record.fields, **extra})
+
+
+def account(request, sf_id: str):
+    return _record_edit(request, "Account", sf_id, "sandbox/salesforce/account.html", {})
+
+
+def contact(request, sf_id: str):
+    return _record_edit(request, "Contact", sf_id, "sandbox/salesforce/contact.html", {"accounts": _records("Account")})
 
 
 def products(request):
@@ -153,7 +197,8 @@ def org_settings(request):
 
 
 def _settings_save(request) -> None:
-    numbers = ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "latency_ms",
+    numbers = ("query_page_size", "api_daily_limit", "fault_lock_row", "fault_unavailable", "fault_unauthorized",
+               "latency_ms",
                "pubsub_keepalive_seconds", "pubsub_retention_hours")
     org = org_get()
     try:

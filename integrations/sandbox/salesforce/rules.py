@@ -9,9 +9,24 @@
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .errors import SfApiError
 from .models import SfRecord
-from .org import stage_get
+from .org import org_get, stage_get
+
+CENT = Decimal("0.01")
+
+
+def _dec(value) -> Decimal:
+    """A stored number as an exact Decimal (stored JSON floats are read through their text)."""
+    return Decimal(str(value or 0))
+
+
+def _money(value: Decimal) -> float:
+    """A currency field's value: to the cent by the org's ``currency_rounding`` (Salesforce's rule is
+    unconfirmed, so a setting), then stored as JSON like the API returns it."""
+    return float(value.quantize(CENT, rounding=org_get().currency_rounding))
 
 
 def _integrity(message: str, fields: list[str]) -> SfApiError:
@@ -36,8 +51,10 @@ def contact(values: dict, changes: dict, before: dict | None) -> None:
 
 def opportunity(values: dict, changes: dict, before: dict | None) -> None:
     has_lines = bool(before and before.get("HasOpportunityLineItem"))
-    if "StageName" in changes or before is None:
-        stage = stage_get(values.get("StageName") or "")
+    # A missing stage is a missing required field (checked with the others after the rules),
+    # not a bad picklist value: the real org answers REQUIRED_FIELD_MISSING naming StageName.
+    if ("StageName" in changes or before is None) and values.get("StageName") not in (None, ""):
+        stage = stage_get(values["StageName"])
         if stage is None:
             raise SfApiError(400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
                              f"Stage: bad value for restricted picklist field: {values.get('StageName')}", ["StageName"])
@@ -58,7 +75,8 @@ def opportunity(values: dict, changes: dict, before: dict | None) -> None:
 
 def _expected_revenue(values: dict) -> None:
     amount, probability = values.get("Amount"), values.get("Probability")
-    values["ExpectedRevenue"] = None if amount is None or probability is None else round(amount * probability / 100, 2)
+    values["ExpectedRevenue"] = None if amount is None or probability is None else \
+        _money(_dec(amount) * _dec(probability) / 100)
 
 
 def line_item(values: dict, changes: dict, before: dict | None) -> None:
@@ -67,10 +85,12 @@ def line_item(values: dict, changes: dict, before: dict | None) -> None:
     elif "UnitPrice" in changes and "TotalPrice" in changes:
         raise _integrity("TotalPrice and UnitPrice cannot both be specified", ["TotalPrice", "UnitPrice"])
     elif "TotalPrice" in changes and changes["TotalPrice"] is not None:
-        values["UnitPrice"] = round(values["TotalPrice"] / values["Quantity"], 2) if values.get("Quantity") else 0.0
+        values["UnitPrice"] = _money(_dec(values["TotalPrice"]) / _dec(values["Quantity"])) \
+            if values.get("Quantity") else 0.0
     elif "Quantity" in changes and "UnitPrice" not in changes:
         # Quantity without a price keeps TotalPrice and recomputes UnitPrice (object reference).
-        values["UnitPrice"] = round(before["TotalPrice"] / values["Quantity"], 2) if values.get("Quantity") else 0.0
+        values["UnitPrice"] = _money(_dec(before["TotalPrice"]) / _dec(values["Quantity"])) \
+            if values.get("Quantity") else 0.0
         values["TotalPrice"] = before["TotalPrice"]
     if values.get("Quantity") is not None and values["Quantity"] <= 0:
         raise _integrity("field integrity exception: Quantity (quantity must be non-zero)", ["Quantity"])
@@ -104,14 +124,15 @@ def _line_item_create(values: dict, changes: dict) -> None:
     product = _live("Product2", entry.fields["Product2Id"])
     values["Name"] = f"{opp.fields.get('Name')} {product.fields.get('Name') if product else ''}".strip()
     if total is not None:
-        values["UnitPrice"] = round(total / values["Quantity"], 2) if values.get("Quantity") else 0.0
+        values["UnitPrice"] = _money(_dec(total) / _dec(values["Quantity"])) if values.get("Quantity") else 0.0
 
 
 def _line_item_totals(values: dict, *, keep_total: bool) -> None:
-    quantity, unit = values.get("Quantity") or 0, values.get("UnitPrice") or 0
-    values["Subtotal"] = round(quantity * unit, 2)
+    # Decimal, never binary floats: 2.5 × 99.99 is 249.975, which float arithmetic makes 249.97499…
+    subtotal = _dec(values.get("Quantity")) * _dec(values.get("UnitPrice"))
+    values["Subtotal"] = _money(subtotal)
     if not keep_total or values.get("TotalPrice") is None:
-        values["TotalPrice"] = round(values["Subtotal"] * (1 - (values.get("Discount") or 0) / 100), 2)
+        values["TotalPrice"] = _money(subtotal * (1 - _dec(values.get("Discount")) / 100))
 
 
 def opportunity_rollup(opportunity_id: str) -> dict:
@@ -121,7 +142,7 @@ def opportunity_rollup(opportunity_id: str) -> dict:
     if opp is None:
         return {}
     values = {"HasOpportunityLineItem": bool(lines),
-              "Amount": round(sum(line.fields.get("TotalPrice") or 0 for line in lines), 2) if lines
+              "Amount": _money(sum((_dec(line.fields.get("TotalPrice")) for line in lines), Decimal(0))) if lines
               else opp.fields.get("Amount")}
     if lines and not opp.fields.get("Pricebook2Id"):
         entry = _live("PricebookEntry", lines[0].fields.get("PricebookEntryId"))

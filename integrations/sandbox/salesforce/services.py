@@ -14,7 +14,7 @@ from .schema import CDC_OBJECTS
 from .writes import record_create
 
 ORG_SETTINGS = ["multi_currency", "default_currency", "query_page_size", "api_daily_limit", "fault_lock_row",
-                "fault_unavailable", "latency_ms", "duplicate_rules", "empty_subquery_null",
+                "fault_unavailable", "fault_unauthorized", "currency_rounding", "latency_ms", "duplicate_rules", "empty_subquery_null",
                 "replication_min_window_minutes", "replication_lag_minutes", "replication_id_limit",
                 "purged_window_error", "jwt_audiences", "cdc_entities", "pubsub_retention_hours",
                 "pubsub_keepalive_seconds"]

@@ -48,7 +48,7 @@ def data_api(request, path: str = ""):
     if org.latency_ms:
         time.sleep(org.latency_ms / 1000)  # injected latency (fault injection page)
     session = session_valid(bearer_token(request))
-    if session is None:
+    if session is None or fault_take("fault_unauthorized"):
         return json_response(INVALID_SESSION, 401)
     if fault_take("fault_unavailable"):
         return json_response(UNAVAILABLE, 503)
@@ -59,7 +59,8 @@ def data_api(request, path: str = ""):
     if request.method in WRITE_METHODS and fault_take("fault_lock_row"):
         # Consumed outside the call's transaction, so the rollback of the failed call keeps it spent.
         return json_response(LOCKED, 400, headers)
-    call = Call(method=request.method, params=request.GET.dict(), raw_body=request.body)
+    call = Call(method=request.method, params=request.GET.dict(), raw_body=request.body,
+                headers={k.lower(): v for k, v in request.headers.items()})
     version = path.split("/", 1)[0].lstrip("v")
     ctx = WriteContext(origin=origin_for(version, request.headers.get("Sforce-Call-Options", "")),
                        user_id=session.user.sf_id)

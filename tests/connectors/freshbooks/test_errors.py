@@ -9,6 +9,7 @@ from integrations.connectors.freshbooks.errors import problem_from_body
 from integrations.errors import AuthError, FatalError, RetryableError
 from integrations.sandbox.freshbooks.faults import faults_set, tokens_expire_all
 from integrations.sandbox.freshbooks.models import SimAccount, SimToken
+from monitoring.models import ApiCall
 
 
 def test_validation_error_names_the_field(fb_client):
@@ -83,7 +84,7 @@ def test_401_refreshes_once_then_succeeds(fb, fb_client):
     assert SimToken.objects.filter(refreshed_from__access_token=old).count() == 1
 
 
-def test_401_after_refresh_is_an_auth_error(fb, fb_client, monkeypatch):
+def test_401s_with_fresh_tokens_are_retried_then_retryable_not_a_reconnect(fb, fb_client, monkeypatch, settings):
     # The simulator keeps refusing: every access token it issues is already expired.
     from integrations.sandbox.freshbooks import views_auth
 
@@ -96,10 +97,13 @@ def test_401_after_refresh_is_an_auth_error(fb, fb_client, monkeypatch):
 
     monkeypatch.setattr(views_auth, "token_issue", expired_issue)
     tokens_expire_all(account=fb.account)
-    with pytest.raises(AuthError, match="refreshed and still refused"):
+    settings.TOKEN_RETRY_ATTEMPTS = 3
+    calls = ApiCall.objects.filter(operation__startswith="clients").count()
+    with pytest.raises(RetryableError, match="refused 3 fresh access tokens in a row"):
         fb_client.clients.list()
+    assert ApiCall.objects.filter(operation__startswith="clients").count() - calls == 3  # bounded
     fb_client.connection.refresh_from_db()
-    assert fb_client.connection.token_state == "failing"
+    assert fb_client.connection.token_state != "failing"  # the token endpoint works: no reconnect
 
 
 def test_spent_refresh_token_is_an_auth_error(fb, fb_client):
@@ -134,3 +138,23 @@ def test_non_json_answer_is_retryable(fb_client, monkeypatch):
 def test_every_documented_error_shape_is_read(body, message, field):
     problem = problem_from_body(body)
     assert message in problem.message and problem.field == field
+
+
+def test_three_401s_in_a_row_are_retried_on_fresh_tokens_not_a_reconnect(fb, fb_client):
+    """Issue 20: an expired token is not a dead letter (the fault switch: next N requests answer 401)."""
+    faults_set(account=fb.account, fault_401_remaining=3)
+    assert fb_client.clients.list().total == 0
+    statuses = list(ApiCall.objects.filter(operation="clients.list").order_by("pk").values_list("status_code", flat=True))
+    assert statuses == [401, 401, 401, 200]
+    fb_client.connection.refresh_from_db()
+    assert fb_client.connection.token_state == "valid" and not fb_client.connection.last_auth_error
+
+
+def test_a_refused_refresh_is_what_asks_for_a_reconnect(fb, fb_client):
+    faults_set(account=fb.account, fault_401_remaining=1)
+    SimToken.objects.update(refresh_used_at="2024-01-01T00:00:00Z", revoked_at="2024-01-01T00:00:00Z")
+    with pytest.raises(AuthError, match="invalid_grant"):
+        fb_client.clients.list()
+    fb_client.connection.refresh_from_db()
+    assert fb_client.connection.token_state == "failing"
+    assert ApiCall.objects.filter(operation="clients.list").count() == 1  # no retry on a refused refresh

@@ -114,6 +114,30 @@ def test_expired_token_is_refreshed_once_and_the_call_retried(m3_connection, fau
     assert ApiCall.objects.filter(operation="token:refresh", status_code=200).count() == 1
 
 
+def test_three_401s_in_a_row_are_retried_on_fresh_tokens_not_a_reconnect(m3_connection, fault):
+    """Issue 20: the gateway answering 401 three times in a row is an expired token, not a dead letter."""
+    client = M3Client(m3_connection)
+    add_customer(client)
+    fault("401", remaining=3)
+    assert len(client.execute("CRS610MI", "LstByNumber")) == 1
+    statuses = list(ApiCall.objects.filter(operation="CRS610MI/LstByNumber").order_by("pk")
+                    .values_list("status_code", flat=True))
+    assert statuses == [401, 401, 401, 200]
+    stored = Connection.objects.get(pk=m3_connection.pk)
+    assert stored.token_state == "valid" and not stored.last_auth_error
+
+
+def test_401s_on_every_fresh_token_end_retryable_and_the_connection_healthy(m3_connection, fault, settings):
+    settings.TOKEN_RETRY_ATTEMPTS = 3
+    client = M3Client(m3_connection)
+    add_customer(client)
+    fault("401", remaining=10)
+    with pytest.raises(RetryableError, match="refused 3 fresh access tokens in a row") as caught:
+        client.execute("CRS610MI", "LstByNumber")
+    assert "Reconnect" not in caught.value.message
+    assert Connection.objects.get(pk=m3_connection.pk).token_state != "failing"
+
+
 def test_revoked_app_credentials_end_in_auth_error_and_a_failing_connection(m3_connection, fault):
     client = M3Client(m3_connection)
     add_customer(client)

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 from integrations.connectors.base import connection_tokens_store
 from integrations.connectors.salesforce.client import SalesforceClient
 from integrations.connectors.salesforce.oauth import code_exchange, pkce_pair, token_fetch, token_revoke
-from integrations.errors import AuthError
+from integrations.errors import AuthError, RetryableError
 from integrations.models import Connection
 from integrations.sandbox.salesforce import services as sim
 from integrations.sandbox.salesforce.models import SfToken
+from monitoring.models import ApiCall
 from tests.sandbox.salesforce.fixtures import CONSUMER_KEY, CONSUMER_SECRET, REDIRECT_URI, authorize_code
 
 
@@ -79,6 +80,28 @@ def test_expired_session_refreshes_once_with_rotation(sf, sf_connection):
         "grant_type": "refresh_token", "refresh_token": old_refresh, "client_id": CONSUMER_KEY,
         "client_secret": CONSUMER_SECRET})
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
+
+
+def test_three_401s_in_a_row_are_retried_on_fresh_sessions_not_a_reconnect(sf, sf_connection):
+    """Issue 20: an expired session is not a dead letter (the fault switch: next N calls answer 401)."""
+    sf.query("SELECT Id FROM Account")
+    sim.org_configure(fault_unauthorized=3)
+    assert sf.query("SELECT COUNT() FROM Account")["totalSize"] == 0
+    statuses = list(ApiCall.objects.filter(method="GET", path__endswith="/query/").order_by("pk")
+                    .values_list("status_code", flat=True))
+    assert statuses == [200, 401, 401, 401, 200]
+    sf_connection.refresh_from_db()
+    assert sf_connection.token_state == Connection.TokenState.VALID
+    assert SfToken.objects.filter(kind="access", grant_type="refresh_token").count() == 3
+
+
+def test_401s_on_every_fresh_session_end_retryable_not_failing(sf, sf_connection, settings):
+    settings.TOKEN_RETRY_ATTEMPTS = 2
+    sim.org_configure(fault_unauthorized=5)
+    with pytest.raises(RetryableError, match="Salesforce refused 2 fresh access tokens in a row"):
+        sf.query("SELECT Id FROM Account")
+    sf_connection.refresh_from_db()
+    assert sf_connection.token_state != Connection.TokenState.FAILING
 
 
 def test_revoked_refresh_token_marks_connection_failing(sf, sf_connection):

@@ -302,7 +302,7 @@ def test_an_order_cancelled_before_it_was_invoiced_makes_no_invoice(world):
 
 
 def test_readme_walkthrough_a_discounted_order_with_shipping_and_a_refund(world, client):
-    """README, Infor flows, *Walk through it* steps 7–8, done as written: the shop page's forms over HTTP."""
+    """README, Infor flows, *Walk through it* steps 8–9, done as written: the shop page's forms over HTTP."""
     page = client.post("/sandbox/shop/orders/", {
         "platform": "shopify", "currency": "USD", "first_name": "Jane", "last_name": "Doe", "email": "jane@example.com",
         "company": "Doe Trading", "country": "US", "address1": "1 Main St", "city": "Springfield", "zip": "12345",
@@ -331,3 +331,53 @@ def test_readme_walkthrough_a_discounted_order_with_shipping_and_a_refund(world,
     outbox_drain()
     run_until_idle()
     assert world.fb.invoices.get(invoice["id"], include=())["vis_state"] == 2
+
+
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce"])
+def test_the_invoice_carries_the_order_number_finance_searches_for(world, platform):
+    order = world.order(platform)
+    run_until_idle()
+    (invoice,) = fb_invoices(world)
+    assert invoice["po_number"] == str(order.number) and not invoice["po_number"].startswith("#")
+    found = list(world.fb.invoices.iterate(search={"customerid": invoice["customerid"]}, include=()))
+    assert [i["id"] for i in found if i["po_number"] == str(order.number)] == [invoice["id"]]
+
+
+def test_a_replayed_order_completes_its_half_made_batch_and_leaves_no_stray_order(world):
+    from integrations.operations.timeline import timeline_build
+    from monitoring.models import SyncAttempt
+
+    order = world.order(lines=[{"sku": "WIDGET-S", "quantity": "2", "price": "12.50", "name": "Widget small"},
+                               {"sku": "GADGET-9", "quantity": "1", "price": "10.00", "name": "Gadget"}])
+    run_until_idle()
+    dead = chain_of(order.external_id)[-1]
+    assert dead.status == "dead" and "unconfirmed batch order" in dead.last_error
+    (batch,) = Order.objects.all()
+    assert batch.stage == "batch" and batch.temp_orno in dead.last_error  # named, so finance can find it
+
+    ValueTable.objects.get(name="freshbooks-item-to-infor-item").entries.create(source_value="GADGET-9",
+                                                                               target_value="WIDGET-L")
+    sync_item_replay(item=dead)
+    run_until_idle()
+    dead.refresh_from_db()
+    assert dead.status == "succeeded", dead.last_error
+    (m3_order,) = Order.objects.all()  # the batch was completed: no second batch, no stray one
+    assert m3_order.pk == batch.pk and m3_order.stage == "confirmed"
+    assert [(line.itno, line.orqt) for line in m3_order.lines.order_by("ponr")] == [("WIDGET-S", 2), ("WIDGET-L", 1)]
+    message = SyncAttempt.objects.filter(sync_item_id=dead.pk).order_by("-number").first().message
+    assert message == (f"Completed the batch order {batch.temp_orno} an earlier try left unconfirmed and confirmed it "
+                       f"as Infor M3 order {m3_order.orno}.")
+    details = [event.detail for event in timeline_build(entity=dead.entity)["events"]]
+    assert any(batch.temp_orno in d and "unconfirmed" in d for d in details) and message in details
+
+
+def test_a_step_names_the_record_it_wrote(world):
+    from monitoring.models import SyncAttempt
+
+    order = world.order()
+    run_until_idle()
+    messages = [SyncAttempt.objects.get(sync_item=i).message for i in chain_of(order.external_id)]
+    m3_order = Order.objects.get()
+    assert messages[0].startswith("Created FreshBooks client ") and messages[1].startswith("Created FreshBooks invoice ")
+    assert messages[2].startswith("Created Infor M3 customer ")
+    assert messages[3] == f"Created Infor M3 order {m3_order.orno}."  # not "Created invoice …"

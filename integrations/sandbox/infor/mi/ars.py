@@ -25,7 +25,9 @@ def ledger_record(invoice: Invoice) -> dict:
 
 
 def lst_invoices(ctx: Context, rec: dict) -> list[dict]:
-    invoices = Invoice.objects.select_related("customer").filter(customer__cuno=rec["CUNO"]).order_by("yea4", "ivno")
+    # In invoice-date order, so IVDT (from that date onwards) continues a long list.
+    invoices = Invoice.objects.select_related("customer").filter(customer__cuno=rec["CUNO"]).order_by(
+        "ivdt", "yea4", "ivno")
     if rec.get("AAC0") == "1":
         invoices = invoices.exclude(reco="9")
     if rec.get("IVDT"):

@@ -113,7 +113,7 @@ def lst_account_id(ctx: Context, rec: dict) -> list[dict]:
 
 
 def lst_general_code(ctx: Context, rec: dict) -> list[dict]:
-    entries = CodeEntry.objects.filter(stco=rec["STCO"]).order_by("stky")
+    entries = CodeEntry.objects.filter(stco=rec["STCO"], stky__gte=rec.get("STKY", "")).order_by("stky")
     return [{"STCO": e.stco, "STKY": e.stky, "TX15": e.tx15, "TX40": e.tx40} for e in entries]
 
 
@@ -140,6 +140,6 @@ CRS610MI = {
 }
 CRS630MI = {"LstAccountID": Transaction(lst_account_id, {"AITP": 1}, {"CONO": 3, "DIVI": 3, "AITM": 8})}
 CRS175MI = {
-    "LstGeneralCode": Transaction(lst_general_code, {"STCO": 10}, {"CONO": 3, "DIVI": 3}),
+    "LstGeneralCode": Transaction(lst_general_code, {"STCO": 10}, {"CONO": 3, "DIVI": 3, "STKY": 15}),
     "GetGeneralCode": Transaction(get_general_code, {"STCO": 10, "STKY": 15}, {"CONO": 3, "DIVI": 3}),
 }

@@ -97,7 +97,8 @@ def get_head(ctx: Context, rec: dict) -> list[dict]:
 
 
 def lst_head(ctx: Context, rec: dict) -> list[dict]:
-    orders = Order.objects.filter(customer__cuno=rec["CUNO"], stage=Order.Stage.CONFIRMED).order_by("orno")
+    orders = Order.objects.filter(customer__cuno=rec["CUNO"], stage=Order.Stage.CONFIRMED,
+                                  orno__gte=rec.get("ORNO", "")).order_by("orno")  # from ORNO onwards
     return [head_record(order) for order in orders.select_related("customer")]
 
 
@@ -142,7 +143,7 @@ OIS100MI = {
     "Confirm": Transaction(confirm, {"ORNO": 10}, {"CONO": 3, "CTYP": 1}),
     "GetOrderNo": Transaction(get_order_no, {"ORNO": 10}, {"CONO": 3}),
     "GetHead": Transaction(get_head, {"ORNO": 10}, {"CONO": 3}),
-    "LstHead": Transaction(lst_head, {"CUNO": 10}, {"CONO": 3}),
+    "LstHead": Transaction(lst_head, {"CUNO": 10}, {"CONO": 3, "ORNO": 10}),
     "LstLine": Transaction(lst_line, {"ORNO": 10}, {"CONO": 3}),
 }
 OIS350MI = {

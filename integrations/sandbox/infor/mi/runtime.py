@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 
 COMPANY = "100"
@@ -73,6 +74,9 @@ class Context:
             extendedresult=flag("extendedresult", False),
         )
         raw_max = params.get("maxrecs")
+        # Without maxrecs M3 answers the first 100 records (m3-odin's default); unconfirmed for
+        # MI REST v2, hence a setting. maxrecs=0 is "unlimited" (Swagger).
+        ctx.maxrecs = getattr(settings, "SANDBOX_INFOR_MAXRECS_DEFAULT", 100)
         if raw_max not in (None, ""):
             if not raw_max.strip().isdigit():
                 raise MIError(f"maxrecs must be a number, got '{raw_max}'", kind="InvalidParameter", field="maxrecs")

@@ -14,6 +14,7 @@ class Call:
     params: dict = field(default_factory=dict)  # query string: name → last value
     raw_body: bytes | None = None
     parsed: object = None  # set directly by composite subrequests
+    headers: dict = field(default_factory=dict)  # lower-cased request headers; none in subrequests
 
     def json(self, *, required: bool = True):
         if self.parsed is not None:

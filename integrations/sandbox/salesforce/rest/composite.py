@@ -78,21 +78,27 @@ def _validate(body: dict) -> tuple[list, bool]:
     return subs, all_or_none
 
 
-def _subcall(call: Call, sub: dict, results: dict) -> Reply:
+def subrequest(call: Call, method: str, url: str, body) -> Reply:
+    """Run one subrequest (url after /services/data/, with its query string) in its own
+    savepoint, through the same routes as a plain HTTP call."""
     from .routes import dispatch
 
-    url = _substitute(sub["url"], results)
-    path, _, query = PREFIX.sub("", url).partition("?")
+    path, _, query = url.partition("?")
     params = dict(p.split("=", 1) if "=" in p else (p, "") for p in query.split("&") if p)
     params = {k: unquote_plus(v) for k, v in params.items()}
-    body = _substitute(sub.get("body"), results) if "body" in sub else None
-    inner = Call(method=sub["method"].upper(), version=call.version, params=params, parsed=body,
+    inner = Call(method=method.upper(), version=call.version, params=params, parsed=body,
                  raw_body=None if body is not None else b"")
     try:
         with transaction.atomic():
             return dispatch(inner, path)
     except SfApiError as exc:
         return error_reply(exc)
+
+
+def _subcall(call: Call, sub: dict, results: dict) -> Reply:
+    url = _substitute(sub["url"], results)
+    body = _substitute(sub.get("body"), results) if "body" in sub else None
+    return subrequest(call, sub["method"], PREFIX.sub("", url), body)
 
 
 def run(call: Call) -> Reply:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
+from django.db.models import Max
 from django.utils import timezone
 
 from ..errors import SfApiError, not_found
@@ -47,7 +49,31 @@ def _object_summary(obj: SObject, version: str) -> dict:
             "queryable": True, "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"}}
 
 
+def metadata_modified() -> datetime | None:
+    """When the org's metadata last changed. The objects are fixed in code; what an admin can
+    change at run time is the stage picklist (the OpportunityStage rows), so its newest stamp is it."""
+    latest = SfRecord.objects.filter(sobject="OpportunityStage").aggregate(latest=Max("system_modstamp"))["latest"]
+    return latest.replace(microsecond=0) if latest else None
+
+
+def _not_modified(call: Call) -> bool:
+    """If-Modified-Since (EEE, dd MMM yyyy HH:mm:ss z): 304 without a body when nothing changed since."""
+    text = call.headers.get("if-modified-since")
+    if not text:
+        return False
+    try:
+        since = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return False  # an unreadable date is no condition: answer in full
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)
+    modified = metadata_modified()
+    return modified is not None and modified <= since
+
+
 def describe_global(call: Call) -> Reply:
+    if _not_modified(call):
+        return Reply(304)
     return Reply(200, {"encoding": "UTF-8", "maxBatchSize": 200,
                        "sobjects": [_object_summary(o, call.version) for o in OBJECTS.values()]})
 
@@ -56,15 +82,26 @@ def sobject_info(call: Call, sobject: str) -> Reply:
     return Reply(200, {"objectDescribe": _object_summary(sobject_require(sobject), call.version), "recentItems": []})
 
 
+def _picklist(field) -> list[dict]:
+    if field.name == "StageName":  # the org's stages, in their sort order
+        stages = sorted((r.fields for r in SfRecord.objects.filter(sobject="OpportunityStage")),
+                        key=lambda s: s.get("SortOrder") or 0)
+        return [{"active": bool(s.get("IsActive")), "defaultValue": False, "label": s.get("MasterLabel"),
+                 "validFor": None, "value": s.get("ApiName")} for s in stages]
+    return [{"active": True, "defaultValue": False, "label": v, "validFor": None, "value": v} for v in field.picklist]
+
+
 def describe(call: Call, sobject: str) -> Reply:
     obj = sobject_require(sobject)
+    if _not_modified(call):
+        return Reply(304)
     fields = [{
         "name": f.name, "label": f.label or f.name, "type": f.type, "length": f.length, "custom": f.name.endswith("__c"),
         "nillable": f.nillable and not f.required, "createable": f.createable, "updateable": f.updateable,
         "externalId": f.external_id, "unique": f.unique, "idLookup": f.name == "Id" or f.external_id,
         "referenceTo": [f.reference_to] if f.reference_to else [], "relationshipName": f.relationship_name or None,
         "defaultedOnCreate": f.type == "boolean" or f.name in ("Id", "OwnerId", "CreatedDate", "SystemModstamp"),
-        "picklistValues": [{"value": v, "label": v, "active": True, "defaultValue": False} for v in f.picklist],
+        "picklistValues": _picklist(f), "restrictedPicklist": f.type == "picklist",
     } for f in obj.fields]
     children = [{"childSObject": c.child, "field": c.field, "relationshipName": c.name, "cascadeDelete": True}
                 for c in obj.children]

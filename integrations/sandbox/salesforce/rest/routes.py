@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..errors import SfApiError, not_found
-from . import collections, composite, meta, query, records
+from . import batch, collections, composite, meta, query, records, tree
 from .call import Call, Reply
 
 V = r"^v(?P<version>\d{2,3}\.\d)/"
@@ -28,6 +28,8 @@ ROUTES: list[tuple[re.Pattern, dict]] = [(re.compile(p), h) for p, h in [
     (V + r"sobjects/(?P<sobject>\w+)/(?P<field>\w+)/(?P<value>[^/]+)/?$",
      {"GET": records.read_by_external_id, "PATCH": records.upsert, "DELETE": records.delete_by_external_id}),
     (V + r"composite/?$", {"POST": composite.run}),
+    (V + r"composite/batch/?$", {"POST": batch.run}),
+    (V + r"composite/tree/(?P<sobject>\w+)/?$", {"POST": tree.run}),
     (V + r"composite/sobjects/?$",
      {"POST": collections.create, "PATCH": collections.update, "DELETE": collections.delete}),
     (V + r"composite/sobjects/(?P<sobject>\w+)/?$", {"GET": collections.retrieve, "POST": collections.retrieve}),

@@ -1,15 +1,20 @@
 """Run a parsed SOQL query against the stored records and render the real QueryResult:
 attributes, parent objects nested by relationship name, child subqueries as nested
-QueryResults (paged like the top level), COUNT() totals."""
+QueryResults (paged like the top level), COUNT() totals, AggregateResult rows (aggregate.py),
+FIELDS() expanded against the object and toLabel() values."""
 from __future__ import annotations
 
 from ..ids import id_normalise
 from ..models import SfRecord
 from ..schema import Field, SObject, sobject_get
+from .aggregate import aggregate_rows, aggregate_validate
 from .filters import FilterCompiler, field_value
-from .lexer import pointer_error
+from .lexer import malformed, pointer_error
 from .paging import result_page
-from .parser import BoolOp, Comparison, FieldRef, Literal, Query, Subquery, soql_parse
+from .parser import BoolOp, Comparison, FieldRef, FieldsGroup, LabelRef, Literal, Query, Subquery, soql_parse
+
+FIELDS_MIN_VERSION = 51.0  # FIELDS() exists from API 51.0 (SOQL reference, "FIELDS()")
+FIELDS_UNBOUNDED_LIMIT = 200  # FIELDS(ALL) and FIELDS(CUSTOM) need LIMIT n with n ≤ 200
 
 
 def _invalid_field(query: Query, ref: FieldRef, obj: SObject) -> Exception:
@@ -57,6 +62,7 @@ class Executor:
         # Child records of each subquery, grouped by parent id once per query (not once per parent).
         self.children: dict[int, dict[str, list[SfRecord]]] = {}
         self.parent_ids: list[str] | None = None  # the top-level rows' ids, once known
+        self.stage_labels: dict | None = None  # toLabel(StageName): ApiName → MasterLabel
 
     def lookup(self, sf_id: str | None) -> SfRecord | None:
         if not sf_id:
@@ -65,7 +71,8 @@ class Executor:
             self.cache[sf_id] = SfRecord.objects.filter(sf_id=sf_id).first()
         return self.cache[sf_id]
 
-    def rows(self, obj: SObject, query: Query, *, parent_filter: tuple[str, str] | None = None) -> list[SfRecord]:
+    def rows(self, obj: SObject, query: Query, *, parent_filter: tuple[str, str] | None = None,
+             window: bool = True) -> list[SfRecord]:
         if parent_filter:
             rows = self._children_of(obj, query, *parent_filter)
         else:
@@ -79,6 +86,8 @@ class Executor:
         if query.where is not None:
             predicate = FilterCompiler(self, obj, query).compile(query.where)
             rows = [r for r in rows if predicate(r)]
+        if not window:
+            return rows
         for item in reversed(query.order_by):
             hops, final = self.resolver.resolve(obj, item.field)
             rows = self._sorted(rows, hops, final, item)
@@ -126,11 +135,25 @@ class Executor:
                 out[rel.name] = None if not rendered and empty_null else result_page(
                     rendered, len(rendered), self.version, page_size)
                 continue
+            if isinstance(item, LabelRef):
+                hops, final = self.resolver.resolve(obj, item.field)
+                self._put(out, record, hops, final, key=item.alias, label=True)
+                continue
             hops, final = self.resolver.resolve(obj, item)
             self._put(out, record, hops, final)
         return out
 
-    def _put(self, out: dict, record: SfRecord, hops, final: Field) -> None:
+    def label(self, final: Field, value):
+        """toLabel(): a picklist value's label (stages have their own; other values are their label)."""
+        if value is None or final.name != "StageName":
+            return value
+        if self.stage_labels is None:  # read once per query, not once per row
+            self.stage_labels = {s.fields.get("ApiName"): s.fields.get("MasterLabel")
+                                 for s in SfRecord.objects.filter(sobject="OpportunityStage")}
+        return self.stage_labels.get(value, value)
+
+    def _put(self, out: dict, record: SfRecord, hops, final: Field, *, key: str | None = None,
+             label: bool = False) -> None:
         target, current = out, record
         for ref_field, parent_obj in hops:
             name = ref_field.relationship_name
@@ -141,10 +164,50 @@ class Executor:
             if not isinstance(target.get(name), dict):
                 target[name] = {"attributes": self.attributes(parent_obj.name, current.sf_id)}
             target = target[name]
-        target[final.name] = current.fields.get(final.name) if current else None
+        value = current.fields.get(final.name) if current else None
+        target[key or final.name] = self.label(final, value) if label else value
+
+    def expand(self, obj: SObject, query: Query) -> None:
+        """FIELDS(ALL|STANDARD|CUSTOM) becomes the object's field list; the same field twice is refused."""
+        groups = [item for item in query.select if isinstance(item, FieldsGroup)]
+        if groups and float(self.version) < FIELDS_MIN_VERSION:
+            raise pointer_error(query.text, groups[0].pos, "UNSUPPORTED_API_VERSION",
+                                "The SOQL FIELDS function is not supported in this version of the API")
+        unbounded = [g for g in groups if g.kind in ("ALL", "CUSTOM")]
+        if unbounded and (query.limit is None or query.limit > FIELDS_UNBOUNDED_LIMIT):
+            raise malformed(query.text, unbounded[0].pos,
+                            f"The SOQL FIELDS function must have a LIMIT of at most {FIELDS_UNBOUNDED_LIMIT}")
+        select, seen = [], set()
+        for item in query.select:
+            refs = [item]
+            if isinstance(item, FieldsGroup):
+                refs = [FieldRef([f.name], item.pos) for f in obj.fields
+                        if item.kind == "ALL" or (item.kind == "CUSTOM") == f.name.endswith("__c")]
+            for ref in refs:
+                if isinstance(ref, FieldRef) and ref.alias is None:
+                    key = ".".join(ref.path).lower()
+                    if key in seen and groups:
+                        raise pointer_error(query.text, ref.pos, "INVALID_FIELD",
+                                            f"duplicate field selected: {'.'.join(ref.path)}")
+                    seen.add(key)
+                select.append(ref)
+        query.select = select
 
     def validate(self, obj: SObject, query: Query) -> None:
+        self.expand(obj, query)
+        if query.aggregated:
+            aggregate_validate(self, obj, query)
+            if query.where is not None:
+                FilterCompiler(self, obj, query).compile(query.where)
+            return
         for item in query.select:
+            if isinstance(item, FieldRef) and item.alias:
+                raise malformed(query.text, item.pos, "only aggregate expressions use field aliasing")
+            if isinstance(item, LabelRef):
+                _, final = self.resolver.resolve(obj, item.field)
+                if final.type != "picklist":
+                    raise malformed(query.text, item.pos, f"toLabel() can only be used on picklist fields: {final.name}")
+                continue
             if isinstance(item, Subquery):
                 rel = obj.child(item.query.sobject)
                 if rel is None:
@@ -184,6 +247,9 @@ def soql_execute(text: str, *, include_deleted: bool = False, multi_currency: bo
                             "the describe call for the appropriate names.")
     executor = Executor(query, include_deleted=include_deleted, multi_currency=multi_currency, version=version)
     executor.validate(obj, query)
+    if query.aggregated:
+        records = aggregate_rows(executor, obj, query, executor.rows(obj, query, window=False), executor.label)
+        return result_page(records, len(records), version, page_size)
     rows = executor.rows(obj, query)
     executor.parent_ids = [r.sf_id for r in rows]
     if query.count:

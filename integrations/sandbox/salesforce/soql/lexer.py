@@ -44,6 +44,16 @@ def malformed(query: str, pos: int, message: str) -> SoqlError:
     return SoqlError(400, "MALFORMED_QUERY", _pointer(query, pos) + message)
 
 
+def unsupported(query: str, pos: int, what: str) -> SoqlError:
+    """Valid SOQL the simulated org cannot run. The real API answers a valid construct an org
+    cannot use with FUNCTIONALITY_NOT_ENABLED (e.g. "Selecting compound data not supported in
+    Bulk Query"); the code is a setting because no public source names it for every construct."""
+    from django.conf import settings
+
+    code = getattr(settings, "SANDBOX_SALESFORCE_UNSUPPORTED_SOQL_CODE", "FUNCTIONALITY_NOT_ENABLED")
+    return SoqlError(400, code, _pointer(query, pos) + f"{what} is not supported by this org")
+
+
 def _pointer(query: str, pos: int) -> str:
     line_start = query.rfind("\n", 0, pos) + 1
     row = query.count("\n", 0, pos) + 1

@@ -1,17 +1,58 @@
 """Recursive-descent parser for the SOQL subset: fields, parent paths, child subqueries,
-COUNT(), WHERE (= != <> < > <= >= IN, NOT IN, LIKE, AND/OR/NOT, parentheses, date literals),
-ORDER BY, LIMIT, OFFSET. Like the real parser it refuses AND and OR mixed without
-parentheses."""
+COUNT(), aggregate functions with aliases and GROUP BY, FIELDS(), toLabel(), WHERE (= != <> <
+> <= >= IN, NOT IN, LIKE, AND/OR/NOT, parentheses, date literals), ORDER BY, LIMIT, OFFSET.
+Like the real parser it refuses AND and OR mixed without parentheses.
+
+Valid SOQL the simulator does not run (HAVING, TYPEOF, semi-joins, date functions, FOR
+UPDATE, …) is parsed far enough to be recognised and answered with ``unsupported`` (the
+real code for a valid construct the org cannot run), never with MALFORMED_QUERY, which
+stays for text that is not SOQL."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .lexer import Token, malformed, tokenize
+from .lexer import Token, malformed, tokenize, unsupported
+
+AGGREGATES = {"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"}
+FIELDS_GROUPS = {"ALL", "STANDARD", "CUSTOM"}
+# Functions real SOQL has that the simulator does not evaluate.
+UNSUPPORTED_FUNCTIONS = {"CONVERTCURRENCY", "FORMAT", "GROUPING", "DISTANCE", "GEOLOCATION", "CONVERTTIMEZONE",
+                         "CALENDAR_MONTH", "CALENDAR_QUARTER", "CALENDAR_YEAR", "DAY_IN_MONTH", "DAY_IN_WEEK",
+                         "DAY_IN_YEAR", "DAY_ONLY", "FISCAL_MONTH", "FISCAL_QUARTER", "FISCAL_YEAR",
+                         "HOUR_IN_DAY", "WEEK_IN_MONTH", "WEEK_IN_YEAR"}
 
 
 @dataclass
 class FieldRef:
     path: list[str]
+    pos: int
+    alias: str | None = None
+
+
+@dataclass
+class Aggregate:
+    """COUNT(f), COUNT_DISTINCT(f), SUM(f), AVG(f), MIN(f), MAX(f) with an optional alias."""
+
+    function: str
+    field: FieldRef
+    pos: int
+    alias: str | None = None
+
+
+@dataclass
+class LabelRef:
+    """toLabel(f): the picklist value's label instead of its API value."""
+
+    field: FieldRef
+    pos: int
+    alias: str | None = None
+
+
+@dataclass
+class FieldsGroup:
+    """FIELDS(ALL|STANDARD|CUSTOM), expanded against the object's fields before running."""
+
+    kind: str
     pos: int
 
 
@@ -65,6 +106,11 @@ class Query:
     offset: int | None = None
     count: bool = False
     text: str = ""
+    group_by: list[FieldRef] = field(default_factory=list)
+
+    @property
+    def aggregated(self) -> bool:
+        return bool(self.group_by) or any(isinstance(item, Aggregate) for item in self.select)
 
 
 def soql_parse(text: str) -> Query:
@@ -105,8 +151,23 @@ class _Parser:
         return self.tok.kind == "punct" and self.tok.value == char
 
     def expect_end(self) -> None:
+        if self.tok.kind == "ident" and self.tok.value.upper() in ("FOR", "UPDATE"):
+            raise self.unsupported(self.tok, f"{self.tok.value.upper()} clause")
         if self.tok.kind != "end":
             raise self.error()
+
+    def unsupported(self, token: Token, what: str):
+        return unsupported(self.text, token.pos, what)
+
+    def at_ident(self, *words: str) -> bool:
+        return self.tok.kind == "ident" and self.tok.value.upper() in words
+
+    def at_call(self) -> bool:
+        """An identifier followed by '(': a function call."""
+        if self.tok.kind != "ident":
+            return False
+        nxt = self.tokens[self.i + 1]
+        return nxt.kind == "punct" and nxt.value == "("
 
     # -- query ------------------------------------------------------------------------------
     def query(self, *, nested: bool) -> Query:
@@ -117,9 +178,24 @@ class _Parser:
         if name.kind != "ident":
             raise self.error(name)
         query = Query(select=select, sobject=name.value, sobject_pos=name.pos, count=count, text=self.text)
+        if self.at_ident("USING"):
+            raise self.unsupported(self.tok, "USING SCOPE")
         if self.tok.is_kw("WHERE"):
             self.take()
             query.where = self.condition()
+        if self.at_ident("WITH"):
+            raise self.unsupported(self.tok, "WITH clause")
+        if self.at_ident("GROUP"):
+            self.take()
+            self.keyword("BY")
+            if self.at_ident("ROLLUP", "CUBE"):
+                raise self.unsupported(self.tok, f"GROUP BY {self.tok.value.upper()}")
+            query.group_by = [self.field_ref()]
+            while self.at_punct(","):
+                self.take()
+                query.group_by.append(self.field_ref())
+        if self.at_ident("HAVING"):
+            raise self.unsupported(self.tok, "HAVING clause")
         if self.tok.is_kw("ORDER"):
             self.take()
             self.keyword("BY")
@@ -139,7 +215,8 @@ class _Parser:
         return int(token.value)
 
     def select_list(self, nested: bool) -> tuple[list, bool]:
-        if self.tok.kind == "ident" and self.tok.value.upper() == "COUNT" and self.tokens[self.i + 1].value == "(":
+        if self.tok.kind == "ident" and self.tok.value.upper() == "COUNT" and self.tokens[self.i + 1].value == "(" \
+                and self.tokens[self.i + 2].value == ")":
             self.take(), self.take()
             self.punct(")")
             return [], True
@@ -157,7 +234,39 @@ class _Parser:
             sub = self.query(nested=True)
             self.punct(")")
             return Subquery(sub, start.pos)
-        return self.field_ref()
+        if self.at_ident("TYPEOF"):
+            raise self.unsupported(self.tok, "TYPEOF")
+        if self.at_call():
+            return self.function_item()
+        item = self.field_ref()
+        item.alias = self.alias()
+        return item
+
+    def function_item(self):
+        name = self.take()
+        function = name.value.upper()
+        self.punct("(")
+        if function == "FIELDS":
+            kind = self.take()
+            if kind.kind != "ident" or kind.value.upper() not in FIELDS_GROUPS:
+                raise self.error(kind)
+            self.punct(")")
+            return FieldsGroup(kind.value.upper(), name.pos)
+        if function in UNSUPPORTED_FUNCTIONS:
+            raise self.unsupported(name, f"{name.value}()")
+        if function not in AGGREGATES and function != "TOLABEL":
+            raise self.error(name, f"unexpected token: {name.value}")
+        ref = self.field_ref()
+        self.punct(")")
+        if function == "TOLABEL":
+            return LabelRef(ref, name.pos, self.alias())
+        return Aggregate(function, ref, name.pos, self.alias())
+
+    def alias(self) -> str | None:
+        """An alias follows a select item as a bare identifier (reserved words cannot be aliases)."""
+        if self.tok.kind == "ident" and not self.at_ident("USING", "WITH", "GROUP", "HAVING", "TYPEOF"):
+            return self.take().value
+        return None
 
     def field_ref(self) -> FieldRef:
         token = self.take()
@@ -175,6 +284,8 @@ class _Parser:
     def order_list(self) -> list[OrderItem]:
         items = []
         while True:
+            if self.at_call():
+                raise self.unsupported(self.tok, f"ORDER BY {self.tok.value}()")
             item = OrderItem(self.field_ref())
             if self.tok.is_kw("ASC", "DESC"):
                 item.descending = self.take().value == "DESC"
@@ -212,6 +323,8 @@ class _Parser:
         return self.comparison()
 
     def comparison(self) -> Comparison:
+        if self.at_call():
+            raise self.unsupported(self.tok, f"{self.tok.value}() in WHERE")
         ref = self.field_ref()
         token = self.tok
         if token.kind == "op":
@@ -226,7 +339,7 @@ class _Parser:
             self.take()
             self.punct("(")
             if self.tok.is_kw("SELECT"):
-                raise self.error(message="unexpected token: SELECT (semi-join subqueries are not supported)")
+                raise self.unsupported(self.tok, "a semi-join or anti-join subquery")
             values = [self.literal()]
             while self.at_punct(","):
                 self.take()
@@ -239,6 +352,8 @@ class _Parser:
             if value.kind != "string":
                 raise self.error(message="unexpected token: LIKE needs a string")
             return Comparison(ref, "LIKE", value)
+        if self.tok.is_kw("INCLUDES", "EXCLUDES") and not negate:
+            raise self.unsupported(self.tok, f"{self.tok.value} (multi-select picklists)")
         raise self.error()
 
     def literal(self) -> Literal:
