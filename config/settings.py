@@ -211,7 +211,30 @@ SALESFORCE_API_BUDGET_RETRY_SECONDS = env.int("SALESFORCE_API_BUDGET_RETRY_SECON
 # committed after a poll read past its stamp is caught (the version check keeps it from being
 # synced twice). Salesforce reads SystemModstamp, FreshBooks its "updated" stamp.
 SALESFORCE_POLL_OVERLAP_MINUTES = env.int("SALESFORCE_POLL_OVERLAP_MINUTES", default=5)
+
+# Pub/Sub subscriber (manage.py salesforce_subscribe; integrations/triggers/subscriber/).
+# Events asked for at a time (pull flow control); topped up once half are stored.
+PUBSUB_NUM_REQUESTED = env.int("PUBSUB_NUM_REQUESTED", default=100)
+# Where a topic with no stored replay id starts: LATEST, or EARLIEST for a first backfill window
+# (the server keeps 72 hours).
+PUBSUB_START_PRESET = env.str("PUBSUB_START_PRESET", default="LATEST")
+# One active subscriber per connection: a lease renewed every RENEW seconds, expiring after
+# LEASE_SECONDS (a standby takes over within that of the holder dying).
+PUBSUB_LEASE_SECONDS = env.int("PUBSUB_LEASE_SECONDS", default=30)
+PUBSUB_LEASE_RENEW_SECONDS = env.float("PUBSUB_LEASE_RENEW_SECONDS", default=10)
+PUBSUB_TICK_SECONDS = env.float("PUBSUB_TICK_SECONDS", default=1)
+PUBSUB_TOPICS_REFRESH_SECONDS = env.float("PUBSUB_TOPICS_REFRESH_SECONDS", default=30)
+# Reconnects: capped exponential backoff with full jitter.
+PUBSUB_RECONNECT_BASE_SECONDS = env.float("PUBSUB_RECONNECT_BASE_SECONDS", default=0.5)
+PUBSUB_RECONNECT_CAP_SECONDS = env.float("PUBSUB_RECONNECT_CAP_SECONDS", default=60)
 FRESHBOOKS_POLL_OVERLAP_MINUTES = env.int("FRESHBOOKS_POLL_OVERLAP_MINUTES", default=5)
+# --- FreshBooks OAuth scopes ("Connect FreshBooks" asks for these; a connection's settings["scopes"] overrides) --
+# Only scopes the reference confirms: one FreshBooks does not know rejects the whole consent, so
+# user:billable_items:* (an inference, and no flow reads items) is left out. Space-separated.
+FRESHBOOKS_SCOPES = env.str("FRESHBOOKS_SCOPES", default=(
+    "user:profile:read user:clients:read user:clients:write user:invoices:read user:invoices:write "
+    "user:payments:read user:payments:write user:expenses:read user:expenses:write user:taxes:read "
+    "user:taxes:write")).split()
 # --- Monitoring -------------------------------------------------------------------------
 ALERT_WEBHOOK_TIMEOUT_SECONDS = env.float("ALERT_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Anomaly checks: how far back each run looks, and how unusual is unusual.
@@ -353,6 +376,11 @@ LEDGERLINK_DUPLICATE_FIELDS_PROVIDER = "integrations.connectors.registry.duplica
 # Checks a flow's kind and settings for import_config: (kind=, settings=) -> list of sentences.
 # Named here because mappings imports nothing from integrations (an import contract).
 LEDGERLINK_FLOW_CONFIG_VALIDATOR = "integrations.flows.registry.flow_config_errors"
+# import_config enables the flows a file enables through this (refused while a blocking pre-flight check fails)
+LEDGERLINK_FLOW_ENABLER = "integrations.operations.flow_enabling.flows_enable_by_name"
 # {flow id: sentence} for enabled flows that are never polled and have no live event source
 # (the monitoring dashboard shows them; monitoring imports nothing from integrations).
 LEDGERLINK_FLOW_WARNINGS_PROVIDER = "integrations.triggers.polling.flows_polling_warnings"
+# [{connection, topic, state, lag_seconds, last_keepalive_at, …}] per Pub/Sub subscription (the
+# dashboard shows the subscriber's state and lag).
+LEDGERLINK_SUBSCRIBERS_PROVIDER = "integrations.triggers.subscriber.status.subscribers_status"

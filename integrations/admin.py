@@ -5,6 +5,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -15,7 +16,8 @@ from integrations.connectors.freshbooks.values import payment_reference_parse
 from integrations.errors import SyncError
 from integrations.flows.forms import FlowForm
 # The flows' operations (the Conflicts view, the flow actions) live in operations/admin_actions.py.
-from integrations.operations.admin_actions import FlowActionsPermissions, flow_actions
+from integrations.operations.admin_actions import FlowActionsPermissions, check_connections, flow_actions
+from integrations.operations.flow_enabling import FlowEnableRefused, flow_enable_allowed, flow_override_record
 from integrations.models import (
     Binding,
     Connection,
@@ -29,6 +31,7 @@ from integrations.models import (
 from integrations.operations.replay import sync_items_replay
 from integrations.operations.resync import binding_resync
 from integrations.triggers.polling import flow_polling_warning
+from integrations.triggers.subscriber.status import subscribers_status
 from config.admin_secrets import SecretFieldsAdmin
 from integrations import admin_thirdparty  # noqa: F401  (django-q2's and social-auth's admins, re-registered)
 from monitoring.models import SyncAttempt
@@ -123,11 +126,17 @@ class ConnectionAdmin(SecretFieldsAdmin):
     list_filter = ["system", "environment", "is_sandbox", "is_active", "token_state"]
     search_fields = ["name", "client_id"]
     readonly_fields = ["connect", "stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage",
-                       "webhook_rejections", "created_at", "updated_at"]
-    actions = ["test_connection"]
+                       "webhook_rejections", "change_event_subscriber", "created_at", "updated_at"]
+    actions = ["test_connection", check_connections, "prepare"]
 
     def has_test_permission(self, request):
         return request.user.has_perm("integrations.test_connection")
+
+    def has_check_permission(self, request):
+        return request.user.has_perm("integrations.check_connection")
+
+    def has_prepare_permission(self, request):
+        return request.user.has_perm("integrations.prepare_connection")
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -158,6 +167,17 @@ class ConnectionAdmin(SecretFieldsAdmin):
             except SyncError as exc:
                 self.message_user(request, f"{connection}: {exc.message}", messages.ERROR)
 
+    @admin.action(description="Prepare (create what the flows need, after a dry run)", permissions=["prepare"])
+    def prepare(self, request, queryset):
+        """One connection at a time: its system's Prepare page shows the dry run and a confirm button."""
+        connection = queryset.first() if queryset.count() == 1 else None
+        connector = CONNECTORS.get(connection.system) if connection else None
+        if connector is None or connector.prepare_action is None:
+            self.message_user(request, "Select one connection of a system that can be prepared (Salesforce).",
+                              messages.WARNING)
+            return None
+        return redirect(connector.prepare_action.url_name, connection.pk)
+
     @admin.display(description="Stored secrets")
     def stored_secrets(self, obj):
         names = obj.secret_names() if obj.pk else []
@@ -167,6 +187,20 @@ class ConnectionAdmin(SecretFieldsAdmin):
     def usage(self, obj):
         return pretty_json(obj.api_usage)
 
+    @admin.display(description="Change event subscriber (Pub/Sub)")
+    def change_event_subscriber(self, obj):
+        """Read-only: each topic's state, lag and last keepalive (integrations/triggers/subscriber/status.py)."""
+        if obj is None or obj.pk is None or obj.system != "salesforce":
+            return "—"
+        rows = subscribers_status(connection_id=obj.pk)
+        if not rows:
+            return "No subscriber has run for this connection (manage.py salesforce_subscribe)."
+        return format_html_join(mark_safe("<br>"), "{}: {}; lag {}; last keepalive {}; {} event(s) stored{}{}", (
+            (r["topic"], r["state"], f"{r['lag_seconds']:.0f} s" if r["lag_seconds"] is not None else "— (no event yet)",
+             f"{r['keepalive_age_seconds']:.0f} s ago" if r["keepalive_age_seconds"] is not None else "—",
+             r["events_stored"], f"; held by {r['holder']}" if r["holder"] else "",
+             f"; last error: {r['last_error']}" if r["last_error"] else "") for r in rows))
+
     @admin.display(description="Rejected webhook deliveries")
     def webhook_rejections(self, obj):
         """Counted apart from the connection row (anyone can send one); the latest reason with each."""
@@ -175,15 +209,57 @@ class ConnectionAdmin(SecretFieldsAdmin):
                                                      if r.last_at else "") for r in rows) or "none"
 
 
+class FlowAdminForm(FlowForm):
+    """The Flow form, refusing to enable a flow while a blocking pre-flight check fails, unless the
+    user may override and gives a reason (recorded by FlowAdmin.save_model)."""
+
+    override_reason = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only to enable this flow although a blocking pre-flight check fails: why (recorded with your "
+                  "name and the failing checks). Needs the “override checks” permission.")
+    user = None  # set by FlowAdmin.get_form
+    overridden: list = []
+
+    def _post_clean(self):
+        super()._post_clean()
+        flow = self.instance
+        if self.errors or not flow.enabled:
+            return
+        if flow.pk and Flow.objects.filter(pk=flow.pk, enabled=True).exists():
+            return  # already enabled: nothing is being enabled
+        try:
+            self.overridden = flow_enable_allowed(flow=flow, user=self.user,
+                                                  override_reason=self.cleaned_data.get("override_reason", ""))
+        except FlowEnableRefused as exc:
+            self.add_error("enabled", exc.message)
+
+
 @admin.register(Flow)
 class FlowAdmin(FlowActionsPermissions, admin.ModelAdmin):
-    form = FlowForm
+    form = FlowAdminForm
     list_display = ["name", "title", "kind", "source_connection", "source_object", "target_connection", "target_object",
                     "trigger", "poll_interval_minutes", "polling", "enabled"]
     list_filter = ["enabled", "kind", "trigger"]
     search_fields = ["name", "title"]
-    readonly_fields = ["polling"]
+    readonly_fields = ["polling", "check_overrides"]
     actions = flow_actions()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if getattr(form, "overridden", None):
+            flow_override_record(flow=obj, user=request.user, reason=form.cleaned_data["override_reason"],
+                                 failures=form.overridden)
+
+    @admin.display(description="Enabled despite failing checks")
+    def check_overrides(self, obj):
+        rows = obj.check_overrides.all()[:10] if obj and obj.pk else []
+        return format_html_join(mark_safe("<br>"), "{} by {}: “{}” (failing: {})", (
+            (f"{r.created_at:%Y-%m-%d %H:%M} UTC", r.username or "someone", r.reason,
+             "; ".join(c.get("name", "") for c in r.failed_checks)) for r in rows)) or "never"
 
     @admin.display(description="Polling")
     def polling(self, obj):

@@ -1,6 +1,7 @@
 """Core model: connections, the cross-system ID map, flows, cursors, inbound events, work items."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -57,6 +58,8 @@ class Connection(models.Model):
         permissions = [
             ("connect_connection", "Can connect a connection to its system (OAuth “Connect”)"),
             ("test_connection", "Can test a connection against its system"),
+            ("check_connection", "Can run the pre-flight checks of a connection or flow"),
+            ("prepare_connection", "Can prepare a connected system for the flows (e.g. create Salesforce fields)"),
         ]
 
     def __str__(self):
@@ -234,10 +237,29 @@ class Flow(models.Model):
             ("poll_flow", "Can poll a flow's source now"),
             ("backfill_flow", "Can backfill a flow"),
             ("reconcile_flow", "Can run a flow's reconciliation"),
+            ("override_checks_flow", "Can enable a flow despite failing pre-flight checks, giving a reason"),
         ]
 
     def __str__(self):
         return self.title or self.name
+
+
+class FlowCheckOverride(models.Model):
+    """A flow enabled while blocking pre-flight checks failed: who, when, why, and which checks
+    (operations/preflight.py). Kept as history and shown on the flow's admin page."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="check_overrides")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="Kept when the user is deleted.")
+    reason = models.TextField()
+    failed_checks = models.JSONField(default=list, help_text="The failing checks overridden, as they were then.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.flow} enabled by {self.username or 'someone'} despite {len(self.failed_checks)} failing check(s)"
 
 
 class Cursor(models.Model):
@@ -319,6 +341,58 @@ class RouteWakeup(models.Model):
 
     def __str__(self):
         return f"routing of connection {self.connection_id}: {'queued' if self.queued else 'idle'}"
+
+
+class SubscriberLease(models.Model):
+    """Who runs a connection's Pub/Sub subscriber (integrations/triggers/subscriber/lease.py).
+
+    One row per connection. The holder renews ``lease_until`` every few seconds; another process
+    takes the lease only once it has expired. Every store of events checks, in its own
+    transaction, that the lease is still the storer's (fencing): a stalled former holder cannot
+    store after losing it.
+    """
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, primary_key=True,
+                                      related_name="subscriber_lease")
+    holder = models.CharField(max_length=120)
+    lease_until = models.DateTimeField()
+    acquired_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"subscriber lease of connection {self.connection_id}: {self.holder}"
+
+
+class PubSubSubscription(models.Model):
+    """One Pub/Sub topic a connection's subscriber reads: where to resume and how it is doing."""
+
+    class State(models.TextChoices):
+        STARTING = "starting", "Starting"
+        ACTIVE = "active", "Active"
+        STANDBY = "standby", "Standby (another process holds the lease)"
+        RECONNECTING = "reconnecting", "Reconnecting"
+        FAILED = "failed", "Failed"
+        STOPPED = "stopped", "Stopped"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="pubsub_subscriptions")
+    topic = models.CharField(max_length=200, help_text="e.g. /data/OpportunityChangeEvent")
+    replay_id = models.CharField(max_length=200, blank=True,
+                                 help_text="Hex of the last stored replay id (opaque): the next start resumes after it.")
+    last_event_at = models.DateTimeField(null=True, blank=True, help_text="Commit time of the last stored event.")
+    last_keepalive_at = models.DateTimeField(null=True, blank=True, help_text="When the server last said the stream is alive.")
+    events_stored = models.PositiveBigIntegerField(default=0)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.STARTING)
+    last_error = models.TextField(blank=True)
+    holder = models.CharField(max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Pub/Sub subscription"
+        constraints = [models.UniqueConstraint(fields=["connection", "topic"], name="pubsub_subscription_unique_topic")]
+
+    def __str__(self):
+        return f"{self.topic} ({self.get_state_display()})"
 
 
 class WebhookRejectionCount(models.Model):

@@ -19,6 +19,9 @@ FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_b
 ADMIN_ONLY = [
     ("integrations", "connect_connection"),  # the OAuth "Connect" flows: they replace a connection's tokens
     ("integrations", "test_connection"),
+    ("integrations", "check_connection"),  # the pre-flight checks (read-only, but they spend API calls)
+    ("integrations", "override_checks_flow"),  # enabling a flow although a blocking check fails
+    ("integrations", "prepare_connection"),  # creates fields and access in the connected system
     ("integrations", "poll_flow"),
     ("integrations", "backfill_flow"),
     ("integrations", "reconcile_flow"),

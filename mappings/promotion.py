@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
@@ -151,10 +153,17 @@ class ImportResult:
     diff: list[str]
     applied: bool
     record: ConfigImport | None = None
+    #: flows the file enables that stayed disabled: a sentence each, naming the failing checks
+    refused: list[str] = field(default_factory=list)
 
 
-def config_import(*, data: dict, dry_run: bool, source_name: str = "", user=None, only_missing: bool = False) -> ImportResult:
-    """Check everything first; then (unless dry_run) apply it all in one transaction, or nothing."""
+def config_import(*, data: dict, dry_run: bool, source_name: str = "", user=None, only_missing: bool = False,
+                  override_reason: str = "") -> ImportResult:
+    """Check everything first; then (unless dry_run) apply it all in one transaction, or nothing.
+
+    A flow the file enables that is not enabled here is imported disabled, then enabled by the
+    flows' own rule (LEDGERLINK_FLOW_ENABLER: refused while a blocking pre-flight check fails, unless
+    ``user`` may override and ``override_reason`` says why); the ones refused stay disabled, named."""
     problems = config_check(data)
     if problems:
         raise ConfigurationError(problems)
@@ -162,9 +171,16 @@ def config_import(*, data: dict, dry_run: bool, source_name: str = "", user=None
     diff = [line for c in changes for line in c.lines] or ["No changes."]
     if dry_run:
         return ImportResult(diff, applied=False)
+    Flow = apps.get_model("integrations", "Flow")
+    enabled_here = set(Flow.objects.filter(enabled=True).values_list("name", flat=True))
+    to_enable = [c.item["name"] for c in changes
+                 if c.kind == "flows" and c.item.get("enabled", True) and c.item["name"] not in enabled_here]
     with transaction.atomic():
         for change in changes:
-            APPLY[change.kind](change.item)
+            item = change.item
+            if change.kind == "flows" and item["name"] in to_enable:
+                item = {**item, "enabled": False}  # enabled below, once its checks can run
+            APPLY[change.kind](item)
             mapping_change_record(user=user, obj=_row_for(change), action=MappingChange.Action.IMPORTED,
                                   mapping_set=_row_for(change) if change.kind == "mapping_sets" else None,
                                   after={}, note="\n".join(change.lines)[:5000])
@@ -172,7 +188,10 @@ def config_import(*, data: dict, dry_run: bool, source_name: str = "", user=None
         record = ConfigImport.objects.create(
             source_name=source_name[:300], checksum=hashlib.sha256(config_dumps(data).encode()).hexdigest(),
             format_version=FORMAT_VERSION, summary="\n".join(diff))
-    return ImportResult(diff, applied=True, record=record)
+    # After the commit: the checks call the systems, which must not wait on this transaction.
+    refused = import_string(settings.LEDGERLINK_FLOW_ENABLER)(
+        names=to_enable, user=user, override_reason=override_reason) if to_enable else []
+    return ImportResult(diff, applied=True, record=record, refused=refused)
 
 
 def _row_for(change: Change):

@@ -38,6 +38,12 @@ def polling_warnings() -> dict[int, str]:
     return import_string(settings.LEDGERLINK_FLOW_WARNINGS_PROVIDER)()
 
 
+def subscriber_rows() -> list[dict]:
+    """Per Pub/Sub subscription: state, holder, lag, last keepalive (asked through a setting, as
+    monitoring imports nothing from integrations)."""
+    return import_string(settings.LEDGERLINK_SUBSCRIBERS_PROVIDER)()
+
+
 def flow_rows(window: Window, hours: dict) -> list[dict]:
     Flow = engine_model("Flow")
     warnings = polling_warnings()
@@ -130,6 +136,7 @@ def dashboard_build(*, window_key: str, now: datetime) -> dict:
         "flows": flow_rows(window, flows),
         "connections": connection_rows(window, apis),
         "systems": api_by_system(apis),
+        "subscribers": subscriber_rows(),
         "series": chart_series,
         "latency": latency,
         # The same numbers as rows: the plain-table fallback under each chart.

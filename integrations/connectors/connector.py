@@ -70,6 +70,11 @@ class Connector:
     #: the system's staff pages (its "Connect" flow, a test page), mounted under /integrations/
     staff_urls: tuple = ()
     connection_test: Callable[..., str] | None = None
+    #: the pre-flight checks ``(connection=, needs=) -> list[CheckResult]`` (connectors/preflight.py),
+    #: kept in ``connectors/<system>/checks.py``; None: the system has none yet
+    preflight_checks: Callable[..., list] | None = None
+    #: the admin's "Prepare" page: creates in the system what the flows need (dry run first); None: nothing to prepare
+    prepare_action: ConnectAction | None = None
 
     @classmethod
     def change_reader_for(cls, object_type: str) -> ChangeReader | None:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from integrations.errors import FatalError, UnknownFlowKind
+from integrations.flows.toolkit.mapping import mapping_set_chosen
 from integrations.flows.toolkit.settings import COMMON_SETTINGS, Problem, SettingsSpec
 from integrations.sync.handler import FlowHandler
 
@@ -82,3 +83,11 @@ def flow_handler_checked(flow) -> FlowHandler:
     if problems:
         raise FatalError(" ".join(p.sentence for p in problems), field=problems[0].key)
     return handler_class(flow)
+
+
+def flow_mapping_sets(flow) -> list[tuple[str, str, object]]:
+    """(step, set name, the mapping set it maps with or None) for every mapping step of the flow
+    (its handler's ``mapping_steps``, chosen by the one rule; for the pre-flight checks)."""
+    handler = flow_handler_class(flow.kind)(flow)
+    return [(step, *mapping_set_chosen(flow=flow, step=step, default=default))
+            for step, default in handler.mapping_steps().items()]

@@ -10,6 +10,8 @@ from django.urls import path, reverse
 
 from integrations.models import Conflict, SyncItem
 from integrations.operations.conflicts import conflict_resolve
+from integrations.operations.flow_enabling import FlowEnableRefused, flow_enable
+from integrations.operations.preflight import connection_check, flow_check
 from integrations.operations.replay import dead_items_replay
 from integrations.connectors.registry import change_reader_for
 from integrations.triggers.polling import flow_poll
@@ -97,6 +99,38 @@ def backfill(modeladmin, request, queryset):
                                 messages.SUCCESS)
 
 
+def preflight_page(modeladmin, request, reports: list[tuple[str, list]]):
+    """The result page of the *Check* actions: each check with its status, sentence and fix."""
+    context = {
+        **modeladmin.admin_site.each_context(request), "title": "Pre-flight checks", "opts": modeladmin.model._meta,
+        "reports": [{"title": title, "results": results, "failed": sum(r.failed for r in results),
+                     "blocking": sum(r.blocks for r in results)} for title, results in reports],
+    }
+    return TemplateResponse(request, "admin/integrations/preflight_results.html", context)
+
+
+@admin.action(description="Check (pre-flight checks of the connection for its enabled flows)", permissions=["check"])
+def check_connections(modeladmin, request, queryset):
+    return preflight_page(modeladmin, request, [(str(c), connection_check(connection=c)) for c in queryset])
+
+
+@admin.action(description="Check (pre-flight checks of the flow's connections and mapping sets)", permissions=["check"])
+def check_flows(modeladmin, request, queryset):
+    flows = queryset.select_related("source_connection", "target_connection", "mapping_set")
+    return preflight_page(modeladmin, request, [(str(f), flow_check(flow=f)) for f in flows])
+
+
+@admin.action(description="Enable (refused while a blocking check fails)", permissions=["change"])
+def enable_flows(modeladmin, request, queryset):
+    for flow in queryset.select_related("source_connection", "target_connection", "mapping_set"):
+        try:
+            flow_enable(flow=flow, user=request.user)
+            modeladmin.message_user(request, f"{flow}: enabled.", messages.SUCCESS)
+        except FlowEnableRefused as exc:
+            modeladmin.message_user(request, exc.message + " To override, open the flow, tick Enabled and give the "
+                                             "reason.", messages.ERROR)
+
+
 class FlowActionsPermissions:
     """The named permission of each flow action (``permissions=[...]`` above), for the Flow admin:
     replaying is finance's too (PRODUCT.md); polling and backfilling are the integration admin's."""
@@ -110,7 +144,10 @@ class FlowActionsPermissions:
     def has_backfill_permission(self, request):
         return request.user.has_perm("integrations.backfill_flow")
 
+    def has_check_permission(self, request):
+        return request.user.has_perm("integrations.check_connection")
+
 
 def flow_actions() -> list:
     """Actions added to the Flow admin (thin callers of the same services as the commands)."""
-    return [poll_now, replay_dead, backfill]
+    return [poll_now, replay_dead, backfill, check_flows, enable_flows]

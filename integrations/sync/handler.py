@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from integrations.connectors.preflight import FlowRequirements
 from integrations.models import Binding, Entity, Flow, SyncItem
 
 _UNSET = object()
@@ -54,6 +55,10 @@ class FlowHandler:
     #: source record: the lock is on what this flow writes for it, so two such flows reading one
     #: record (a FreshBooks payment → its Opportunity and → Infor) do not wait for each other.
     lock_target: bool = False
+    #: What the flow needs of the systems besides its mapping sets: the Salesforce fields it reads or
+    #: writes itself, FreshBooks scopes, the M3 setup its settings name (connectors/preflight.py). The
+    #: pre-flight checks read it (operations/preflight_needs.py); declared once, here, per flow.
+    requirements = FlowRequirements()
 
     def __init__(self, flow: Flow):
         self.flow = flow
@@ -67,6 +72,11 @@ class FlowHandler:
         if default is _UNSET:
             return self.settings_spec.value(self.flow.settings, name)
         return self.settings_spec.value(self.flow.settings, name, default)
+
+    def mapping_steps(self) -> dict[str, str]:
+        """{step: the mapping set it uses unless the flow's settings choose another} ("" = the main
+        step), for the pre-flight checks; flows/toolkit/handler.py fills it from default_mapping_set."""
+        return {}
 
     # -- chained flows ----------------------------------------------------------------------
     def for_item(self, item: SyncItem) -> FlowHandler:

@@ -11,4 +11,6 @@ BENCHMARKS: dict[str, str] = {
     "backfill_opportunities": "tests.bench.backfill_opportunities.run",
     "event_to_invoice": "tests.bench.event_to_invoice.run",
     "timely_retries": "tests.bench.timely_retries.run",
+    "pubsub_intake": "tests.bench.pubsub_intake.run",
+    "event_to_invoice_pubsub": "tests.bench.event_to_invoice.run_pubsub",
 }

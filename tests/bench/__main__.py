@@ -32,7 +32,8 @@ def machine() -> str:
         cur.execute("SHOW server_version")
         pg = cur.fetchone()[0]
     return f"{os.cpu_count()} CPUs (nproc {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()}), " \
-           f"{mem_kb / 1024 / 1024:.1f} GiB memory, PostgreSQL {pg}, Python {platform.python_version()}"
+           f"{mem_kb / 1024 / 1024:.1f} GiB memory, PostgreSQL {pg}, Python {platform.python_version()}, " \
+           f"load average {os.getloadavg()[0]:.1f} at the start (a shared machine's other work slows every number)"
 
 
 def main(argv: list[str]) -> int:

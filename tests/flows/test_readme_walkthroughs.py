@@ -22,7 +22,7 @@ from integrations.sandbox.freshbooks.deliveries import deliveries_drain as fresh
 from integrations.sandbox.freshbooks.models import SimAccount, SimObject
 from integrations.sandbox.infor.models import Customer, Order
 from integrations.sandbox.salesforce.events import deliveries_drain as salesforce_deliver
-from integrations.sandbox.salesforce.models import SfRecord
+from integrations.sandbox.salesforce.models import SfRecord, SfSubscription
 from integrations.sandbox.shop.services import outbox_drain as shop_deliver
 from integrations.setup import setup_run
 from integrations.sync.engine import sync_item_process
@@ -66,6 +66,10 @@ def demo(live_server, settings, monkeypatch):
     settings.LEDGERLINK_PUBLIC_URL = live_server.url
     monkeypatch.setenv("LEDGERLINK_ADMIN_PASSWORD", "walkthrough-password")
     setup_run(write=lambda _: None, demo=True)
+    # `make run` brings Salesforce's change events in through the Pub/Sub subscriber, a process of its
+    # own (tests/subscriber runs it); here, where the workers' part runs in-process, the simulator's
+    # HTTP relay carries them to the same receiver instead.
+    SfSubscription.objects.update(active=True)
     workers_settle()  # webhook callbacks registered and verified, as the first worker run does
     flows_poll_due()  # the scheduler's first polls (the demo business comes with two clients)
     workers_settle()

@@ -88,7 +88,7 @@ def flow_post(admin_client):
         data = {"name": "payments-to-m3", "title": "", "kind": PAYMENT_INFOR, "source_connection": source.pk,
                 "source_object": "payment", "target_connection": target.pk, "target_object": "payment",
                 "trigger": "webhook", "poll_interval_minutes": 0, "conflict_policy": "field_owner",
-                "settings": "{}", "max_attempts": "", "enabled": "on", **changes}
+                "settings": "{}", "max_attempts": "", **changes}  # not enabled: these fake connections fail their checks
         return admin_client.post(reverse("admin:integrations_flow_add"), data)
 
     return post
@@ -137,7 +137,7 @@ def config_file(tmp_path):
         flow = {"name": "payments-to-m3", "title": "", "kind": PAYMENT_INFOR, "source_connection": "fb",
                 "source_object": "payment", "target_connection": "m3", "target_object": "payment",
                 "trigger": "webhook", "poll_interval_minutes": 0, "conflict_policy": "field_owner",
-                "settings": {}, "max_attempts": None, "enabled": True, "mapping_set": None, **changes}
+                "settings": {}, "max_attempts": None, "enabled": False, "mapping_set": None, **changes}
         path = tmp_path / "config.json"
         path.write_text(json.dumps({"format": "ledgerlink-config", "format_version": 1, "flows": [flow]}))
         return str(path)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -79,11 +80,31 @@ def test_round_trip_is_lossless(configured, tmp_path):
     MappingSet.objects.all().delete()
     ValueTable.objects.all().delete()
     CurrencyRate.objects.all().delete()
-    output = run_import(path)
+    # The file enables the flow; its fake connections fail their pre-flight checks, so enabling it is
+    # an override with a reason (recorded), as an admin restoring a configuration would give.
+    User.objects.create_superuser("restorer", "r@example.com", "pw")
+    output = run_import(path, "--user", "restorer", "--override-reason", "restoring the same configuration")
     assert "+ mapping set pay v1" in output and "+ flow payments" in output
+    assert Flow.objects.get(name="payments").check_overrides.get().reason == "restoring the same configuration"
     assert export() == before
     assert ConfigImport.objects.count() == 1
     assert run_import(path).startswith("No changes.")
+
+
+def test_a_flow_the_file_enables_stays_disabled_while_its_checks_fail_unless_overridden(configured, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(export())  # the flow is enabled in the file
+    Flow.objects.all().delete()  # its connections ("fb", "m3") cannot be reached: their checks fail
+    with pytest.raises(CommandError, match="these flows stay disabled:\n  Flow payments cannot be enabled"):
+        run_import(path)
+    assert Flow.objects.get(name="payments").enabled is False  # imported, nothing lost, not enabled
+    User.objects.create_user("clerk")
+    with pytest.raises(CommandError, match="needs the “override checks” permission"):
+        run_import(path, "--user", "clerk", "--override-reason", "late fields")
+    User.objects.create_superuser("boss", "b@example.com", "pw")
+    run_import(path, "--user", "boss", "--override-reason", "late fields")
+    flow = Flow.objects.get(name="payments")
+    assert flow.enabled and flow.check_overrides.get().username == "boss"
 
 
 def test_dry_run_prints_the_diff_and_changes_nothing(configured, tmp_path):

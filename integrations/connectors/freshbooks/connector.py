@@ -6,6 +6,7 @@ from django.urls import path
 from integrations.connectors.connector import ConnectAction, Connector
 from integrations.connectors.freshbooks import views
 from integrations.connectors.freshbooks.changes import FreshBooksChangeReader
+from integrations.connectors.freshbooks.checks import freshbooks_preflight_checks
 from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.freshbooks.receiver import FreshBooksReceiver
 from integrations.connectors.freshbooks.records import freshbooks_link, freshbooks_record_read
@@ -25,6 +26,7 @@ class FreshBooksConnector(Connector):
     connection_test = staticmethod(freshbooks_connection_test)
     staff_urls = (path("freshbooks/<int:connection_id>/connect/", views.connect_start, name="freshbooks-connect"),)
     record_read = staticmethod(freshbooks_record_read)
+    preflight_checks = staticmethod(freshbooks_preflight_checks)
     record_link = staticmethod(freshbooks_link)
 
     @staticmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import requests
+from django.conf import settings
 
 from integrations.connectors.base import HttpClient, TokenSet
 from integrations.connectors.freshbooks.errors import (
@@ -21,11 +22,6 @@ from integrations.models import Connection
 
 API_ROOT = "https://api.freshbooks.com/"
 AUTH_ROOT = "https://auth.freshbooks.com/"
-DEFAULT_SCOPES = [
-    "user:profile:read", "user:clients:read", "user:clients:write", "user:invoices:read", "user:invoices:write",
-    "user:payments:read", "user:payments:write", "user:expenses:read", "user:expenses:write",
-    "user:taxes:read", "user:taxes:write", "user:billable_items:read", "user:billable_items:write",
-]
 
 
 def _root(value: str, default: str) -> str:
@@ -42,7 +38,9 @@ def auth_root(connection: Connection) -> str:
 
 
 def connection_scopes(connection: Connection) -> list[str]:
-    return list(connection.settings.get("scopes") or DEFAULT_SCOPES)
+    """The scopes "Connect FreshBooks" asks for: the connection's own list, else FRESHBOOKS_SCOPES.
+    One scope FreshBooks does not know (or the app does not enable) rejects the whole consent."""
+    return list(connection.settings.get("scopes") or settings.FRESHBOOKS_SCOPES)
 
 
 def authorize_url(connection: Connection, *, redirect_uri: str, state: str) -> str:

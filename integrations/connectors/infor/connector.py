@@ -5,6 +5,7 @@ from __future__ import annotations
 from integrations.connectors.connector import Connector, CredentialsUpload
 from integrations.connectors.infor.adapter import infor_adapter_for
 from integrations.connectors.infor.ionapi import connection_ionapi_apply, ionapi_parse
+from integrations.connectors.infor.checks import infor_preflight_checks
 from integrations.connectors.infor.changes import InforCustomerChangeReader, InforOrderChangeReader
 from integrations.connectors.infor.records import infor_record_link, infor_record_read
 from integrations.connectors.infor.schemas import SCHEMAS
@@ -32,6 +33,7 @@ class InforConnector(Connector):
                   "one secret; never shown again.",
     )
     record_read = staticmethod(infor_record_read)
+    preflight_checks = staticmethod(infor_preflight_checks)
     record_link = staticmethod(infor_record_link)
 
     @staticmethod

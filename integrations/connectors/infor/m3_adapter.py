@@ -35,7 +35,8 @@ DEFAULTS = {
     "m3_not_found_codes": ["XIM0002", "XRE0103"],
     "m3_already_done_codes": ["XRE0101", "AR04003", "GL84003"],
     "m3_code_tables": {"customer_group": "CUCL", "payment_method": "PYCD", "payment_terms": "TEPY",
-                       "payment_type": "PYTP"},
+                       "payment_type": "PYTP", "country": "CSCD", "customer_template": "CUTM", "order_type": "ORTP",
+                       "warehouse": "WHLO", "batch_payment_type": "BOPE", "gl_interface": "INTN"},
     # Small enough that one page answers well inside the gateway's one-minute timeout; the
     # server-side maxrecs caps are unconfirmed (reference §2.5), hence a setting.
     "m3_page_size": 500,
@@ -54,7 +55,24 @@ class M3Adapter(CustomerOperations, OrderOperations, FinanceOperations, InforErp
                                           start=start, key=key))
 
     def setting(self, name: str):
-        return self.connection.settings.get(name) or DEFAULTS.get(name)
+        value = self.connection.settings.get(name)
+        if isinstance(value, dict) and isinstance(DEFAULTS.get(name), dict):
+            return {**DEFAULTS[name], **value}  # a table named in the settings replaces only that table
+        return value or DEFAULTS.get(name)
+
+    def user_context(self) -> dict:
+        """The company and division the calls run in (MNS150MI GetUserData, with the connection's cono/divi)."""
+        records = self.m3.execute("MNS150MI", "GetUserData", {})
+        return {"company": (records[0].get("CONO") or "").strip(), "division": (records[0].get("DIVI") or "").strip()}
+
+    def item_exists(self, *, item_number: str) -> bool:
+        try:
+            self.m3.execute("MMS200MI", "GetItmBasic", {"ITNO": item_number})
+        except M3BusinessError as exc:
+            if self.is_not_found(exc) or exc.code == "WIT0103":
+                return False
+            raise
+        return True
 
     def is_not_found(self, exc: M3BusinessError) -> bool:
         return exc.code in self.setting("m3_not_found_codes")

@@ -9,6 +9,7 @@ every call here goes through ``_call``: on 401 INVALID_SESSION_ID it gets a new 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -172,6 +173,14 @@ class SalesforceClient:
                     raise SessionExpired("The Salesforce session expired or was revoked.", http_status=403) from None
                 raise
         return self._call(fetch)
+
+    # -- Tooling API (Prepare Salesforce) ------------------------------------------------------------
+    def tooling_query(self, soql: str) -> list[dict]:
+        return self._call(lambda sf: sf.restful("tooling/query/", params={"q": soql}))["records"]
+
+    def tooling_create(self, sobject: str, data: dict) -> str:
+        return self._call(lambda sf: sf.restful(f"tooling/sobjects/{sobject}/", method="POST",
+                                                data=json.dumps(data)))["id"]
 
     def restful(self, path: str, *, method: str = "GET", **kwargs):
         return self._call(lambda sf: sf.restful(path, method=method, **kwargs))

@@ -6,6 +6,7 @@ from django.urls import path
 from integrations.connectors.connector import ConnectAction, Connector
 from integrations.connectors.salesforce import views
 from integrations.connectors.salesforce.changes import SalesforceChangeReader
+from integrations.connectors.salesforce.checks import salesforce_preflight_checks
 from integrations.connectors.salesforce.client import SalesforceClient
 from integrations.connectors.salesforce.receiver import SalesforceReceiver
 from integrations.connectors.salesforce.records import salesforce_link, salesforce_record_read
@@ -23,11 +24,14 @@ class SalesforceConnector(Connector):
     schemas = SCHEMAS
     connect_action = ConnectAction("Connect Salesforce", "integrations:salesforce-connect")
     connection_test = staticmethod(salesforce_connection_test)
+    prepare_action = ConnectAction("Prepare Salesforce", "integrations:salesforce-prepare")
     staff_urls = (
         path("salesforce/<int:pk>/connect/", views.connect_start, name="salesforce-connect"),
         path("salesforce/<int:pk>/test/", views.connection_test, name="salesforce-test"),
+        path("salesforce/<int:pk>/prepare/", views.prepare, name="salesforce-prepare"),
     )
     record_read = staticmethod(salesforce_record_read)
+    preflight_checks = staticmethod(salesforce_preflight_checks)
     record_link = staticmethod(salesforce_link)
 
     @staticmethod

@@ -32,6 +32,10 @@ class ChangeEvent:
     commit_timestamp: int | None = None
     replay_id: str = ""
     fields: dict = field(default_factory=dict)
+    # Pub/Sub only (decoded from their bitmaps): fields set to null, and diff-sent text fields.
+    nulled_fields: list[str] = field(default_factory=list)
+    diff_fields: list[str] = field(default_factory=list)
+    event_uuid: str = ""  # Pub/Sub's event id: unique where replay ids are not (org migrations)
 
     @property
     def is_gap(self) -> bool:

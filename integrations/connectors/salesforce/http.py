@@ -38,6 +38,8 @@ def operation_name(method: str, url: str) -> str:
             return "composite"
         verb = {"POST": "create", "PATCH": "update", "DELETE": "delete", "GET": "retrieve"}[method]
         return "collections." + ("upsert" if len(parts) == 4 else verb)
+    if parts[0] == "tooling" and len(parts) >= 2:  # tooling.query, tooling.CustomField.create
+        return "tooling." + (parts[1] if parts[1] == "query" else f"{parts[-1]}.create")
     if parts[0] == "sobjects" and len(parts) >= 2:
         obj = parts[1]
         if len(parts) == 2:

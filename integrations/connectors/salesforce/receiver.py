@@ -15,6 +15,7 @@ import hmac
 
 from integrations.connectors.salesforce.client import call_options_client
 from integrations.connectors.salesforce.events import (
+    ChangeEvent,
     EventShapeError,
     event_dedupe_key,
     events_parse,
@@ -56,28 +57,40 @@ class SalesforceReceiver(Receiver):
             events = events_parse(data)
         except EventShapeError as exc:
             raise WebhookRejected(f"Not a change event: {exc}", 400) from None
-        ours = call_options_client(connection)
-        parsed = []
-        for event in events:
-            echo = event.from_client(ours)
-            ids = event.record_ids or [f"{event.entity}:*"]
-            for record_id in ids:
-                try:
-                    key = event_dedupe_key(event, record_id)
-                except EventShapeError as exc:
-                    raise WebhookRejected(f"Not a change event: {exc}", 400) from None
-                wildcard = record_id.endswith("*")
-                parsed.append(ParsedEvent(
-                    dedupe_key=key, event_type=f"{event.entity}.{event.change_type}", object_type=event.entity,
-                    object_id=record_id, action="delete" if event.change_type == "DELETE" else "upsert",
-                    payload={"changeType": event.change_type, "changedFields": event.changed_fields,
-                             "changeOrigin": event.change_origin, "transactionKey": event.transaction_key,
-                             "replayId": event.replay_id, "refetch": event.needs_refetch, "echo": echo,
-                             "fields": event.fields if len(ids) == 1 else {}},
-                    # Our own writes and wildcard/overflow gaps are kept but start no record sync.
-                    routable=not echo and not wildcard,
-                    ignored_because=("Our own write, seen coming back (echo suppression): nothing to sync."
-                                     if echo else "A change event without record ids (a gap or overflow): "
-                                     "the next poll of the flow catches these changes up." if wildcard else ""),
-                ))
-        return parsed
+        try:
+            return change_events_parsed(events, client_tag=call_options_client(connection))
+        except EventShapeError as exc:
+            raise WebhookRejected(f"Not a change event: {exc}", 400) from None
+
+
+def change_events_parsed(events: list[ChangeEvent], *, client_tag: str) -> list[ParsedEvent]:
+    """Change events → the rows to store, one per record: the relay receiver and the Pub/Sub
+    subscriber store events the same way (raises EventShapeError for an event with no key)."""
+    parsed = []
+    for event in events:
+        echo = event.from_client(client_tag)
+        ids = event.record_ids or [f"{event.entity}:*"]
+        for record_id in ids:
+            key = event_dedupe_key(event, record_id)
+            wildcard = record_id.endswith("*")
+            payload = {"changeType": event.change_type, "changedFields": event.changed_fields,
+                       "changeOrigin": event.change_origin, "transactionKey": event.transaction_key,
+                       "replayId": event.replay_id, "refetch": event.needs_refetch, "echo": echo,
+                       "fields": event.fields if len(ids) == 1 else {}}
+            if event.commit_timestamp is not None:
+                payload["commitTimestamp"] = event.commit_timestamp
+            if event.nulled_fields:
+                payload["nulledFields"] = event.nulled_fields
+            if event.diff_fields:
+                payload["diffFields"] = event.diff_fields
+            parsed.append(ParsedEvent(
+                dedupe_key=key, event_type=f"{event.entity}.{event.change_type}", object_type=event.entity,
+                object_id=record_id, action="delete" if event.change_type == "DELETE" else "upsert",
+                payload=payload,
+                # Our own writes and wildcard/overflow gaps are kept but start no record sync.
+                routable=not echo and not wildcard,
+                ignored_because=("Our own write, seen coming back (echo suppression): nothing to sync."
+                                 if echo else "A change event without record ids (a gap or overflow): "
+                                 "the next poll of the flow catches these changes up." if wildcard else ""),
+            ))
+    return parsed

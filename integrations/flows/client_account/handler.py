@@ -21,6 +21,7 @@ from integrations.connectors.freshbooks.values import accounting_datetime
 from integrations.connectors.salesforce.errors import RecordNotFound
 from integrations.connectors.salesforce.replication import sf_datetime_parse
 from integrations.connectors.salesforce.soql import soql_format
+from integrations.connectors.preflight import FlowRequirements
 from integrations.errors import ConflictHeld, FatalError, SkippableError
 from integrations.flows.client_account.contacts import (
     CONTACT_MAPPING,
@@ -226,6 +227,7 @@ class AccountToClientFlow(ClientAccountFlow):
     """Salesforce Account (+ primary Contact) → FreshBooks client."""
 
     default_mapping_set = "salesforce-account-to-freshbooks-client"
+    requirements = FlowRequirements(freshbooks_scopes=("user:clients:read", "user:clients:write"))
     source_system = "salesforce"
     has_write_back = True
 
@@ -352,6 +354,10 @@ class ClientToAccountFlow(ClientAccountFlow):
     """FreshBooks client → Salesforce Account (+ primary Contact, written after the Account)."""
 
     default_mapping_set = "freshbooks-client-to-salesforce-account"
+    requirements = FlowRequirements(freshbooks_scopes=("user:clients:read",))
+
+    def mapping_steps(self) -> dict[str, str]:
+        return {**super().mapping_steps(), "contact": CONTACT_MAPPING}
     source_system = "freshbooks"
     contact_payload: dict | None = None  # the primary Contact's, as map decided it; written by on_success
 

@@ -19,6 +19,8 @@ same bindings as the Order-to-Cash chain, so one client has at most one customer
 """
 from __future__ import annotations
 
+from integrations.connectors.preflight import FlowRequirements
+
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
@@ -83,6 +85,7 @@ class ClientToCustomerFlow(ClientCustomerFlow):
 
     target_system = "infor"
     default_mapping_set = "freshbooks-client-to-infor-customer"
+    requirements = FlowRequirements(freshbooks_scopes=("user:clients:read",), infor_settings=("m3_customer_template",))
 
     def lock_key(self, item):  # the same lock as the Order-to-Cash chain's Infor customer step
         return f"infor-customer:{self.flow.source_connection_id}:{item.source_id}"
@@ -132,6 +135,7 @@ class CustomerToClientFlow(ClientCustomerFlow):
 
     target_system = "freshbooks"
     default_mapping_set = "infor-customer-to-freshbooks-client"
+    requirements = FlowRequirements(freshbooks_scopes=("user:clients:read", "user:clients:write"))
 
     def fetch_source(self, item):
         customer = self.infor.get_customer(customer_number=item.source_id)

@@ -18,6 +18,8 @@ Flow: source = FreshBooks "expense", target = Infor "journal"; the batch key is
 """
 from __future__ import annotations
 
+from integrations.connectors.preflight import FlowRequirements
+
 from datetime import datetime
 from decimal import Decimal
 
@@ -39,6 +41,8 @@ class ExpenseGlFlow(BaseFlow):
     entity_kind = Entity.Kind.EXPENSE
     settings_spec = EXPENSE_GL_SETTINGS
     default_mapping_set = "freshbooks-expense-to-infor-gl-journal"
+    requirements = FlowRequirements(freshbooks_scopes=("user:expenses:read",), infor_settings=("m3_gl_interface",),
+                                    infor_code_settings=(("offset_account", "AIT1"), ("tax_account", "AIT1")))
 
     def fetch_source(self, item):
         expense = self.freshbooks_live("expenses", item.source_id, "expense")

@@ -30,7 +30,9 @@ from decimal import Decimal
 
 from integrations.connectors.salesforce.errors import RecordNotFound
 from integrations.connectors.salesforce.queries import opportunity_read
+from integrations.connectors.preflight import FlowRequirements
 from integrations.errors import FatalError, SkippableError
+from integrations.flows.opportunity_invoice.settings import CLIENT_MAPPING
 from integrations.flows.toolkit.clients import freshbooks_client_for_account
 from integrations.flows.opportunity_invoice.alerts import (
     invoice_alert_open,
@@ -80,6 +82,11 @@ class OpportunityInvoiceFlow(BaseFlow):
         return bool(record.get("IsWon"))
     entity_kind = Entity.Kind.DEAL
     default_mapping_set = "salesforce-opportunity-to-freshbooks-invoice"
+    requirements = FlowRequirements(
+        freshbooks_scopes=("user:clients:read", "user:clients:write", "user:invoices:read", "user:invoices:write"))
+
+    def mapping_steps(self) -> dict[str, str]:
+        return {**super().mapping_steps(), "client": CLIENT_MAPPING}
     has_write_back = True
 
     def __init__(self, flow):

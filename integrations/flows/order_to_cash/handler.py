@@ -17,6 +17,8 @@ keeps them in step).
 """
 from __future__ import annotations
 
+from integrations.connectors.preflight import FlowRequirements
+
 from decimal import Decimal
 
 from integrations.errors import FatalError, SkippableError
@@ -428,6 +430,16 @@ class OrderToCashFlow(BaseFlow):
 
     entity_kind = Entity.Kind.ORDER
     settings_spec = ORDER_TO_CASH_SETTINGS
+    requirements = FlowRequirements(
+        freshbooks_scopes=("user:clients:read", "user:clients:write", "user:invoices:read", "user:invoices:write"),
+        infor_settings=("m3_customer_template", "m3_order_type", "m3_warehouse"))
+
+    def mapping_steps(self) -> dict[str, str]:
+        platform = self.flow.source_connection.system
+        return {"freshbooks_client": f"{platform}-order-to-freshbooks-client",
+                "freshbooks_invoice": f"{platform}-order-to-freshbooks-invoice",
+                "infor_customer": "freshbooks-client-to-infor-customer",
+                "infor_order": "freshbooks-invoice-to-infor-sales-order"}
 
     def for_item(self, item):
         try:

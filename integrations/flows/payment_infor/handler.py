@@ -13,6 +13,8 @@ Infor "payment"; settings: ``payment_batch_base`` (default 0), ``wait_for_invoic
 """
 from __future__ import annotations
 
+from integrations.connectors.preflight import FlowRequirements
+
 from datetime import datetime
 
 from integrations.connectors.freshbooks.values import payment_reference
@@ -36,6 +38,8 @@ class PaymentInforFlow(BaseFlow):
     settings_spec = PAYMENT_INFOR_SETTINGS
     default_mapping_set = "freshbooks-payment-to-infor-payment"
     lock_target = True  # reads the payment, writes its own Infor batch: no wait for the payment → Opportunity flow
+    requirements = FlowRequirements(freshbooks_scopes=("user:payments:read", "user:invoices:read"),
+                                    infor_settings=("m3_payment_batch_type",))
 
     def fetch_source(self, item):
         payment = self.freshbooks_live("payments", item.source_id, "payment")

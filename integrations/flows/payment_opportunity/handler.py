@@ -21,6 +21,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from integrations.connectors.salesforce.soql import soql_format
+from integrations.connectors.preflight import FlowRequirements
 from integrations.errors import FatalError, RetryableError, SkippableError
 from integrations.flows.toolkit.bindings import (
     binding_ensure,
@@ -50,6 +51,8 @@ class PaymentOpportunityFlow(BaseFlow):
     default_mapping_set = "freshbooks-invoice-to-salesforce-opportunity"
     binds_source = False
     lock_target = True  # reads the payment (or invoice); the Opportunity is written optimistically (above)
+    requirements = FlowRequirements(
+        freshbooks_scopes=("user:invoices:read", "user:payments:read"))
 
     def __init__(self, flow):
         super().__init__(flow)

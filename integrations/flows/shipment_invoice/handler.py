@@ -14,6 +14,8 @@ without e-mailing), ``send_email`` (e-mail the invoice to the client) or ``none`
 """
 from __future__ import annotations
 
+from integrations.connectors.preflight import FlowRequirements
+
 from django.utils import timezone
 
 from integrations.errors import FatalError, SkippableError
@@ -29,6 +31,7 @@ class ShipmentInvoiceFlow(BaseFlow):
     entity_kind = Entity.Kind.ORDER
     settings_spec = SHIPMENT_INVOICE_SETTINGS
     default_mapping_set = "infor-order-to-freshbooks-invoice-status"
+    requirements = FlowRequirements(freshbooks_scopes=("user:invoices:read", "user:invoices:write"))
 
     def fetch_source(self, item):
         status = self.infor.get_order_status(order_number=item.source_id)

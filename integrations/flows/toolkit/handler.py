@@ -70,6 +70,9 @@ class BaseFlow(FlowHandler):
         """The mapping set of the flow (no ``step``) or of one of its steps, by the one rule."""
         return mapping_set_choose(flow=self.flow, step=step, default=default or self.default_mapping_set)
 
+    def mapping_steps(self) -> dict[str, str]:
+        return {"": self.default_mapping_set} if self.default_mapping_set else {}
+
     def mapping_apply(self, record: dict, *, step: str = "", default: str = "") -> dict:
         return mapping_apply_or_raise(self.mapping_set(step=step, default=default), record)
 

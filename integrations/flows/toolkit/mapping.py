@@ -22,3 +22,17 @@ def mapping_set_choose(*, flow, step: str = "", default: str = "") -> MappingSet
     elif flow.mapping_set_id:
         return flow.mapping_set
     return mapping_set_published(default)
+
+
+def mapping_set_chosen(*, flow, step: str = "", default: str = "") -> tuple[str, MappingSet | None]:
+    """By the same rule, without raising: the name of the set a step uses, and the set it would map
+    with (the flow's own set even when it is not published; None when no published version exists)."""
+    settings = flow.settings or {}
+    if step:
+        name = (settings.get("mapping_sets") or {}).get(step) or settings.get(f"{step}_mapping_set") or default
+    elif flow.mapping_set_id:
+        return flow.mapping_set.name, flow.mapping_set
+    else:
+        name = default
+    found = MappingSet.objects.filter(name=name, status=MappingSet.Status.PUBLISHED).order_by("-version").first()
+    return name, found

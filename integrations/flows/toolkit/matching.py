@@ -7,6 +7,7 @@ to link the right one, because creating a third record would make the duplicate 
 """
 from __future__ import annotations
 
+
 from integrations.connectors.salesforce.errors import RecordNotFound
 from integrations.connectors.salesforce.soql import like_contains, soql_format
 from integrations.errors import FatalError

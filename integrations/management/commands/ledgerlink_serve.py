@@ -1,5 +1,6 @@
-"""Run the web server and the django-q2 cluster (with its scheduler) together, plus the Salesforce
-simulator's Pub/Sub API server when the simulators are on; Ctrl-C stops them all."""
+"""Run the web server, the django-q2 cluster (with its scheduler) and the Salesforce Pub/Sub
+subscriber together, plus the Salesforce simulator's Pub/Sub API server when the simulators are
+on; Ctrl-C stops them all."""
 import signal
 import subprocess
 import sys
@@ -21,11 +22,13 @@ class Command(BaseCommand):
         commands = {
             "web": manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"],
             "worker": manage + ["ledgerlink_worker"],  # qcluster + the due-time dispatcher
+            # Salesforce change events (Pub/Sub API): idle until a Salesforce connection has enabled flows.
+            "subscriber": manage + ["salesforce_subscribe"],
         }
         if settings.SANDBOX_ENABLED:
             commands["pubsub"] = manage + ["sandbox_pubsub_serve"]
         procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
-        self.stdout.write(f"Ledgerlink is up: http://{options['host']}:{options['port']}/admin/  (Ctrl-C stops web and workers)")
+        self.stdout.write(f"Ledgerlink is up: http://{options['host']}:{options['port']}/admin/  (Ctrl-C stops web, workers and subscriber)")
         if "pubsub" in procs:
             self.stdout.write("Salesforce simulator Pub/Sub API (gRPC, no TLS): "
                               f"{settings.SANDBOX_SALESFORCE_PUBSUB_HOST}:{settings.SANDBOX_SALESFORCE_PUBSUB_PORT}")
@@ -54,4 +57,4 @@ class Command(BaseCommand):
         if failed:
             self.stderr.write(f"Stopped because {', '.join(failed)} exited unexpectedly.")
             sys.exit(1)
-        self.stdout.write("Stopped web server and workers.")
+        self.stdout.write("Stopped web server, workers and subscriber.")

@@ -7,6 +7,7 @@ outbox of webhook deliveries all live in these tables.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.db import models
 from django.utils import timezone
@@ -33,6 +34,11 @@ OPTION_DEFAULTS: dict = {
     # How a line amount (qty × unit_cost) and the invoice total are rounded to the cent: the docs
     # give amounts as decimal strings but no rule, so a Python decimal rounding name.
     "money_rounding": "ROUND_HALF_UP",
+    # The scope object of items/items: `billable_items` is inferred from the scope list (scopes.py).
+    "items_scope_object": "billable_items",
+    # Does registering a webhook callback need the read scope of the event's object? ("The scope
+    # required is based on the webhook being registered"; which one is not stated.)
+    "callback_needs_event_scope": True,
 }
 
 
@@ -100,15 +106,38 @@ class SimApp(models.Model):
     name = models.CharField(max_length=120)
     client_id = models.CharField(max_length=120, unique=True)
     client_secret = models.CharField(max_length=120)
-    redirect_uris = models.TextField(blank=True, help_text="One per line; empty accepts any (sandbox convenience).")
+    redirect_uris = models.TextField(blank=True, help_text="One per line, exactly as the authorize request sends "
+                                                           "it: https, no query string. None registered: none accepted.")
+    local_sandbox = models.BooleanField(
+        default=False, help_text="Simulator only: also accept http:// redirect URIs (the local demo). Real "
+                                 "FreshBooks requires https and its portal refuses http://localhost.")
+    scopes = models.TextField(blank=True, help_text="Scopes enabled on the app registration (space-separated); "
+                                                    "empty: every scope FreshBooks knows.")
     token_lifetime_seconds = models.PositiveIntegerField(default=43200)
 
     def __str__(self):
         return self.name
 
-    def redirect_uri_allowed(self, uri: str) -> bool:
-        allowed = [line.strip() for line in self.redirect_uris.splitlines() if line.strip()]
-        return not allowed or uri in allowed
+    def redirect_uri_list(self) -> list[str]:
+        return [line.strip() for line in self.redirect_uris.splitlines() if line.strip()]
+
+    def redirect_uri_problem(self, uri: str) -> str:
+        """Why FreshBooks would refuse this redirect URI for this app ("" when it accepts it)."""
+        parts = urlsplit(uri)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return "redirect_uri is missing or is not an absolute URL."
+        if parts.scheme != "https" and not self.local_sandbox:
+            return "redirect_uri must use https."
+        if parts.query or parts.fragment:
+            return "redirect_uri may not contain a query string (pass data in state)."
+        if uri not in self.redirect_uri_list():
+            return "redirect_uri is not one of the application's registered redirect URIs."
+        return ""
+
+    def scopes_enabled(self) -> set[str] | None:
+        """The scopes the registration enables; None: every known scope."""
+        names = self.scopes.split()
+        return set(names) if names else None
 
 
 class SimGrant(models.Model):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from urllib.parse import urlsplit
 
 from django.db import transaction
 
@@ -47,10 +48,29 @@ def sandbox_user_create(*, email: str, first_name: str = "", last_name: str = ""
 
 
 def sandbox_app_create(*, client_id: str, name: str = "", client_secret: str = "", redirect_uris: str = "",
-                       token_lifetime_seconds: int = 43200) -> SimApp:
-    return SimApp.objects.create(client_id=client_id, name=name or client_id,
-                                 client_secret=client_secret or secrets.token_urlsafe(24),
-                                 redirect_uris=redirect_uris, token_lifetime_seconds=token_lifetime_seconds)
+                       token_lifetime_seconds: int = 43200, local_sandbox: bool = False, scopes: str = "") -> SimApp:
+    app = SimApp(client_id=client_id, name=name or client_id, client_secret=client_secret or secrets.token_urlsafe(24),
+                 token_lifetime_seconds=token_lifetime_seconds, scopes=scopes)
+    return sandbox_app_register(app, redirect_uris=redirect_uris.split(), local_sandbox=local_sandbox)
+
+
+def sandbox_app_register(app: SimApp, *, redirect_uris, local_sandbox: bool | None = None) -> SimApp:
+    """Register redirect URIs on an app as the developer portal does: https without a query
+    string (http too when the app is a local sandbox app). Raises ValueError saying why not."""
+    if local_sandbox is not None:
+        app.local_sandbox = local_sandbox
+    uris = [u.strip() for u in redirect_uris if u.strip()]
+    for uri in uris:
+        parts = urlsplit(uri)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{uri}: not an absolute URL")
+        if parts.scheme != "https" and not app.local_sandbox:
+            raise ValueError(f"{uri}: redirect URIs must use https")
+        if parts.query or parts.fragment:
+            raise ValueError(f"{uri}: redirect URIs may not contain a query string")
+    app.redirect_uris = "\n".join(uris)
+    app.save()
+    return app
 
 
 def sandbox_demo_seed() -> tuple[SimApp, SimUser, SimAccount]:

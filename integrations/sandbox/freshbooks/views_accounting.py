@@ -7,7 +7,8 @@ from django.db.models import Q
 
 from .kinds import KINDS_BY_PATH, Kind
 from .models import SimObject
-from .protocol import ACCOUNTING, ApiFailure, accounting_error, api, json_body, respond, result, wrapped
+from .protocol import ACCOUNTING, ApiFailure, accounting_error, api, json_body, respond, result, scope_require, wrapped
+from .scopes import scope_for_path
 from .query import Query, updated_day
 from .records import record_create, record_delete, record_render, record_update
 
@@ -30,6 +31,11 @@ def _object(account, kind: Kind, object_id: str) -> SimObject:
     return obj
 
 
+def _scope_check(token, account, section: str, collection: str, method: str) -> None:
+    needed = scope_for_path(f"{section}/{collection}", method, items_object=account.option("items_scope_object"))
+    scope_require(token, needed, ACCOUNTING)
+
+
 def _includes(request) -> tuple[str, ...]:
     return tuple(request.GET.getlist("include[]"))
 
@@ -37,6 +43,7 @@ def _includes(request) -> tuple[str, ...]:
 @api(ACCOUNTING)
 def collection(request, section, collection, *, token, account):
     kind = _kind(section, collection)
+    _scope_check(token, account, section, collection, request.method)
     if request.method == "GET":
         return result(_list(kind, account, request.GET))
     if request.method == "POST":
@@ -49,6 +56,7 @@ def collection(request, section, collection, *, token, account):
 @api(ACCOUNTING)
 def member(request, section, collection, object_id, *, token, account):
     kind = _kind(section, collection)
+    _scope_check(token, account, section, collection, request.method)
     obj = _object(account, kind, object_id)
     if request.method == "GET":
         return result({kind.name: record_render(obj, includes=_includes(request))})

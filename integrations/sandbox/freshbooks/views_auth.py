@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .models import SimApp, SimGrant, SimToken, SimUser
 from .protocol import AUTH, api, auth_error, respond
+from .scopes import INVALID_SCOPE, KNOWN_SCOPES, scopes_parse
 
 CODE_LIFETIME = timedelta(minutes=5)
 INVALID_GRANT = ("The provided authorization grant is invalid, expired, revoked, does not match the redirection "
@@ -32,18 +33,17 @@ def authorize(request):
     params = request.POST if request.method == "POST" else request.GET
     app = SimApp.objects.filter(client_id=params.get("client_id", "")).first()
     redirect_uri = params.get("redirect_uri", "")
-    problem = None
-    if app is None:
-        problem = "Unknown client_id: no application is registered with it."
-    elif not redirect_uri or urlsplit(redirect_uri).scheme not in ("http", "https"):
-        problem = "redirect_uri is missing or is not an absolute URL."
-    elif not app.redirect_uri_allowed(redirect_uri):
-        problem = "redirect_uri is not one of the application's registered redirect URIs."
+    problem = "Unknown client_id: no application is registered with it." if app is None else \
+        app.redirect_uri_problem(redirect_uri)
     if problem:
         return render(request, "sandbox/freshbooks/authorize.html", {"problem": problem}, status=400)
     state = params.get("state")
     if params.get("response_type") != "code":
         return _back(redirect_uri, state, error="unsupported_response_type")
+    requested, enabled = scopes_parse(params.get("scope", "")), app.scopes_enabled()
+    if any(s not in KNOWN_SCOPES or (enabled is not None and s not in enabled) for s in requested):
+        # One unknown (or not enabled) scope rejects the whole consent (API reference §1.6).
+        return _back(redirect_uri, state, error="invalid_scope", error_description=INVALID_SCOPE)
     if request.method == "POST":
         if "deny" in request.POST:
             return _back(redirect_uri, state, error="access_denied")

@@ -14,8 +14,9 @@ from django.utils import timezone
 from .deliveries import verification_send
 from .kinds import EVENT_NAMES, PARENT_EVENTS
 from .models import SimCallback
-from .protocol import EVENTS, ApiFailure, api, events_error, json_body, result, wrapped
+from .protocol import EVENTS, ApiFailure, api, events_error, json_body, result, scope_require, wrapped
 from .query import paging_params
+from .scopes import scope_for_event
 
 SEMANTIC = "The request was well-formed but was unable to be followed due to semantic errors."
 
@@ -69,6 +70,8 @@ def callbacks(request, *, token, account):
     if request.method != "POST":
         return events_error(405, 405, f"Method {request.method} is not allowed here.")
     values = _validate(account, wrapped(json_body(request, EVENTS), "callback", EVENTS), partial=False)
+    if account.option("callback_needs_event_scope"):
+        scope_require(token, scope_for_event(values["event"]), EVENTS)
     with transaction.atomic():
         callback = SimCallback.objects.create(account=account, verifier=_verifier(), **values)
         verification_send(callback=callback)
@@ -97,6 +100,8 @@ def callback(request, callback_id, *, token, account):
             verification_send(callback=callback)
         else:
             changes = _validate(account, values, partial=True)
+            if "event" in changes and account.option("callback_needs_event_scope"):
+                scope_require(token, scope_for_event(changes["event"]), EVENTS)
             if changes:
                 for name, value in changes.items():
                     setattr(callback, name, value)

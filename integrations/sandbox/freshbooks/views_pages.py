@@ -17,7 +17,7 @@ from .deliveries import deliveries_drain
 from .faults import FAULT_FIELDS, faults_clear, faults_set, tokens_expire_all
 from .formats import BadValue
 from .kinds import KINDS
-from .models import OPTION_DEFAULTS, SimAccount, SimDelivery, SimObject
+from .models import OPTION_DEFAULTS, SimAccount, SimApp, SimDelivery, SimObject
 from .protocol import ApiFailure
 from .records import record_create, record_render, record_update
 
@@ -59,7 +59,8 @@ def index(request):
     # The SDKs join paths as f"{base}/accounting/…": the base URL must not end in a slash.
     base_url = request.build_absolute_uri(reverse("sandbox_freshbooks:index")).rstrip("/")
     return render(request, "sandbox/freshbooks/index.html",
-                  {"accounts": SimAccount.objects.order_by("name"), "base_url": base_url})
+                  {"accounts": SimAccount.objects.order_by("name"), "base_url": base_url,
+                   "apps": SimApp.objects.order_by("name")})
 
 
 def account_page(request, account_id):

@@ -39,6 +39,9 @@ SEED_CODES = {
     "TEPY": [("30", "Net 30 days"), ("14", "Net 14 days"), ("0", "Due on receipt")],
     "CUTM": [("TMPL", "Standard customer template"), ("WEB", "Web shop customer template")],
     "INTN": [("LEDGERLINK", "Ledgerlink expenses (field based)")],
+    "ORTP": [("A01", "Standard customer order")],
+    "WHLO": [("001", "Main warehouse")],
+    "CSCD": [(c, c) for c in ("AU", "CA", "DE", "DK", "FI", "FR", "GB", "IE", "NL", "NO", "SE", "US")],
 }
 SEED_ITEMS = [("WIDGET-S", "Widget small", "12.50"), ("WIDGET-L", "Widget large", "49.00"),
               ("SERVICE-H", "Service hour", "95.00"), ("SHIPPING", "Shipping and handling", "7.95")]

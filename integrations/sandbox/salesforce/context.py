@@ -14,6 +14,9 @@ class WriteContext:
     user_id: str = ""
     transaction_key: str = field(default_factory=lambda: str(uuid.uuid4()))
     sequence: int = 0
+    # The org's schema as this call's user sees it (catalog.py), computed once per API call;
+    # cleared when the call creates a field or changes field access.
+    schema_cache: dict = field(default_factory=dict)
 
     def next_sequence(self) -> int:
         self.sequence += 1
@@ -29,6 +32,17 @@ def write_context() -> WriteContext:
         ctx = WriteContext()
         _current.set(ctx)
     return ctx
+
+
+def context_current() -> WriteContext | None:
+    """The API call's context, or None outside one (the simulator's own pages, workers)."""
+    return _current.get()
+
+
+def schema_cache_clear() -> None:
+    ctx = _current.get()
+    if ctx is not None:
+        ctx.schema_cache.clear()
 
 
 @contextmanager

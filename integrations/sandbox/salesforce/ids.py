@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 
@@ -33,6 +34,17 @@ def id_to_18(value: str) -> str:
 def id_new(prefix: str) -> str:
     """A fresh 18-character id with the object's key prefix."""
     body = "".join(secrets.choice(BASE62) for _ in range(9))
+    id15 = f"{prefix}{POD}{body}"
+    return id15 + id_checksum(id15)
+
+
+def id_stable(prefix: str, key: str) -> str:
+    """The same id every time for the same key (things the org ships with, e.g. installed fields)."""
+    number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    body = ""
+    for _ in range(9):
+        number, digit = divmod(number, 62)
+        body += BASE62[digit]
     id15 = f"{prefix}{POD}{body}"
     return id15 + id_checksum(id15)
 

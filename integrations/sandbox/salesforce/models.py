@@ -62,6 +62,11 @@ class SfOrg(models.Model):
         null=True, blank=True, help_text="Events committed earlier are outside retention ('expire replay ids').")
     pubsub_streams_dropped_at = models.DateTimeField(
         null=True, blank=True, help_text="Subscribe streams opened earlier end with UNAVAILABLE ('drop streams').")
+    # Off = a fresh org: only standard fields plus the custom fields created in it through the
+    # Tooling API (what Prepare Salesforce does), so the check → prepare → check path is real.
+    custom_fields_installed = models.BooleanField(
+        default=True, help_text="Ledgerlink's custom fields (FreshBooks_…__c, Payment_Status__c, …) already exist "
+                                "with access for every user (off: a fresh org without them).")
 
 
 class SfUser(models.Model):
@@ -86,6 +91,33 @@ class SfConnectedApp(models.Model):
 
     def redirect_uri_list(self) -> list[str]:
         return [line.strip() for line in self.redirect_uris.splitlines() if line.strip()]
+
+
+class SfCustomField(models.Model):
+    """A custom field created at run time through the Tooling API (CustomField). Describe,
+    SOQL, writes and change events see it; the API user reads or edits it only once a
+    permission set grants it (FieldPermissions), as field-level security does."""
+
+    sf_id = models.CharField(max_length=18, unique=True)
+    sobject = models.CharField(max_length=60)
+    developer_name = models.CharField(max_length=40, help_text="Without the __c suffix.")
+    type = models.CharField(max_length=20, help_text="Describe type: string, currency, date, picklist, …")
+    label = models.CharField(max_length=40)
+    length = models.PositiveIntegerField(default=0)
+    precision = models.PositiveSmallIntegerField(default=0)
+    scale = models.PositiveSmallIntegerField(default=0)
+    external_id = models.BooleanField(default=False)
+    unique = models.BooleanField(default=False)
+    picklist = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, help_text="The Metadata it was created with.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sobject", "developer_name"], name="sfcustomfield_unique_name")]
+
+    @property
+    def name(self) -> str:
+        return f"{self.developer_name}__c"
 
 
 class SfAuthCode(models.Model):

@@ -15,7 +15,7 @@ from . import services
 from .context import WriteContext, write_context_use
 from .errors import SfApiError
 from .events import deliveries_drain
-from .models import SfChangeEvent, SfConnectedApp, SfRecord, SfSubscription
+from .models import SfChangeEvent, SfConnectedApp, SfCustomField, SfRecord, SfSubscription
 from .org import STAGES, integration_user, org_get
 from .pubsub.server import server_status
 from .schema import CDC_OBJECTS
@@ -51,6 +51,7 @@ def index(request):
     org = org_get()
     return render(request, "sandbox/salesforce/index.html", {
         "org": org, "apps": SfConnectedApp.objects.all(), "subscriptions": SfSubscription.objects.all(),
+        "custom_fields": SfCustomField.objects.order_by("sobject", "pk"),
         "pubsub": _pubsub_status(),
         "counts": {n: SfRecord.objects.filter(sobject=n, is_deleted=False).count()
                    for n in ("Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2")}})
@@ -212,6 +213,7 @@ def _settings_save(request) -> None:
         return
     values["query_page_size"] = min(2000, max(1, values["query_page_size"]))
     values["pubsub_keepalive_seconds"] = min(270, max(1, values["pubsub_keepalive_seconds"]))
-    values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null")})
+    values.update({n: bool(request.POST.get(n)) for n in ("multi_currency", "duplicate_rules", "empty_subquery_null",
+                                                             "custom_fields_installed")})
     services.org_configure(**values)
     messages.success(request, "Settings saved.")

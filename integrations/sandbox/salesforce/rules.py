@@ -14,6 +14,7 @@ from decimal import Decimal
 from .errors import SfApiError
 from .models import SfRecord
 from .org import org_get, stage_get
+from .security import RULES as SECURITY_RULES
 
 CENT = Decimal("0.01")
 
@@ -170,4 +171,5 @@ RULES = {
     "Opportunity": opportunity,
     "OpportunityLineItem": line_item,
     "PricebookEntry": pricebook_entry,
+    **SECURITY_RULES,
 }

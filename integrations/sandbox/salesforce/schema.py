@@ -21,6 +21,8 @@ class Field:
     unique: bool = False
     picklist: tuple[str, ...] = ()
     label: str = ""
+    precision: int = 0  # currency / double / percent: total digits (custom fields)
+    scale: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,28 @@ def _objects() -> dict[str, SObject]:
             Field("DefaultProbability", "percent", **RO), Field("ForecastCategoryName", "string", 40, **RO),
             Field("SortOrder", "int", **RO), Field("SystemModstamp", "datetime", **RO),
         ], createable=False),
+        # Field-level security as data (setup objects, plain sObject API): a permission set,
+        # the field access it grants, and who holds it. security.py applies them.
+        SObject("PermissionSet", "0PS", [
+            *_system(owner=False), Field("Name", "string", 80, required=True, **CREATE_ONLY),
+            Field("Label", "string", 80, required=True), Field("Description", "string", 255),
+            Field("IsOwnedByProfile", "boolean", nillable=False, **RO),
+        ], label="Permission Set"),
+        SObject("FieldPermissions", "01k", [
+            *_system(owner=False),
+            Field("ParentId", "reference", 18, required=True, reference_to="PermissionSet", relationship_name="Parent",
+                  **CREATE_ONLY),
+            Field("SobjectType", "string", 40, required=True, **CREATE_ONLY),
+            Field("Field", "string", 100, required=True, **CREATE_ONLY),
+            Field("PermissionsRead", "boolean", nillable=False), Field("PermissionsEdit", "boolean", nillable=False),
+        ], label="Field Permissions"),
+        SObject("PermissionSetAssignment", "0Pa", [
+            *_system(owner=False),
+            Field("AssigneeId", "reference", 18, required=True, reference_to="User", relationship_name="Assignee",
+                  **CREATE_ONLY),
+            Field("PermissionSetId", "reference", 18, required=True, reference_to="PermissionSet",
+                  relationship_name="PermissionSet", **CREATE_ONLY),
+        ], label="Permission Set Assignment"),
         SObject("User", "005", [
             Field("Id", "id", 18, nillable=False, **RO), Field("Username", "string", 80, **RO),
             Field("Name", "string", 121, **RO), Field("Email", "email", 128, **RO),
@@ -189,11 +213,13 @@ OBJECTS = _objects()
 PREFIXES = {o.key_prefix: o.name for o in OBJECTS.values()}
 # Objects the simulator emits change events for (CDC-enabled entities).
 CDC_OBJECTS = {"Account", "Contact", "Opportunity", "OpportunityLineItem", "OpportunityContactRole", "Product2"}
+# Objects that take custom fields (through the Tooling API) in the simulated org.
+CUSTOMIZABLE = {"Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2"}
 
 
 def sobject_get(name: str, *, multi_currency: bool = False) -> SObject | None:
     obj = OBJECTS.get(name.lower())
-    if obj is None or not multi_currency or obj.name in ("User", "OpportunityStage", "Product2"):
+    if obj is None or not multi_currency or obj.name in NO_CURRENCY:
         return obj
     return _with_currency(obj)
 
@@ -213,3 +239,8 @@ def _with_currency(obj: SObject) -> SObject:
 
 
 _CURRENCY_CACHE: dict[str, SObject] = {}
+NO_CURRENCY = {"User", "OpportunityStage", "Product2", "PermissionSet", "FieldPermissions", "PermissionSetAssignment"}
+
+
+def is_custom(field: Field) -> bool:
+    return field.name.endswith("__c")

@@ -17,7 +17,7 @@ ORG_SETTINGS = ["multi_currency", "default_currency", "query_page_size", "api_da
                 "fault_unavailable", "fault_unauthorized", "currency_rounding", "latency_ms", "duplicate_rules", "empty_subquery_null",
                 "replication_min_window_minutes", "replication_lag_minutes", "replication_id_limit",
                 "purged_window_error", "jwt_audiences", "cdc_entities", "pubsub_retention_hours",
-                "pubsub_keepalive_seconds"]
+                "pubsub_keepalive_seconds", "custom_fields_installed"]
 
 
 def connected_app_ensure(*, consumer_key: str, consumer_secret: str = "", redirect_uris: list[str] = (),

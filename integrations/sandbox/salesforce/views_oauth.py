@@ -80,8 +80,8 @@ def authorize(request):
     except OAuthError as exc:
         return render(request, "sandbox/salesforce/authorize_error.html", {"error": exc}, status=400)
     redirect_uri = params.get("redirect_uri", "")
-    allowed = app.redirect_uri_list()
-    if params.get("response_type") != "code" or not redirect_uri or (allowed and redirect_uri not in allowed):
+    # The callback URL must be one the connected app lists, exactly; an app listing none accepts none.
+    if params.get("response_type") != "code" or not redirect_uri or redirect_uri not in app.redirect_uri_list():
         error = OAuthError("redirect_uri_mismatch", "redirect_uri must match configuration") if redirect_uri \
             else OAuthError("invalid_request", "missing required redirect_uri parameter")
         if params.get("response_type") != "code":

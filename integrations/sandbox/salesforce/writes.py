@@ -10,14 +10,17 @@ from .events import change_emit
 from .ids import id_new, id_normalise
 from .models import SfDeleteLog, SfRecord
 from .org import integration_user, org_get
-from .schema import PREFIXES, SObject, sobject_get
+from .catalog import sobject_view
+from .schema import PREFIXES, SObject
+from .security import SECURITY_OBJECTS
+from .context import schema_cache_clear
 from .values import coerce, sf_datetime, sf_now
 
 SYSTEM_FIELDS = {"Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp"}
 
 
 def sobject_require(name: str) -> SObject:
-    obj = sobject_get(name, multi_currency=org_get().multi_currency)
+    obj = sobject_view(name)
     if obj is None:
         raise not_supported(name)
     return obj
@@ -241,5 +244,7 @@ def _delete(obj: SObject, record: SfRecord) -> None:
         record.fields = {**record.fields, "IsDeleted": True, "SystemModstamp": sf_datetime(now)}
         record.save(update_fields=["is_deleted", "deleted_at", "system_modstamp", "fields"])
     change_emit(entity=obj.name, record_id=record.sf_id, change_type="DELETE", changed_fields=[], values={})
+    if obj.name in SECURITY_OBJECTS:  # access granted or taken away: this call's view of the schema changes
+        schema_cache_clear()
     if obj.name == "OpportunityLineItem":
         _rollup(record.fields["OpportunityId"])

@@ -11,12 +11,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="Print the differences only.")
+        parser.add_argument("--override-reason", default="",
+                            help="Enable the file's flows although a blocking pre-flight check fails, for this reason "
+                                 "(recorded; only with --user, who needs the override permission).")
+        parser.add_argument("--user", default="", help="Username the import (and any override) is recorded for.")
 
-    def handle(self, *args, file, dry_run=False, **options):
+    def handle(self, *args, file, dry_run=False, override_reason="", user="", **options):
+        from django.contrib.auth import get_user_model
+
+        who = get_user_model().objects.filter(username=user).first() if user else None
+        if user and who is None:
+            raise CommandError(f"No user named {user!r}.")
         try:
             with open(file, encoding="utf-8") as handle:
                 data = config_loads(handle.read(), source_name=file)
-            result = config_import(data=data, dry_run=dry_run, source_name=file)
+            result = config_import(data=data, dry_run=dry_run, source_name=file, user=who,
+                                   override_reason=override_reason)
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
         except ConfigurationError as exc:
@@ -27,3 +37,5 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: nothing was changed.")
         else:
             self.stdout.write(f"Imported as configuration version {result.record.checksum[:12]} (ConfigImport #{result.record.pk}).")
+        if result.refused:
+            raise CommandError("Imported, but these flows stay disabled:\n  " + "\n  ".join(result.refused))

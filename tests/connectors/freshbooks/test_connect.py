@@ -15,6 +15,7 @@ from integrations.connectors.freshbooks.tasks import callback_confirm, callbacks
 from integrations.models import Connection
 from integrations.sandbox.freshbooks.deliveries import deliveries_drain
 from integrations.sandbox.freshbooks.models import SimCallback, SimToken
+from integrations.sandbox.freshbooks.seed import sandbox_app_register
 from monitoring.models import ApiCall
 
 
@@ -29,6 +30,9 @@ def _approve_in_browser(url: str) -> str:
 
 def test_connect_freshbooks_through_the_admin(fb, admin_user, client, live_server, settings):
     settings.LEDGERLINK_PUBLIC_URL = live_server.url
+    # The app registers the callback on the http:// test client host: a local sandbox app (real FreshBooks: https only).
+    sandbox_app_register(fb.app, redirect_uris=["http://testserver" + reverse("social:complete", args=["freshbooks"])],
+                         local_sandbox=True)
     connection = fb.connection(with_tokens=False)
     connection.settings = {}
     connection.save()
@@ -87,6 +91,13 @@ def test_demo_step_connects_with_no_user_action(live_server, settings):
     assert Connection.objects.filter(name=CONNECTION_NAME).count() == 1
     assert again.get_secret("access_token") == connection.get_secret("access_token")
     assert "is connected to" in lines[0]
+    # The strict simulator takes the demo's "Connect FreshBooks" redirect: the demo app registers it (http: local sandbox).
+    app = SimToken.objects.get(access_token=connection.get_secret("access_token")).app
+    assert app.local_sandbox and app.redirect_uri_list() == [connection.settings["redirect_uri"]]
+    consent = requests.get(live_server.url + "/sandbox/freshbooks/oauth/authorize", timeout=10, params={
+        "client_id": app.client_id, "response_type": "code", "redirect_uri": connection.settings["redirect_uri"],
+        "scope": " ".join(settings.FRESHBOOKS_SCOPES)})
+    assert consent.status_code == 200 and 'class="error"' not in consent.text
 
     client = FreshBooksClient(Connection.objects.get(pk=connection.pk))
     assert client.clients.list().total == 2  # the demo business's clients, over real HTTP

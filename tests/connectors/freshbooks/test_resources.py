@@ -137,7 +137,14 @@ def test_expenses_and_categories(fb_client):
         fb_client.expense_categories.delete(travel["id"])
 
 
-def test_items_and_taxes(fb_client):
+def test_items_and_taxes(fb):
+    from django.conf import settings
+
+    from integrations.connectors.freshbooks.client import FreshBooksClient
+
+    # Items need user:billable_items:* (the simulator's default; not among FRESHBOOKS_SCOPES, as no flow reads items).
+    scope = " ".join([*settings.FRESHBOOKS_SCOPES, "user:billable_items:read", "user:billable_items:write"])
+    fb_client = FreshBooksClient(fb.connection(scope=scope))
     tax = fb_client.taxes.create({"name": "HST", "amount": "13", "number": "RT 1234"})
     assert (tax["taxid"], tax["amount"]) == (tax["id"], "13")
     assert fb_client.taxes.update(tax["id"], {"amount": "15"})["amount"] == "15"
@@ -149,6 +156,7 @@ def test_items_and_taxes(fb_client):
     fb_client.taxes.delete(tax["id"])  # HTTP DELETE: gone for good
     with pytest.raises(FatalError, match="could not find the tax"):
         fb_client.taxes.get(tax["id"])
+    fb_client.session.close()
 
 
 def test_multi_page_listing_walks_every_page(fb, fb_client):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 
 from integrations.models import Connection
 from integrations.sandbox.freshbooks.models import SimAccount, SimApp, SimUser
@@ -24,16 +25,18 @@ class Sandbox:
     def url(self, path: str) -> str:
         return self.root + path.lstrip("/")
 
-    def token(self):
-        return token_issue(app=self.app, user=self.user, scope="user:profile:read")
+    def token(self, scope: str | None = None):
+        """A token granted what "Connect FreshBooks" asks for (FRESHBOOKS_SCOPES), or ``scope``."""
+        return token_issue(app=self.app, user=self.user,
+                           scope=" ".join(settings.FRESHBOOKS_SCOPES) if scope is None else scope)
 
-    def connection(self, *, name: str = "FreshBooks test", with_tokens: bool = True) -> Connection:
+    def connection(self, *, name: str = "FreshBooks test", with_tokens: bool = True, scope: str | None = None) -> Connection:
         connection = Connection(name=name, system="freshbooks", is_sandbox=True, base_url=self.root, auth_url=self.root,
                                 client_id=self.app.client_id,
                                 settings={"account_id": self.account.account_id, "redirect_uri": "https://ll.example/cb"})
         connection.set_secrets(client_secret=self.app.client_secret)
         if with_tokens:
-            token = self.token()
+            token = self.token(scope)
             connection.set_secrets(access_token=token.access_token, refresh_token=token.refresh_token)
             connection.token_expires_at = token.expires_at
             connection.token_state = Connection.TokenState.VALID
@@ -41,8 +44,14 @@ class Sandbox:
         return connection
 
 
+# The redirect URIs the tests' app registers (https, no query string: the simulator is strict).
+REDIRECT_URIS = ["https://ledgerlink.example/connect/complete/freshbooks/", "https://ledgerlink.example/callback",
+                 "https://ll.example/cb", "https://example.com/cb", "https://x.example/cb"]
+
+
 def sandbox_make(live_server, *, email: str = "owner@fb.example") -> Sandbox:
-    app = sandbox_app_create(client_id=f"app-{email}", client_secret="s3cret-value")
+    app = sandbox_app_create(client_id=f"app-{email}", client_secret="s3cret-value",
+                             redirect_uris=" ".join(REDIRECT_URIS))
     user = sandbox_user_create(email=email, first_name="Sam", last_name="Owner")
     account = sandbox_account_create(name="Test Books Inc", owner=user)
     return Sandbox(root=f"{live_server.url}/sandbox/freshbooks/", app=app, user=user, account=account)

@@ -36,8 +36,8 @@ def test_paging_defaults_cap_page_zero_and_past_the_end(api):
 
 
 def test_empty_list_has_zero_pages(api):
-    assert api("GET", "items/items").json() == {"response": {"result": {
-        "items": [], "page": 1, "pages": 0, "per_page": 15, "total": 0}}}
+    assert api("GET", "taxes/taxes").json() == {"response": {"result": {
+        "taxes": [], "page": 1, "pages": 0, "per_page": 15, "total": 0}}}
 
 
 @pytest.mark.parametrize("params, errno", [({"page": "-1"}, 1014), ({"page": "abc"}, 1014), ({"per_page": "x"}, 1013)])

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 from freshbooks import Client, FilterBuilder, IncludesBuilder, PaginateBuilder, SortBuilder
 from freshbooks.errors import FreshBooksError
 from freshbooks.models import VisState
@@ -25,7 +26,7 @@ def sdk(fb, monkeypatch):
     monkeypatch.setenv("FRESHBOOKS_AUTH_URL", root)
     client = Client(client_id=fb.app.client_id, client_secret=fb.app.client_secret, redirect_uri=REDIRECT)
     session = requests.Session()
-    page = session.get(client.get_auth_request_url(["user:profile:read", "user:clients:write"]), timeout=10)
+    page = session.get(client.get_auth_request_url(settings.FRESHBOOKS_SCOPES), timeout=10)
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
     approved = session.post(page.url.split("?")[0], data={**fields, "approve": "1"}, allow_redirects=False, timeout=10)
     code = parse_qs(urlsplit(approved.headers["Location"]).query)["code"][0]

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 from freshbooks import Client
 
 from tests.live_http import close_http_sessions  # noqa: F401  (autouse: no keep-alive thread outlives a test)
@@ -18,7 +19,9 @@ REDIRECT = "https://ledgerlink.example/callback"
 @pytest.fixture
 def api(fb):
     session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {fb.token().access_token}"
+    # Strict scopes: this test also reads credit notes, which no flow does (not in FRESHBOOKS_SCOPES).
+    scope = " ".join([*settings.FRESHBOOKS_SCOPES, "user:credit_notes:read"])
+    session.headers["Authorization"] = f"Bearer {fb.token(scope=scope).access_token}"
     base = fb.url(f"accounting/account/{fb.account.account_id}/")
 
     def call(method, path, **kwargs):

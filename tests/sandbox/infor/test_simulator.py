@@ -100,7 +100,8 @@ def make_confirmed_order():
 def test_page_shows_the_tenant_and_ships_and_invoices_an_order(client, app):
     order = make_confirmed_order()
     page = client.get("/sandbox/infor/")
-    assert page.status_code == 200 and b"1000001" in page.content and app.client_secret.encode() not in page.content
+    # The simulator's own app credentials are shown, as ION API's Authorized Apps page does (PRODUCT.md).
+    assert page.status_code == 200 and b"1000001" in page.content and app.client_secret.encode() in page.content
     assert client.post(f"/sandbox/infor/orders/{order.pk}/invoice/", follow=True).status_code == 200
     assert order.lines.get().orst == "22"  # refused: nothing delivered yet
     client.post(f"/sandbox/infor/orders/{order.pk}/ship/")

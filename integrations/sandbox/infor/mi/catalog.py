@@ -4,6 +4,7 @@ from __future__ import annotations
 from .ars import ARS040MI, ARS200MI
 from .crs import CRS175MI, CRS610MI, CRS630MI
 from .gls import GLS840MI
+from .mns import MMS200MI, MNS150MI
 from .ois import OIS100MI, OIS350MI
 from .runtime import Transaction
 
@@ -16,4 +17,6 @@ PROGRAMS: dict[str, dict[str, Transaction]] = {
     "ARS200MI": ARS200MI,
     "ARS040MI": ARS040MI,
     "GLS840MI": GLS840MI,
+    "MNS150MI": MNS150MI,
+    "MMS200MI": MMS200MI,
 }

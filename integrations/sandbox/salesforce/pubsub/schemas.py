@@ -20,7 +20,8 @@ from functools import lru_cache
 
 import fastavro
 
-from ..schema import CDC_OBJECTS, Field, sobject_get
+from ..catalog import sobject_view
+from ..schema import CDC_OBJECTS, Field, is_custom, sobject_get
 
 NAMESPACE = "com.sforce.eventbus"
 # Fields a change event body never carries: the record id travels in header.recordIds, and the
@@ -89,11 +90,19 @@ class EventSchema:
     parsed: dict  # fastavro's parsed form, for the writer
 
 
-def _slots(entity: str, multi_currency: bool) -> tuple[Field | Compound, ...]:
-    obj = sobject_get(entity, multi_currency=multi_currency)
+def org_fields(entity: str, multi_currency: bool) -> tuple[Field, ...]:
+    """The entity's fields in this org: the org decides which custom fields exist (ours installed
+    or not, those created through the Tooling API: catalog.py), the caller the currency field."""
+    base, org = sobject_get(entity, multi_currency=multi_currency), sobject_view(entity, as_api_user=False)
+    present, known = {f.name for f in org.fields}, {f.name for f in base.fields}
+    fields = [f for f in base.fields if not is_custom(f) or f.name in present]
+    return tuple(fields + [f for f in org.fields if f.name not in known])
+
+
+def _slots(entity: str, fields: tuple[Field, ...]) -> tuple[Field | Compound, ...]:
     owner = {flat: c for c in COMPOUNDS.get(entity, ()) for flat in c.flat_fields()}
     slots: list[Field | Compound] = []
-    for f in obj.fields:
+    for f in fields:
         if f.name in NOT_IN_BODY:
             continue
         compound = owner.get(f.name)
@@ -117,9 +126,19 @@ def _avro_field(slot: Field | Compound, defined: set[str]) -> dict:
     return {"name": slot.name, "type": ["null", AVRO_TYPES.get(slot.type, "string")], "default": None, "doc": doc}
 
 
-@lru_cache(maxsize=64)
 def event_schema(entity: str, multi_currency: bool = False) -> EventSchema:
-    slots = _slots(entity, multi_currency)
+    """The schema for the org's current fields (a created custom field is a new schema, new id)."""
+    schema = _event_schema(entity, org_fields(entity, multi_currency))
+    _SERVED[schema.schema_id] = schema  # events written under an older field set keep their schema
+    return schema
+
+
+_SERVED: dict[str, EventSchema] = {}
+
+
+@lru_cache(maxsize=64)
+def _event_schema(entity: str, fields: tuple[Field, ...]) -> EventSchema:
+    slots = _slots(entity, fields)
     defined: set[str] = set()
     schema = {"type": "record", "name": f"{entity}ChangeEvent", "namespace": NAMESPACE,
               "fields": [{"name": "ChangeEventHeader", "type": HEADER}] + [_avro_field(s, defined) for s in slots]}
@@ -132,6 +151,8 @@ def event_schema(entity: str, multi_currency: bool = False) -> EventSchema:
 
 def schema_by_id(schema_id: str) -> EventSchema | None:
     """Any schema this org has served, in either currency mode (events keep their schema id)."""
+    if schema_id in _SERVED:
+        return _SERVED[schema_id]
     for entity in sorted(CDC_OBJECTS):
         for multi_currency in (False, True):
             found = event_schema(entity, multi_currency)

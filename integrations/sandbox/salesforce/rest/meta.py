@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ..errors import SfApiError, not_found
 from ..pubsub.schemas import schema_by_id
-from ..models import SfDeleteLog, SfRecord
+from ..models import SfCustomField, SfDeleteLog, SfRecord
 from ..org import api_usage, org_get
 from ..schema import OBJECTS, SObject
 from ..values import parse_datetime, sf_datetime
@@ -49,10 +49,18 @@ def _object_summary(obj: SObject, version: str) -> dict:
             "queryable": True, "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"}}
 
 
+METADATA_SOBJECTS = ("OpportunityStage", "PermissionSet", "FieldPermissions", "PermissionSetAssignment")
+
+
 def metadata_modified() -> datetime | None:
-    """When the org's metadata last changed. The objects are fixed in code; what an admin can
-    change at run time is the stage picklist (the OpportunityStage rows), so its newest stamp is it."""
-    latest = SfRecord.objects.filter(sobject="OpportunityStage").aggregate(latest=Max("system_modstamp"))["latest"]
+    """When the org's metadata last changed, as describe sees it: the stage picklist (the
+    OpportunityStage rows), custom fields created through the Tooling API, and the permission
+    sets that decide which fields the API user sees (describe is per user)."""
+    stamps = [
+        SfRecord.objects.filter(sobject__in=METADATA_SOBJECTS).aggregate(latest=Max("system_modstamp"))["latest"],
+        SfCustomField.objects.aggregate(latest=Max("created_at"))["latest"],
+    ]
+    latest = max((s for s in stamps if s), default=None)
     return latest.replace(microsecond=0) if latest else None
 
 
@@ -97,6 +105,7 @@ def describe(call: Call, sobject: str) -> Reply:
         return Reply(304)
     fields = [{
         "name": f.name, "label": f.label or f.name, "type": f.type, "length": f.length, "custom": f.name.endswith("__c"),
+        "precision": f.precision, "scale": f.scale,
         "nillable": f.nillable and not f.required, "createable": f.createable, "updateable": f.updateable,
         "externalId": f.external_id, "unique": f.unique, "idLookup": f.name == "Id" or f.external_id,
         "referenceTo": [f.reference_to] if f.reference_to else [], "relationshipName": f.relationship_name or None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..errors import SfApiError, not_found
-from . import batch, collections, composite, meta, query, records, tree
+from . import batch, collections, composite, meta, query, records, tooling, tree
 from .call import Call, Reply
 
 V = r"^v(?P<version>\d{2,3}\.\d)/"
@@ -34,6 +34,8 @@ ROUTES: list[tuple[re.Pattern, dict]] = [(re.compile(p), h) for p, h in [
      {"POST": collections.create, "PATCH": collections.update, "DELETE": collections.delete}),
     (V + r"composite/sobjects/(?P<sobject>\w+)/?$", {"GET": collections.retrieve, "POST": collections.retrieve}),
     (V + r"composite/sobjects/(?P<sobject>\w+)/(?P<field>\w+)/?$", {"PATCH": collections.upsert}),
+    (V + r"tooling/sobjects/CustomField/?$", {"POST": tooling.custom_field_create}),
+    (V + r"tooling/query/?$", {"GET": tooling.query}),
     (V + r"event/eventSchema/(?P<schema>[^/]+)/?$", {"GET": meta.event_schema}),
 ]]
 OLDEST_VERSION = 31.0

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from ..ids import id_normalise
 from ..models import SfRecord
-from ..schema import Field, SObject, sobject_get
+from ..catalog import sobject_view
+from ..schema import Field, SObject
 from .aggregate import aggregate_rows, aggregate_validate
 from .filters import FilterCompiler, field_value
 from .lexer import malformed, pointer_error
@@ -34,7 +35,7 @@ class Resolver:
         self.query, self.multi_currency = query, multi_currency
 
     def obj(self, name: str) -> SObject | None:
-        return sobject_get(name, multi_currency=self.multi_currency)
+        return sobject_view(name)
 
     def resolve(self, obj: SObject, ref: FieldRef) -> tuple[list[tuple[Field, SObject]], Field]:
         path = list(ref.path)
@@ -239,7 +240,7 @@ def soql_execute(text: str, *, include_deleted: bool = False, multi_currency: bo
                  page_size: int, empty_subquery_null: bool = True) -> dict:
     """Parse, validate and run a query; the first page of the QueryResult."""
     query = soql_parse(text)
-    obj = sobject_get(query.sobject, multi_currency=multi_currency)
+    obj = sobject_view(query.sobject)
     if obj is None:
         raise pointer_error(text, query.sobject_pos, "INVALID_TYPE",
                             f"sObject type '{query.sobject}' is not supported. If you are attempting to use a custom "
