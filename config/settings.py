@@ -234,7 +234,7 @@ FRESHBOOKS_POLL_OVERLAP_MINUTES = env.int("FRESHBOOKS_POLL_OVERLAP_MINUTES", def
 FRESHBOOKS_SCOPES = env.str("FRESHBOOKS_SCOPES", default=(
     "user:profile:read user:clients:read user:clients:write user:invoices:read user:invoices:write "
     "user:payments:read user:payments:write user:expenses:read user:expenses:write user:taxes:read "
-    "user:taxes:write")).split()
+    "user:taxes:write user:credit_notes:read user:credit_notes:write")).split()
 # --- Monitoring -------------------------------------------------------------------------
 ALERT_WEBHOOK_TIMEOUT_SECONDS = env.float("ALERT_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Anomaly checks: how far back each run looks, and how unusual is unusual.
