@@ -431,7 +431,9 @@ class OrderToCashFlow(BaseFlow):
     entity_kind = Entity.Kind.ORDER
     settings_spec = ORDER_TO_CASH_SETTINGS
     requirements = FlowRequirements(
-        freshbooks_scopes=("user:clients:read", "user:clients:write", "user:invoices:read", "user:invoices:write"),
+        # credit notes: shop refunds are credited (flow setting refund_document, default credit_note)
+        freshbooks_scopes=("user:clients:read", "user:clients:write", "user:invoices:read", "user:invoices:write",
+                           "user:credit_notes:read", "user:credit_notes:write"),
         infor_settings=("m3_customer_template", "m3_order_type", "m3_warehouse"))
 
     def mapping_steps(self) -> dict[str, str]:
