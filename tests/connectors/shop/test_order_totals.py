@@ -112,3 +112,16 @@ def test_parts_that_do_not_add_up_get_an_adjustment_line_and_say_so():
     built = invoice_lines_build(parsed)
     assert built.difference == Decimal("0.04") and built.lines[-1]["description"] == "shop:adjustment"
     assert line_sum(built.lines) == Decimal("58.75")
+
+
+def test_a_discount_that_leaves_a_cent_only_in_the_presentment_currency_is_still_sent():
+    """Found by the property test: the line discount takes all in USD but leaves 0.01 in EUR, which the order
+    discount then takes; the simulator once dropped that allocation (no order discount in USD)."""
+    order = SimOrder(pk=5, platform="shopify", number="1001", currency="USD", first_name="Ann", last_name="Lee",
+                     email="", external_id=str(payloads.SHOPIFY_ID_BASE + 5), created_at=STAMP, updated_at=STAMP,
+                     lines=[{"sku": "S", "name": "Item", "quantity": "2", "price": "3.59", "discount": "7.18"}],
+                     options={"order_discount": "5", "discount_code": "X", "presentment_currency": "EUR",
+                              "presentment_rate": "0.91"})
+    built = invoice_lines_build(parse(order))
+    assert built.total == Decimal("0.00") and built.difference == 0 and line_sum(built.lines) == 0
+    assert ("Discount X", "-0.01") in [(line["name"], line["unit_cost"]["amount"]) for line in built.lines]
