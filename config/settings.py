@@ -187,9 +187,11 @@ WOOCOMMERCE_PER_PAGE = env.int("WOOCOMMERCE_PER_PAGE", default=100)
 # The catch-up poll reads orders updated this many minutes before its watermark again.
 SHOP_POLL_OVERLAP_MINUTES = env.int("SHOP_POLL_OVERLAP_MINUTES", default=10)
 # Topics registered by shop_webhooks_ensure (a connection's settings "webhook_topics" overrides them):
-# order topics only, as the receivers read every delivery as an order.
+# the order topics, and Shopify's refunds/create (stored under its order; the orders/updated sent with it
+# carries the refund).
 SHOP_WEBHOOK_TOPICS = {
-    "shopify": env.list("SHOPIFY_WEBHOOK_TOPICS", default=["orders/create", "orders/updated", "orders/cancelled"]),
+    "shopify": env.list("SHOPIFY_WEBHOOK_TOPICS", default=["orders/create", "orders/updated", "orders/cancelled",
+                                                               "orders/fulfilled", "refunds/create"]),
     "woocommerce": env.list("WOOCOMMERCE_WEBHOOK_TOPICS", default=["order.created", "order.updated"]),
 }
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)
@@ -248,7 +250,7 @@ FRESHBOOKS_POLL_OVERLAP_MINUTES = env.int("FRESHBOOKS_POLL_OVERLAP_MINUTES", def
 FRESHBOOKS_SCOPES = env.str("FRESHBOOKS_SCOPES", default=(
     "user:profile:read user:clients:read user:clients:write user:invoices:read user:invoices:write "
     "user:payments:read user:payments:write user:expenses:read user:expenses:write user:taxes:read "
-    "user:taxes:write")).split()
+    "user:taxes:write user:credit_notes:read user:credit_notes:write")).split()
 # --- Monitoring -------------------------------------------------------------------------
 ALERT_WEBHOOK_TIMEOUT_SECONDS = env.float("ALERT_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Anomaly checks: how far back each run looks, and how unusual is unusual.

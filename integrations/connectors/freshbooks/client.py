@@ -85,6 +85,10 @@ class FreshBooksClient(HttpClient):
         return self._resource("taxes")
 
     @cached_property
+    def credit_notes(self):
+        return self._resource("credit_notes")
+
+    @cached_property
     def callbacks(self):
         from integrations.connectors.freshbooks.callbacks import CallbacksApi
 

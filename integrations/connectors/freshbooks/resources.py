@@ -37,6 +37,9 @@ RESOURCES: dict[str, ResourceSpec] = {
     "expense_categories": ResourceSpec("expenses/categories", "category", "categories", None),
     "items": ResourceSpec("items/items", "item", "items", "update"),
     "taxes": ResourceSpec("taxes/taxes", "tax", "taxes", "http"),
+    # Path and keys as the API reference lists them (§2.2); the create body is not documented
+    # there: Ledgerlink sends clientid, create_date, currency_code, description, notes and lines.
+    "credit_notes": ResourceSpec("credit_notes/credit_notes", "credit_note", "credit_notes", None),
 }
 
 

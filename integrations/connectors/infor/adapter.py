@@ -92,6 +92,11 @@ class InforErpAdapter(ABC):
         "invoiced", "customer_number", "order_reference", "currency", "net_amount": Decimal}``;
         ``delivered`` means every line reached the delivered status (66 in M3)."""
 
+    def cancel_sales_order(self, *, order_number: str, transaction: str) -> None:
+        """Cancel a not yet delivered order with the tenant's transaction (``PROGRAM/TRANSACTION``, a flow
+        setting: the API reference documents none)."""
+        raise FatalError(f"This Infor ERP cannot cancel orders through {transaction}.")
+
     @abstractmethod
     def list_invoices(self, *, order_number: str) -> list[dict]:
         """Invoices of an order: ``[{"invoice_number", "year", "invoice_date", "due_date",

@@ -63,6 +63,7 @@ class OrderOperations:
         bulk = self.m3.execute_bulk("OIS100MI", [("AddBatchLine", {
             "ORNO": temp_orno, "ITNO": line["item_number"], "ORQT": line["quantity"],
             "SAPR": line.get("unit_price"), "ITDS": line.get("description") or None,
+            "DIP1": line.get("discount_percent") or None,
         }) for _, line in missing])
         for (n, line), result in zip(missing, bulk.results):
             if result.ok:
@@ -116,6 +117,10 @@ class OrderOperations:
 
     def _status(self, head: dict) -> dict:
         return status_from_head(head, self.setting("m3_delivered_status"), self.setting("m3_invoiced_status"))
+
+    def cancel_sales_order(self, *, order_number: str, transaction: str) -> None:
+        program, _, name = transaction.partition("/")
+        self.m3.execute(program, name, {"ORNO": order_number})
 
     def get_order_status(self, *, order_number: str) -> dict:
         return self._status(self.m3.execute("OIS100MI", "GetHead", {"ORNO": order_number})[0])

@@ -39,12 +39,50 @@ class ShopCustomer:
 
 @dataclass
 class ShopLine:
+    """A product line at its price before discounts (``total`` = quantity × unit price as the shop states it);
+    ``discount`` is what the order's discounts took off this line (positive)."""
+
     id: str
     sku: str
     name: str
     quantity: Decimal
     unit_price: Decimal
     total: Decimal
+    discount: Decimal = Decimal("0")
+
+
+@dataclass
+class ShopCharge:
+    """An amount beside the product lines that makes up the order total, signed as it counts:
+    ``discount`` (negative; ``code`` keeps the discount code), ``shipping``, ``tax`` (only tax the
+    prices exclude: included tax is already in the prices) and ``fee``."""
+
+    kind: str
+    title: str
+    amount: Decimal
+    code: str = ""
+
+    @classmethod
+    def from_payload(cls, data: dict) -> ShopCharge:
+        return cls(**{**data, "amount": Decimal(data["amount"])})
+
+
+@dataclass
+class ShopRefund:
+    """Money given back, in the order's currency: ``amount`` in all (lines with their tax, shipping)."""
+
+    id: str
+    created_at: str
+    amount: Decimal
+    note: str = ""
+    lines: list[dict] = field(default_factory=list)  # {"line_id", "quantity", "amount"} as text
+
+    @classmethod
+    def from_payload(cls, data: dict) -> ShopRefund:
+        return cls(**{**data, "amount": Decimal(data["amount"])})
+
+
+MONEY_FIELDS = ("subtotal", "tax", "shipping", "total", "discount_total", "included_tax")
 
 
 @dataclass
@@ -62,17 +100,36 @@ class ShopOrder:
     tax: Decimal = Decimal("0")
     shipping: Decimal = Decimal("0")
     total: Decimal = Decimal("0")
+    charges: list[ShopCharge] = field(default_factory=list)
+    discount_codes: list[str] = field(default_factory=list)
+    discount_total: Decimal = Decimal("0")
+    taxes_included: bool = False
+    included_tax: Decimal = Decimal("0")
+    #: the store's own currency and the same order in it, when the customer paid in another (Shopify's
+    #: presentment currency); the amounts above are always in ``currency``, what the customer paid
+    shop_currency: str = ""
+    in_shop_currency: dict | None = None
+    refunds: list[ShopRefund] = field(default_factory=list)
+    cancelled: bool = False
+    cancelled_at: str = ""
+    cancel_reason: str = ""
+    fulfilled: bool = False
 
     def to_payload(self) -> dict:
         return json.loads(json.dumps(asdict(self), default=str))
 
     @classmethod
     def from_payload(cls, data: dict) -> ShopOrder:
-        lines = [ShopLine(**{**line, **{k: Decimal(line[k]) for k in ("quantity", "unit_price", "total")}})
+        lines = [ShopLine(**{**line, **{k: Decimal(line[k]) for k in ("quantity", "unit_price", "total", "discount")
+                                        if k in line}})
                  for line in data.get("lines", [])]
-        money = {k: Decimal(data[k]) for k in ("subtotal", "tax", "shipping", "total")}
-        rest = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k not in money and k != "lines"}
-        return cls(**{**rest, "customer": ShopCustomer(**data.get("customer", {})), "lines": lines, **money})
+        money = {k: Decimal(data[k]) for k in MONEY_FIELDS if k in data}
+        charges = [ShopCharge.from_payload(charge) for charge in data.get("charges", [])]
+        refunds = [ShopRefund.from_payload(refund) for refund in data.get("refunds", [])]
+        rest = {k: v for k, v in data.items()
+                if k in cls.__dataclass_fields__ and k not in money and k not in ("lines", "charges", "refunds")}
+        return cls(**{**rest, "customer": ShopCustomer(**data.get("customer", {})), "lines": lines,
+                      "charges": charges, "refunds": refunds, **money})
 
 
 # Shopify's and WooCommerce's ids are unsigned 64-bit integers (Shopify's line ids use the top bit).
@@ -137,6 +194,15 @@ def money(data: dict, key: str, *, where: str = "order", default: str = "0") -> 
         raise OrderInvalid(f"The {where}'s {key} '{_shown(value)}' is not an amount (at most 15 digits before "
                            f"the point and {MAX_DECIMALS} after).")
     return amount
+
+
+def flag(data: dict, key: str, *, where: str = "order") -> bool:
+    value = data.get(key)
+    if value in (None, ""):
+        return False
+    if not isinstance(value, bool):
+        raise OrderInvalid(f"The {where}'s {key} must be true or false, not '{_shown(value)}'.")
+    return value
 
 
 def text(data: dict | None, key: str, *, where: str = "order") -> str:

@@ -117,6 +117,8 @@ class ShopifyReceiver(ShopReceiver):
         stamp = event_time(triggered)
         if triggered and stamp is None:
             raise WebhookRejected(f"{shopify.TRIGGERED_AT_HEADER} '{triggered[:40]}' is not a timestamp.", 400)
+        if topic == shopify.REFUND_TOPIC:
+            return [self.refund_event(delivery, webhook_id, stamp)]
         order = self.parse_order(shopify.shopify_order_parse, delivery.body)
         # X-Shopify-Event-Id names the event across subscriptions (two subscriptions of one topic get
         # the same event id, each its own webhook id): it is the dedupe key when sent.
@@ -125,6 +127,22 @@ class ShopifyReceiver(ShopReceiver):
                                  topic=topic, order=order, stamp=stamp, routable=topic in shopify.ORDER_TOPICS,
                                  extra={"event_id": event_id, "webhook_id": webhook_id[:120],
                                         "api_version": delivery.headers.get(shopify.API_VERSION_HEADER, "")[:20]})]
+
+
+    def refund_event(self, delivery: Delivery, webhook_id: str, stamp: datetime | None) -> ParsedEvent:
+        """``refunds/create`` carries the refund alone; Shopify also sends ``orders/updated`` with the order
+        and all its refunds, which is what the flow reads. The refund is kept under its order, not routed."""
+        try:
+            refund = shopify.shopify_refund_parse(delivery.body)
+        except OrderInvalid as exc:
+            raise WebhookRejected(str(exc), 400) from None
+        return ParsedEvent(dedupe_key=f"shopify:{webhook_id}", event_type=shopify.REFUND_TOPIC, object_type="order",
+                           object_id=refund["order_id"],
+                           # "refund_at", not "event_at": a refund must not make the order's own update stale
+                           payload={"refund": refund, "topic": shopify.REFUND_TOPIC,
+                                    "refund_at": stamp.isoformat() if stamp else ""},
+                           routable=False, ignored_because="A refund: the order's orders/updated delivery carries "
+                                                           "it to the flows.")
 
 
 class WooCommerceReceiver(ShopReceiver):

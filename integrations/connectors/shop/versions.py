@@ -8,6 +8,7 @@ for the poll). An order the poll (or a backfill) read is stored as an InboundEve
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
@@ -38,9 +39,16 @@ def event_time(value: str) -> datetime | None:
 
 
 def order_version(order: ShopOrder) -> str:
-    """``<id>@<updated time in UTC>``: the same for a delivery and an API read of one version."""
+    """``<id>@<updated time in UTC>~<state>``: the same for a delivery and an API read of one version.
+
+    The state part (status, cancelled, fulfilled, total, the refunds' ids and amounts) tells apart two
+    changes made within one second: WooCommerce's ``date_modified_gmt`` has whole seconds, so a second
+    refund in the same second as the first would otherwise look like a repeat of it and be dropped."""
     stamp = event_time(order.modified_at)
-    return f"{order.id}@{stamp.astimezone(dt_timezone.utc).isoformat() if stamp else order.modified_at}"
+    state = "|".join([order.status, "c" if order.cancelled else "", "f" if order.fulfilled else "", str(order.total),
+                      *(f"{r.id}:{r.amount}" for r in order.refunds)])
+    digest = hashlib.sha256(state.encode()).hexdigest()[:12]
+    return f"{order.id}@{stamp.astimezone(dt_timezone.utc).isoformat() if stamp else order.modified_at}~{digest}"
 
 
 def order_version_started(connection, order: ShopOrder) -> bool:

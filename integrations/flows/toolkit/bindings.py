@@ -60,6 +60,12 @@ def entity_link_ensure(*, from_entity, to_entity, relation: str) -> None:
         pass  # another worker made the same edge
 
 
+def bindings_by_extra(*, connection, object_type: str, **extra) -> list[Binding]:
+    """The bindings whose ``extra`` holds these values (e.g. the shop customer id a customer was seen with)."""
+    return list(Binding.objects.filter(connection_id=_pk(connection), object_type=object_type,
+                                       **{f"extra__{key}": value for key, value in extra.items()}).order_by("pk"))
+
+
 def binding_extra_update(*, binding: Binding | None, **values) -> None:
     if binding is None:
         return

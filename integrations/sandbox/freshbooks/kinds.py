@@ -135,11 +135,18 @@ TAX = Kind(
     defaults={"accounting_systemid": "", "amount": "0", "compound": False, "name": "", "number": None, "updated": ""},
 )
 
+# Credit notes: listed by the reference (path and keys, SDK) with recorded overpayment credits; how
+# a credit note is created is not documented, so the simulator accepts the fields an invoice uses
+# for the same things (clientid, create_date, currency_code, description, notes, lines) and
+# computes the amount from the lines; account option ``credit_notes_writable`` (default on) turns
+# creation off for a stricter run.
 CREDIT_NOTE = Kind(
-    name="credit_note", plural="credit_notes", id_fields=("id", "creditid"), read_only=True, events=True,
-    writable={}, defaults={"amount": None, "clientid": 0, "create_date": "", "credit_number": "",
-                           "credit_type": "overpayment", "currency_code": "USD", "description": "", "status": "sent",
-                           "updated": ""},
+    name="credit_note", plural="credit_notes", id_fields=("id", "creditid"), events=True,
+    writable={"clientid": I, "create_date": D, "currency_code": S, "description": S, "notes": S, "lines": J,
+              "credit_number": S},
+    defaults={"amount": None, "clientid": 0, "create_date": "", "credit_number": "",
+              "credit_type": "overpayment", "currency_code": "USD", "description": "", "notes": "",
+              "status": "sent", "updated": ""},
 )
 
 # URL path under /accounting/account/<account_id>/ → kind.

@@ -19,6 +19,8 @@ OPTION_DEFAULTS: dict = {
     "invoice_lines_replace_on_update": True,
     # Fields an expense create must carry (the docs mark them only by styling).
     "expense_required_fields": ["amount", "categoryid", "date", "staffid"],
+    # Can credit notes be created through the API (the reference lists the resource, not its create)?
+    "credit_notes_writable": True,
     # Fields an invoice create must carry.
     "invoice_required_fields": ["customerid", "create_date"],
     # HTTP status of webhook-callback validation errors (the body says errno 422; an SDK test mocks 400).

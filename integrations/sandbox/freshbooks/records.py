@@ -110,6 +110,8 @@ def _currency(account: SimAccount, values: dict) -> str:
 def record_create(*, account: SimAccount, kind: Kind, values: dict, actor: SimUser) -> SimObject:
     if kind.read_only:
         raise _fail(405, 1003, f"{kind.plural.replace('_', ' ').capitalize()} cannot be created through the API.", kind=kind)
+    if kind.name == "credit_note" and not account.option("credit_notes_writable"):
+        raise _fail(405, 1003, "Credit notes cannot be created through the API.", kind=kind)
     if kind.name == "invoice" and not values.get("invoice_number") and fault_consume(account, "fault_409_remaining"):
         raise _fail(409, 409, "The invoice number was taken by a concurrent request; retrying will succeed.",
                     kind=kind, field="invoice_number")
@@ -192,6 +194,7 @@ def _check_create(account: SimAccount, kind: Kind, data: dict) -> None:
     required = {
         "invoice": account.option("invoice_required_fields"),
         "payment": ["invoiceid", "amount", "date"],
+        "credit_note": ["clientid", "create_date", "lines"],
         "expense": account.option("expense_required_fields"),
         "item": ["name"],
         "tax": ["name"],
@@ -222,6 +225,18 @@ def _before_save(account: SimAccount, kind: Kind, obj: SimObject, raw: dict, *, 
             _invoice_number(account, data)
         invoice_prepare(account, data, customer.data if created else None)
         invoice_settle(obj, _payments_of(obj) if obj.pk else [])
+    elif kind.name == "credit_note" and (created or data.get("lines")):  # overpayment credits carry no lines
+        customer = _reference(account, "client", data.get("clientid"), owner=kind, field="clientid")
+        currency = _currency(account, {**customer.data, **data})
+        if created or "lines" in raw:
+            data["lines"] = lines_normalize(data.get("lines") or [], currency=currency)
+        if created:
+            data["currency_code"], data["credit_type"] = currency, "credit"
+            data["credit_number"] = data.get("credit_number") or f"CN{obj.pk or ''}{uuid.uuid4().hex[:6].upper()}"
+        total = sum((Decimal(line["amount"]["amount"]) for line in data["lines"]), Decimal(0))
+        if total <= 0:
+            raise _fail(422, 1028, "A credit note's lines must come to more than zero.", kind=kind, field="lines")
+        data["amount"] = money(total, currency)
     elif kind.name == "payment":
         invoice = _reference(account, "invoice", data.get("invoiceid"), owner=kind, field="invoiceid")
         data["clientid"] = invoice.data.get("customerid")

@@ -168,6 +168,9 @@ class OrderLine(models.Model):
     itds = models.CharField(max_length=30, blank=True)
     orqt = models.DecimalField(max_digits=15, decimal_places=6)
     sapr = models.DecimalField(max_digits=17, decimal_places=6)
+    # Discount percentage 1 as AddBatchLine received it; the reference does not say how M3 prices it, so the
+    # simulator keeps it on the line (LstLine returns it) without changing the line amount.
+    dip1 = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     orst = models.CharField(max_length=2, default="22")
     dlqt = models.DecimalField(max_digits=15, decimal_places=6, default=0)
     ivqt = models.DecimalField(max_digits=15, decimal_places=6, default=0)

@@ -37,10 +37,19 @@ class ShopOrder(models.Model):
     currency = models.CharField(max_length=3)
     first_name = models.CharField(max_length=60)
     last_name = models.CharField(max_length=60)
-    email = models.EmailField()
+    email = models.EmailField(blank=True, help_text="Blank: withheld (Shopify's protected customer data).")
     company = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, default="US")
     lines = models.JSONField(default=list, help_text='[{"sku", "name", "quantity", "price"}], amounts as strings')
+    options = models.JSONField(default=dict, blank=True, help_text=(
+        'Pricing and customer extras (see pricing.py): {"discount_code", "order_discount", "shipping_title", '
+        '"shipping", "tax_rate" (percent), "taxes_included", "presentment_currency", "presentment_rate", '
+        '"address1", "city", "zip"}; amounts as strings.'))
+    refunds = models.JSONField(default=list, blank=True, help_text='[{"id", "created_at", "note", "lines": '
+                               '[{"index", "quantity"}], "shipping": bool}] in the order they were made')
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -22,7 +22,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from .models import ApiAccess, Delivery, Endpoint, Outage, Platform, ShopOrder
-from .payloads import BODIES, SHOPIFY_ID_BASE
+from .payloads import BODIES, SHOPIFY_ID_BASE, order_total, refunded_total, shopify_refund_body
+from .pricing import order_priced
 
 MAX_ATTEMPTS = 6
 TIMEOUT_SECONDS = 10
@@ -37,6 +38,8 @@ SUBSCRIBABLE = {
                            for event in ("created", "updated", "deleted", "restored")},
 }
 MAX_OUTAGE_MINUTES = 24 * 60
+UPDATED = {Platform.SHOPIFY: "orders/updated", Platform.WOOCOMMERCE: "order.updated"}
+OPTION_AMOUNTS = ("order_discount", "shipping", "tax_rate", "presentment_rate")
 
 
 class OrderRejected(ValueError):
@@ -147,7 +150,7 @@ def webhooks_dropped_until():
 
 
 def lines_parse(text: str) -> list[dict]:
-    """'SKU, quantity, price[, name]' per line → order lines with exact amounts."""
+    """'SKU, quantity, price[, name[, line discount]]' per line → order lines with exact amounts."""
     lines = []
     for number, raw in enumerate((text or "").strip().splitlines(), start=1):
         parts = [p.strip() for p in raw.split(",")]
@@ -159,8 +162,17 @@ def lines_parse(text: str) -> list[dict]:
             raise OrderRejected(f"Line {number}: quantity and price must be numbers.") from None
         if quantity <= 0 or quantity != quantity.to_integral_value() or price < 0:
             raise OrderRejected(f"Line {number}: quantity must be a whole number above 0 and price not negative.")
-        lines.append({"sku": parts[0], "quantity": str(int(quantity)), "price": format(price, "f"),
-                      "name": parts[3] if len(parts) > 3 else parts[0]})
+        line = {"sku": parts[0], "quantity": str(int(quantity)), "price": format(price, "f"),
+                "name": parts[3] if len(parts) > 3 and parts[3] else parts[0]}
+        if len(parts) > 4 and parts[4]:
+            try:
+                discount = Decimal(parts[4])
+            except InvalidOperation:
+                raise OrderRejected(f"Line {number}: the line discount must be an amount.") from None
+            if discount < 0 or discount > quantity * price:
+                raise OrderRejected(f"Line {number}: the line discount must be between 0 and the line's amount.")
+            line["discount"] = format(discount, "f")
+        lines.append(line)
     if not lines:
         raise OrderRejected("An order needs at least one line.")
     return lines
@@ -182,30 +194,151 @@ def _headers(platform: str, topic: str, secret: str, body: bytes, *, event_id: s
             "X-WC-Webhook-Delivery-ID": uuid.uuid4().hex}
 
 
+def options_clean(platform: str, options: dict | None) -> dict:
+    """The pricing options, checked: amounts not negative, a 3-letter presentment currency with a rate."""
+    cleaned = {k: v for k, v in (options or {}).items() if v not in (None, "", False)}
+    for key in OPTION_AMOUNTS:
+        if key in cleaned:
+            try:
+                value = Decimal(str(cleaned[key]))
+            except InvalidOperation:
+                raise OrderRejected(f"{key.replace('_', ' ').capitalize()} must be an amount.") from None
+            if not value.is_finite() or value < 0:
+                raise OrderRejected(f"{key.replace('_', ' ').capitalize()} cannot be negative.")
+            cleaned[key] = format(value, "f")
+    if cleaned.get("presentment_currency"):
+        cleaned["presentment_currency"] = str(cleaned["presentment_currency"]).strip().upper()
+        if platform != Platform.SHOPIFY:
+            raise OrderRejected("Only Shopify orders have a presentment currency (WooCommerce has one per order).")
+        if len(cleaned["presentment_currency"]) != 3 or not Decimal(cleaned.get("presentment_rate") or "0"):
+            raise OrderRejected("A presentment currency needs a 3-letter code and a rate above 0.")
+    cleaned["taxes_included"] = bool(cleaned.get("taxes_included"))
+    return cleaned
+
+
 def order_place(*, platform: str, first_name: str, last_name: str, email: str, currency: str, lines: list[dict],
-                company: str = "", country: str = "US") -> ShopOrder:
+                company: str = "", country: str = "US", options: dict | None = None) -> ShopOrder:
+    """Place an order. ``email`` "" withholds it (Shopify without protected customer data access)."""
     if platform not in Platform.values:
         raise OrderRejected(f"Unknown platform {platform}.")
     if len(currency or "") != 3:
         raise OrderRejected("Currency must be a 3-letter code such as USD.")
+    options = options_clean(platform, options)
+    priced = order_priced(lines, options)
+    if Decimal(options.get("order_discount") or "0") > priced.subtotal + priced.order_discounts:
+        raise OrderRejected("The order discount is more than the lines are worth.")
     with transaction.atomic():
         number = (ShopOrder.objects.aggregate(n=Max("id"))["n"] or 0) + 1001
         order = ShopOrder.objects.create(
             platform=platform, external_id="pending", number=str(number), currency=currency.upper(),
             created_at=(now := timezone.now()), updated_at=now,
-            first_name=first_name, last_name=last_name, email=email, company=company, country=country, lines=lines)
+            first_name=first_name, last_name=last_name, email=email, company=company, country=country, lines=lines,
+            options=options)
         order.external_id = str(SHOPIFY_ID_BASE + order.pk if platform == Platform.SHOPIFY else 700 + order.pk)
         order.save(update_fields=["external_id"])
-        body = BODIES[platform](order)
-        dropped, event_id = webhooks_dropped_until() is not None, str(uuid.uuid4())
-        for endpoint in Endpoint.objects.filter(platform=platform, active=True, topic__in=("", TOPICS[platform])):
-            Delivery.objects.create(endpoint=endpoint, order=order, topic=TOPICS[platform], body=body,
-                                    headers=_headers(platform, TOPICS[platform], endpoint.secret, body.encode(),
+        _deliveries_queue(order, [(TOPICS[platform], BODIES[platform](order))])
+    return order
+
+
+def _deliveries_queue(order: ShopOrder, messages: list[tuple[str, str]]) -> None:
+    """One delivery per message and subscription of its topic; each message is one event (one
+    X-Shopify-Event-Id across the subscriptions it goes to). While webhooks are dropped (the page's
+    outage switch) the deliveries are recorded as dropped and never sent."""
+    dropped = webhooks_dropped_until() is not None
+    for topic, body in messages:
+        event_id = str(uuid.uuid4())
+        for endpoint in Endpoint.objects.filter(platform=order.platform, active=True, topic__in=("", topic)):
+            Delivery.objects.create(endpoint=endpoint, order=order, topic=topic, body=body,
+                                    headers=_headers(order.platform, topic, endpoint.secret, body.encode(),
                                                      event_id=event_id, api_version=endpoint.api_version),
                                     **({"status": Delivery.Status.DROPPED, "last_error": "Webhooks were dropped."}
                                        if dropped else {}))
-        if not dropped:
-            outbox_dispatch()
+    if not dropped:
+        outbox_dispatch()
+
+
+def refund_lines_parse(order: ShopOrder, text: str) -> list[dict]:
+    """'SKU, quantity' per line (blank: what is left of every line) → [{"index", "quantity"}]."""
+    by_sku = {line["sku"].upper(): (index, Decimal(line["quantity"])) for index, line in enumerate(order.lines)}
+    refunded: dict[int, Decimal] = {}
+    for refund in order.refunds or []:
+        for entry in refund["lines"]:
+            refunded[int(entry["index"])] = refunded.get(int(entry["index"]), Decimal(0)) + Decimal(entry["quantity"])
+    if not (text or "").strip():  # what is left of every line
+        return [{"index": index, "quantity": str(int(qty - refunded.get(index, 0)))}
+                for index, qty in by_sku.values() if qty > refunded.get(index, 0)]
+    lines = []
+    for number, raw in enumerate(text.strip().splitlines(), start=1):
+        parts = [p.strip() for p in raw.split(",")]
+        if len(parts) != 2 or parts[0].upper() not in by_sku:
+            raise OrderRejected(f"Refund line {number}: write 'SKU, quantity' with a SKU of this order.")
+        index, ordered = by_sku[parts[0].upper()]
+        try:
+            quantity = Decimal(parts[1])
+        except InvalidOperation:
+            raise OrderRejected(f"Refund line {number}: the quantity must be a whole number.") from None
+        if quantity <= 0 or quantity != quantity.to_integral_value() or quantity + refunded.get(index, 0) > ordered:
+            raise OrderRejected(f"Refund line {number}: at most {ordered - refunded.get(index, 0)} of "
+                                f"{parts[0]} can still be refunded.")
+        lines.append({"index": index, "quantity": str(int(quantity))})
+    return lines
+
+
+def order_refund(*, order: ShopOrder, lines: list[dict], shipping: bool = False, note: str = "") -> ShopOrder:
+    """Refund lines (and shipping) of an order. Shopify sends ``refunds/create`` (the refund) and
+    ``orders/updated`` (the order with its ``refunds``); WooCommerce ``order.updated``."""
+    if order.cancelled_at:
+        raise OrderRejected(f"Order {order.number} is cancelled; there is nothing left to refund.")
+    if shipping and any(r.get("shipping") for r in order.refunds or []):
+        if not lines:
+            raise OrderRejected(f"Order {order.number}'s shipping was already refunded.")
+        shipping = False
+    if shipping and not (order.options or {}).get("shipping"):
+        shipping = False
+    if not lines and not shipping:
+        raise OrderRejected("A refund needs a line or the shipping.")
+    with transaction.atomic():
+        order = ShopOrder.objects.select_for_update().get(pk=order.pk)
+        now = timezone.now()
+        order.refunds = [*(order.refunds or []), {"id": len(order.refunds or []) + 1, "created_at": now.isoformat(),
+                                                  "note": note, "lines": lines, "shipping": shipping}]
+        if refunded_total(order) > order_total(order):
+            raise OrderRejected("The refunds would be more than the order's total.")
+        order.updated_at = now
+        order.save(update_fields=["refunds", "updated_at"])
+        messages = [(UPDATED[order.platform], BODIES[order.platform](order))]
+        if order.platform == Platform.SHOPIFY:
+            messages.insert(0, ("refunds/create", shopify_refund_body(order, len(order.refunds))))
+        _deliveries_queue(order, messages)
+    return order
+
+
+def order_cancel(*, order: ShopOrder, reason: str = "customer") -> ShopOrder:
+    """Cancel an order: Shopify sends ``orders/cancelled`` then ``orders/updated``; WooCommerce ``order.updated``
+    with status cancelled. A fulfilled order can be cancelled too (the shop allows it; finance sorts it out)."""
+    if order.cancelled_at:
+        raise OrderRejected(f"Order {order.number} is already cancelled.")
+    with transaction.atomic():
+        order = ShopOrder.objects.select_for_update().get(pk=order.pk)
+        order.cancelled_at = order.updated_at = timezone.now()
+        order.cancel_reason = reason or "other"
+        order.save(update_fields=["cancelled_at", "cancel_reason", "updated_at"])
+        body = BODIES[order.platform](order)
+        messages = [(UPDATED[order.platform], body)]
+        if order.platform == Platform.SHOPIFY:
+            messages.insert(0, ("orders/cancelled", body))
+        _deliveries_queue(order, messages)
+    return order
+
+
+def order_fulfil(*, order: ShopOrder) -> ShopOrder:
+    """Mark an order shipped (Shopify ``orders/fulfilled``; WooCommerce ``order.updated``, status completed)."""
+    with transaction.atomic():
+        order = ShopOrder.objects.select_for_update().get(pk=order.pk)
+        order.fulfilled_at = order.updated_at = timezone.now()
+        order.save(update_fields=["fulfilled_at", "updated_at"])
+        topic = "orders/fulfilled" if order.platform == Platform.SHOPIFY else UPDATED[order.platform]
+        _deliveries_queue(order, [(topic, BODIES[order.platform](order))])
     return order
 
 

@@ -7,6 +7,9 @@ from . import api, views
 urlpatterns = [
     path("", views.index, name="sandbox-shop-index"),
     path("orders/", views.order_create, name="sandbox-shop-order-create"),
+    path("orders/<int:pk>/refund/", views.order_refund, name="sandbox-shop-order-refund"),
+    path("orders/<int:pk>/cancel/", views.order_cancel, name="sandbox-shop-order-cancel"),
+    path("orders/<int:pk>/fulfil/", views.order_fulfil, name="sandbox-shop-order-fulfil"),
     path("endpoints/", views.endpoint_save, name="sandbox-shop-endpoint-save"),
     path("endpoints/<int:pk>/ping/", views.endpoint_ping, name="sandbox-shop-endpoint-ping"),
     path("endpoints/<int:pk>/delete/", views.endpoint_delete, name="sandbox-shop-endpoint-delete"),

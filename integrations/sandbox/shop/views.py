@@ -8,6 +8,9 @@ from django.views.decorators.http import require_POST
 from . import services
 from .models import Delivery, Endpoint, Platform, ShopOrder
 
+OPTION_FIELDS = ("discount_code", "order_discount", "shipping_title", "shipping", "tax_rate", "presentment_currency",
+                 "presentment_rate", "address1", "city", "zip")
+
 
 def index(request):
     return render(request, "sandbox_shop/index.html", {
@@ -28,9 +31,12 @@ def order_create(request):
     try:
         order = services.order_place(
             platform=data.get("platform", ""), first_name=data.get("first_name", "").strip(),
-            last_name=data.get("last_name", "").strip(), email=data.get("email", "").strip(),
+            last_name=data.get("last_name", "").strip(),
+            email="" if data.get("withhold_email") == "on" else data.get("email", "").strip(),
             company=data.get("company", "").strip(), country=(data.get("country") or "US").strip().upper()[:2],
             currency=data.get("currency", "").strip(), lines=services.lines_parse(data.get("lines", "")),
+            options={key: data.get(key, "").strip() for key in OPTION_FIELDS}
+            | {"taxes_included": data.get("taxes_included") == "on"},
         )
     except services.OrderRejected as exc:
         messages.error(request, str(exc))
@@ -38,6 +44,42 @@ def order_create(request):
         sent_to = order.deliveries.count()
         messages.success(request, f"Order {order.number} placed; {sent_to} webhook(s) queued."
                          + ("" if sent_to else " No endpoint is configured for this platform."))
+    return redirect("sandbox-shop-index")
+
+
+@require_POST
+def order_refund(request, pk: int):
+    order = get_object_or_404(ShopOrder, pk=pk)
+    try:
+        lines = services.refund_lines_parse(order, request.POST.get("lines", "")) \
+            if request.POST.get("kind") != "shipping" else []
+        services.order_refund(order=order, lines=lines, note=request.POST.get("note", "").strip()[:200],
+                              shipping=request.POST.get("kind") in ("full", "shipping")
+                              or request.POST.get("shipping") == "on")
+    except services.OrderRejected as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Order {order.number} refunded; webhooks queued.")
+    return redirect("sandbox-shop-index")
+
+
+@require_POST
+def order_cancel(request, pk: int):
+    order = get_object_or_404(ShopOrder, pk=pk)
+    try:
+        services.order_cancel(order=order, reason=request.POST.get("reason", "customer")[:20])
+    except services.OrderRejected as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Order {order.number} cancelled; webhooks queued.")
+    return redirect("sandbox-shop-index")
+
+
+@require_POST
+def order_fulfil(request, pk: int):
+    order = get_object_or_404(ShopOrder, pk=pk)
+    services.order_fulfil(order=order)
+    messages.success(request, f"Order {order.number} fulfilled; webhook queued.")
     return redirect("sandbox-shop-index")
 
 

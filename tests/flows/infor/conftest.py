@@ -29,11 +29,12 @@ class World:
     def flow(self, name) -> Flow:
         return Flow.objects.get(name=name)
 
-    def order(self, platform="shopify", *, email="ann@buyer.example", lines=None, company="Buyer Ltd", currency="USD"):
+    def order(self, platform="shopify", *, email="ann@buyer.example", lines=None, company="Buyer Ltd", currency="USD",
+              options=None, first_name="Ann", last_name="Buyer"):
         """Place an order in the shop simulator and deliver its signed webhook to Ledgerlink."""
         lines = lines or [{"sku": "WIDGET-S", "quantity": "2", "price": "12.50", "name": "Widget small"}]
-        order = order_place(platform=platform, first_name="Ann", last_name="Buyer", email=email, currency=currency,
-                            lines=lines, company=company)
+        order = order_place(platform=platform, first_name=first_name, last_name=last_name, email=email,
+                            currency=currency, lines=lines, company=company, options=options)
         assert outbox_drain()["sent"] == 1
         return order
 

@@ -1,4 +1,5 @@
 """The shop simulator: orders become signed webhooks that Ledgerlink's receivers accept, over real HTTP."""
+import json
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from integrations.demo.shop import shop_sandbox_connections_ensure
 from integrations.connectors.shop.order import ShopOrder as ParsedOrder
 from integrations.models import Connection, InboundEvent
 from integrations.sandbox.shop import services
-from integrations.sandbox.shop.models import Delivery, Endpoint
+from integrations.sandbox.shop.models import Delivery, Endpoint, ShopOrder
 from tests.factories import ConnectionFactory
 from tests.live_http import close_http_sessions  # noqa: F401  (autouse)
 
@@ -108,10 +109,56 @@ def test_demo_step_wires_both_platforms_and_is_idempotent(settings):
         assert endpoint.secret == connection.get_secret("webhook_secret")
     # one subscription per topic the flows need (nothing serves the API during set-up: made directly)
     assert sorted(Endpoint.objects.values_list("platform", "topic")) == [
-        ("shopify", "orders/cancelled"), ("shopify", "orders/create"), ("shopify", "orders/updated"),
+        ("shopify", "orders/cancelled"), ("shopify", "orders/create"), ("shopify", "orders/fulfilled"),
+        ("shopify", "orders/updated"), ("shopify", "refunds/create"),
         ("woocommerce", "order.created"), ("woocommerce", "order.updated")]
     settings.LEDGERLINK_PUBLIC_URL = "https://ledgerlink.example"  # the public URL changed: old endpoints retire
     shop_sandbox_connections_ensure(lambda line: None)
     assert {url.split("/api/")[0] for url in Endpoint.objects.filter(active=True).values_list("url", flat=True)} == {
         "https://ledgerlink.example"}
-    assert Endpoint.objects.filter(active=True).count() == 5 and Endpoint.objects.count() == 10
+    assert Endpoint.objects.filter(active=True).count() == 7 and Endpoint.objects.count() == 14
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_sends_refunds_create_and_orders_updated_and_only_the_order_is_routed(live_server):
+    connection = connected(live_server, "shopify")
+    order = place("shopify")
+    services.outbox_drain()
+    services.order_refund(order=order, lines=services.refund_lines_parse(order, "WIDGET-S, 1"))
+    assert services.outbox_drain()["failed"] == 0
+    events = {e.event_type: e for e in InboundEvent.objects.filter(connection=connection)}
+    assert set(events) == {"orders/create", "refunds/create", "orders/updated"}
+    refund_event = events["refunds/create"]
+    assert refund_event.object_id == order.external_id and refund_event.status == InboundEvent.Status.IGNORED
+    assert events["orders/updated"].status != InboundEvent.Status.IGNORED  # a refund never makes it stale
+    assert not events["orders/updated"].payload["stale"]
+    parsed = ParsedOrder.from_payload(events["orders/updated"].payload["order"])
+    assert [r.amount for r in parsed.refunds] == [Decimal("19.99")]
+
+
+@pytest.mark.django_db
+def test_page_places_refunds_and_cancels_orders_and_says_what_is_wrong(client):
+    services.endpoint_configure(platform="shopify", url="http://127.0.0.1:9/nowhere/", secret="x")
+    fields = {"platform": "shopify", "first_name": "A", "last_name": "B", "email": "a@b.test", "currency": "USD",
+              "lines": "WIDGET-S, 2, 10, Widget, 1.50", "discount_code": "SAVE5", "order_discount": "5",
+              "shipping": "4.95", "tax_rate": "20", "taxes_included": "on", "presentment_currency": "eur",
+              "presentment_rate": "0.9", "withhold_email": "on"}
+    assert b"webhook(s) queued" in client.post("/sandbox/shop/orders/", fields, follow=True).content
+    order = ShopOrder.objects.get()
+    assert order.email == "" and order.options["presentment_currency"] == "EUR" and order.options["taxes_included"]
+    assert order.lines[0]["discount"] == "1.50"
+    body = json.loads(Delivery.objects.get().body)
+    assert body["email"] is None and body["presentment_currency"] == "EUR" and body["discount_codes"][0]["code"] == "SAVE5"
+    woo = client.post("/sandbox/shop/orders/", {**fields, "platform": "woocommerce"}, follow=True)
+    assert b"Only Shopify orders have a presentment currency" in woo.content
+    too_much = client.post(f"/sandbox/shop/orders/{order.pk}/refund/", {"kind": "lines", "lines": "WIDGET-S, 3"},
+                           follow=True)
+    assert b"at most 2 of WIDGET-S can still be refunded" in too_much.content
+    assert b"refunded" in client.post(f"/sandbox/shop/orders/{order.pk}/refund/", {"kind": "full"}, follow=True).content
+    assert b"already refunded" in client.post(f"/sandbox/shop/orders/{order.pk}/refund/", {"kind": "shipping"},
+                                              follow=True).content
+    assert b"cancelled" in client.post(f"/sandbox/shop/orders/{order.pk}/cancel/", follow=True).content
+    assert b"already cancelled" in client.post(f"/sandbox/shop/orders/{order.pk}/cancel/", follow=True).content
+    topics = list(Delivery.objects.order_by("pk").values_list("topic", flat=True))
+    assert topics == ["orders/create", "refunds/create", "orders/updated", "orders/cancelled", "orders/updated"]
+    assert client.get("/sandbox/shop/").status_code == 200

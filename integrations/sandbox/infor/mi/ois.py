@@ -58,8 +58,11 @@ def add_batch_line(ctx: Context, rec: dict) -> list[dict]:
     if price < 0:
         raise MIError("Sales price cannot be negative", code="WSA0101", field="SAPR")
     ponr = (order.lines.count() + 1) * 10
+    discount = decimal_in(rec, "DIP1") if rec.get("DIP1") else Decimal(0)
+    if not 0 <= discount <= 100:
+        raise MIError("Discount percentage must be between 0 and 100", code="WDI0101", field="DIP1")
     OrderLine.objects.create(order=order, ponr=ponr, itno=item.itno, itds=rec.get("ITDS") or item.itds,
-                             orqt=qty, sapr=price, orst="05")
+                             orqt=qty, sapr=price, dip1=discount, orst="05")
     return [{"PONR": str(ponr), "POSX": "0", "ATNR": "0"}]
 
 
@@ -103,7 +106,8 @@ def lst_line(ctx: Context, rec: dict) -> list[dict]:
     order = order_get(rec["ORNO"])
     return [{"ORNO": order.orno, "PONR": str(line.ponr), "POSX": "0", "ITNO": line.itno, "ITDS": line.itds,
              "ORQT": quantity(line.orqt), "SAPR": money(line.sapr), "ORST": line.orst,
-             "DLQT": quantity(line.dlqt), "IVQT": quantity(line.ivqt), "LNAM": money(line.amount)}
+             "DLQT": quantity(line.dlqt), "IVQT": quantity(line.ivqt), "LNAM": money(line.amount),
+             "DIP1": quantity(line.dip1)}
             for line in order.lines.all()]
 
 
