@@ -72,3 +72,19 @@ def inbound_event_store(
     return event_id, not duplicates
 
 
+
+
+def parsed_events_store(*, connection: Connection, events: list, headers: dict, body: str = "") -> tuple[int, int]:
+    """Store each ParsedEvent a receiver (webhook or Pub/Sub stream) made of one delivery; returns
+    (new events, new routable events). The caller holds the transaction and, once it is committed,
+    queues routing when the second number is not 0 (sync.routing.inbound_events_dispatch)."""
+    new = to_route = 0
+    for parsed in events:
+        _, created = inbound_event_store(
+            connection=connection, dedupe_key=parsed.dedupe_key, event_type=parsed.event_type,
+            object_type=parsed.object_type, object_id=parsed.object_id, action=parsed.action, headers=headers,
+            body=body, payload=parsed.payload, signature_valid=True, routable=parsed.routable,
+            detail=parsed.ignored_because)
+        new += created
+        to_route += created and parsed.routable
+    return new, to_route

@@ -18,7 +18,7 @@ from django.utils import timezone
 from integrations.connectors.receiving import ParsedEvent
 from integrations.models import Connection, PubSubSubscription
 from integrations.sync.routing import inbound_events_dispatch
-from integrations.triggers.intake import inbound_event_store
+from integrations.triggers.intake import parsed_events_store
 from integrations.triggers.subscriber.lease import lease_fence
 
 logger = logging.getLogger(__name__)
@@ -31,18 +31,10 @@ def pubsub_batch_store(*, connection: Connection, subscription: PubSubSubscripti
     """Store the batch (``events`` may be empty: a keepalive moves the replay id); returns how
     many events were new. Raises LeaseLost (nothing stored) once another process holds the lease."""
     now = timezone.now()
-    new = to_route = 0
-    headers = {"pubsub-topic": subscription.topic}
     with transaction.atomic():
         lease_fence(connection_id=connection.pk, holder=holder)
-        for parsed in events:
-            _, created = inbound_event_store(
-                connection=connection, dedupe_key=parsed.dedupe_key, event_type=parsed.event_type,
-                object_type=parsed.object_type, object_id=parsed.object_id, action=parsed.action,
-                headers=headers, payload=parsed.payload, signature_valid=True, routable=parsed.routable,
-                detail=parsed.ignored_because)
-            new += created
-            to_route += created and parsed.routable
+        new, to_route = parsed_events_store(connection=connection, events=events,
+                                            headers={"pubsub-topic": subscription.topic})
         changes = {"heartbeat_at": now, "holder": holder, "state": S.ACTIVE, "last_error": ""}
         if replay_id_hex:
             changes["replay_id"] = replay_id_hex

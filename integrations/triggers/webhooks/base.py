@@ -37,7 +37,7 @@ from integrations.connectors.receiving import (
 )
 from integrations.connectors.registry import CONNECTORS
 from integrations.sync.routing import inbound_events_dispatch
-from integrations.triggers.intake import inbound_event_store
+from integrations.triggers.intake import inbound_event_store, parsed_events_store
 from integrations.triggers.webhooks.connections import webhook_connection
 from integrations.triggers.webhooks.rejections import (
     webhook_rejection_admit,
@@ -183,18 +183,10 @@ class WebhookReceiver(APIView):
     def store(self, request, connection, body: bytes, events: list[ParsedEvent]) -> int:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
         text = body.decode("utf-8", errors="replace")
-        new = to_route = 0
         # A delivery's events are stored all or none; one event is a single autocommitted INSERT.
         with transaction.atomic() if len(events) > 1 else nullcontext():
-            for parsed in events:
-                _, created = inbound_event_store(
-                    connection=connection, dedupe_key=parsed.dedupe_key, event_type=parsed.event_type,
-                    object_type=parsed.object_type, object_id=parsed.object_id, action=parsed.action,
-                    headers=headers, body=text if len(events) == 1 else "", payload=parsed.payload,
-                    signature_valid=True, routable=parsed.routable, detail=parsed.ignored_because,
-                )
-                new += created
-                to_route += created and parsed.routable
+            new, to_route = parsed_events_store(connection=connection, events=events, headers=headers,
+                                                body=text if len(events) == 1 else "")
         if to_route:  # only once the events are committed: see inbound_events_dispatch
             inbound_events_dispatch(connection_id=connection.pk)
         return new
