@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import grpc
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 
 from pubsub_wire import pubsub_api_pb2_grpc as pb_grpc
@@ -107,8 +107,8 @@ class PubSubServer:
             self._heartbeat(stopped=True)
         except DatabaseError:
             logger.exception("Pub/Sub bus: could not record the stop")
-        finally:
-            close_old_connections()
+        finally:  # the thread ends: its connection goes with it (CONN_MAX_AGE would keep it open)
+            connections.close_all()
 
     def _heartbeat(self, *, stopped: bool = False) -> None:
         now = timezone.now()

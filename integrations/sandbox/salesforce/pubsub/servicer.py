@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import grpc
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 
 from pubsub_wire import pubsub_api_pb2 as pb
@@ -94,8 +94,8 @@ class PubSubServicer(pb_grpc.PubSubServicer):
             error_abort(context, exc, rpc_id)
         except DatabaseError:
             error_abort(context, PubSubError(grpc.StatusCode.UNAVAILABLE, "Try again later."), rpc_id)
-        finally:
-            close_old_connections()
+        finally:  # the pool thread may idle for long: give its connection back (CONN_MAX_AGE keeps it)
+            connections.close_all()
 
     def GetTopic(self, request, context):
         def answer(org: SfOrg, rpc_id: str):
@@ -139,8 +139,8 @@ class PubSubServicer(pb_grpc.PubSubServicer):
             error_abort(context, exc, rpc_id)
         except DatabaseError:
             error_abort(context, PubSubError(grpc.StatusCode.UNAVAILABLE, "Try again later."), rpc_id)
-        finally:
-            close_old_connections()
+        finally:  # the pool thread may idle for long: give its connection back (CONN_MAX_AGE keeps it)
+            connections.close_all()
 
     def _subscribe(self, inbox: queue.Queue, context, rpc_id: str):
         options = self.options
