@@ -44,10 +44,22 @@ def event_scrub(event: dict, hint: dict | None = None) -> dict:
     return _scrub(event, _known_secrets())
 
 
-def sentry_init(dsn: str, *, environment: str, traces_sample_rate: float = 0.0, transport=None) -> None:
+def _release() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"ledgerlink@{version('ledgerlink')}"
+    except PackageNotFoundError:  # the image installs the dependencies only, and runs the source
+        return "ledgerlink"
+
+
+def sentry_init(dsn: str, *, environment: str, release: str = "", transport=None) -> None:
+    """Errors only (no performance tracing), no user details or request bodies, every event scrubbed.
+    The release is named (SENTRY_RELEASE, else the package version): left unset, the SDK would ask
+    git, which a container does not have."""
     import sentry_sdk
     from sentry_sdk.integrations.django import DjangoIntegration
 
-    sentry_sdk.init(dsn=dsn, environment=environment, traces_sample_rate=traces_sample_rate, transport=transport,
-                    send_default_pii=False, before_send=event_scrub, before_send_transaction=event_scrub,
+    sentry_sdk.init(dsn=dsn, environment=environment, release=release or _release(), transport=transport,
+                    before_send=event_scrub, data_collection={"user_info": False, "http_bodies": []},
                     integrations=[DjangoIntegration()])

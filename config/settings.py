@@ -404,12 +404,11 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 # Optional Sentry error reporting; events pass the same masking as the logs (config/sentry.py).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
-SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 if SENTRY_DSN:
     from config.sentry import sentry_init
 
     sentry_init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV),
-                traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+                release=env.str("SENTRY_RELEASE", default=""))
 
 # Extra flow handlers: "kind=dotted.path.Class,kind2=…" (built-ins are in integrations/flows/registry.py).
 LEDGERLINK_FLOW_HANDLERS = env.dict("LEDGERLINK_FLOW_HANDLERS", default={})
