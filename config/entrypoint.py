@@ -75,9 +75,10 @@ def role_web(args: list[str]) -> None:
         migrate_and_set_up()
     else:
         migrations_wait(float(os.environ.get("MIGRATIONS_WAIT_SECONDS", "300")))
-    # Workers: WEB_CONCURRENCY (gunicorn reads it); more options: GUNICORN_CMD_ARGS or ARGS.
-    _exec("-m", "gunicorn", "config.wsgi:application", "--bind", os.environ.get("WEB_BIND", "0.0.0.0:8000"),
-          "--access-logfile", "-", *args)
+    # Workers: WEB_CONCURRENCY (gunicorn reads it); more options: GUNICORN_CMD_ARGS or ARGS. No access
+    # log: it would bypass the masking filter (an OAuth callback's query string carries its code),
+    # and the proxy in front keeps one.
+    _exec("-m", "gunicorn", "config.wsgi:application", "--bind", os.environ.get("WEB_BIND", "0.0.0.0:8000"), *args)
 
 
 def role_worker(args: list[str]) -> None:
