@@ -5,7 +5,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connections
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_q.models import Schedule, Task
 from prometheus_client.parser import text_string_to_metric_families
@@ -70,6 +71,18 @@ def test_readyz_fails_when_the_database_is_down(client, broken_database):
     assert "OperationalError" in body["checks"]["database"]["error"]
     # What reads the database is named as skipped, not as a second cause.
     assert body["checks"]["cluster"] == {"ok": False, "error": "skipped: the database is down"}
+
+
+def test_readyz_fails_when_the_broker_is_down(client, monkeypatch):
+    """The Redis broker at a port where nothing listens: its ping fails for real."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "REDIS", "redis://127.0.0.1:1/0")
+    body = client.get("/readyz").json()
+    assert body["failed"] == ["broker"]
+    assert body["checks"]["broker"]["error"].startswith("ConnectionError")
+    assert body["checks"]["cluster"]["ok"] is True  # the other checks still run
 
 
 def test_readyz_fails_when_the_cluster_is_wedged_and_recovers_with_progress(client, settings):
@@ -192,3 +205,22 @@ def test_metrics_content(client, settings):
                                               ("topic", "/data/AccountChangeEvent")))] == 1
     assert m[("ledgerlink_cluster_wedged", ())] == 0
     assert TOKEN not in response.content.decode()
+
+
+def test_metrics_cost_does_not_grow_with_flows_connections_or_rows(client, settings):
+    """Aggregates at scrape time: the same number of queries for one flow or many, few rows or more."""
+    settings.METRICS_TOKEN = TOKEN
+
+    def scrape_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+        return len(queries)
+
+    SyncItemFactory(status=S.PENDING)
+    before = scrape_queries()
+    for _ in range(3):
+        flow = FlowFactory()
+        SyncItemFactory(flow=flow, status=S.DEAD, finished_at=timezone.now())
+        ApiCall.objects.create(connection=flow.source_connection, system="salesforce", operation="x", method="GET",
+                               path="/", status_code=500)
+    assert scrape_queries() == before <= 12
