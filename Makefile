@@ -40,11 +40,13 @@ CHROMIUM    ?= /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-## make lint: the guard-rails, both configured in pyproject.toml: `ruff check` (lint rules only, no
-## formatting) and `lint-imports` (the import contracts: what may import what). Either failing fails the target.
+## make lint: the guard-rails: `ruff check` (lint rules only, no formatting) and `lint-imports` (the
+## import contracts: what may import what), both configured in pyproject.toml, and `hadolint` on the
+## Dockerfile (any finding fails; no container daemon needed). Any failing fails the target.
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/hadolint Dockerfile
 
 ## make test: `make lint`, then the whole suite against DATABASE_URL (SQLite when unset). CI runs this.
 test: lint | $(CHROMIUM)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,6 +74,8 @@ if SANDBOX_ENABLED:
     ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz, /metrics answer before host validation and the https redirect.
+    "config.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -357,12 +360,18 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ledgerlink@localhost")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# plain: one line of text per record; json: one JSON object per line (for a log shipper). Both
+# pass through the same masking filter.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "config.logfilters.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+                   "json": {"()": "config.logformat.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
                 "axes.apps": {"level": "WARNING"}},  # its start-up banner, on every manage.py command
@@ -380,6 +389,26 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# --- Probes, metrics, error reporting (README "Operating in production") -------------------
+# /readyz: the database aliases it queries; how long due work may wait with no task finishing
+# before the cluster counts as wedged; how late a schedule may be; how long a subscription may
+# hear nothing (the Pub/Sub server sends a keepalive at least every 270 s).
+READY_DATABASE_ALIASES = env.list("READY_DATABASE_ALIASES", default=["default"])
+READY_CLUSTER_STALL_SECONDS = env.int("READY_CLUSTER_STALL_SECONDS", default=120)
+READY_SCHEDULER_GRACE_SECONDS = env.int("READY_SCHEDULER_GRACE_SECONDS", default=300)
+READY_SUBSCRIBER_SILENCE_SECONDS = env.int("READY_SUBSCRIBER_SILENCE_SECONDS", default=600)
+# /metrics: a bearer token, or addresses/networks allowed without one (client address as for
+# sign-in throttling: LOGIN_PROXY_COUNT). Neither set: /metrics refuses everyone.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# Optional Sentry error reporting; events pass the same masking as the logs (config/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV),
+                release=env.str("SENTRY_RELEASE", default=""))
 
 # Extra flow handlers: "kind=dotted.path.Class,kind2=…" (built-ins are in integrations/flows/registry.py).
 LEDGERLINK_FLOW_HANDLERS = env.dict("LEDGERLINK_FLOW_HANDLERS", default={})

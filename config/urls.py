@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from integrations.probes import PROBES
+
 urlpatterns = [
     path("security/2fa/", include("config.security.urls")),
     path("admin/", admin.site.urls),
@@ -11,6 +13,8 @@ urlpatterns = [
     path("connect/", include("social_django.urls", namespace="social")),
     path("integrations/", include("integrations.urls")),
     path("monitoring/", include("monitoring.urls")),
+    # Probes of the public URL contract (PRODUCT.md): liveness, readiness, Prometheus metrics.
+    *(path(route, view, name=route) for route, view in PROBES.items()),
 ]
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))

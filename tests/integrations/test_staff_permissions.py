@@ -140,7 +140,7 @@ def test_refused_actions_do_nothing_when_posted_anyway(client, staff):
 # --- Staff pages ------------------------------------------------------------------------------
 ALLOW, REFUSE = True, False
 # Pages that are not staff pages: the public URL contract (PRODUCT.md) and the simulators.
-PUBLIC_PREFIXES = ("api/webhooks/", "api/schema/", "sandbox/")
+PUBLIC_PREFIXES = ("api/webhooks/", "api/schema/", "sandbox/", "healthz", "readyz", "metrics")
 # Every named page outside the ModelAdmins' own five: url name → (method, Finance staff, Integration admin).
 PAGES = {
     "admin:index": ("GET", ALLOW, ALLOW),
