@@ -52,6 +52,7 @@ def flow_rows(window: Window, hours: dict) -> list[dict]:
     for (flow_id, _), row in hours.items():
         hists.setdefault(flow_id, []).append(row["latency_hist"])
     dead_now, backlog = measures.dead_by_flow(), measures.backlog_by_flow()
+    arrivals = measures.arrivals_by_flow(window.start, window.now)
     rows = []
     for flow in Flow.objects.select_related("source_connection", "target_connection").order_by("name"):
         t = totals.get(flow.pk, dict.fromkeys(FLOW_FIELDS, 0))
@@ -61,6 +62,8 @@ def flow_rows(window: Window, hours: dict) -> list[dict]:
             "id": flow.pk, "name": flow.name, "title": str(flow), "enabled": flow.enabled,
             "source_connection_id": flow.source_connection_id, "target_connection_id": flow.target_connection_id,
             **{f: t[f] for f in FLOW_FIELDS},
+            # The arrivals of the window by where each stands now: these columns add up to "received".
+            "arrived": arrivals.get(flow.pk, dict.fromkeys(("received", *measures.ARRIVAL_COLUMNS), 0)),
             "success_rate": success_rate(t["succeeded"], t["dead"]),
             "latency_p50_ms": hist_percentile(hist, 0.5), "latency_p95_ms": hist_percentile(hist, 0.95),
             "backlog": open_["count"],

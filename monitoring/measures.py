@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 from django.db.models import Count, Min
 from django.utils.dateparse import parse_datetime
 
-from .refs import DEAD, OPEN_STATUSES, TOKEN_FAILING, engine_model
+from .refs import DEAD, OPEN_STATUSES, RETRYING, SKIPPED, SUCCEEDED, TOKEN_FAILING, engine_model
 
 # A valid token this close to expiry shows as "expiring" (refresh should have happened).
 TOKEN_EXPIRING_WITHIN = timedelta(minutes=10)
@@ -64,3 +64,22 @@ def token_state(connection, now: datetime) -> str:
     if connection.token_expires_at and connection.token_expires_at <= now + TOKEN_EXPIRING_WITHIN:
         return "expiring"
     return state
+
+
+# Where the items that arrived in a window stand now. Every status falls in exactly one column,
+# so received = succeeded + skipped + retrying + dead + open (pending, running, held).
+ARRIVAL_COLUMNS = ("succeeded", "skipped", "retrying", "dead", "open")
+_ARRIVAL_COLUMN = {SUCCEEDED: "succeeded", SKIPPED: "skipped", RETRYING: "retrying", DEAD: "dead"}
+
+
+def arrivals_by_flow(start: datetime, end: datetime) -> dict[int, dict]:
+    """{flow id: {received, succeeded, skipped, retrying, dead, open}} for items created in [start, end]."""
+    SyncItem = engine_model("SyncItem")
+    rows = (SyncItem.objects.filter(created_at__gte=start, created_at__lte=end)
+            .values("flow_id", "status").annotate(n=Count("id")).order_by())
+    out: dict[int, dict] = {}
+    for r in rows:
+        counts = out.setdefault(r["flow_id"], dict.fromkeys(("received", *ARRIVAL_COLUMNS), 0))
+        counts[_ARRIVAL_COLUMN.get(r["status"], "open")] += r["n"]
+        counts["received"] += r["n"]
+    return out
