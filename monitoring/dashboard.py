@@ -6,13 +6,11 @@ live); backlog, dead letters, cursors and tokens are current state.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlencode
-
 from django.conf import settings
-from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from . import measures
+from .links import dead_letter_url
 from .refs import engine_model
 from .rollups import LATENCY_BUCKETS_MS
 from .usage import api_budget_parse
@@ -25,10 +23,6 @@ API_FIELDS = ["calls", "errors", "records", "duration_sum_ms"]
 def success_rate(succeeded: int, dead: int) -> float | None:
     """Share of finished items that reached the target (skipped items are neither)."""
     return round(100.0 * succeeded / (succeeded + dead), 1) if succeeded + dead else None
-
-
-def dead_letter_url(flow_id: int) -> str:
-    return reverse("admin:integrations_deadletter_changelist") + "?" + urlencode({"flow__id__exact": flow_id})
 
 
 def polling_warnings() -> dict[int, str]:
