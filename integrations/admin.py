@@ -443,6 +443,6 @@ class InboundEventAdmin(admin.ModelAdmin):
 
 @admin.register(Cursor)
 class CursorAdmin(admin.ModelAdmin):
-    list_display = ["connection", "flow", "stream", "value", "last_run_at"]
+    list_display = ["connection", "flow", "stream", "value", "last_run_at", "caught_up_at"]
     list_filter = ["connection"]
 
