@@ -7,7 +7,7 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast lint bench install install-dev lock check clean proto
+.PHONY: run test test-fast lint bench install install-dev lock check clean proto screenshots
 
 $(PY):
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -57,6 +57,12 @@ test: lint | $(CHROMIUM)
 ## inner loop; CI still runs everything through `make test`.
 test-fast: lint
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+## make screenshots: re-shoot the README's "For finance" screenshots (docs/img/finance-*.png) as a Finance staff
+## user in the `make run` set-up, served on SCREENSHOTS_ADDR, with Playwright and Debian's chromium.
+SCREENSHOTS_ADDR ?= 127.0.0.1:8081
+screenshots: install-dev | $(CHROMIUM)
+	LEDGERLINK_SCREENSHOTS_TO_DOCS=1 $(PY) -m pytest tests/browser/test_finance_screenshots.py --liveserver $(SCREENSHOTS_ADDR) $(PYTEST_ARGS)
 
 ## make bench: benchmarks; results are appended to BENCHMARKS.md.
 bench: install-dev

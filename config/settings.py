@@ -36,6 +36,8 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # Where external systems reach us (webhook callback registration, OAuth redirect URIs).
 LEDGERLINK_PUBLIC_URL = env.str("LEDGERLINK_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Who the default alert rules e-mail (monitoring/alerts/defaults.py); blank: none until edited in the admin.
+LEDGERLINK_ALERT_EMAIL = env.str("LEDGERLINK_ALERT_EMAIL", default=env.str("LEDGERLINK_ADMIN_EMAIL", default=""))
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
 # The Salesforce simulator's Pub/Sub API (gRPC, plaintext): `manage.py sandbox_pubsub_serve`,
 # started by `make run`. Poll: how often it reads newly committed change events (milliseconds).

@@ -24,3 +24,7 @@ WEBHOOK_CONNECTION_CACHE_SECONDS = 0
 
 # A 401 retried on a fresh token needs no pause against the in-process simulators.
 TOKEN_RETRY_BACKOFF_SECONDS = 0
+
+# Tests never reach the real ECB: a rates test serves its own stored sample over HTTP; anything else
+# that loads rates meets the loopback discard port and fails at once.
+MAPPINGS_ECB_RATES_URL = "http://127.0.0.1:9/eurofxref-daily.xml"

@@ -33,6 +33,7 @@ from integrations.operations.replay import sync_items_replay
 from integrations.operations.resync import binding_resync
 from integrations.triggers.polling import flow_polling_warning
 from integrations.triggers.subscriber.status import subscribers_status
+from config.admin_empty import EmptyAction, EmptyStateAdmin
 from config.admin_secrets import SecretFieldsAdmin
 from integrations import admin_thirdparty  # noqa: F401  (django-q2's and social-auth's admins, re-registered)
 from monitoring.models import SyncAttempt
@@ -414,8 +415,16 @@ class SyncItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(SyncItemAdmin):
+class DeadLetterAdmin(EmptyStateAdmin, SyncItemAdmin):
     list_display = ["id", "flow", "source_object", "source_id", "attempts", "last_error", "finished_at"]
+    empty_help = (
+        "No dead letters: nothing has failed for good. Every change either synced, is still being retried, "
+        "or waits for review under Conflicts.\n"
+        "When a change cannot be synced after its retries (a value missing from a value table, a record the "
+        "other system refuses…), it lands here with the reason in plain words. Fix the cause, then Replay it."
+    )
+    empty_actions = (EmptyAction("Sync dashboard", "monitoring:dashboard"),
+                     EmptyAction("All sync items", "admin:integrations_syncitem_changelist"))
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=SyncItem.Status.DEAD)
@@ -434,6 +443,6 @@ class InboundEventAdmin(admin.ModelAdmin):
 
 @admin.register(Cursor)
 class CursorAdmin(admin.ModelAdmin):
-    list_display = ["connection", "flow", "stream", "value", "last_run_at"]
+    list_display = ["connection", "flow", "stream", "value", "last_run_at", "caught_up_at"]
     list_filter = ["connection"]
 

@@ -33,4 +33,4 @@ def cursor_advance(*, cursor, value, run_started_at=None) -> None:
             value = min(value, run_started_at)
         value = value.isoformat()
     cursor.value, cursor.last_run_at = str(value), timezone.now()
-    cursor.save(update_fields=["value", "last_run_at", "updated_at"])
+    cursor.save(update_fields=["value", "last_run_at", "caught_up_at", "updated_at"])

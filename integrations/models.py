@@ -274,6 +274,12 @@ class Cursor(models.Model):
     stream = models.CharField(max_length=80)
     value = models.CharField(max_length=120, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
+    # A quiet source leaves the watermark where its last change was: this says the source was read
+    # to its end then, so "behind" is judged against the source's own changes (monitoring.measures).
+    caught_up_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Start of the last poll that read every change the source had (nothing newer was left).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -60,9 +60,20 @@ OBSOLETE_SCHEDULES: list[str] = [
 ]
 
 
+def alert_rules_ensure(write: Callable[[str], None]) -> None:
+    """Default alert rules (monitoring/alerts/defaults.py), so a fresh install warns from day one."""
+    from monitoring.alerts.defaults import alert_rules_defaults_ensure
+
+    created = alert_rules_defaults_ensure()
+    if created:
+        where = settings.LEDGERLINK_ALERT_EMAIL or "no address yet: set LEDGERLINK_ALERT_EMAIL or edit the rules"
+        write(f"Created default alert rules ({where}): {', '.join(created)}.")
+
+
 def setup_run(*, write: Callable[[str], None], demo: bool = True) -> None:
     admin_user_ensure(write)
     schedules_ensure(write)
+    alert_rules_ensure(write)
     if demo and settings.SANDBOX_ENABLED:
         for path in DEMO_STEPS:  # integrations/demo/: the demo wiring, one step per system or flow set
             import_string(path)(write)

@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import admin
 from django.urls import path
 
+from config.admin_empty import EmptyAction, EmptyStateAdmin
+
 from . import admin_views, services
 from .engine import Node, _order
 from .models import ConfigImport, CurrencyRate, FieldMapping, MappingChange, MappingSet, ValueTable, ValueTableEntry
@@ -170,10 +172,28 @@ class ValueTableAdmin(RecordedAdmin):
 
 
 @admin.register(CurrencyRate)
-class CurrencyRateAdmin(RecordedAdmin):
+class CurrencyRateAdmin(EmptyStateAdmin, RecordedAdmin):
     list_display = ["date", "from_currency", "to_currency", "rate", "source"]
     list_filter = ["source", "from_currency", "to_currency"]
     date_hierarchy = "date"
+    empty_help = (
+        "No currency rates yet. Flows that convert amounts (an invoice in USD for a EUR ledger, say) look up the "
+        "rate of the document's day here, the nearest earlier day when that day has none, and stop with "
+        "\"No exchange rate\" when there is none at all.\n"
+        "Load the European Central Bank's reference rates (EUR-based; other pairs are crossed through EUR), or "
+        "add a rate by hand: a manual rate wins over a loaded one of the same day (an Integration admin does either)."
+    )
+
+    # Loading and adding rates is the Integration admin's; finance reads the help.
+    empty_actions = (
+        EmptyAction("Load ECB rates now", "admin:mappings_currencyrate_load_ecb", "post", "mappings.add_currencyrate",
+                    note="The same as manage.py currency_rates_load on the command line."),
+        EmptyAction("Add a rate by hand", "admin:mappings_currencyrate_add", permission="mappings.add_currencyrate"),
+    )
+
+    def get_urls(self):
+        return [path("load-ecb/", self.admin_site.admin_view(admin_views.currency_rates_load_view),
+                     name="mappings_currencyrate_load_ecb")] + super().get_urls()
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .errors import ConfigurationError
 from .models import MappingSet
+from .rates import EcbRateProvider, RateSourceError, currency_rates_load
 from .preview import preview_run, preview_samples, regression_check, sample_record
 from .schemas import schema_for
 from .suggestions import mapping_suggestions, suggested_transforms
@@ -111,3 +112,17 @@ def draft_view(request, pk):
     draft = services.mapping_set_draft_create(mapping_set=ms, user=request.user)
     messages.success(request, f"Created draft version {draft.version}; edit it, preview it, then publish it.")
     return redirect(reverse("admin:mappings_mappingset_change", args=[draft.pk]))
+
+
+@require_POST
+def currency_rates_load_view(request):
+    """*Load ECB rates now*: the European Central Bank's reference rates (MAPPINGS_ECB_RATES_URL)."""
+    if not request.user.has_perm("mappings.add_currencyrate"):
+        raise PermissionDenied
+    try:
+        loaded = currency_rates_load(source=EcbRateProvider())
+    except RateSourceError as exc:
+        messages.error(request, f"No rates were loaded: {exc}")
+    else:
+        messages.success(request, str(loaded))
+    return redirect("admin:mappings_currencyrate_changelist")

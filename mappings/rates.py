@@ -180,3 +180,24 @@ def currency_rates_store(*, quotes: list[RateQuote]) -> tuple[int, int]:
         )
         created, updated = created + was_created, updated + (not was_created)
     return created, updated
+
+
+@dataclass(frozen=True)
+class RatesLoaded:
+    count: int
+    created: int
+    updated: int
+    first: date
+    last: date
+
+    def __str__(self) -> str:
+        return f"Loaded {self.count} rates for {self.first}…{self.last}: {self.created} new, {self.updated} updated."
+
+
+def currency_rates_load(*, source: RateProvider) -> RatesLoaded:
+    """Fetch from a provider and store (the command and the admin's *Load ECB rates now*).
+    Raises RateSourceError (or OSError for a file) when nothing could be read."""
+    quotes = source.fetch()
+    created, updated = currency_rates_store(quotes=quotes)
+    days = sorted({q.date for q in quotes})
+    return RatesLoaded(len(quotes), created, updated, days[0], days[-1])

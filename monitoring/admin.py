@@ -1,12 +1,14 @@
 """Admin: read-only audit tables, editable alert rules, alerts with history, findings to decide."""
 from django import forms
 from django.contrib import admin, messages
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 
 from config.outbound_urls import OutboundURLRefused, outbound_url_check
+from config.admin_empty import EmptyAction, EmptyStateAdmin
 from config.admin_secrets import SecretFieldsAdmin
 
+from . import admin_views
 from .alerts.evaluators import RULE_KINDS
 from .findings import finding_decide
 from .models import Alert, AlertEvent, AlertRule, ApiCall, Finding, SyncAttempt
@@ -70,8 +72,24 @@ class AlertRuleForm(forms.ModelForm):
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(SecretFieldsAdmin):
+class AlertRuleAdmin(EmptyStateAdmin, SecretFieldsAdmin):
     form = AlertRuleForm
+    empty_help = (
+        "No alert rules: nobody is told when syncing goes wrong.\n"
+        "The set-up (manage.py ledgerlink_setup, run by make run) creates four defaults: dead letters waiting "
+        "over 15 minutes, sign-in to a connected system failing, polling stuck while the source has changes, "
+        "and the Salesforce API budget above 80 %. Each e-mails LEDGERLINK_ALERT_EMAIL (edit the recipients and "
+        "add a chat webhook on the rule), and every message links to the records."
+    )
+
+    empty_actions = (
+        EmptyAction("Create the default rules", "admin:monitoring_alertrule_defaults", "post", "monitoring.add_alertrule"),
+        EmptyAction("Add a rule", "admin:monitoring_alertrule_add", permission="monitoring.add_alertrule"),
+    )
+
+    def get_urls(self):
+        return [path("create-defaults/", self.admin_site.admin_view(admin_views.alert_rules_defaults_view),
+                     name="monitoring_alertrule_defaults")] + super().get_urls()
     # The decrypted URL is the model's ``webhook_url``: a view-only page would render it in clear.
     secret_fields = ("webhook_url",)
     readonly_fields = ["channels"]
@@ -105,7 +123,11 @@ class AlertEventInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(EmptyStateAdmin, admin.ModelAdmin):
+    empty_help = ("No alerts yet. An alert opens when one of the alert rules' conditions holds, is sent by e-mail "
+                  "or chat with a link to the records, and resolves itself when the condition clears.")
+    empty_actions = (EmptyAction("See the alert rules", "admin:monitoring_alertrule_changelist"),)
+
     list_display = ["opened_at", "severity", "status", "kind", "title", "notify_count", "last_notified_at", "resolved_at"]
     list_filter = ["status", "severity", "kind", "rule"]
     search_fields = ["title", "key"]
@@ -134,7 +156,16 @@ def _record_link(record: dict) -> str:
 
 
 @admin.register(Finding)
-class FindingAdmin(admin.ModelAdmin):
+class FindingAdmin(EmptyStateAdmin, admin.ModelAdmin):
+    empty_help = (
+        "No findings: the anomaly checks and the reconciliation have found nothing that looks wrong.\n"
+        "The checks run every 15 minutes over the synced business data (amounts that do not match, duplicates, "
+        "unusual exchange rates, …) and reconciliation every hour; what they find is listed here for finance "
+        "to confirm or dismiss."
+    )
+    empty_actions = (EmptyAction("How each check is computed", "monitoring:dashboard", anchor="ll-checks"),
+                     EmptyAction("Reconciliation", "integrations:reconcile"))
+
     list_display = ["last_seen_at", "check_name", "status", "title", "flow", "decided_by"]
     list_filter = ["status", "check_name", "flow"]
     search_fields = ["title", "fingerprint"]

@@ -6,13 +6,11 @@ live); backlog, dead letters, cursors and tokens are current state.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlencode
-
 from django.conf import settings
-from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from . import measures
+from .links import dead_letter_url
 from .refs import engine_model
 from .rollups import LATENCY_BUCKETS_MS
 from .usage import api_budget_parse
@@ -25,10 +23,6 @@ API_FIELDS = ["calls", "errors", "records", "duration_sum_ms"]
 def success_rate(succeeded: int, dead: int) -> float | None:
     """Share of finished items that reached the target (skipped items are neither)."""
     return round(100.0 * succeeded / (succeeded + dead), 1) if succeeded + dead else None
-
-
-def dead_letter_url(flow_id: int) -> str:
-    return reverse("admin:integrations_deadletter_changelist") + "?" + urlencode({"flow__id__exact": flow_id})
 
 
 def polling_warnings() -> dict[int, str]:
@@ -52,6 +46,7 @@ def flow_rows(window: Window, hours: dict) -> list[dict]:
     for (flow_id, _), row in hours.items():
         hists.setdefault(flow_id, []).append(row["latency_hist"])
     dead_now, backlog = measures.dead_by_flow(), measures.backlog_by_flow()
+    arrivals = measures.arrivals_by_flow(window.start, window.now)
     rows = []
     for flow in Flow.objects.select_related("source_connection", "target_connection").order_by("name"):
         t = totals.get(flow.pk, dict.fromkeys(FLOW_FIELDS, 0))
@@ -61,6 +56,8 @@ def flow_rows(window: Window, hours: dict) -> list[dict]:
             "id": flow.pk, "name": flow.name, "title": str(flow), "enabled": flow.enabled,
             "source_connection_id": flow.source_connection_id, "target_connection_id": flow.target_connection_id,
             **{f: t[f] for f in FLOW_FIELDS},
+            # The arrivals of the window by where each stands now: these columns add up to "received".
+            "arrived": arrivals.get(flow.pk, dict.fromkeys(("received", *measures.ARRIVAL_COLUMNS), 0)),
             "success_rate": success_rate(t["succeeded"], t["dead"]),
             "latency_p50_ms": hist_percentile(hist, 0.5), "latency_p95_ms": hist_percentile(hist, 0.95),
             "backlog": open_["count"],

@@ -112,6 +112,7 @@ class AlertRule(models.Model):
 
     class Kind(models.TextChoices):
         DEAD_LETTERS = "dead_letters", "Dead letters above N"
+        DEAD_LETTERS_WAITING = "dead_letters_waiting", "Dead letters waiting longer than T minutes, above N"
         CONSECUTIVE_FAILURES = "consecutive_failures", "N consecutive failed attempts on a flow"
         NO_SUCCESS = "no_success", "No successful sync for T minutes while events arrive"
         CURSOR_LAG = "cursor_lag", "Polling cursor behind by more than T minutes"

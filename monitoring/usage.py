@@ -1,6 +1,8 @@
 """Reading API budgets out of ``Connection.api_usage``.
 
-The Salesforce connector stores what Salesforce reports; any of these shapes is understood:
+The Salesforce connector stores what each response's ``Sforce-Limit-Info`` header reports as
+``{"api_usage": {"used": 1000, "limit": 15000, "seen_at": "…"}}``
+(integrations/connectors/salesforce/limits.py). These other shapes are understood too:
 ``{"DailyApiRequests": {"Max": 15000, "Remaining": 14000}}`` (the ``/limits`` resource),
 ``{"api-usage": "1000/15000"}`` or ``{"api_usage": "api-usage=1000/15000"}`` (the
 ``Sforce-Limit-Info`` header, raw), or ``{"daily_used": 1000, "daily_limit": 15000}``.
@@ -32,6 +34,10 @@ def _int(value) -> int | None:
 
 def api_budget_parse(usage: dict | None) -> Budget | None:
     usage = usage or {}
+    for key in ("api_usage", "api-usage"):  # what the connector stores (and simple-salesforce's key)
+        stored = usage.get(key)
+        if isinstance(stored, dict) and _int(stored.get("limit")):
+            return Budget(used=_int(stored.get("used")) or 0, limit=_int(stored["limit"]))
     daily = usage.get("DailyApiRequests")
     if isinstance(daily, dict) and _int(daily.get("Max")):
         remaining = _int(daily.get("Remaining")) or 0

@@ -204,8 +204,10 @@ def connection_token_refresh(
                 return _refresh_unless_done(connection, stale_access_token, refresh)
         except LockBusy:
             if time.monotonic() > deadline:
-                raise RetryableError("Another worker is refreshing this connection's token and has not "
-                                     "finished; will retry.", retry_after=5) from None
+                # A wait for another worker, not a failure of the remote system: the engine queues the
+                # item again without counting an attempt or showing it failed (README "Locks and waits").
+                raise LockBusy("Another worker is refreshing this connection's token and has not "
+                               "finished; this item runs again when it is done.", retry_after=5) from None
             time.sleep(0.05)  # another worker is refreshing: wait for its token
 
 

@@ -151,11 +151,14 @@ def _flow_poll(flow: Flow, now: datetime) -> PollReport:
         latest = _latest_items(flow, read.changes) if reader.dedupe_by_items else None
         for change in read.changes:
             _change_enqueue(flow, handler, change, report, latest=latest, second_stamps=reader.versions_are_second_stamps)
+        # The read went to the source's end: whatever changed before this poll began is queued (or
+        # was nothing), so a quiet stream with an old watermark is not behind (the stuck-polling alert).
+        cursor.caught_up_at = now
         if read.position is not None:
             cursor_advance(cursor=cursor, value=read.position, run_started_at=now if read.capped else None)
         else:  # nothing to move on from: the run is recorded (flows_poll_due reads it)
             cursor.last_run_at = timezone.now()
-            cursor.save(update_fields=["last_run_at", "updated_at"])
+            cursor.save(update_fields=["last_run_at", "caught_up_at", "updated_at"])
         if read.commit is not None:
             read.commit()
     return report

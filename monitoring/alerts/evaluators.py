@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count
 
-from .. import measures
+from .. import links, measures
 from ..models import Finding, SyncAttempt
 from ..refs import FAILED_OUTCOMES, RUNNING, SUCCEEDED, TOKEN_FAILING, engine_model
 from ..templatetags.monitoring_format import seconds as fmt_seconds
@@ -24,6 +24,9 @@ class Condition:
     title: str
     message: str
     details: dict = field(default_factory=dict)
+    #: the page to act on it (a path; messages carry it as an absolute URL), and what it shows
+    link: str = ""
+    link_label: str = "Open"
 
 
 def _flows(rule):
@@ -43,7 +46,20 @@ def dead_letters(rule, now: datetime) -> list[Condition]:
     return [
         Condition(f"flow:{flow.pk}", f"{counts[flow.pk]} dead letters on {flow}",
                   f"{counts[flow.pk]} items of flow '{flow}' failed permanently (more than {limit}). "
-                  "Open the dead-letter list, fix the cause, and replay them.", {"dead": counts[flow.pk]})
+                  "Open the dead-letter list, fix the cause, and replay them.", {"dead": counts[flow.pk]},
+                  links.dead_letter_url(flow.pk), "Dead letters of this flow")
+        for flow in _flows(rule) if counts.get(flow.pk, 0) > limit
+    ]
+
+
+def dead_letters_waiting(rule, now: datetime) -> list[Condition]:
+    counts, limit = measures.dead_by_flow(before=now - timedelta(minutes=rule.window_minutes)), int(rule.threshold)
+    return [
+        Condition(f"flow:{flow.pk}", f"{counts[flow.pk]} dead letters waiting on {flow}",
+                  f"{counts[flow.pk]} items of flow '{flow}' failed permanently more than {rule.window_minutes} minutes "
+                  "ago and nobody has replayed or resolved them yet. Open the list, fix the cause (each row "
+                  "says what went wrong), and replay them.", {"dead": counts[flow.pk]},
+                  links.dead_letter_url(flow.pk), "Dead letters of this flow")
         for flow in _flows(rule) if counts.get(flow.pk, 0) > limit
     ]
 
@@ -58,7 +74,7 @@ def consecutive_failures(rule, now: datetime) -> list[Condition]:
             last = SyncAttempt.objects.filter(sync_item__flow_id=flow.pk).exclude(outcome=RUNNING).order_by("-started_at", "-id").first()
             found.append(Condition(f"flow:{flow.pk}", f"{n} failures in a row on {flow}",
                                    f"The last {n} attempts of flow '{flow}' all failed. Latest: {last.message}",
-                                   {"last_attempt_id": last.pk}))
+                                   {"last_attempt_id": last.pk}, links.sync_items_url(flow.pk), "Sync items of this flow"))
     return found
 
 
@@ -77,7 +93,7 @@ def no_success(rule, now: datetime) -> list[Condition]:
         found.append(Condition(f"flow:{flow.pk}", f"No successful sync on {flow} for {rule.window_minutes} min",
                                f"{arrived} changes arrived for flow '{flow}' in the last {rule.window_minutes} minutes "
                                "and none was synced. Check the dashboard for errors and the workers.",
-                               {"arrived": arrived}))
+                               {"arrived": arrived}, links.dashboard_url(), "Dashboard"))
     return found
 
 
@@ -90,9 +106,12 @@ def cursor_lag(rule, now: datetime) -> list[Condition]:
     for cursor in qs:
         lag, basis = measures.cursor_lag(cursor, now)
         if lag is not None and lag > rule.window_minutes * 60:
+            link = (links.flow_url(cursor.flow_id), "The flow") if cursor.flow_id else (
+                links.connection_url(cursor.connection_id), "The connection")
             found.append(Condition(f"cursor:{cursor.pk}", f"Polling of {cursor.connection.name}/{cursor.stream} is {fmt_seconds(lag)} behind",
                                    f"The {cursor.stream} stream of {cursor.connection.name} is {fmt_seconds(lag)} behind "
-                                   f"(by its {basis}); the limit is {rule.window_minutes} minutes.", {"lag_seconds": lag}))
+                                   f"(by its {basis}); the limit is {rule.window_minutes} minutes.", {"lag_seconds": lag},
+                                   *link))
     return found
 
 
@@ -100,7 +119,7 @@ def auth_failing(rule, now: datetime) -> list[Condition]:
     return [
         Condition(f"connection:{c.pk}", f"Sign-in failing for {c.name}",
                   f"Ledgerlink cannot authenticate to {c.name}: {c.last_auth_error or 'no reason recorded'}. "
-                  "Reconnect it in the admin.", {})
+                  "Reconnect it in the admin.", {}, links.connection_url(c.pk), "The connection")
         for c in _connections(rule) if c.token_state == TOKEN_FAILING
     ]
 
@@ -112,7 +131,8 @@ def sf_budget(rule, now: datetime) -> list[Condition]:
         if budget and budget.percent > float(rule.threshold):
             found.append(Condition(f"connection:{c.pk}", f"{c.name} has used {budget.percent}% of its daily API budget",
                                    f"{budget.used} of {budget.limit} {c.get_system_display()} API requests used in the last 24 hours "
-                                   f"(alert above {rule.threshold}%).", {"used": budget.used, "limit": budget.limit}))
+                                   f"(alert above {rule.threshold}%).", {"used": budget.used, "limit": budget.limit},
+                                   links.connection_url(c.pk), "The connection"))
     return found
 
 
@@ -123,7 +143,8 @@ def anomaly(rule, now: datetime) -> list[Condition]:
     return [
         Condition(f"check:{r['check_name']}", f"{r['n']} open findings: {r['check_name'].replace('_', ' ')}",
                   f"{r['n']} open findings from the '{r['check_name']}' check. Review them in Findings "
-                  "(confirm or dismiss each).", {"open": r["n"]})
+                  "(confirm or dismiss each).", {"open": r["n"]},
+                  links.findings_url(r["check_name"]), "Open findings of this check")
         for r in qs.values("check_name").annotate(n=Count("id")).order_by("check_name")
         if r["n"] > int(rule.threshold)
     ]
@@ -138,16 +159,18 @@ def poll_failing(rule, now: datetime) -> list[Condition]:
                   f"{f' (the latest at {flow.poll_error_at:%Y-%m-%d %H:%M} UTC)' if flow.poll_error_at else ''}: "
                   f"{flow.poll_error or 'no reason recorded'} Changes its webhooks or change events missed are "
                   "not being caught; the other flows are still polled.",
-                  {"failures": flow.poll_failures, "error": flow.poll_error})
+                  {"failures": flow.poll_failures, "error": flow.poll_error}, links.flow_url(flow.pk), "The flow")
         for flow in _flows(rule) if flow.poll_failures > limit
     ]
 
 
 RULE_KINDS: dict[str, tuple] = {
     "dead_letters": (dead_letters, "Fires per flow when its dead-letter count now is above N."),
+    "dead_letters_waiting": (dead_letters_waiting, "Fires per flow when more than N of its dead letters have waited longer than T minutes."),
     "consecutive_failures": (consecutive_failures, "Fires per flow when its last N attempts all failed."),
     "no_success": (no_success, "Fires per flow when changes arrived in the last T minutes (older than a short grace) and none succeeded."),
-    "cursor_lag": (cursor_lag, "Fires per polling cursor whose watermark (or last run) is more than T minutes old."),
+    "cursor_lag": (cursor_lag, "Fires per polling cursor more than T minutes behind its source: the source's changes "
+                               "have not been read to the end for that long (a quiet stream, polled, is not behind)."),
     "auth_failing": (auth_failing, "Fires per connection whose token state is 'failing'."),
     "sf_budget": (sf_budget, "Fires per connection whose used daily API requests are above X% of the limit it reports."),
     "anomaly": (anomaly, "Fires per check when more than N of its findings are open."),

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..links import absolute
 from ..models import Alert, AlertEvent, AlertRule
 from .channels import alert_deliver
 from .evaluators import RULE_KINDS, Condition
@@ -18,8 +19,20 @@ from .evaluators import RULE_KINDS, Condition
 logger = logging.getLogger(__name__)
 
 
+def alert_text(alert: Alert) -> str:
+    """The message, then the absolute link to the records (e-mails and chat are read outside the app)."""
+    url = alert.details.get("url") if isinstance(alert.details, dict) else None
+    return f"{alert.message}\n\n{alert.details.get('url_label') or 'Open'}: {url}" if url else alert.message
+
+
+def _details(condition: Condition) -> dict:
+    if not condition.link:
+        return condition.details
+    return {**condition.details, "url": absolute(condition.link), "url_label": condition.link_label}
+
+
 def _notify(alert: Alert, rule: AlertRule, kind: str, now: datetime, subject: str) -> AlertEvent:
-    deliveries = alert_deliver(rule=rule, subject=subject, text=alert.message)
+    deliveries = alert_deliver(rule=rule, subject=subject, text=alert_text(alert))
     Alert.objects.filter(pk=alert.pk).update(last_notified_at=now, notify_count=alert.notify_count + 1)
     return AlertEvent.objects.create(alert=alert, kind=kind, at=now, message=alert.message, deliveries=deliveries)
 
@@ -29,7 +42,7 @@ def alert_open(*, rule: AlertRule, condition: Condition, now: datetime) -> Alert
         with transaction.atomic():
             alert = Alert.objects.create(
                 rule=rule, kind=rule.kind, key=f"rule:{rule.pk}:{condition.key}", severity=rule.severity,
-                title=condition.title[:200], message=condition.message, details=condition.details,
+                title=condition.title[:200], message=condition.message, details=_details(condition),
             )
     except IntegrityError:
         return None  # opened by a concurrent evaluation
@@ -39,7 +52,7 @@ def alert_open(*, rule: AlertRule, condition: Condition, now: datetime) -> Alert
 
 def alert_refresh(*, alert: Alert, rule: AlertRule, condition: Condition, now: datetime) -> bool:
     """Keep an open alert's words current; remind when the repeat interval has passed."""
-    alert.title, alert.message, alert.details = condition.title[:200], condition.message, condition.details
+    alert.title, alert.message, alert.details = condition.title[:200], condition.message, _details(condition)
     alert.save(update_fields=["title", "message", "details"])
     due = rule.repeat_minutes and (alert.last_notified_at is None
                                    or now - alert.last_notified_at >= timedelta(minutes=rule.repeat_minutes))

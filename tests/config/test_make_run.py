@@ -109,6 +109,9 @@ class Page:
 @pytest.mark.slow  # runs manage.py migrate/ledgerlink_setup/ledgerlink_serve (web, cluster, subscriber, gRPC server)
 def test_make_run_invoices_a_closed_won_deal_through_pubsub_and_shows_the_subscriber(served):
     base, database, process, tail = served
+    # ready on day one (issue 16): the set-up made the default alert rules
+    assert sorted(kind for (kind,) in db_rows(database, "SELECT kind FROM monitoring_alertrule WHERE enabled")) == [
+        "auth_failing", "cursor_lag", "dead_letters_waiting", "sf_budget"]
     wait_until(lambda: _up(base), timeout=120, what=f"ledgerlink_serve answering\n{tail()}")
     # The subscriber holds its lease and has its Opportunity stream open before anyone writes.
     wait_until(lambda: db_rows(database, "SELECT 1 FROM integrations_pubsubsubscription WHERE topic = ? "

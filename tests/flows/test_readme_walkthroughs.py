@@ -29,7 +29,7 @@ from integrations.sync.engine import sync_item_process
 from integrations.sync.routing import inbound_events_route_pending
 from integrations.triggers.polling import flows_poll_due
 from mappings.models import ValueTable
-from monitoring.models import ApiCall
+from monitoring.models import ApiCall, SyncAttempt
 from tests.live_http import close_http_sessions  # noqa: F401  (autouse)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -155,6 +155,10 @@ def test_deal_to_cash_walkthrough_as_written(demo):
     workers_settle()
     (won,) = _sf("Opportunity", Name="Initech deal")
     assert won["Payment_Status__c"] == "Partial" and won["Amount_Paid__c"] == 400
+    # both payment flows read the payment: neither shows "Failed, will retry" first (issue 16)
+    payments = SyncItem.objects.filter(source_object="payment")
+    assert {i.flow.name for i in payments} == {"fb-payment-to-sf-opportunity", "freshbooks-payment-to-infor"}
+    assert not SyncAttempt.objects.filter(sync_item__in=payments).exclude(outcome__in=["succeeded", "skipped"]).exists()
     # 7. nothing dead; "Poll now" writes nothing
     assert not SyncItem.objects.filter(status="dead").exists()
     _poll_now_writes_nothing(admin)

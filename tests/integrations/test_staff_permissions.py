@@ -158,6 +158,8 @@ PAGES = {
     "admin:mappings_mappingset_suggestions": ("GET", ALLOW, ALLOW),
     "admin:mappings_mappingset_publish": ("GET", REFUSE, ALLOW),
     "admin:mappings_mappingset_draft": ("POST", REFUSE, ALLOW),
+    "admin:mappings_currencyrate_load_ecb": ("POST", REFUSE, ALLOW),  # the empty rates list's "Load ECB rates now"
+    "admin:monitoring_alertrule_defaults": ("POST", REFUSE, ALLOW),  # the empty alert-rule list's "Create the default rules"
     "integrations:freshbooks-connect": ("GET", REFUSE, ALLOW),
     "integrations:salesforce-connect": ("GET", REFUSE, ALLOW),
     "integrations:salesforce-test": ("GET", REFUSE, ALLOW),

@@ -7,6 +7,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from integrations.models import Connection, Cursor, SyncItem
@@ -74,6 +75,10 @@ def test_alert_opens_once_repeats_on_interval_and_resolves(chat):
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["finance@example.com", "ops@example.com"]
     assert "3 dead letters" in mail.outbox[0].subject
     assert len(chat.received) == 1 and "3 dead letters" in chat.received[0]["text"]
+    # both channels end with the absolute link to the flow's dead letters (issue 16)
+    link = f"{settings.LEDGERLINK_PUBLIC_URL}/admin/integrations/deadletter/?flow__id__exact={flow.pk}"
+    assert mail.outbox[0].body.endswith(f"Dead letters of this flow: {link}")
+    assert chat.received[0]["text"].endswith(f"Dead letters of this flow: {link}")
 
     # Still true 30 minutes later: no new alert and no new message (interval is 60 min).
     assert alert_rules_evaluate(now=NOW + timedelta(minutes=30)) == {"opened": 0, "repeated": 0, "resolved": 0, "failed_rules": 0}

@@ -98,3 +98,32 @@ def test_dashboard_page_is_staff_only_and_renders(client, admin_user, data, djan
     assert "Opportunity → invoice" in html and "12000 / 15000 (80.0%)" in html
     assert "chart.umd.min.js" in html and 'id="ll-chart-data"' in html and "<table" in html
     assert "Robust z-score" in html and "/monitoring/dashboard/" in client.get("/admin/").content.decode()
+
+
+def test_received_adds_up_to_succeeded_skipped_retrying_dead_and_open_on_the_page(client, admin_user):
+    """Issue 16: "received" did not add up (skipped had no column). A seeded mix of every status,
+    plus an item from before the window that must count nowhere."""
+    import re
+
+    from django.utils import timezone
+
+    from tests.factories import FlowFactory
+
+    from .seed import item
+
+    now = timezone.now()
+    flow = FlowFactory(title="Mixed flow")
+    mix = {"succeeded": 4, "skipped": 3, "retrying": 2, "dead": 1, "pending": 2, "running": 1, "held": 1}
+    for status, n in mix.items():
+        for _ in range(n):
+            finished = now - timedelta(minutes=5) if status in ("succeeded", "skipped", "dead") else None
+            item(flow, status=status, created=now - timedelta(minutes=30), finished=finished)
+    item(flow, status="succeeded", created=now - timedelta(days=3), finished=now - timedelta(minutes=5))
+
+    client.force_login(admin_user)
+    html = client.get("/monitoring/dashboard/?window=24h").content.decode()
+    row = next(r for r in html.split("<tr") if "Mixed flow" in r)
+    cell = {name: int(re.search(rf'class="ll-{name}">(\d+)<', row).group(1))
+            for name in ("received", "succeeded", "skipped", "retrying", "dead", "open")}
+    assert cell == {"received": 14, "succeeded": 4, "skipped": 3, "retrying": 2, "dead": 1, "open": 4}
+    assert cell["received"] == cell["succeeded"] + cell["skipped"] + cell["retrying"] + cell["dead"] + cell["open"]

@@ -61,7 +61,9 @@ def salesforce_deletes_read(handler, flow: Flow, *, start_default: datetime, now
 def salesforce_deletes_commit(read: DeletesRead, *, flow: Flow, now: datetime) -> None:
     """Advance the delete cursor (inside the poll's transaction) and record any gap."""
     read.cursor.value, read.cursor.last_run_at = read.covered.isoformat(), now
-    read.cursor.save(update_fields=["value", "last_run_at", "updated_at"])
+    if read.gap is None:  # Salesforce answered for everything up to what it covers: nothing is waiting
+        read.cursor.caught_up_at = now
+    read.cursor.save(update_fields=["value", "last_run_at", "caught_up_at", "updated_at"])
     if read.gap is None:
         return
     until = read.gap.resume_at or read.covered

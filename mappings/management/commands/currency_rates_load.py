@@ -1,7 +1,7 @@
 """manage.py currency_rates_load [--provider ecb] [--file eurofxref-daily.xml] — load dated rates."""
 from django.core.management.base import BaseCommand, CommandError
 
-from mappings.rates import RATE_PROVIDERS, FileRateProvider, RateSourceError, currency_rates_store
+from mappings.rates import RATE_PROVIDERS, FileRateProvider, RateSourceError, currency_rates_load
 
 
 class Command(BaseCommand):
@@ -14,9 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, provider="ecb", file=None, **options):
         source = FileRateProvider(file) if file else RATE_PROVIDERS[provider]()
         try:
-            quotes = source.fetch()
+            loaded = currency_rates_load(source=source)
         except (RateSourceError, OSError) as exc:
             raise CommandError(f"No rates were loaded: {exc}") from None
-        created, updated = currency_rates_store(quotes=quotes)
-        days = sorted({q.date for q in quotes})
-        self.stdout.write(f"Loaded {len(quotes)} rates for {days[0]}…{days[-1]}: {created} new, {updated} updated.")
+        self.stdout.write(str(loaded))

@@ -158,3 +158,25 @@ def test_a_refused_refresh_is_what_asks_for_a_reconnect(fb, fb_client):
     fb_client.connection.refresh_from_db()
     assert fb_client.connection.token_state == "failing"
     assert ApiCall.objects.filter(operation="clients.list").count() == 1  # no retry on a refused refresh
+
+
+def test_waiting_too_long_for_another_workers_token_refresh_is_a_lock_wait_not_a_failure(fb, fb_client, settings):
+    """Issue 16: a lock wait is not an attempt failure. The token refresh's lease (SQLite; PostgreSQL
+    locks the row) held by another worker past TOKEN_REFRESH_WAIT_SECONDS raised a plain
+    RetryableError, which the engine counts as a failed attempt ("Failed, will retry")."""
+    from datetime import timedelta
+
+    from django.db import connection as db
+    from django.utils import timezone
+
+    from integrations.errors import LockBusy
+    from integrations.models import SyncLock
+
+    if db.vendor == "postgresql":
+        pytest.skip("PostgreSQL waits on the Connection row lock instead of a lease")
+    settings.TOKEN_REFRESH_WAIT_SECONDS = 0.2
+    tokens_expire_all(account=fb.account)
+    SyncLock.objects.create(key=f"token-refresh:{fb_client.connection.pk}", holder="other-host:1",
+                            expires_at=timezone.now() + timedelta(minutes=5))
+    with pytest.raises(LockBusy, match="Another worker is refreshing"):
+        fb_client.clients.list()
