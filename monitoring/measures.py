@@ -17,8 +17,9 @@ TOKEN_EXPIRING_WITHIN = timedelta(minutes=10)
 
 
 def dead_by_flow() -> dict[int, int]:
+    """Dead letters nobody has resolved or ignored (a resolved one needs no one's attention)."""
     SyncItem = engine_model("SyncItem")
-    return dict(SyncItem.objects.filter(status=DEAD).values("flow_id").annotate(n=Count("id")).values_list("flow_id", "n"))
+    return dict(SyncItem.objects.filter(status=DEAD, resolution="").values("flow_id").annotate(n=Count("id")).values_list("flow_id", "n"))
 
 
 def backlog_by_flow() -> dict[int, dict]:
