@@ -18,6 +18,7 @@ from integrations.errors import SyncError
 from integrations.flows.forms import FlowForm
 # The flows' operations (the Conflicts view, the flow actions) live in operations/admin_actions.py.
 from integrations.operations.admin_actions import FlowActionsPermissions, check_connections, flow_actions
+from integrations.operations import attention_admin  # noqa: F401  (registers the Needs attention pages)
 from integrations.operations.flow_enabling import FlowEnableRefused, flow_enable_allowed, flow_override_record
 from integrations.models import (
     Binding,

@@ -577,6 +577,16 @@ class ItemAction(models.Model):
         return f"{self.action} by {self.username or 'Ledgerlink'} ({self.detail[:60]})"
 
 
+class AttentionItem(SyncItem):
+    """The admin's *Needs attention* page: dead letters and held conflicts nobody has resolved
+    (operations/attention_admin.py), with open findings alongside."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "needs attention"
+        verbose_name_plural = "needs attention"
+
+
 class SyncLock(models.Model):
     """Lease lock rows: the SQLite fallback for per-binding locking (PostgreSQL uses advisory locks)."""
 

@@ -7,6 +7,7 @@ are thin callers of these.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -172,3 +173,51 @@ def _payload_value(payload: dict, name: str):
 
 def item_history(*, item: SyncItem) -> list[ItemAction]:
     return list(item.actions.select_related("user").order_by("-created_at", "-pk"))
+
+
+BULK_ACTIONS = {"replay": "Replay", "resolve": "Resolve", "ignore": "Ignore", "assign": "Assign to"}
+BULK_PERMISSIONS = {"replay": "integrations.replay_syncitem", "resolve": "integrations.resolve_syncitem",
+                    "ignore": "integrations.resolve_syncitem", "assign": "integrations.assign_syncitem"}
+
+
+def attention_bulk_apply(*, action: str, items, user, note: str = "", assignee=None) -> list[str]:
+    """One sentence per item of a confirmed bulk action (replay, resolve, ignore, assign)."""
+    if action not in BULK_ACTIONS:
+        raise AttentionRefused(f"Unknown action '{action}'.")
+    if action in ("resolve", "ignore"):
+        _note_required(note, "Resolving" if action == "resolve" else "Ignoring")
+    if action == "assign" and assignee is None:
+        raise AttentionRefused("Choose whom to assign the items to.")
+    done = []
+    for item in items:
+        try:
+            if action == "replay":
+                done.append(item_replay(item=item, user=user)[1])
+            elif action == "assign":
+                item_assign(item=item, assignee=assignee, user=user)
+                done.append(f"Item {item.pk} assigned to {assignee.get_username()}.")
+            else:
+                resolution = SyncItem.Resolution.RESOLVED if action == "resolve" else SyncItem.Resolution.IGNORED
+                item_resolve(item=item, user=user, note=note, resolution=resolution)
+                done.append(f"Item {item.pk} {resolution}.")
+        except AttentionRefused as exc:
+            done.append(str(exc))
+    return done
+
+
+def overrides_parse(text: str) -> dict[str, object]:
+    """``field = value`` per line (the Edit & retry form): a value that reads as JSON (a number,
+    true, "quoted") is taken as such, anything else as text."""
+    overrides: dict[str, object] = {}
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        name, sep, raw = line.partition("=")
+        if not sep or not name.strip():
+            raise AttentionRefused(f"Line {number} should read 'field = value'.")
+        raw = raw.strip()
+        try:
+            overrides[name.strip()] = json.loads(raw)
+        except ValueError:
+            overrides[name.strip()] = raw
+    return overrides
