@@ -159,6 +159,14 @@ PAGES = {
     "admin:needs_attention_item": ("GET", ALLOW, ALLOW),
     "admin:needs_attention_bulk": ("POST", ALLOW, ALLOW),
     "admin:needs_attention_cause": ("GET", ALLOW, ALLOW),
+    # The operations API takes a token, never a staff session (401 here); who may use it with a
+    # token: tests/integrations/test_operations_api.py (Integration admin only: operate_api_syncitem).
+    "operations-api:items": ("GET", REFUSE, REFUSE),
+    "operations-api:item": ("GET", REFUSE, REFUSE),
+    "operations-api:item-replay": ("POST", REFUSE, REFUSE),
+    "operations-api:item-resolve": ("POST", REFUSE, REFUSE),
+    "operations-api:causes": ("GET", REFUSE, REFUSE),
+    "operations-api:timeline": ("GET", REFUSE, REFUSE),
     "admin:mappings_mappingset_preview": ("GET", ALLOW, ALLOW),
     "admin:mappings_mappingset_suggestions": ("GET", ALLOW, ALLOW),
     "admin:mappings_mappingset_publish": ("GET", REFUSE, ALLOW),
@@ -257,7 +265,7 @@ def _fetch(client, user, method: str, url: str, data: dict | None = None):
 
 
 def _refused(status: int) -> bool:
-    return status in (403, 404)
+    return status in (401, 403, 404)
 
 
 @pytest.mark.parametrize("group", GROUPS)
