@@ -17,6 +17,7 @@ from django.utils import timezone
 from integrations.models import ItemAction, ItemNote, SyncItem
 from integrations.operations.business import business_fields
 from integrations.operations.replay import sync_item_replay
+from integrations.sync.cause import cause_step
 from mappings.paths import MISSING, path_get
 from monitoring.models import Finding
 
@@ -72,7 +73,8 @@ def attention_rows(*, flow_id: int | None = None, cause_key: str = "", assignee_
                    kind: str = "", limit: int = 500) -> list[AttentionRow]:
     rows = [AttentionRow(
         kind=item.status, pk=item.pk, url=reverse("admin:needs_attention_item", args=[item.pk]),
-        flow=str(item.flow), step=item.step or item.source_object, reason=item.last_error,
+        flow=str(item.flow), step=" · ".join(filter(None, [item.step, cause_step(item.cause_key)])),
+        reason=item.last_error,
         since=item.finished_at or item.updated_at, attempts=item.attempts,
         assignee=item.assignee.get_username() if item.assignee else "", cause_key=item.cause_key,
         cause_label=item.cause_label, business=business_fields(item.source_snapshot),

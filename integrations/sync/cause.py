@@ -45,3 +45,9 @@ def failure_cause(*, flow, step: str, exc: BaseException) -> dict:
         "cause_label": f"{flow.name}: {label}"[:MAX_LABEL],
         "cause_fix": fix,
     }
+
+
+def cause_step(cause_key: str) -> str:
+    """The engine step a dead letter died in, from its cause key ("" when it has none)."""
+    parts = (cause_key or "").split("|")
+    return parts[1] if len(parts) > 2 else ""

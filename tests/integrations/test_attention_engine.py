@@ -84,11 +84,13 @@ def test_resolve_and_ignore_need_a_note_and_are_audited(django_user_model):
 
 def test_edit_and_retry_overrides_a_mapped_field_for_one_attempt(django_user_model):
     user = django_user_model.objects.create_user("fin", is_staff=True)
-    flow = _flow(fail=[{"step": "create", "kind": "fatal", "message": "email refused"}])
+    flow = _flow(fail=[{"step": "create", "kind": "fatal", "message": "email refused",
+                        "unless": {"email": "billing@acme.test"}}])
     item = _run(_enqueue(flow))
     assert item.status == S.DEAD
-    flow.settings = {"records": {"001A": dict(RECORD)}}  # the target would now take the record
-    flow.save()
+    SyncItem.objects.filter(pk=item.pk).update(status=S.PENDING)  # a plain replay fails again:
+    item = _run(item)
+    assert item.status == S.DEAD
     item_edit_retry(item=item, user=user, overrides={"email": "billing@acme.test"})
     item = _run(item)
     assert item.status == S.SUCCEEDED
