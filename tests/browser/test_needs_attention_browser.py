@@ -98,6 +98,7 @@ def test_finance_assigns_notes_resolves_and_edits_and_retries(live_server, worke
     page.wait_for_selector(f"text=Item {items['initrode'].pk} queued again.")
     SyncItem.objects.filter(pk=items["initrode"].pk).update(next_attempt_at=timezone.now())
     sync_item_process(item_id=items["initrode"].pk)  # what a worker does with the queued item
+    connection.close()  # opened in Playwright's context: closed here, or PostgreSQL cannot drop the test database
     page.reload()
     assert "Succeeded" in page.inner_text("#business-fields")
     assert "billing@initrode.test" in page.inner_text("#payload")
@@ -109,4 +110,5 @@ def test_finance_assigns_notes_resolves_and_edits_and_retries(live_server, worke
     assert (acme.resolution, acme.resolved_by_id, acme.assignee_id) == ("resolved", user.pk, user.pk)
     assert [a.action for a in ItemAction.objects.filter(item=acme).order_by("pk")] == ["assigned", "noted", "resolved"]
     assert get_user_model().objects.get(pk=user.pk).groups.filter(name=FINANCE_GROUP).exists()
+    connection.close()
     assert refused == []
