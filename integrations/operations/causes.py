@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from integrations.models import ItemAction, SyncItem
 from integrations.operations.attention import item_replay
-from mappings.models import ValueTable
+from mappings.models import MappingChange, ValueTable
 
 
 @dataclass
@@ -80,7 +80,28 @@ def cause_group_replay(*, cause_key: str, user) -> tuple[int, list[str]]:
     return queued, messages
 
 
-def cause_history(*, cause_key: str, limit: int = 200) -> list[ItemAction]:
-    """Who did what to the group and its items, newest first (fixes are recorded with their replay)."""
-    return list(ItemAction.objects.filter(Q(cause_key=cause_key) | Q(item__cause_key=cause_key))
-                .select_related("item").order_by("-created_at", "-pk")[:limit])
+@dataclass
+class HistoryRow:
+    at: object
+    who: str
+    what: str
+    item_id: int | None
+    detail: str
+
+
+def cause_history(*, cause_key: str, limit: int = 200) -> list[HistoryRow]:
+    """Who did what to the group and its items, and who changed the value table row that fixes it
+    (the mapping history), newest first."""
+    rows = [HistoryRow(a.created_at, a.username or "Ledgerlink", a.action, a.item_id, a.detail)
+            for a in ItemAction.objects.filter(Q(cause_key=cause_key) | Q(item__cause_key=cause_key))
+            .order_by("-created_at", "-pk")[:limit]]
+    sample = SyncItem.objects.filter(cause_key=cause_key).order_by("pk").first()
+    fix = (sample.cause_fix or {}) if sample else {}
+    if fix.get("value_table"):
+        changes = MappingChange.objects.filter(
+            Q(object_kind__icontains="value table"), Q(object_repr=fix["value_table"])
+            | Q(object_repr__startswith=f"{fix.get('key', '')} →"), at__gte=sample.created_at,
+        ).select_related("user").order_by("-at")[:limit]
+        rows += [HistoryRow(c.at, c.user.get_username() if c.user else "Ledgerlink", f"{c.action} {c.object_kind}",
+                            None, f"{c.object_repr} {c.note}".strip()) for c in changes]
+    return sorted(rows, key=lambda r: r.at, reverse=True)[:limit]
