@@ -122,6 +122,7 @@ class AttentionAdmin(ReadOnlyAdmin):
             snapshot=json.dumps(item.source_snapshot, indent=2, sort_keys=True, default=str),
             payload=json.dumps(item.mapped_payload, indent=2, sort_keys=True, default=str),
             can={name: request.user.has_perm(perm) for name, perm in ITEM_ACTIONS.items()},
+            open_statuses=[SyncItem.Status.DEAD, SyncItem.Status.HELD],
             group_url=(reverse("admin:needs_attention_cause") + "?" + urlencode({"key": item.cause_key}))
             if item.cause_key else "",
             item_url=reverse("admin:integrations_syncitem_change", args=[item.pk]),

@@ -37,8 +37,14 @@ def failure_cause(*, flow, step: str, exc: BaseException) -> dict:
             fix = {"mapping_set_id": flow.mapping_set_id, "field": field}
             label = f"{field or 'the record'} cannot be mapped"
         else:
-            label = f"{error_class} while {step or 'starting'}" + (f" ({field})" if field else "") + (
-                f", HTTP {status}" if status else "")
+            message = str(getattr(exc, "message", "") or exc).strip()
+            if message and len(message) <= 160 and not re.search(r"\d", message):
+                # A sentence naming no record (no ids, amounts or dates) is the cause itself.
+                key_parts.append(message)
+                label = message.rstrip(".")
+            else:
+                label = f"{error_class} while {step or 'starting'}" + (f" ({field})" if field else "") + (
+                    f", HTTP {status}" if status else "")
         fix["connection_id"] = flow.target_connection_id or flow.source_connection_id
     return {
         "cause_key": "|".join(str(p) for p in key_parts)[:MAX_KEY],

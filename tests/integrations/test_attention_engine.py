@@ -100,3 +100,11 @@ def test_edit_and_retry_overrides_a_mapped_field_for_one_attempt(django_user_mod
     audit = ItemAction.objects.get(item=item, action="edit_retry")
     assert audit.data == {"overrides": {"email": "billing@acme.test"}, "before": {"email": "ap@acme.test"}}
     assert audit.username == "fin"
+
+
+def test_a_sentence_naming_no_record_is_the_cause_one_naming_a_record_is_not():
+    plain = _run(_enqueue(_flow(fail=[{"step": "create", "kind": "fatal", "message": "FreshBooks refused the tax code."}])))
+    assert plain.cause_label.endswith(": FreshBooks refused the tax code")
+    assert plain.cause_key.endswith("|FreshBooks refused the tax code.")
+    named = _run(_enqueue(_flow(fail=[{"step": "create", "kind": "fatal", "message": "Client 4711 is archived."}])))
+    assert named.cause_label.endswith(": FatalError while create") and "4711" not in named.cause_key
