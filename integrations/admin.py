@@ -5,6 +5,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -420,6 +421,12 @@ class DeadLetterAdmin(SyncItemAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=SyncItem.Status.DEAD)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # A dead letter is worked on its Needs attention page (record, reason, fix, actions), not the raw form.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return redirect("admin:needs_attention_item", item_id=object_id)
 
 
 @admin.register(InboundEvent)
