@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",  # the operations API's tokens (integrations/api/)
     "drf_spectacular",
     "django_q",
     "social_django",

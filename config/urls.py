@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/webhooks/", include("integrations.triggers.webhooks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/operations/", include("integrations.api.urls")),
     path("connect/", include("social_django.urls", namespace="social")),
     path("integrations/", include("integrations.urls")),
     path("monitoring/", include("monitoring.urls")),

@@ -5,6 +5,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,6 +19,7 @@ from integrations.errors import SyncError
 from integrations.flows.forms import FlowForm
 # The flows' operations (the Conflicts view, the flow actions) live in operations/admin_actions.py.
 from integrations.operations.admin_actions import FlowActionsPermissions, check_connections, flow_actions
+from integrations.operations import attention_admin  # noqa: F401  (registers the Needs attention pages)
 from integrations.operations.flow_enabling import FlowEnableRefused, flow_enable_allowed, flow_override_record
 from integrations.models import (
     Binding,
@@ -428,6 +430,12 @@ class DeadLetterAdmin(EmptyStateAdmin, SyncItemAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=SyncItem.Status.DEAD)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # A dead letter is worked on its Needs attention page (record, reason, fix, actions), not the raw form.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return redirect("admin:needs_attention_item", item_id=object_id)
 
 
 @admin.register(InboundEvent)

@@ -9,6 +9,8 @@ every action checks a named permission, and no page renders a secret.
   needs the delete permission it exercises (superusers only: sign-in records are no group's business).
 - social-auth's UserSocialAuth keeps provider tokens in ``extra_data`` and Association its
   shared ``secret``: write-only like every other secret (left off the pages).
+- DRF's token admin shows each operations-API token's key, a secret: it is not registered;
+  tokens are made with ``manage.py drf_create_token <user>`` (docs/operations-api.md).
 
 Imported by integrations.admin; django-q2 and social_django come earlier in INSTALLED_APPS,
 and their admin modules are imported here first anyway, so the unregister always finds them.
@@ -20,6 +22,8 @@ from axes.models import AccessAttempt
 from django.contrib import admin
 from django_q import admin as q_admin
 from django_q.models import Failure, Success
+from rest_framework.authtoken import admin as authtoken_admin  # noqa: F401  (imported first: it registers TokenProxy)
+from rest_framework.authtoken.models import TokenProxy
 from social_django import admin as social_admin
 from social_django.models import Association, UserSocialAuth
 
@@ -67,3 +71,6 @@ for model, model_admin in [(Success, TaskAdmin), (Failure, FailAdmin), (UserSoci
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)
+
+
+admin.site.unregister(TokenProxy)

@@ -438,6 +438,10 @@ class SyncItem(models.Model):
         DEAD = "dead", "Dead letter"
         HELD = "held", "Held for review"
 
+    class Resolution(models.TextChoices):
+        RESOLVED = "resolved", "Resolved"
+        IGNORED = "ignored", "Ignored"
+
     OPEN_STATUSES = (Status.PENDING, Status.RETRYING)
 
     flow = models.ForeignKey(Flow, on_delete=models.PROTECT, related_name="items")
@@ -474,6 +478,23 @@ class SyncItem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The error console (operations/attention.py, causes.py). The cause is stored when the item
+    # dies, as structured fields, so items failing for the same reason group without parsing sentences.
+    cause_key = models.CharField(max_length=300, blank=True, db_index=True,
+                                 help_text="Flow, step, error class and the table/field/value named.")
+    cause_label = models.CharField(max_length=400, blank=True, help_text="The cause in words.")
+    cause_fix = models.JSONField(default=dict, blank=True,
+                                 help_text="What fixes the cause: e.g. {'value_table': name, 'key': value}.")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_items")
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True,
+                                  help_text="A dead letter someone (or a later success) closed.")
+    resolution_note = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # Edit & retry: mapped fields to override on the next attempt only (never written to the source).
+    field_overrides = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -494,7 +515,14 @@ class SyncItem(models.Model):
             # The due-time dispatcher (sync/wakeups.py) reads the earliest parked items twice a second.
             models.Index(fields=["wake_at"], name="syncitem_wake", condition=models.Q(wake_at__isnull=False)),
         ]
-        permissions = [("replay_syncitem", "Can replay or resync sync items")]
+        permissions = [
+            ("replay_syncitem", "Can replay or resync sync items"),
+            ("resolve_syncitem", "Can resolve or ignore a dead letter, with a note"),
+            ("assign_syncitem", "Can assign an item that needs attention"),
+            ("note_syncitem", "Can add a note to an item that needs attention"),
+            ("edit_retry_syncitem", "Can override mapped fields for one replay (Edit & retry)"),
+            ("operate_api_syncitem", "Can use the operations API"),
+        ]
 
     def __str__(self):
         return f"{self.flow.name} {self.source_object}:{self.source_id} [{self.status}]"
@@ -516,6 +544,53 @@ class Conflict(SyncItem):
         proxy = True
         verbose_name = "conflict"
         verbose_name_plural = "conflicts"
+
+
+class ItemNote(models.Model):
+    """One note of an item's thread on the Needs attention page."""
+
+    item = models.ForeignKey(SyncItem, on_delete=models.CASCADE, related_name="notes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="Kept when the user is deleted.")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"note by {self.username or 'someone'} on item {self.item_id}"
+
+
+class ItemAction(models.Model):
+    """The audit of what people (and the engine) did to items needing attention: assign, note,
+    resolve, ignore, replay, edit & retry, replay of a cause group. A group's history is its
+    actions by ``cause_key``."""
+
+    item = models.ForeignKey(SyncItem, null=True, blank=True, on_delete=models.CASCADE, related_name="actions")
+    cause_key = models.CharField(max_length=300, blank=True, db_index=True)
+    action = models.CharField(max_length=30)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="Kept when the user is deleted; blank: Ledgerlink.")
+    detail = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.action} by {self.username or 'Ledgerlink'} ({self.detail[:60]})"
+
+
+class AttentionItem(SyncItem):
+    """The admin's *Needs attention* page: dead letters and held conflicts nobody has resolved
+    (operations/attention_admin.py), with open findings alongside."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "needs attention"
+        verbose_name_plural = "needs attention"
 
 
 class SyncLock(models.Model):

@@ -14,7 +14,10 @@ ADMIN_GROUP = "Integration admin"
 LEDGERLINK_APPS = ["integrations", "mappings", "monitoring"]
 ADMIN_EXTRA_APPS = ["django_q", "social_django"]
 # What finance may do besides looking (PRODUCT.md: replay, resync; and deciding findings).
-FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_binding"), ("monitoring", "decide_finding")]
+FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_binding"), ("monitoring", "decide_finding"),
+                 # the error console (Needs attention): resolve / ignore with a note, assign, notes, Edit & retry
+                 ("integrations", "resolve_syncitem"), ("integrations", "assign_syncitem"),
+                 ("integrations", "note_syncitem"), ("integrations", "edit_retry_syncitem")]
 # Operator actions of the integration admin only (Meta permissions of Connection and Flow).
 ADMIN_ONLY = [
     ("integrations", "connect_connection"),  # the OAuth "Connect" flows: they replace a connection's tokens
@@ -26,6 +29,7 @@ ADMIN_ONLY = [
     ("integrations", "poll_flow"),
     ("integrations", "backfill_flow"),
     ("integrations", "reconcile_flow"),
+    ("integrations", "operate_api_syncitem"),  # the operations API: operators' scripts, with a token
 ]
 
 

@@ -128,7 +128,7 @@ def _map_field(node, record, root, ctx, where, target_prefix, errors, out):
         for step in node.transforms:
             value = TRANSFORMS[step["name"]].func(value, env, **(step.get("args") or {}))
     except TransformError as exc:
-        errors.append(_error(node, target_prefix, where, exc.message, exc.value))
+        errors.append(_error(node, target_prefix, where, exc.message, exc.value, fix=exc.fix))
         return
     if blank(value):
         if node.default is not None:
@@ -199,8 +199,9 @@ def _order(nodes: list[Node]) -> tuple[list[Node], list[Node]]:
     return ordered, [n for n in nodes if id(n) not in done]
 
 
-def _error(node: Node, target_prefix: str, where: str, message: str, value=None) -> FieldError:
-    return FieldError(f"{target_prefix}{node.target_field}", _sentence(f"{where}{node.words} {message}"), value)
+def _error(node: Node, target_prefix: str, where: str, message: str, value=None, fix=None) -> FieldError:
+    return FieldError(f"{target_prefix}{node.target_field}", _sentence(f"{where}{node.words} {message}"), value,
+                      fix=fix or {})
 
 
 def _sentence(text: str) -> str:

@@ -11,6 +11,7 @@ class FieldError:
     field: str
     message: str
     value: object = None
+    fix: dict = field(default_factory=dict)  # e.g. {"value_table": name, "key": value}: what would fix it
 
     def __str__(self) -> str:
         return self.message
@@ -36,6 +37,10 @@ class MappingError(Exception):
     @property
     def value(self):
         return self.errors[0].value if self.errors else None
+
+    @property
+    def fix(self) -> dict:
+        return self.errors[0].fix if self.errors else {}
 
     @classmethod
     def single(cls, field_name: str, message: str, value=None) -> MappingError:

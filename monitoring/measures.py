@@ -17,9 +17,10 @@ TOKEN_EXPIRING_WITHIN = timedelta(minutes=10)
 
 
 def dead_by_flow(*, before: datetime | None = None) -> dict[int, int]:
-    """Dead letters per flow now; ``before``: only those that died before then (have waited since)."""
+    """Dead letters nobody has resolved or ignored, per flow (a resolved one needs no one's attention);
+    ``before``: only those that died before then (have waited since)."""
     SyncItem = engine_model("SyncItem")
-    qs = SyncItem.objects.filter(status=DEAD)
+    qs = SyncItem.objects.filter(status=DEAD, resolution="")
     if before is not None:
         qs = qs.filter(finished_at__lt=before)
     return dict(qs.values("flow_id").annotate(n=Count("id")).order_by().values_list("flow_id", "n"))

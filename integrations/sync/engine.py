@@ -32,7 +32,10 @@ from integrations.errors import (
     UnknownFlowKind,
 )
 from integrations.models import Binding, Connection, Entity, SyncItem, System
+from integrations.sync.cause import failure_cause
 from integrations.sync.handler import FlowHandler, WriteResult
+from integrations.sync.overrides import fields_override
+from integrations.sync.superseded import dead_letters_superseded_resolve
 from integrations.sync.hashing import payload_hash
 from integrations.sync.idempotency import remote_create_idempotent
 from integrations.locking import binding_lock, lock_holder_id
@@ -131,10 +134,13 @@ def _run_steps(run: _Run) -> WriteResult:
         item.source_snapshot = source
         item.save(update_fields=["source_snapshot", "updated_at"])
         return relayed
+    # Kept before mapping: a record that fails to map still shows its business fields to finance.
+    item.source_snapshot = source
+    item.save(update_fields=["source_snapshot", "updated_at"])
     run.step = "map"
-    payload = handler.map(item, source)
-    item.source_snapshot, item.mapped_payload = source, payload
-    item.save(update_fields=["source_snapshot", "mapped_payload", "updated_at"])
+    payload = fields_override(handler.map(item, source), item.field_overrides)
+    item.mapped_payload = payload
+    item.save(update_fields=["mapped_payload", "updated_at"])
 
     run.step = "match"
     source_binding = _source_binding(item, handler, source)
@@ -269,9 +275,11 @@ def _finish_succeeded(item: SyncItem, attempt, result: WriteResult, *, target_wo
     _transition(
         item, status=S.SUCCEEDED, result={"external_id": result.external_id, "action": result.action, **result.extra},
         target_external_id=result.external_id, entity=item.entity, last_error="", last_error_class="",
-        last_error_field="", finished_at=timezone.now(), lease_expires_at=None,
+        last_error_field="", finished_at=timezone.now(), lease_expires_at=None, field_overrides={},
     )
     sync_attempt_finish(attempt=attempt, outcome=S.SUCCEEDED, message=message, step="done")
+    if item.status == S.SUCCEEDED:
+        dead_letters_superseded_resolve(item=item)
     return S.SUCCEEDED
 
 
@@ -286,9 +294,13 @@ def _finish_failed(item: SyncItem, attempt, exc: BaseException, step: str) -> st
         if not retryable:
             logger.exception("Unexpected error in sync item %s %s", item.pk, where)
         status, reason = _retry_or_dead(item, exc, where, retryable)
+    # Overrides (Edit & retry) are for one attempt; a dead letter records its cause for grouping.
+    extra = {"field_overrides": {}} if status != S.RETRYING else {}
+    if status == S.DEAD:
+        extra.update(failure_cause(flow=item.flow, step=step, exc=exc))
     _transition(
         item, status=status, last_error=reason, last_error_class=error_class, last_error_field=field[:120],
-        entity=item.entity, lease_expires_at=None,
+        entity=item.entity, lease_expires_at=None, **extra,
         finished_at=timezone.now() if status in (S.DEAD, S.SKIPPED) else None,
         # parked: the due-time dispatcher (sync/wakeups.py) hands it to a worker at that time
         **({"next_attempt_at": item.next_attempt_at, "wake_at": item.next_attempt_at} if status == S.RETRYING else {}),

@@ -16,9 +16,11 @@ class TransformError(ValueError):
     """A value that cannot be transformed; the message follows the field label:
     "unit price" + " 'abc' is not a number"."""
 
-    def __init__(self, message: str, value=None):
+    def __init__(self, message: str, value=None, *, fix: dict | None = None):
         super().__init__(message)
-        self.message, self.value = message, value
+        # fix: what would make the value pass, structured (e.g. {"value_table": name, "key": value}),
+        # so the error console groups and links failures without parsing the sentence.
+        self.message, self.value, self.fix = message, value, fix or {}
 
 
 @dataclass

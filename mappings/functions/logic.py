@@ -47,7 +47,8 @@ def lookup(x, env: Env, table, on_missing="error", default=None):
         return x
     if on_missing == "blank":
         return None
-    raise TransformError(f"{show(x)} is not in the value table '{table}' (add it there, or give the table a default)", x)
+    raise TransformError(f"{show(x)} is not in the value table '{table}' (add it there, or give the table a default)", x,
+                         fix={"value_table": table, "key": str(x)})
 
 
 def map_status(x, env: Env, table=None, values=None, default=None):

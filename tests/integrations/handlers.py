@@ -30,8 +30,11 @@ class RecordingHandler(FlowHandler):
         Setting("barrier", "str", default="", help="A file the create waits for."),
     )
 
-    def _maybe_fail(self, item: SyncItem, step: str):
+    def _maybe_fail(self, item: SyncItem, step: str, payload: dict | None = None):
         for spec in self.flow.settings.get("fail", []):
+            # "unless": the payload values that make the step pass (a target refusing a value until it is edited)
+            if spec.get("unless") and payload and all(payload.get(k) == v for k, v in spec["unless"].items()):
+                continue
             if spec["step"] == step and item.attempts in spec.get("attempts", [item.attempts]):
                 if spec["kind"] == "mapping":
                     raise MappingError.single("Name", f"Name '{spec.get('value')}' is not valid", spec.get("value"))
@@ -63,7 +66,7 @@ class RecordingHandler(FlowHandler):
             deadline = time.monotonic() + 60
             while not os.path.exists(barrier) and time.monotonic() < deadline:
                 time.sleep(0.02)
-        self._maybe_fail(item, "create")
+        self._maybe_fail(item, "create", payload)
         new_id = f"T-{item.source_id}"
         api_call_record(system="recording-target", operation=f"create:{item.source_id}", method="POST",
                         path=new_id, status_code=201, duration_ms=1)

@@ -154,6 +154,19 @@ PAGES = {
     "admin:app_list": ("GET", None, None),  # per app: see GROUP_MAY
     "admin:auth_user_password_change": ("GET", REFUSE, REFUSE),
     "admin:integrations_conflict_resolve": ("GET", ALLOW, ALLOW),
+    # Needs attention (the error console): looking needs view; each button its own permission (ITEM_ACTIONS).
+    "admin:needs_attention": ("GET", ALLOW, ALLOW),
+    "admin:needs_attention_item": ("GET", ALLOW, ALLOW),
+    "admin:needs_attention_bulk": ("POST", ALLOW, ALLOW),
+    "admin:needs_attention_cause": ("GET", ALLOW, ALLOW),
+    # The operations API takes a token, never a staff session (401 here); who may use it with a
+    # token: tests/integrations/test_operations_api.py (Integration admin only: operate_api_syncitem).
+    "operations-api:items": ("GET", REFUSE, REFUSE),
+    "operations-api:item": ("GET", REFUSE, REFUSE),
+    "operations-api:item-replay": ("POST", REFUSE, REFUSE),
+    "operations-api:item-resolve": ("POST", REFUSE, REFUSE),
+    "operations-api:causes": ("GET", REFUSE, REFUSE),
+    "operations-api:timeline": ("GET", REFUSE, REFUSE),
     "admin:mappings_mappingset_preview": ("GET", ALLOW, ALLOW),
     "admin:mappings_mappingset_suggestions": ("GET", ALLOW, ALLOW),
     "admin:mappings_mappingset_publish": ("GET", REFUSE, ALLOW),
@@ -254,7 +267,7 @@ def _fetch(client, user, method: str, url: str, data: dict | None = None):
 
 
 def _refused(status: int) -> bool:
-    return status in (403, 404)
+    return status in (401, 403, 404)
 
 
 @pytest.mark.parametrize("group", GROUPS)
@@ -321,3 +334,67 @@ def test_finance_cannot_resubmit_a_task(client, staff):
     client.post(reverse("admin:django_q_success_changelist"),
                 {"action": "resubmit_task", ACTION_CHECKBOX_NAME: [task.pk]})
     assert OrmQ.objects.count() == before + 1
+
+
+# --- Needs attention: the buttons of an item's page and the bulk actions ---------------------------
+# POST "do" on admin:needs_attention_item (or "action" on the bulk page): (Finance staff may, Integration admin may)
+ITEM_ACTIONS = {
+    "replay": (True, True),
+    "resolve": (True, True),
+    "ignore": (True, True),
+    "assign": (True, True),
+    "note": (True, True),
+    "edit_retry": (True, True),
+    "replay_group": (True, True),
+}
+
+
+def test_the_item_actions_table_matches_the_page():
+    from integrations.operations.attention import BULK_ACTIONS
+    from integrations.operations.attention_admin import ITEM_ACTIONS as OFFERED
+
+    assert set(OFFERED) | {"replay_group"} == set(ITEM_ACTIONS)
+    assert set(BULK_ACTIONS) <= set(ITEM_ACTIONS)
+
+
+def _item_post(client, user, item, action: str) -> int:
+    client.force_login(user)
+    data = {"do": action, "note": "checked with the vendor", "text": "a note", "assignee": user.pk,
+            "overrides": "email = \"x@example.com\""}
+    if action == "replay_group":
+        return client.post(reverse("admin:needs_attention_cause"), {"key": item.cause_key or "k"}).status_code
+    return client.post(reverse("admin:needs_attention_item", args=[item.pk]), data).status_code
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_each_group_may_exactly_its_item_actions(client, staff, group):
+    from integrations.models import ItemAction, SyncItem
+
+    dead, wrong = staff["data"]["dead"], []
+    for action, may in ITEM_ACTIONS.items():
+        SyncItem.objects.filter(pk=dead.pk).update(status="dead", resolution="", field_overrides={}, cause_key="k")
+        before = ItemAction.objects.count()
+        status = _item_post(client, staff[group], dead, action)
+        assert status < 500, (action, status)
+        acted = ItemAction.objects.count() > before
+        if acted != may[GROUPS.index(group)] or (_refused(status) == may[GROUPS.index(group)]):
+            wrong.append(f"{action}: {status}, acted={acted}")
+    assert wrong == []
+
+
+def test_a_staff_user_who_may_only_look_is_refused_every_item_action(client, staff, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    from integrations.models import ItemAction
+
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_syncitem"))
+    dead = staff["data"]["dead"]
+    client.force_login(viewer)
+    assert client.get(reverse("admin:needs_attention")).status_code == 200
+    for action in ITEM_ACTIONS:
+        assert _item_post(client, viewer, dead, action) == 403, action
+    for action in ("replay", "resolve", "assign"):
+        response = client.post(reverse("admin:needs_attention_bulk"), {"action": action, "items": [dead.pk]})
+        assert response.status_code == 403, action
+    assert not ItemAction.objects.exists()
