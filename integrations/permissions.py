@@ -13,8 +13,11 @@ ADMIN_GROUP = "Integration admin"
 
 LEDGERLINK_APPS = ["integrations", "mappings", "monitoring"]
 ADMIN_EXTRA_APPS = ["django_q", "social_django"]
-# What finance may do besides looking (PRODUCT.md: replay, resync; and deciding findings).
-FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_binding"), ("monitoring", "decide_finding")]
+# What finance may do besides looking (PRODUCT.md: replay, resync; and deciding findings), and
+# fixing a value table through its draft and publishing it (mappings/value_tables.py); not
+# mapping sets, flows or connections.
+FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_binding"), ("monitoring", "decide_finding"),
+                 ("mappings", "publish_valuetable")]
 # Operator actions of the integration admin only (Meta permissions of Connection and Flow).
 ADMIN_ONLY = [
     ("integrations", "connect_connection"),  # the OAuth "Connect" flows: they replace a connection's tokens

@@ -158,6 +158,8 @@ PAGES = {
     "admin:mappings_mappingset_suggestions": ("GET", ALLOW, ALLOW),
     "admin:mappings_mappingset_publish": ("GET", REFUSE, ALLOW),
     "admin:mappings_mappingset_draft": ("POST", REFUSE, ALLOW),
+    # A value table's draft: its preview and publishing are finance's too (mappings.publish_valuetable).
+    "admin:mappings_valuetable_publish": ("GET", ALLOW, ALLOW),
     "integrations:freshbooks-connect": ("GET", REFUSE, ALLOW),
     "integrations:salesforce-connect": ("GET", REFUSE, ALLOW),
     "integrations:salesforce-test": ("GET", REFUSE, ALLOW),
@@ -233,6 +235,10 @@ def _url_args(name: str, data: dict, social_backend: str) -> dict:
               "flow_id": data["flow"].pk, "backend": social_backend, "association_id": 1,
               "connection_id": data["freshbooks"].pk, "app_label": "integrations", "id": data["owner"].pk,
               "pk": data["salesforce"].pk if name.startswith("integrations:salesforce-") else data["mapping_set"].pk}
+    if name.startswith("admin:mappings_valuetable_"):
+        from mappings.models import ValueTable
+
+        values["pk"] = ValueTable.objects.first().pk
     params = re.findall(r"<(?:\w+:)?(\w+)>", _route(name))
     return {key: values[key] for key in params}
 
