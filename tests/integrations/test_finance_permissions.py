@@ -14,7 +14,7 @@ from integrations.permissions import ADMIN_GROUP, FINANCE_GROUP
 from mappings.models import MappingSet, ValueTable, ValueTableEntry
 from tests.factories import ConnectionFactory, FlowFactory
 from tests.integrations.staff_dataset import staff_user
-from tests.mappings.builders import mapping_set_make
+from tests.mappings.builders import mapping_set_make, value_table_draft_data
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +35,7 @@ def test_finance_edits_a_draft_and_publishes_it(finance):
     ValueTableEntry.objects.create(table=table, source_value="PayPal", target_value="PP")
     url = reverse("admin:mappings_valuetable_change", args=[table.pk])
     assert finance.get(url).status_code == 200
-    row = table.draft_entries.get()
-    data = {"description": "", "draft_case_insensitive": "on", "draft_default_value": "",
-            "draft_entries-TOTAL_FORMS": 2, "draft_entries-INITIAL_FORMS": 1, "draft_entries-MIN_NUM_FORMS": 0,
-            "draft_entries-MAX_NUM_FORMS": 1000, "draft_entries-0-id": row.pk, "draft_entries-0-table": table.pk,
-            "draft_entries-0-source_value": "PayPal", "draft_entries-0-target_value": "PAYPAL",
-            "draft_entries-1-source_value": "Stripe", "draft_entries-1-target_value": "ST"}
+    data = value_table_draft_data(table, {"PayPal": "PAYPAL", "Stripe": "ST"})
     assert finance.post(url, data).status_code == 302
     assert dict(table.entries.values_list("source_value", "target_value")) == {"PayPal": "PP"}
     publish = reverse("admin:mappings_valuetable_publish", args=[table.pk])

@@ -10,7 +10,7 @@ from mappings.errors import MappingError
 from mappings.models import MappingChange, ValueTable, ValueTableEntry, ValueTableVersion
 from mappings.value_tables import value_table_draft_open, value_table_publish
 from tests.factories import FlowFactory, SyncItemFactory
-from tests.mappings.builders import mapping_set_make
+from tests.mappings.builders import mapping_set_make, value_table_draft_data
 
 pytestmark = pytest.mark.django_db
 
@@ -93,12 +93,7 @@ def test_the_admin_edits_the_draft_and_publishes_it(client, django_user_model):
     url = reverse("admin:mappings_valuetable_change", args=[table.pk])
     page = client.get(url + "?add_key=Hotel%2FLodging").content.decode()
     assert 'value="Hotel/Lodging"' in page  # the new draft row, prefilled
-    meals = table.draft_entries.get(source_value="Meals")
-    data = {"description": "", "draft_case_insensitive": "on", "draft_default_value": "",
-            "draft_entries-TOTAL_FORMS": 2, "draft_entries-INITIAL_FORMS": 1, "draft_entries-MIN_NUM_FORMS": 0,
-            "draft_entries-MAX_NUM_FORMS": 1000, "draft_entries-0-id": meals.pk, "draft_entries-0-table": table.pk,
-            "draft_entries-0-source_value": "Meals", "draft_entries-0-target_value": "6100",
-            "draft_entries-1-source_value": "Hotel/Lodging", "draft_entries-1-target_value": "6200"}
+    data = value_table_draft_data(table, {"Meals": "6100", "Hotel/Lodging": "6200"})
     assert client.post(url, data).status_code == 302
     assert list(table.entries.values_list("source_value", flat=True)) == ["Meals"]  # not live yet
     assert client.post(reverse("admin:mappings_valuetable_publish", args=[table.pk])).status_code == 302
