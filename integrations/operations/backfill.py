@@ -19,6 +19,7 @@ done twice are recognised by their bindings and markers, never written twice.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,9 @@ from integrations.cursors import cursor_advance
 from integrations.sync.backfill import ACTION_OUTCOMES, BackfillSummary, backfill_cursor
 from integrations.sync.engine import sync_item_process
 from integrations.sync.items import sync_item_enqueue
+
+logger = logging.getLogger(__name__)
+
 
 def backfill_start(flow: Flow, since: datetime | None) -> datetime | None:
     """Where to start: the given date, or where an earlier run stopped when that is later."""
@@ -79,6 +83,10 @@ def backfill_dry_runs(*, flows) -> list[DryRunRow]:
             rows.append(DryRunRow(flow, summary=flow_backfill(flow=flow, dry_run=True)))
         except (SyncError, UnknownFlowKind, ValueError) as exc:
             rows.append(DryRunRow(flow, error=getattr(exc, "message", None) or str(exc)))
+        except Exception as exc:  # a page, not a 500: the other flows' counts still show
+            logger.exception("Backfill dry run of %s failed", flow.name)
+            rows.append(DryRunRow(flow, error=f"an unexpected error ({type(exc).__name__}: {exc}); the log has the "
+                                              "details."))
     return rows
 
 

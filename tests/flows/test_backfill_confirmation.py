@@ -55,3 +55,14 @@ def test_finance_staff_cannot_start_a_backfill_nor_see_its_dry_run(world, client
         response = _post(client, flow, **extra)
         assert "would be" not in response.content.decode()
     assert OrmQ.objects.count() == 0 and ApiCall.objects.count() == calls
+
+
+def test_a_flow_that_cannot_be_backfilled_says_why_and_offers_no_start(client, django_user_model):
+    from tests.factories import FlowFactory
+
+    flow = FlowFactory()
+    Flow.objects.filter(pk=flow.pk).update(kind="teleport")
+    client.force_login(_staff(django_user_model, ADMIN_GROUP))
+    body = _post(client, flow).content.decode()
+    assert "Cannot be backfilled: No flow handler is registered for kind &#x27;teleport&#x27;" in body
+    assert "Yes, start" not in body and OrmQ.objects.count() == 0
