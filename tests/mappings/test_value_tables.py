@@ -106,3 +106,18 @@ def test_the_admin_edits_the_draft_and_publishes_it(client, django_user_model):
 def test_the_add_page_prefills_the_key_too(admin_client):
     page = admin_client.get(reverse("admin:mappings_valuetable_add") + "?add_key=PayPal").content.decode()
     assert 'name="draft_entries-0-source_value" value="PayPal"' in page
+
+
+def test_import_config_publishes_what_it_imports_and_drops_an_open_draft():
+    from mappings.promotion import FORMAT, FORMAT_VERSION, config_import
+
+    table = _draft_row(_table(Meals="6100"), "Hotel", "6200")
+    data = {"format": FORMAT, "format_version": FORMAT_VERSION, "value_tables": [
+        {"name": TABLE, "description": "", "case_insensitive": True, "default_value": None,
+         "entries": {"Meals": "6110", "Taxi": "6300"}}]}
+    config_import(data=data, dry_run=False, source_name="prod.json")
+    table.refresh_from_db()
+    assert dict(table.entries.values_list("source_value", "target_value")) == {"Meals": "6110", "Taxi": "6300"}
+    assert table.draft_started_at is None  # the next edit starts from the imported rows
+    assert value_table_draft_open(table=table).draft_entries.count() == 2
+    assert table.versions.get().changes == {"Meals": ["6100", "6110"], "Taxi": [None, "6300"]}
