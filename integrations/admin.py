@@ -16,7 +16,8 @@ from integrations.connectors.registry import CONNECTORS, change_reader_for
 from integrations.connectors.freshbooks.values import payment_reference_parse
 from integrations.connectors.shop.subscriptions import SHOP_SYSTEMS, shop_webhooks_ensure
 from integrations.errors import SyncError
-from integrations.flows.forms import FlowForm
+from integrations.flows.forms import PREFIX as SETTING_PREFIX
+from integrations.flows.forms import FlowForm, flow_form_for
 # The flows' operations (the Conflicts view, the flow actions) live in operations/admin_actions.py.
 from integrations.operations.admin_actions import FlowActionsPermissions, check_connections, flow_actions
 from integrations.operations import attention_admin  # noqa: F401  (registers the Needs attention pages)
@@ -264,8 +265,20 @@ class FlowAdmin(FlowActionsPermissions, admin.ModelAdmin):
     actions = flow_actions()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        # The settings fields of the kind being saved, asked for (?kind=) or stored.
+        kind = request.POST.get("kind") or request.GET.get("kind") or (obj.kind if obj else "")
+        kwargs.setdefault("form", flow_form_for(self.form, kind))
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})
+
+    def get_fieldsets(self, request, obj=None):
+        fields = self.get_fields(request, obj)
+        settings = [f for f in fields if f.startswith(SETTING_PREFIX)]
+        return [(None, {"fields": [f for f in fields if f not in settings]}),
+                ("Settings of this kind", {"fields": settings, "description": (
+                    "Each setting of the chosen kind, with its default; checked like import_config checks them."
+                    if settings else "Choose the kind and save (or open this page with ?kind=<kind>) to set its "
+                    "settings here.")})]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

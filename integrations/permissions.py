@@ -13,11 +13,14 @@ ADMIN_GROUP = "Integration admin"
 
 LEDGERLINK_APPS = ["integrations", "mappings", "monitoring"]
 ADMIN_EXTRA_APPS = ["django_q", "social_django"]
-# What finance may do besides looking (PRODUCT.md: replay, resync; and deciding findings).
+# What finance may do besides looking (PRODUCT.md: replay, resync; and deciding findings), the error
+# console's actions, and fixing a value table through its draft and publishing it
+# (mappings/value_tables.py); not mapping sets, flows or connections.
 FINANCE_EXTRA = [("integrations", "replay_syncitem"), ("integrations", "resync_binding"), ("monitoring", "decide_finding"),
                  # the error console (Needs attention): resolve / ignore with a note, assign, notes, Edit & retry
                  ("integrations", "resolve_syncitem"), ("integrations", "assign_syncitem"),
-                 ("integrations", "note_syncitem"), ("integrations", "edit_retry_syncitem")]
+                 ("integrations", "note_syncitem"), ("integrations", "edit_retry_syncitem"),
+                 ("mappings", "publish_valuetable")]
 # Operator actions of the integration admin only (Meta permissions of Connection and Flow).
 ADMIN_ONLY = [
     ("integrations", "connect_connection"),  # the OAuth "Connect" flows: they replace a connection's tokens

@@ -4,15 +4,17 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.urls import path
+from django.utils import timezone
 
 from config.admin_empty import EmptyAction, EmptyStateAdmin
 
-from . import admin_views, services
+from . import admin_views, services, value_table_admin_views, value_tables
 from .engine import Node, _order
-from .models import ConfigImport, CurrencyRate, FieldMapping, MappingChange, MappingSet, ValueTable, ValueTableEntry
+from .models import ConfigImport, CurrencyRate, FieldMapping, MappingChange, MappingSet, ValueTable, ValueTableDraftEntry
 from .schemas import schema_for
 from .transforms import TRANSFORMS
 from .validation import _target_known, node_problems
+from .value_table_admin_views import PUBLISH_PERMISSION
 
 
 def _list_path(fm: FieldMapping | None) -> str | None:
@@ -159,16 +161,79 @@ class MappingSetAdmin(RecordedAdmin):
         return obj
 
 
-class ValueTableEntryInline(admin.TabularInline):
-    model = ValueTableEntry
+def _may_edit_tables(request) -> bool:
+    """Editing a value table's draft: the integration admin (change) or finance (the publish permission)."""
+    return request.user.has_perm("mappings.change_valuetable") or request.user.has_perm(PUBLISH_PERMISSION)
+
+
+class ValueTableDraftEntryInline(admin.TabularInline):
+    model = ValueTableDraftEntry
     extra = 3
+
+    def has_add_permission(self, request, obj=None):
+        return _may_edit_tables(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _may_edit_tables(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _may_edit_tables(request)
 
 
 @admin.register(ValueTable)
 class ValueTableAdmin(RecordedAdmin):
-    list_display = ["name", "case_insensitive", "default_value", "description"]
+    """Edits the draft only; the published rows change through *Preview & publish* (value_tables.py)."""
+
+    list_display = ["name", "case_insensitive", "default_value", "unpublished_changes", "description"]
     search_fields = ["name", "description", "entries__source_value"]
-    inlines = [ValueTableEntryInline]
+    fields = ["name", "description", "draft_case_insensitive", "draft_default_value"]
+    inlines = [ValueTableDraftEntryInline]
+    change_form_template = "admin/mappings/valuetable/change_form.html"
+
+    def has_change_permission(self, request, obj=None):
+        return _may_edit_tables(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Mapping sets name the table: renaming it would break them.
+        return ["name"] if obj is not None else []
+
+    def get_inline_instances(self, request, obj=None):
+        if obj is not None and obj.draft_started_at is None and not _may_edit_tables(request):
+            return []  # no draft open: the published rows below are the whole story
+        return super().get_inline_instances(request, obj)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [path("<int:pk>/publish/", view(value_table_admin_views.publish_view),
+                     name="mappings_valuetable_publish")] + super().get_urls()
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        key = request.GET.get("add_key", "").strip()[:200]
+        if request.method == "GET" and key and isinstance(inline, ValueTableDraftEntryInline):
+            # The error console's fix link: a new draft row with the missing key, its target to fill in.
+            if obj is None or obj.pk is None or not obj.draft_entries.filter(source_value=key).exists():
+                kwargs["initial"] = [{"source_value": key}]
+        return kwargs
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        table = self.get_object(request, object_id)
+        if table is not None and _may_edit_tables(request):
+            table = value_tables.value_table_draft_open(table=table)
+        extra = {**(extra_context or {})}
+        if table is not None:
+            extra.update(published_entries=table.entries.all(), versions=table.versions.select_related("published_by"),
+                         draft_changes=value_tables.value_table_draft_changes(table))
+        return super().change_view(request, object_id, form_url, extra)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.draft_started_at = timezone.now()  # a new table is all draft until published
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="Unpublished changes")
+    def unpublished_changes(self, obj):
+        return len(value_tables.value_table_draft_changes(obj)) or "—"
 
 
 @admin.register(CurrencyRate)

@@ -90,7 +90,12 @@ class FieldMapping(models.Model):
 
 
 class ValueTable(models.Model):
-    """Source value → target value, e.g. expense category → GL account code."""
+    """Source value → target value, e.g. expense category → GL account code.
+
+    Like a mapping set, a table is changed through a draft: the published rows (``entries``,
+    ``case_insensitive``, ``default_value``) are the only ones the engine reads; the draft
+    (``draft_entries`` and the ``draft_*`` fields) is edited, previewed on recent records, then
+    published as a new ValueTableVersion (mappings/value_tables.py)."""
 
     name = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
@@ -98,18 +103,37 @@ class ValueTable(models.Model):
     default_value = models.CharField(
         max_length=200, null=True, blank=True, help_text="Used for values not in the table (blank = none: error)."
     )
+    draft_case_insensitive = models.BooleanField(
+        "case insensitive (draft)", default=True, help_text="'PayPal' matches 'paypal'. Takes effect when published.")
+    draft_default_value = models.CharField(
+        "default value (draft)", max_length=200, null=True, blank=True,
+        help_text="Used for values not in the table (blank = none: error). Takes effect when published.")
+    draft_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the open draft was started from the published rows (empty: no draft).")
 
     class Meta:
         ordering = ["name"]
+        permissions = [("publish_valuetable", "Can edit value table drafts and publish them")]
 
     def __str__(self):
         return self.name
 
 
-class ValueTableEntry(models.Model):
-    table = models.ForeignKey(ValueTable, on_delete=models.CASCADE, related_name="entries")
+class ValueRow(models.Model):
+    """Source value → target value: a published row or a draft row of a value table."""
+
     source_value = models.CharField(max_length=200)
     target_value = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.source_value} → {self.target_value}"
+
+
+class ValueTableEntry(ValueRow):
+    table = models.ForeignKey(ValueTable, on_delete=models.CASCADE, related_name="entries")
 
     class Meta:
         ordering = ["table", "source_value"]
@@ -118,8 +142,40 @@ class ValueTableEntry(models.Model):
             models.UniqueConstraint(fields=["table", "source_value"], name="valuetableentry_unique_source")
         ]
 
+
+class ValueTableDraftEntry(ValueRow):
+    """A row of a value table's draft: not read by the engine until the draft is published."""
+
+    table = models.ForeignKey(ValueTable, on_delete=models.CASCADE, related_name="draft_entries")
+
+    class Meta:
+        ordering = ["table", "source_value"]
+        verbose_name = "draft row"
+        verbose_name_plural = "draft rows (published when you publish the draft)"
+        constraints = [
+            models.UniqueConstraint(fields=["table", "source_value"], name="valuetabledraftentry_unique_source")
+        ]
+
+
+class ValueTableVersion(models.Model):
+    """One publication of a value table: who, when, the rows then in force and the diff."""
+
+    table = models.ForeignKey(ValueTable, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    entries = models.JSONField(default=dict, help_text="source value: target value, as published")
+    case_insensitive = models.BooleanField(default=True)
+    default_value = models.CharField(max_length=200, null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True, help_text="key: [before, after] (null: absent)")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["table", "-version"]
+        constraints = [models.UniqueConstraint(fields=["table", "version"], name="valuetableversion_unique")]
+
     def __str__(self):
-        return f"{self.source_value} → {self.target_value}"
+        return f"{self.table} v{self.version}"
 
 
 class CurrencyRate(models.Model):

@@ -25,7 +25,7 @@ class Sample:
     record: dict
 
 
-def _items_for(mapping_set: MappingSet, *, same_object: bool):
+def mapping_set_items(mapping_set: MappingSet, *, same_object: bool):
     SyncItem = apps.get_model("integrations", "SyncItem")
     match = Q(flow__mapping_set__name=mapping_set.name)
     if same_object:
@@ -38,7 +38,7 @@ def preview_samples(*, mapping_set: MappingSet, limit: int = 15) -> list[Sample]
     samples = [
         Sample(f"syncitem:{i.pk}", f"Sync item #{i.pk} · {i.flow.name} · {i.source_object} {i.source_id} · {i.status}",
                i.source_snapshot)
-        for i in _items_for(mapping_set, same_object=True)[:limit]
+        for i in mapping_set_items(mapping_set, same_object=True)[:limit]
     ]
     events = InboundEvent.objects.filter(
         object_type__iexact=mapping_set.source_object, connection__system=mapping_set.source_system
@@ -125,7 +125,7 @@ def regression_check(*, draft: MappingSet, limit: int | None = None) -> Regressi
     draft_plan = plan_build(draft)
     published_plan = plan_build(published) if published else None
     context = DatabaseContext()
-    for item in _items_for(draft, same_object=False)[:limit]:
+    for item in mapping_set_items(draft, same_object=False)[:limit]:
         sample = Sample(f"syncitem:{item.pk}", f"Sync item #{item.pk} · {item.source_object} {item.source_id}",
                         item.source_snapshot)
         new, new_errors = plan_apply(draft_plan, sample.record, context=context)

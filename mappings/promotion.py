@@ -23,6 +23,7 @@ from .promotion_io import (FLOW_FIELDS, MAPPING_FIELDS, SET_FIELDS, config_check
                            rate_export, rate_key, table_export)
 from .promotion_secrets import settings_restore
 from .services import mapping_change_record
+from .value_tables import table_changes, table_published, value_table_version_record
 
 FORMAT, FORMAT_VERSION = "ledgerlink-config", 1
 
@@ -206,12 +207,17 @@ def _row_for(change: Change):
 
 
 def _apply_table(item):
+    existing = ValueTable.objects.filter(name=item["name"]).first()
+    before = table_published(existing) if existing else {}
+    # The imported rows are published at once (the file is the reviewed configuration); an open draft is dropped.
     table, _ = ValueTable.objects.update_or_create(name=item["name"], defaults={
         "description": item.get("description", ""), "case_insensitive": item.get("case_insensitive", True),
-        "default_value": item.get("default_value")})
+        "default_value": item.get("default_value"), "draft_started_at": None})
     table.entries.all().delete()
     ValueTableEntry.objects.bulk_create([ValueTableEntry(table=table, source_value=k, target_value=v)
                                          for k, v in sorted(item.get("entries", {}).items())])
+    value_table_version_record(table=table, user=None, changes=table_changes(before, table_published(table)),
+                               note="Imported with import_config.", action=None)
 
 
 def _apply_rate(item):

@@ -9,6 +9,8 @@ settings must match the handler's ``settings_spec`` (flows/toolkit/settings.py).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -32,6 +34,38 @@ FLOW_KINDS: dict[str, str] = {
     "freshbooks-client-to-infor-customer": "integrations.flows.client_infor.handler.ClientToCustomerFlow",
     "infor-customer-to-freshbooks-client": "integrations.flows.client_infor.handler.CustomerToClientFlow",
 }
+
+
+class KindObjects(NamedTuple):
+    """The systems and objects a flow kind works on (its connections, its Flow.source_object and
+    target_object, and the mapping sets suitable for it)."""
+
+    source_systems: tuple[str, ...]
+    source_objects: tuple[str, ...]
+    target_systems: tuple[str, ...]
+    target_objects: tuple[str, ...]
+
+
+SF, FB, M3 = ("salesforce",), ("freshbooks",), ("infor",)
+# A kind not listed here (e.g. one added through LEDGERLINK_FLOW_HANDLERS) is not limited.
+FLOW_KIND_OBJECTS: dict[str, KindObjects] = {
+    "salesforce-account-to-freshbooks-client": KindObjects(SF, ("Account",), FB, ("client",)),
+    "freshbooks-client-to-salesforce-account": KindObjects(FB, ("client",), SF, ("Account",)),
+    "salesforce-contact-to-freshbooks-client": KindObjects(SF, ("Contact",), FB, ("client",)),
+    "salesforce-opportunity-to-freshbooks-invoice": KindObjects(SF, ("Opportunity",), FB, ("invoice",)),
+    "freshbooks-payment-to-salesforce-opportunity": KindObjects(FB, ("payment", "invoice"), SF, ("Opportunity",)),
+    # the shop's order becomes a FreshBooks invoice, then an Infor order (its mapping steps write both)
+    "shop-order-to-infor-order": KindObjects(("shopify", "woocommerce"), ("order",), FB + M3, ("invoice",)),
+    "infor-order-to-freshbooks-invoice": KindObjects(M3, ("order",), FB, ("invoice",)),
+    "freshbooks-payment-to-infor-payment": KindObjects(FB, ("payment",), M3, ("payment",)),
+    "freshbooks-expense-to-infor-journal": KindObjects(FB, ("expense",), M3, ("journal",)),
+    "freshbooks-client-to-infor-customer": KindObjects(FB, ("client",), M3, ("customer",)),
+    "infor-customer-to-freshbooks-client": KindObjects(M3, ("customer",), FB, ("client",)),
+}
+
+
+def flow_kind_objects(kind: str) -> KindObjects | None:
+    return FLOW_KIND_OBJECTS.get(kind)
 
 
 def flow_handler_class(kind: str) -> type[FlowHandler]:

@@ -3,12 +3,14 @@ resumes) and flow actions matching the commands (poll now, replay dead, backfill
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from integrations.models import Conflict, SyncItem
+from integrations.operations.backfill import backfill_dry_runs
 from integrations.operations.conflicts import conflict_resolve
 from integrations.operations.flow_enabling import FlowEnableRefused, flow_enable
 from integrations.operations.preflight import connection_check, flow_check
@@ -89,10 +91,21 @@ def replay_dead(modeladmin, request, queryset):
         modeladmin.message_user(request, f"{flow}: {queued} dead item(s) queued again.", messages.SUCCESS)
 
 
-@admin.action(description="Backfill in the background (all history; resumable)", permissions=["backfill"])
+@admin.action(description="Backfill in the background (all history; resumable; dry-run count first)",
+              permissions=["backfill"])
 def backfill(modeladmin, request, queryset):
+    """First a confirmation page with each flow's dry-run count (read from the source, nothing
+    written); the backfills start only when it is confirmed (``post=yes``)."""
     from django_q.tasks import async_task
 
+    if request.POST.get("post") != "yes":
+        rows = backfill_dry_runs(flows=queryset.select_related("source_connection", "target_connection"))
+        context = {
+            **modeladmin.admin_site.each_context(request), "title": "Start backfills?", "opts": modeladmin.model._meta,
+            "rows": rows, "startable": [r for r in rows if not r.error],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/integrations/backfill_confirmation.html", context)
     for flow in queryset:
         async_task("integrations.tasks.flow_backfill", flow.pk, task_name=f"backfill-{flow.name}", group="backfill")
         modeladmin.message_user(request, f"{flow}: backfill queued; its items appear under Sync items as it runs.",

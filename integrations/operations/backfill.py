@@ -19,19 +19,25 @@ done twice are recognised by their bindings and markers, never written twice.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from integrations.connectors.registry import change_reader_for
+from integrations.errors import SyncError, UnknownFlowKind
 from integrations.flows.registry import flow_handler_class, flow_handler_for
 from integrations.models import Flow, SyncItem
 from integrations.cursors import cursor_advance
 from integrations.sync.backfill import ACTION_OUTCOMES, BackfillSummary, backfill_cursor
 from integrations.sync.engine import sync_item_process
 from integrations.sync.items import sync_item_enqueue
+
+logger = logging.getLogger(__name__)
+
 
 def backfill_start(flow: Flow, since: datetime | None) -> datetime | None:
     """Where to start: the given date, or where an earlier run stopped when that is later."""
@@ -52,6 +58,36 @@ def flow_backfill(*, flow: Flow, since: datetime | None = None, dry_run: bool = 
     runner(flow=flow, since=start, dry_run=dry_run, summary=summary, progress=progress or (lambda n: None),
            total=total or (lambda n: None))
     return summary
+
+
+@dataclass
+class DryRunRow:
+    """One flow's dry run, for the backfill confirmation page."""
+
+    flow: Flow
+    summary: BackfillSummary | None = None
+    error: str = ""
+
+    @property
+    def queued(self) -> int:
+        """Records the backfill would bring across (those already synced are only looked at)."""
+        return sum(n for k, n in self.summary.counts.items() if k != "skipped") if self.summary else 0
+
+
+def backfill_dry_runs(*, flows) -> list[DryRunRow]:
+    """Each flow's dry run (reads the source, writes nothing); a flow that cannot be backfilled
+    (unknown kind, no backfill reader, the source refusing) gets its reason instead."""
+    rows = []
+    for flow in flows:
+        try:
+            rows.append(DryRunRow(flow, summary=flow_backfill(flow=flow, dry_run=True)))
+        except (SyncError, UnknownFlowKind, ValueError) as exc:
+            rows.append(DryRunRow(flow, error=getattr(exc, "message", None) or str(exc)))
+        except Exception as exc:  # a page, not a 500: the other flows' counts still show
+            logger.exception("Backfill dry run of %s failed", flow.name)
+            rows.append(DryRunRow(flow, error=f"an unexpected error ({type(exc).__name__}: {exc}); the log has the "
+                                              "details."))
+    return rows
 
 
 # -- any flow: each record through the engine -----------------------------------------------------

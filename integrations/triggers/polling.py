@@ -33,8 +33,8 @@ from django.utils import timezone
 
 from integrations.connectors.changes import Change, ChangeReader
 from integrations.connectors.registry import change_reader_for, live_event_source
-from integrations.errors import SyncError
-from integrations.flows.registry import flow_handler_for
+from integrations.errors import FatalError, SyncError, UnknownFlowKind
+from integrations.flows.registry import flow_handler_checked
 from integrations.models import Binding, Cursor, Flow, SyncItem
 from integrations.sync.items import sync_item_enqueue, sync_item_identity
 from integrations.cursors import POLL, cursor_advance, flow_cursor, flow_cursor_find
@@ -137,8 +137,16 @@ def _flow_poll(flow: Flow, now: datetime) -> PollReport:
     if reader is None:
         report.error = NOT_POLLABLE
         return report
+    try:
+        # A kind or settings edited around the admin form: say which, instead of an unexpected error.
+        handler = flow_handler_checked(flow)
+    except UnknownFlowKind as exc:
+        report.error = f"{exc} Choose one of them on the flow's page."
+        return report
+    except FatalError as exc:
+        report.error = exc.message
+        return report
     cursor = poll_cursor(flow, reader)
-    handler = flow_handler_for(flow)
     try:
         # Read first, then write: no transaction stays open across the remote calls.
         read = reader.changes_read(flow=flow, handler=handler, cursor_value=cursor.value, now=now)

@@ -3,13 +3,13 @@ migration 0007 converts cursors keyed by flow name."""
 from __future__ import annotations
 
 import importlib
-import json
 from datetime import datetime
 
 import pytest
 from django.apps import apps
 from django.urls import reverse
 
+from integrations.flows.forms import settings_form_data
 from integrations.models import Cursor, Flow
 from integrations.operations.backfill import backfill_start, flow_backfill
 from integrations.triggers.polling import flow_poll
@@ -25,7 +25,7 @@ def admin_rename(admin_client, flow: Flow, new_name: str) -> None:
             "source_object": flow.source_object, "target_connection": flow.target_connection_id or "",
             "target_object": flow.target_object, "trigger": flow.trigger,
             "poll_interval_minutes": flow.poll_interval_minutes, "mapping_set": flow.mapping_set_id or "",
-            "conflict_policy": flow.conflict_policy, "settings": json.dumps(flow.settings),
+            "conflict_policy": flow.conflict_policy, **settings_form_data(flow.kind, flow.settings),
             "max_attempts": flow.max_attempts or "", **({"enabled": "on"} if flow.enabled else {})}
     response = admin_client.post(reverse("admin:integrations_flow_change", args=[flow.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]

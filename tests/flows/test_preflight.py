@@ -15,6 +15,7 @@ from django.urls import reverse
 from integrations.connectors.freshbooks.services import freshbooks_webhook_url
 from integrations.connectors.salesforce.custom_fields import CUSTOM_FIELDS
 from integrations.connectors.salesforce.prepare import salesforce_prepare
+from integrations.flows.forms import settings_form_data
 from integrations.models import Flow, SyncItem
 from integrations.operations.flow_enabling import FlowEnableRefused, flow_enable
 from integrations.operations.preflight import connection_check, flow_check
@@ -234,7 +235,7 @@ def test_the_admin_form_refuses_to_enable_and_records_an_override(fresh_org, no_
             "source_object": flow.source_object, "target_connection": flow.target_connection_id,
             "target_object": flow.target_object, "trigger": flow.trigger, "poll_interval_minutes": 0,
             "mapping_set": flow.mapping_set_id or "", "conflict_policy": flow.conflict_policy,
-            "settings": json.dumps(flow.settings), "max_attempts": "", "enabled": "on"}
+            **settings_form_data(flow.kind, flow.settings), "max_attempts": "", "enabled": "on"}
     refused = admin_client.post(url, data)
     assert refused.status_code == 200 and "cannot be enabled while these checks fail" in refused.content.decode()
     assert not Flow.objects.get(pk=flow.pk).enabled

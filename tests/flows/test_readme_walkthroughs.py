@@ -29,6 +29,7 @@ from integrations.sync.engine import sync_item_process
 from integrations.sync.routing import inbound_events_route_pending
 from integrations.triggers.polling import flows_poll_due
 from mappings.models import ValueTable
+from mappings.value_tables import value_table_draft_open, value_table_publish
 from monitoring.models import ApiCall, SyncAttempt
 from tests.live_http import close_http_sessions  # noqa: F401  (autouse)
 
@@ -191,8 +192,10 @@ def test_order_to_cash_walkthrough_as_written(demo):
     workers_settle()
     (dead,) = SyncItem.objects.filter(status="dead")
     assert "GADGET-9" in dead.last_error and dead.step == "infor_order"
-    ValueTable.objects.get(name="freshbooks-item-to-infor-item").entries.create(source_value="GADGET-9",
-                                                                               target_value="WIDGET-L")
+    # README: the row goes into the table's draft, then the draft is published
+    table = value_table_draft_open(table=ValueTable.objects.get(name="freshbooks-item-to-infor-item"))
+    table.draft_entries.create(source_value="GADGET-9", target_value="WIDGET-L")
+    value_table_publish(table=table)
     answer = admin.post("/admin/integrations/syncitem/", {"action": "replay", "_selected_action": [dead.pk],
                                                           "post": "yes"})
     assert answer.status_code in (200, 302)

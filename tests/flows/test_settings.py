@@ -88,7 +88,7 @@ def flow_post(admin_client):
         data = {"name": "payments-to-m3", "title": "", "kind": PAYMENT_INFOR, "source_connection": source.pk,
                 "source_object": "payment", "target_connection": target.pk, "target_object": "payment",
                 "trigger": "webhook", "poll_interval_minutes": 0, "conflict_policy": "field_owner",
-                "settings": "{}", "max_attempts": "", **changes}  # not enabled: these fake connections fail their checks
+                "max_attempts": "", **changes}  # not enabled: these fake connections fail their checks
         return admin_client.post(reverse("admin:integrations_flow_add"), data)
 
     return post
@@ -105,22 +105,32 @@ def test_admin_form_refuses_an_unknown_kind(flow_post):
     assert "Unknown flow kind &#x27;teleport&#x27;" in response.content.decode()
 
 
-def test_admin_form_refuses_an_unknown_settings_key(flow_post):
-    response = flow_post(settings=json.dumps({"wait_for_invoice_secs": 60}))
-    assert response.status_code == 200 and not Flow.objects.exists()
-    assert (f"Unknown setting &#x27;wait_for_invoice_secs&#x27; for flow kind &#x27;{PAYMENT_INFOR}&#x27;"
-            in response.content.decode())
+def test_admin_form_shows_the_kinds_typed_settings_as_fields_not_a_json_box(admin_client):
+    body = admin_client.get(reverse("admin:integrations_flow_add") + f"?kind={PAYMENT_INFOR}").content.decode()
+    assert 'name="settings"' not in body
+    assert 'name="setting__wait_for_invoice_seconds"' in body and 'name="setting__reconcile"' in body
+    assert "Blank: the default (" in body
 
 
 def test_admin_form_refuses_a_wrongly_typed_setting(flow_post):
-    response = flow_post(settings=json.dumps({"wait_for_invoice_seconds": "soon"}))
+    response = flow_post(setting__wait_for_invoice_seconds="soon")
     assert response.status_code == 200 and not Flow.objects.exists()
     assert ("Flow setting wait_for_invoice_seconds is &#x27;soon&#x27;; it must be a whole number."
+            in response.content.decode())
+    # the same sentence import_config gives for the same value
+    assert flow_config_errors(kind=PAYMENT_INFOR, settings={"wait_for_invoice_seconds": "soon"}) == [
+        "Flow setting wait_for_invoice_seconds is 'soon'; it must be a whole number."]
+
+
+def test_admin_form_refuses_a_wrong_nested_value(flow_post):
+    response = flow_post(setting__reconcile='{"amount_tolerence": 1}')
+    assert response.status_code == 200 and not Flow.objects.exists()
+    assert (f"Unknown setting &#x27;reconcile.amount_tolerence&#x27; for flow kind &#x27;{PAYMENT_INFOR}&#x27;"
             in response.content.decode())
 
 
 def test_admin_form_saves_valid_settings(flow_post):
-    response = flow_post(settings=json.dumps({"wait_for_invoice_seconds": 60, "reconcile": {"amount_tolerance": 1}}))
+    response = flow_post(setting__wait_for_invoice_seconds="60", setting__reconcile='{"amount_tolerance": 1}')
     assert response.status_code == 302
     flow = Flow.objects.get(name="payments-to-m3")
     assert flow.settings == {"wait_for_invoice_seconds": 60, "reconcile": {"amount_tolerance": 1}}

@@ -173,6 +173,8 @@ PAGES = {
     "admin:mappings_mappingset_draft": ("POST", REFUSE, ALLOW),
     "admin:mappings_currencyrate_load_ecb": ("POST", REFUSE, ALLOW),  # the empty rates list's "Load ECB rates now"
     "admin:monitoring_alertrule_defaults": ("POST", REFUSE, ALLOW),  # the empty alert-rule list's "Create the default rules"
+    # A value table's draft: its preview and publishing are finance's too (mappings.publish_valuetable).
+    "admin:mappings_valuetable_publish": ("GET", ALLOW, ALLOW),
     "integrations:freshbooks-connect": ("GET", REFUSE, ALLOW),
     "integrations:salesforce-connect": ("GET", REFUSE, ALLOW),
     "integrations:salesforce-test": ("GET", REFUSE, ALLOW),
@@ -248,6 +250,10 @@ def _url_args(name: str, data: dict, social_backend: str) -> dict:
               "flow_id": data["flow"].pk, "backend": social_backend, "association_id": 1,
               "connection_id": data["freshbooks"].pk, "app_label": "integrations", "id": data["owner"].pk,
               "pk": data["salesforce"].pk if name.startswith("integrations:salesforce-") else data["mapping_set"].pk}
+    if name.startswith("admin:mappings_valuetable_"):
+        from mappings.models import ValueTable
+
+        values["pk"] = ValueTable.objects.first().pk
     params = re.findall(r"<(?:\w+:)?(\w+)>", _route(name))
     return {key: values[key] for key in params}
 

@@ -22,3 +22,19 @@ def field_mappings_make(ms: MappingSet, fields: list[dict], parent: FieldMapping
         )
         if children:
             field_mappings_make(ms, children, fm)
+
+
+def value_table_draft_data(table, rows: dict[str, str]) -> dict:
+    """The value table admin form's POST: the draft's existing rows (by source value) set to
+    ``rows``' targets, and ``rows``' other keys as new draft rows."""
+    existing = {e.source_value: e.pk for e in table.draft_entries.all()}
+    ordered = [k for k in rows if k in existing] + [k for k in rows if k not in existing]
+    data = {"description": table.description, "draft_case_insensitive": "on", "draft_default_value": "",
+            "draft_entries-TOTAL_FORMS": len(ordered), "draft_entries-INITIAL_FORMS": len(existing),
+            "draft_entries-MIN_NUM_FORMS": 0, "draft_entries-MAX_NUM_FORMS": 1000}
+    for i, key in enumerate(ordered):
+        data.update({f"draft_entries-{i}-source_value": key, f"draft_entries-{i}-target_value": rows[key],
+                     f"draft_entries-{i}-table": table.pk})
+        if key in existing:
+            data[f"draft_entries-{i}-id"] = existing[key]
+    return data

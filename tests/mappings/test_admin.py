@@ -180,10 +180,10 @@ def test_admin_pages_render(admin_client, model):
 
 def test_value_table_edits_are_recorded(admin_client):
     data = {"name": "gateways", "description": "", "case_insensitive": "on", "default_value": "",
-            "entries-TOTAL_FORMS": 1, "entries-INITIAL_FORMS": 0, "entries-MIN_NUM_FORMS": 0, "entries-MAX_NUM_FORMS": 1000,
-            "entries-0-source_value": "PayPal", "entries-0-target_value": "PP"}
+            "draft_entries-TOTAL_FORMS": 1, "draft_entries-INITIAL_FORMS": 0, "draft_entries-MIN_NUM_FORMS": 0, "draft_entries-MAX_NUM_FORMS": 1000,
+            "draft_entries-0-source_value": "PayPal", "draft_entries-0-target_value": "PP"}
     assert admin_client.post(reverse("admin:mappings_valuetable_add"), data).status_code == 302
     kinds = set(MappingChange.objects.values_list("object_kind", "action"))
-    assert {("value table", "created"), ("value table entry", "created")} <= kinds
-    entry = MappingChange.objects.get(object_kind="value table entry")
+    assert {("value table", "created"), ("draft row", "created")} <= kinds
+    entry = MappingChange.objects.get(object_kind="draft row")
     assert entry.changes["target_value"] == [None, "PP"] and entry.user.username == "root"
