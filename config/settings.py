@@ -154,6 +154,14 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# The worker supervisor (manage.py ledgerlink_worker, integrations/cluster/): a cluster with work
+# waiting, no worker busy and no task started or finished for this long is wedged and restarted.
+WORKER_WEDGE_SECONDS = env.float("WORKER_WEDGE_SECONDS", default=20.0)
+# Run by the supervisor itself, outside the task queue, so they keep running while it is wedged.
+WORKER_SWEEP_SECONDS = env.float("WORKER_SWEEP_SECONDS", default=60.0)
+WORKER_ALERTS_SECONDS = env.float("WORKER_ALERTS_SECONDS", default=60.0)
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
+
 # --- Sync engine ------------------------------------------------------------------------
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
 # A first retry within seconds (a 503 is usually gone by then); twelve attempts still span about
