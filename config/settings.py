@@ -372,7 +372,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
+    # django-q2 logs as "django-q" (not its package name "django_q").
+    "loggers": {"django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
                 "axes.apps": {"level": "WARNING"}},  # its start-up banner, on every manage.py command
 }
 

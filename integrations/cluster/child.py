@@ -35,7 +35,7 @@ def broker_recorded(ledger: TaskLedger):
 def ledger_signals_connect(ledger: TaskLedger) -> None:
     """Workers and the monitor are forked from this process: they inherit these receivers."""
     def started(sender, task, **kwargs):
-        ledger.task_started(task_id=task["id"])
+        ledger.task_started(task=task)
 
     def finished(sender, task, **kwargs):
         ledger.task_finished(task_id=task["id"], ack_id=task.get("ack_id"))

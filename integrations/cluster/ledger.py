@@ -10,7 +10,9 @@ half-locked, in a directory private to one run of the cluster:
   removed by the worker that starts it. Left over at a restart = never started: sent again.
 - ``done/<task id>``: written by the worker when the task returns, removed by the monitor once the
   result is saved and acknowledged. Left over at a restart: acknowledged by the supervisor.
-- ``busy/<pid>``: that worker is running a task.
+- ``busy/<pid>``: that worker is running this task (id, ack id, function, arguments, signed
+  payload). Left over by a worker that is gone = the task died with it: the supervisor hands it
+  to lost-task recovery (recovery.py).
 - ``progress``: touched whenever a task starts or finishes; its mtime is the last progress.
 
 The supervisor (``integrations.cluster.supervisor``) reads a snapshot every second.
@@ -79,9 +81,11 @@ class TaskLedger:
         text = payload.decode() if isinstance(payload, bytes) else payload
         self._write(self.pulled / task_id, {"ack_id": ack_id, "payload": text})
 
-    def task_started(self, *, task_id: str) -> None:
-        (self.pulled / task_id).unlink(missing_ok=True)
-        (self.busy / str(os.getpid())).touch()
+    def task_started(self, *, task: dict) -> None:
+        self._write(self.busy / str(os.getpid()), {
+            "task_id": task["id"], "ack_id": task.get("ack_id"), "func": str(task["func"]),
+            "args": list(task.get("args") or ()), "payload": SignedPackage.dumps(task)})
+        (self.pulled / task["id"]).unlink(missing_ok=True)
         self._progress_mark()
 
     def task_finished(self, *, task_id: str, ack_id) -> None:
@@ -115,11 +119,15 @@ class TaskLedger:
         return LedgerSnapshot(waiting=len(waiting), unsaved=len(unsaved), busy=busy, last_progress=last,
                               oldest_waiting=min(waiting + unsaved, default=None))
 
-    def release(self, broker) -> tuple[int, int]:
+    def release(self, broker) -> tuple[int, int, list[dict]]:
         """After the cluster's processes are gone: send never-started tasks to the broker again
         (and drop their old copy), acknowledge finished ones whose result was not saved.
-        Returns (sent again, acknowledged)."""
+        Returns (sent again, acknowledged, the tasks that died with their worker)."""
         resent = acked = 0
+        lost = []
+        for path in sorted(self.busy.iterdir()):
+            if path.name.isdigit() and not _pid_alive(int(path.name)):
+                lost.append(json.loads(path.read_text()))
         for path in sorted(self.pulled.iterdir()):
             if path.name.startswith("."):
                 continue
@@ -137,4 +145,4 @@ class TaskLedger:
                 broker.acknowledge(entry["ack_id"])
             path.unlink()
             acked += 1
-        return resent, acked
+        return resent, acked, lost

@@ -32,6 +32,7 @@ from django_q.brokers import get_broker
 from integrations.cluster.heartbeat import cluster_heartbeat_write
 from integrations.cluster.jobs import supervisor_jobs_start
 from integrations.cluster.ledger import TaskLedger
+from integrations.cluster.recovery import lost_tasks_recover
 from integrations.cluster.verdict import cluster_wedged
 from integrations.models import ClusterHeartbeat
 
@@ -83,7 +84,14 @@ class SupervisedCluster:
                 logger.warning("The cluster did not stop within %.0f s; killing its processes.", grace)
         process_group_kill(self.process.pid)
         self.process.wait()
-        resent, acked = self.ledger.release(get_broker())
+        try:
+            broker = get_broker()
+            resent, acked, lost = self.ledger.release(broker)
+            lost_tasks_recover(lost, broker)
+        except Exception:  # the database or the broker is down: keep the ledger, the sweeper resends later
+            logger.exception("Could not hand the stopped cluster's tasks back to the broker (ledger kept in %s).",
+                             self.ledger.root)
+            return
         if resent or acked:
             logger.warning("Sent %s task(s) the cluster had not started to the broker again; acknowledged %s "
                            "finished one(s).", resent, acked)

@@ -59,3 +59,11 @@ def sync_items_dispatch_due(*, now=None, limit: int = 500) -> dict:
     return {"stale_recovered": stale, "dispatched": dispatched, "events_routed": inbound_events_route_stale(now=now)}
 
 
+
+
+def sync_items_worker_lost(item_ids: list[int], *, now=None) -> int:
+    """The worker running these items is known dead (its supervisor killed it): end their lease
+    now, so the next sweep counts the lost attempt and queues them again, instead of waiting
+    out SYNC_RUNNING_STALE_SECONDS."""
+    now = now or timezone.now()
+    return SyncItem.objects.filter(pk__in=item_ids, status=S.RUNNING).update(lease_expires_at=now - timedelta(seconds=1))
