@@ -3,7 +3,10 @@ task ledger (ledger.py). Runs as ``manage.py ledgerlink_cluster`` in a process g
 started by the supervisor; exits when its sentinel dies so the supervisor starts a new one."""
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -48,9 +51,25 @@ def ledger_signals_connect(ledger: TaskLedger) -> None:
     post_execute.connect(saved, weak=False, dispatch_uid="ledger-saved")
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def supervisor_death_signal(supervisor_pid: int) -> None:
+    """Ask Linux for SIGTERM when the supervisor dies (even by SIGKILL), so the cluster never
+    outlives it as an orphan taking tasks; elsewhere this is skipped."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != supervisor_pid:  # it died before the request was in place
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def cluster_child_run(ledger_path: Path) -> int:
     """Start the cluster; return when it stopped (SIGTERM: django-q2's own handler) or its
     sentinel died (exit status 1: the supervisor restarts the whole group)."""
+    supervisor_death_signal(os.getppid())
     ledger = TaskLedger(ledger_path)
     ledger_signals_connect(ledger)
     cluster = Cluster(broker_recorded(ledger))

@@ -99,7 +99,7 @@ def test_any_process_of_the_cluster_sigkilled_processing_resumes_within_60_s(bro
             items = [sync_item_enqueue(flow=flow, source_object="Account", source_id=f"{role}-{n}")[0]
                      for n in range(PER_KILL)]
             delivered += items
-            wait_until(lambda: _processed_once(items), timeout=PROMISE_SECONDS,
+            wait_until(lambda batch=items: _processed_once(batch), timeout=PROMISE_SECONDS,
                        what=f"{PER_KILL} deliveries after SIGKILL of the {role} ({broker} broker)")
             took[role] = time.monotonic() - killed_at
         held = SyncItem.objects.get(flow=holder, source_id="HOLD")
@@ -157,11 +157,11 @@ def test_ledgerlink_serve_stops_on_sigterm_within_q_timeout(pg_only, tmp_path):
         serve = subprocess.Popen([sys.executable, "manage.py", "ledgerlink_serve", "--port", str(port)], cwd=ROOT,
                                  env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            wait_until(lambda: "Worker supervisor" in Path(log.name).read_text()
-                       and ClusterHeartbeat.objects.filter(state="running").exists(), timeout=60,
-                       what="ledgerlink_serve and its cluster to start")
-            started = [serve.pid] + process_descendants(serve.pid)  # incl. the cluster, in a session of its own
-            assert len(started) >= 6, "web server, supervisor, cluster, subscriber"
+            # web server, supervisor, subscriber; the cluster (in a session of its own): leader, sentinel,
+            # worker, monitor, pusher
+            wait_until(lambda: " running." in Path(log.name).read_text() and len(process_descendants(serve.pid)) >= 8,
+                       timeout=60, what="ledgerlink_serve and its cluster to start")
+            started = [serve.pid] + process_descendants(serve.pid)
             serve.send_signal(signal.SIGTERM)
             asked = time.monotonic()
             wait_until(lambda: serve.poll() is not None and not any(process_alive(p) for p in started),
