@@ -99,8 +99,7 @@ class SupervisedCluster:
 
 
 class Supervisor:
-    def __init__(self, *, write=print):
-        self.write = write
+    def __init__(self):
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = threading.Event()
         self.restarts = 0
@@ -119,7 +118,6 @@ class Supervisor:
                               wedge_seconds=settings.WORKER_WEDGE_SECONDS)
 
     def _restart(self, reason: str) -> None:
-        self.write(f"Restarting the worker cluster: {reason}.")
         logger.error("Restarting the worker cluster: %s.", reason)
         self._beat(State.WEDGED, reason)
         lived = (timezone.now() - self.cluster.started_at).total_seconds()
@@ -137,7 +135,7 @@ class Supervisor:
         threads = supervisor_jobs_start(self.stopping)
         self.cluster = SupervisedCluster()
         self._beat(State.STARTING)
-        self.write(f"Worker supervisor {self.name}: cluster started (process group {self.cluster.process.pid}).")
+        logger.info("Worker supervisor %s: cluster started (process group %s).", self.name, self.cluster.process.pid)
         last_beat = time.monotonic()
         try:
             while not self.stopping.wait(1.0):
@@ -155,4 +153,4 @@ class Supervisor:
                 thread.join(timeout=1.0)
             self._beat(State.STOPPED, "stopped by a signal")
             connection.close()
-            self.write("Worker supervisor stopped: cluster, dispatcher, sweeper and alert evaluation.")
+            logger.info("Worker supervisor %s stopped: cluster, dispatcher, sweeper and alert evaluation.", self.name)

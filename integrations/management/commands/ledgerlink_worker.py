@@ -15,4 +15,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         settings.SECRET_KEY  # noqa: B018  (as qcluster: refuse to start without the signing key)
-        Supervisor(write=self.stdout.write).run()
+        Supervisor().run()
