@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.db import DatabaseError
 from django.utils import timezone
@@ -11,6 +11,7 @@ from integrations.cluster.ledger import LedgerSnapshot
 from integrations.models import ClusterHeartbeat
 
 logger = logging.getLogger(__name__)
+FORGET_AFTER = timedelta(days=7)  # rows of supervisors that stopped (or vanished) this long ago are deleted
 
 
 def cluster_heartbeat_write(*, name: str, state: str, started_at: datetime, snapshot: LedgerSnapshot | None,
@@ -21,6 +22,8 @@ def cluster_heartbeat_write(*, name: str, state: str, started_at: datetime, snap
     if snapshot is not None and snapshot.last_progress is not None:
         progress = datetime.fromtimestamp(snapshot.last_progress, tz=dt_timezone.utc)
     try:
+        if state == ClusterHeartbeat.State.STARTING:
+            ClusterHeartbeat.objects.filter(beat_at__lt=timezone.now() - FORGET_AFTER).delete()
         ClusterHeartbeat.objects.update_or_create(name=name, defaults={
             "state": state, "beat_at": timezone.now(), "started_at": started_at,
             "waiting": snapshot.waiting if snapshot else 0, "busy": snapshot.busy if snapshot else 0,

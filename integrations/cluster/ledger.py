@@ -12,7 +12,7 @@ half-locked, in a directory private to one run of the cluster:
   result is saved and acknowledged. Left over at a restart: acknowledged by the supervisor.
 - ``busy/<pid>``: that worker is running this task (id, ack id, function, arguments, signed
   payload). Left over by a worker that is gone = the task died with it: the supervisor hands it
-  to lost-task recovery (recovery.py).
+  to lost-task recovery (recovery.py) within a second, whether it killed the worker or not.
 - ``progress``: touched whenever a task starts or finishes; its mtime is the last progress.
 
 The supervisor (``integrations.cluster.supervisor``) reads a snapshot every second.
@@ -119,15 +119,24 @@ class TaskLedger:
         return LedgerSnapshot(waiting=len(waiting), unsaved=len(unsaved), busy=busy, last_progress=last,
                               oldest_waiting=min(waiting + unsaved, default=None))
 
+    def lost_take(self) -> list[dict]:
+        """The tasks whose worker died while running them (busy files of dead pids), once each."""
+        lost = []
+        for path in sorted(self.busy.iterdir()):
+            if path.name.isdigit() and not _pid_alive(int(path.name)):
+                try:
+                    lost.append(json.loads(path.read_text()))
+                    path.unlink()
+                except (FileNotFoundError, json.JSONDecodeError):
+                    pass  # an empty or vanished file: nothing to recover
+        return lost
+
     def release(self, broker) -> tuple[int, int, list[dict]]:
         """After the cluster's processes are gone: send never-started tasks to the broker again
         (and drop their old copy), acknowledge finished ones whose result was not saved.
         Returns (sent again, acknowledged, the tasks that died with their worker)."""
         resent = acked = 0
-        lost = []
-        for path in sorted(self.busy.iterdir()):
-            if path.name.isdigit() and not _pid_alive(int(path.name)):
-                lost.append(json.loads(path.read_text()))
+        lost = self.lost_take()
         for path in sorted(self.pulled.iterdir()):
             if path.name.startswith("."):
                 continue

@@ -110,6 +110,16 @@ class Supervisor:
         cluster_heartbeat_write(name=self.name, state=state, snapshot=snapshot, restarts=self.restarts,
                                 detail=detail, started_at=self.cluster.started_at if self.cluster else timezone.now())
 
+    def _lost_recover(self) -> None:
+        """A worker died mid-task (OOM kill, django-q2's timeout): its item goes back to the queue
+        now rather than when its lease ends."""
+        try:
+            lost = self.cluster.ledger.lost_take()
+            if lost:
+                lost_tasks_recover(lost, get_broker())
+        except Exception:  # the database or the broker: the sweeper recovers them after the lease
+            logger.exception("Could not recover the tasks of a worker that died.")
+
     def _problem(self) -> str | None:
         code = self.cluster.exited()
         if code is not None:
@@ -139,6 +149,7 @@ class Supervisor:
         last_beat = time.monotonic()
         try:
             while not self.stopping.wait(1.0):
+                self._lost_recover()
                 reason = self._problem()
                 if reason:
                     self._restart(reason)

@@ -69,22 +69,25 @@ def test_the_ledger_sends_unstarted_tasks_again_and_acknowledges_unsaved_ones(tm
     assert rows[0].lock <= timezone.now()
 
 
-def test_a_sync_item_that_died_with_its_worker_is_queued_again_at_once(tmp_path):
-    flow = FlowFactory(settings={"records": {"001A": {"Name": "Acme"}}})
-    item, _ = sync_item_enqueue(flow=flow, source_object="Account", source_id="001A", dispatch=False)
+def test_tasks_that_died_with_their_worker_are_queued_again_at_once(tmp_path):
+    flow = FlowFactory(settings={"records": {"001A": {"Name": "Acme"}, "001B": {"Name": "Beta"}}})
+    running, _ = sync_item_enqueue(flow=flow, source_object="Account", source_id="001A", dispatch=False)
+    unclaimed, _ = sync_item_enqueue(flow=flow, source_object="Account", source_id="001B", dispatch=False)
     later = timezone.now() + timedelta(minutes=10)
-    SyncItem.objects.filter(pk=item.pk).update(status="running", attempts=1, lease_expires_at=later)
+    SyncItem.objects.filter(pk=running.pk).update(status="running", attempts=1, lease_expires_at=later)
     ledger = TaskLedger(tmp_path / "run").create()
-    dead_pid = 4_194_305  # above Linux's largest pid_max: a worker that is gone
-    ledger._write(ledger.busy / str(dead_pid), {"task_id": "t1", "ack_id": None, "args": [item.pk], "payload": "",
-                                                "func": "integrations.tasks.sync_item_process"})
-    _, _, lost = ledger.release(get_broker())
-    assert [entry["task_id"] for entry in lost] == ["t1"]
+    for dead_pid, item, task_id in ((4_194_305, running, "t1"), (4_194_306, unclaimed, "t2")):  # above any pid_max
+        ledger._write(ledger.busy / str(dead_pid), {"task_id": task_id, "ack_id": None, "args": [item.pk],
+                                                    "payload": _payload(task_id),
+                                                    "func": "integrations.tasks.sync_item_process"})
+    lost = ledger.lost_take()
+    assert sorted(entry["task_id"] for entry in lost) == ["t1", "t2"] and ledger.lost_take() == []
 
-    lost_tasks_recover(lost, get_broker())
-    item.refresh_from_db()
-    assert (item.status, item.last_error_class) == ("retrying", "WorkerLost")  # not running until its lease ends
-    assert OrmQ.objects.count() == 1  # and its task is queued
+    assert lost_tasks_recover(lost, get_broker())["items"] == 1
+    running.refresh_from_db()
+    assert (running.status, running.last_error_class) == ("retrying", "WorkerLost")  # not waiting out its lease
+    sent = sorted(SignedPackage.loads(row.payload)["name"] for row in OrmQ.objects.all())
+    assert sent == sorted([f"sync-item-{running.pk}", "t2"])  # the retry, and the unclaimed item's task again
 
 
 def _beat(name: str, state: str, age: float, **kw):
