@@ -66,6 +66,7 @@ class SupervisedCluster:
     def __init__(self):
         self.ledger = TaskLedger(Path(tempfile.mkdtemp(prefix="ledgerlink-cluster-"))).create()
         self.started_at = timezone.now()
+        self.stopped = False
         self.process = subprocess.Popen(
             [sys.executable, str(settings.BASE_DIR / "manage.py"), "ledgerlink_cluster", str(self.ledger.root)],
             start_new_session=True,  # its own process group: one signal reaches all of it
@@ -76,6 +77,9 @@ class SupervisedCluster:
 
     def stop(self, *, grace: float) -> None:
         """SIGTERM (finish the current task), SIGKILL the group after ``grace`` seconds."""
+        if self.stopped:
+            return
+        self.stopped = True
         if grace > 0 and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
