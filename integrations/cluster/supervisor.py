@@ -39,6 +39,7 @@ from integrations.models import ClusterHeartbeat
 logger = logging.getLogger(__name__)
 State = ClusterHeartbeat.State
 STOP_MARGIN_SECONDS = 3  # of Q_TIMEOUT, left for killing, releasing and the heartbeat's last write
+QUICK_FAILURE_SECONDS = 10  # a cluster that failed this soon after its start failed starting
 
 
 def process_group_kill(pgid: int, *, wait: float = 5.0) -> None:
@@ -107,6 +108,7 @@ class Supervisor:
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = threading.Event()
         self.restarts = 0
+        self.quick_failures = 0
         self.cluster: SupervisedCluster | None = None
 
     def _beat(self, state: str, detail: str = "") -> None:
@@ -137,8 +139,11 @@ class Supervisor:
         lived = (timezone.now() - self.cluster.started_at).total_seconds()
         self.cluster.stop(grace=0)  # wedged: nothing to wait for
         self.restarts += 1
-        if lived < settings.WORKER_WEDGE_SECONDS:  # failing at start (database down?): do not spin
-            self.stopping.wait(min(30.0, float(2 ** min(self.restarts, 5))))
+        # Clusters that keep failing within seconds of their start (database down?): 1, 2, 4 … 30 s
+        # between starts, not a spin; one that ran for a while is replaced at once.
+        self.quick_failures = self.quick_failures + 1 if lived < QUICK_FAILURE_SECONDS else 0
+        if self.quick_failures:
+            self.stopping.wait(min(30.0, float(2 ** (self.quick_failures - 1))))
         if not self.stopping.is_set():
             self.cluster = SupervisedCluster()
             self._beat(State.STARTING, f"restarted: {reason}")
