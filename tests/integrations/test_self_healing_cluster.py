@@ -172,5 +172,6 @@ def test_ledgerlink_serve_stops_on_sigterm_within_q_timeout(pg_only, tmp_path):
             except ProcessLookupError:
                 pass
             serve.wait()
+        print(f"ledgerlink_serve stopped {stopped:.1f} s after SIGTERM")
         assert stopped < Q_TIMEOUT, f"stopped after {stopped:.1f} s:\n{Path(log.name).read_text()[-3000:]}"
     assert ClusterHeartbeat.objects.get().state == "stopped"
