@@ -160,6 +160,14 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# The worker supervisor (manage.py ledgerlink_worker, integrations/cluster/): a cluster with work
+# waiting, no worker busy and no task started or finished for this long is wedged and restarted.
+WORKER_WEDGE_SECONDS = env.float("WORKER_WEDGE_SECONDS", default=20.0)
+# Run by the supervisor itself, outside the task queue, so they keep running while it is wedged.
+WORKER_SWEEP_SECONDS = env.float("WORKER_SWEEP_SECONDS", default=60.0)
+WORKER_ALERTS_SECONDS = env.float("WORKER_ALERTS_SECONDS", default=60.0)
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
+
 # --- Sync engine ------------------------------------------------------------------------
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
 # A first retry within seconds (a 503 is usually gone by then); twelve attempts still span about
@@ -376,7 +384,8 @@ LOGGING = {
                    "json": {"()": "config.logformat.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
+    # django-q2 logs as "django-q" (not its package name "django_q").
+    "loggers": {"django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING"), "propagate": True},
                 "axes.apps": {"level": "WARNING"}},  # its start-up banner, on every manage.py command
 }
 
@@ -398,7 +407,6 @@ if PRODUCTION:
 # before the cluster counts as wedged; how late a schedule may be; how long a subscription may
 # hear nothing (the Pub/Sub server sends a keepalive at least every 270 s).
 READY_DATABASE_ALIASES = env.list("READY_DATABASE_ALIASES", default=["default"])
-READY_CLUSTER_STALL_SECONDS = env.int("READY_CLUSTER_STALL_SECONDS", default=120)
 READY_SCHEDULER_GRACE_SECONDS = env.int("READY_SCHEDULER_GRACE_SECONDS", default=300)
 READY_SUBSCRIBER_SILENCE_SECONDS = env.int("READY_SUBSCRIBER_SILENCE_SECONDS", default=600)
 # /metrics: a bearer token, or addresses/networks allowed without one (client address as for

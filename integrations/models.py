@@ -599,3 +599,32 @@ class SyncLock(models.Model):
     key = models.CharField(max_length=200, unique=True)
     holder = models.CharField(max_length=120)
     expires_at = models.DateTimeField()
+
+
+class ClusterHeartbeat(models.Model):
+    """What one worker supervisor (``manage.py ledgerlink_worker``) last saw of its cluster.
+
+    Written by the supervisor every few seconds from outside the task queue, so a wedged queue
+    still reports itself; ``/readyz`` reads it through ``selectors.cluster_heartbeat_status``.
+    ``last_progress_at``: a worker last started or finished a task; ``waiting``: tasks the cluster
+    pulled from the broker that no worker has started yet.
+    """
+
+    class State(models.TextChoices):
+        STARTING = "starting", "starting"
+        RUNNING = "running", "running"
+        WEDGED = "wedged", "wedged (restarting)"
+        STOPPED = "stopped", "stopped"
+
+    name = models.CharField(max_length=200, unique=True, help_text="host:pid of the supervisor")
+    state = models.CharField(max_length=12, choices=State.choices)
+    beat_at = models.DateTimeField()
+    started_at = models.DateTimeField()
+    last_progress_at = models.DateTimeField(null=True, blank=True)
+    waiting = models.PositiveIntegerField(default=0)
+    busy = models.PositiveIntegerField(default=0)
+    restarts = models.PositiveIntegerField(default=0)
+    detail = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"worker cluster {self.name}: {self.state}"

@@ -45,10 +45,8 @@ def schedules_ensure(write: Callable[[str], None]) -> None:
 
 # (name, task, every N minutes)
 SCHEDULES: list[tuple[str, str, int]] = [
-    ("ledgerlink: dispatch due and recover stale sync items", "integrations.tasks.sync_items_dispatch_due", 1),
     ("ledgerlink: poll flows whose interval has passed", "integrations.tasks.flows_poll_due", 1),
     ("monitoring: hourly rollups for the dashboard", "monitoring.tasks.metrics_rollup", 1),
-    ("monitoring: evaluate alert rules", "monitoring.tasks.alert_rules_evaluate", 1),
     ("monitoring: anomaly checks on business data", "monitoring.tasks.anomalies_run", 15),
     ("monitoring: reconcile linked records of every flow", "integrations.tasks.reconcile_all", 60),
 ]
@@ -57,6 +55,10 @@ SCHEDULES: list[tuple[str, str, int]] = [
 OBSOLETE_SCHEDULES: list[str] = [
     "infor: poll open orders for delivery (flow 5)",
     "infor: poll changed customers by LMTS (flow 8)",
+    # Run by the worker supervisor itself (integrations/cluster/jobs.py), so a wedged task queue
+    # cannot stop them.
+    "ledgerlink: dispatch due and recover stale sync items",
+    "monitoring: evaluate alert rules",
 ]
 
 

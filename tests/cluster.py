@@ -1,5 +1,6 @@
-"""A real worker cluster (``manage.py ledgerlink_worker``: django-q2's qcluster and the due-time
-dispatcher, as production runs it) on the test's PostgreSQL database.
+"""A real worker cluster (``manage.py ledgerlink_worker``: the supervisor, which runs django-q2's
+cluster as a child process group, the due-time dispatcher and the sweeper, as production runs it) on
+the test's PostgreSQL database.
 
 The one harness for the tests that need real worker processes (each marked ``slow``): the cluster
 gets a queue name of its own, this test process enqueues to it, and it is stopped after, with its
@@ -8,6 +9,8 @@ log's tail added to any assertion that fails while it runs.
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -33,9 +36,12 @@ class Cluster:
     log: TextIO  # the cluster's stdout and stderr
     name: str  # its queue name
 
-    def log_tail(self) -> str:
+    def log_text(self) -> str:
         self.log.seek(0)
-        return self.log.read()[-LOG_TAIL_CHARS:]
+        return self.log.read()
+
+    def log_tail(self) -> str:
+        return self.log_text()[-LOG_TAIL_CHARS:]
 
 
 def wait_until(predicate, *, timeout: float = 90.0, what: str = "condition", tick=None):
@@ -90,9 +96,98 @@ def qcluster(log_path: Path, *, broker: str = "orm", workers: int = 2, env_extra
             raise AssertionError(f"{exc}\n--- qcluster log, last {LOG_TAIL_CHARS} characters ---\n"
                                  f"{cluster.log_tail()}") from exc
         finally:
+            cluster_groups = _children().get(process.pid, [])  # the supervised cluster's process group
             process_group_stop(process)
+            for pgid in cluster_groups:  # normally gone already: the supervisor stops its cluster
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
     finally:
         settings.Q_CLUSTER = saved_q_cluster
         for key, value in saved_conf.items():
             setattr(Conf, key, value)
         log.close()
+
+
+# --- The processes of a supervised cluster, by role (for the kill tests) -------------------------
+# The cluster must log at INFO (env Q_LOG_LEVEL=INFO): django-q2 names each process's role there.
+ROLE_LINES = {"worker": "ready for work at", "monitor": "monitoring at", "pusher": "pushing tasks at"}
+SYSCALL_READ = "0"  # /proc/<pid>/syscall: the process waits in read(): the worker holding the queue's lock
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if fields[0] != "Z":  # a zombie is dead already
+            tree.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return tree
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+    except FileNotFoundError:
+        return []
+
+
+def process_syscall(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/syscall").read_text().split()[0]
+    except (FileNotFoundError, IndexError):
+        return ""
+
+
+@dataclass(frozen=True)
+class ClusterProcesses:
+    leader: int  # manage.py ledgerlink_cluster: its process group is the cluster
+    sentinel: int  # django-q2's sentinel: the guard loop and the scheduler
+    workers: list[int]
+    monitor: int | None
+    pusher: int | None
+    ledger: Path  # the task ledger of this run of the cluster
+
+    def busy_workers(self) -> list[int]:
+        return [w for w in self.workers if (self.ledger / "busy" / str(w)).exists()]
+
+    def queue_reader(self) -> int | None:
+        """The idle worker holding the task queue's read lock (waiting in read() on its pipe)."""
+        readers = [w for w in self.workers if w not in self.busy_workers() and process_syscall(w) == SYSCALL_READ]
+        return readers[0] if len(readers) == 1 else None
+
+
+def cluster_processes(cluster: Cluster) -> ClusterProcesses | None:
+    """The supervised cluster's live processes by role, or None while it is (re)starting."""
+    tree = _children()
+    leaders = [p for p in tree.get(cluster.process.pid, []) if "ledgerlink_cluster" in _cmdline(p)]
+    sentinels = tree.get(leaders[0], []) if len(leaders) == 1 else []
+    if len(sentinels) != 1:
+        return None
+    children, log = set(tree.get(sentinels[0], [])), cluster.log_text()
+    roles = {role: [int(pid) for pid in re.findall(rf"{line} (\d+)", log) if int(pid) in children]
+             for role, line in ROLE_LINES.items()}
+    return ClusterProcesses(leader=leaders[0], sentinel=sentinels[0], workers=roles["worker"],
+                            monitor=(roles["monitor"] or [None])[-1], pusher=(roles["pusher"] or [None])[-1],
+                            ledger=Path(_cmdline(leaders[0])[-2]))
+
+
+def process_descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (its children, theirs, …)."""
+    tree, found, todo = _children(), [], [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return False
+    return fields[0] != "Z"

@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 from integrations.models import Connection, SyncItem
-from integrations.operations.cluster_progress import cluster_heartbeat_status
+from integrations.selectors import cluster_heartbeat_status
 from integrations.triggers.subscriber.status import subscribers_status
 from monitoring.measures import token_state
 from monitoring.models import ApiCall
@@ -103,14 +103,16 @@ def subscriber_metrics(now):
 
 
 def cluster_metrics(now):
-    status = cluster_heartbeat_status(now)
-    wedged = _gauge("cluster_wedged", "1 when work is due and the worker cluster made no progress.", [])
+    status = cluster_heartbeat_status(now=now)
+    up = _gauge("cluster_up", "1 when a worker supervisor reported lately (its heartbeat row).", [])
+    up.add_metric([], 0 if status["state"] == "down" else 1)
+    wedged = _gauge("cluster_wedged", "1 when every reporting worker cluster is wedged (being restarted).", [])
     wedged.add_metric([], 1 if status["state"] == "wedged" else 0)
-    waiting = _gauge("cluster_waiting_items", "Items due for longer than the stall window.", [])
+    waiting = _gauge("cluster_waiting_items", "Tasks the clusters took from the broker that no worker started yet.", [])
     waiting.add_metric([], status["waiting"])
-    families = [wedged, waiting]
+    families = [up, wedged, waiting]
     if status["last_progress_at"]:
-        progress = _gauge("cluster_last_progress_age_seconds", "Seconds since the cluster last finished a task.", [])
+        progress = _gauge("cluster_last_progress_age_seconds", "Seconds since a worker last started or finished a task.", [])
         progress.add_metric([], (now - status["last_progress_at"]).total_seconds())
         families.append(progress)
     return families

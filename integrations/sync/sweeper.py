@@ -59,3 +59,16 @@ def sync_items_dispatch_due(*, now=None, limit: int = 500) -> dict:
     return {"stale_recovered": stale, "dispatched": dispatched, "events_routed": inbound_events_route_stale(now=now)}
 
 
+
+
+def sync_items_worker_lost(item_ids: list[int], *, now=None) -> set[int]:
+    """The worker running these items is known dead: end the lease of those still running, so
+    the next sweep counts the lost attempt and queues them again, instead of waiting out
+    SYNC_RUNNING_STALE_SECONDS. Returns the ids it ended the lease of (the others were not
+    claimed yet, or are finished)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        running = set(SyncItem.objects.select_for_update().filter(pk__in=item_ids, status=S.RUNNING)
+                      .values_list("pk", flat=True))
+        SyncItem.objects.filter(pk__in=running).update(lease_expires_at=now - timedelta(seconds=1))
+    return running

@@ -2,7 +2,7 @@
 worker within a fraction of a second of their time.
 
 An item that must run later is *parked*: its ``wake_at`` holds when. Every worker cluster runs
-one loop (``manage.py ledgerlink_worker``, beside django-q2's processes) that wakes every
+one loop (``manage.py ledgerlink_worker``: a thread of the supervisor, outside the task queue) that wakes every
 SYNC_WAKE_POLL_SECONDS, or sooner when the earliest parked item is due sooner, and hands the
 due ones to the broker. Why not django-q2: its tasks have no "not before" time, and its scheduler
 runs once per ~30 s tick, so a retry due in 5 s ran after up to 35.
@@ -14,8 +14,6 @@ runs once per ~30 s tick, so a retry due in 5 s ran after up to 35.
   written in that same transaction; with Redis it is sent after the commit, and a task lost
   between the two is sent again by the once-a-minute sweeper (the item is still due). Even a
   double dispatch runs the item once: the engine's claim is a conditional UPDATE as well.
-- A cluster started with plain ``qcluster`` has no loop: parked items are then dispatched by
-  the sweeper, within about a minute.
 """
 from __future__ import annotations
 

@@ -13,4 +13,5 @@ BENCHMARKS: dict[str, str] = {
     "timely_retries": "tests.bench.timely_retries.run",
     "pubsub_intake": "tests.bench.pubsub_intake.run",
     "event_to_invoice_pubsub": "tests.bench.event_to_invoice.run_pubsub",
+    "self_healing": "tests.bench.self_healing.run",
 }

@@ -117,8 +117,9 @@ def test_entry_point_roles_serve_process_and_subscribe(production_env, tmp_path)
         started.append(web)
         wait_until(lambda: (r := _get(f"{base}/healthz")) is not None and r.status_code == 200, timeout=240,
                    what=f"/healthz (web log: {tmp_path / 'web.log'})")
-        ready = requests.get(f"{base}/readyz", timeout=30)
-        assert ready.status_code == 200, ready.text
+        ready = requests.get(f"{base}/readyz", timeout=30)  # serving, but no worker yet: not ready
+        assert ready.status_code == 503 and ready.json()["failed"] == ["cluster"], ready.text
+        assert ready.json()["checks"]["cluster"]["state"] == "down"
         assert ready.json()["checks"]["broker"]["broker"].startswith("Redis")
 
         # worker: waits for the migrations (done), runs a cluster that takes a task from Redis.
@@ -128,9 +129,11 @@ def test_entry_point_roles_serve_process_and_subscribe(production_env, tmp_path)
                         "from django_q.tasks import async_task; async_task('math.floor', 2.5, task_name='ep-check')")
         assert enqueued.returncode == 0, enqueued.stderr
         wait_until(lambda: _task_succeeded(env["DATABASE_URL"], "ep-check"), timeout=120, what="the worker's task")
-        probe = _run(env, "probe", "cluster")
-        assert probe.returncode == 0, probe.stdout + probe.stderr
-        assert json.loads(probe.stdout)["ok"] is True and json.loads(probe.stdout)["last_progress_at"]
+        # The supervisor's heartbeat row reports the progress within a heartbeat or two.
+        wait_until(lambda: (p := _run(env, "probe", "cluster")).returncode == 0
+                   and json.loads(p.stdout)["last_progress_at"], timeout=60, what="the cluster probe")
+        ready = requests.get(f"{base}/readyz", timeout=30)
+        assert ready.status_code == 200, ready.text
 
         # subscriber: starts, runs (no Salesforce connection yet: nothing to stream), stops on SIGTERM.
         subscriber = _start(env, tmp_path / "subscriber.log", "subscriber")

@@ -53,4 +53,7 @@ def test_setup_creates_the_admin_once_and_prints_the_login(monkeypatch):
     assert "as admin / correct-horse-battery" in out.getvalue()
     from django_q.models import Schedule
 
-    assert Schedule.objects.filter(func="integrations.tasks.sync_items_dispatch_due").count() == 1
+    assert Schedule.objects.filter(func="integrations.tasks.flows_poll_due").count() == 1
+    # the sweeper and alert evaluation run in each worker supervisor, not as queue tasks (issue 17)
+    assert not Schedule.objects.filter(func__in=["integrations.tasks.sync_items_dispatch_due",
+                                                 "monitoring.tasks.alert_rules_evaluate"]).exists()

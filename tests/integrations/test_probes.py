@@ -1,17 +1,16 @@
 """/healthz, /readyz and /metrics (the public URL contract's probes): what they say and to whom."""
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_q.models import Schedule, Task
+from django_q.models import Schedule
 from prometheus_client.parser import text_string_to_metric_families
 
-from integrations.models import Connection, PubSubSubscription, SubscriberLease, SyncItem
+from integrations.models import ClusterHeartbeat, Connection, PubSubSubscription, SubscriberLease, SyncItem
 from monitoring.models import ApiCall
 from tests.factories import ConnectionFactory, FlowFactory, SyncItemFactory
 
@@ -19,9 +18,12 @@ pytestmark = pytest.mark.django_db
 S = SyncItem.Status
 
 
-def _task_finished(at):
-    Task.objects.create(id=uuid.uuid4().hex, name=f"task-{uuid.uuid4().hex[:8]}", func="math.floor",
-                        started=at - timedelta(seconds=1), stopped=at, success=True)
+def _heartbeat(state="running", *, beat_at=None, last_progress_at=None, waiting=0, name="web-1:100"):
+    """What a worker supervisor (manage.py ledgerlink_worker) writes every few seconds."""
+    now = timezone.now()
+    ClusterHeartbeat.objects.update_or_create(name=name, defaults=dict(
+        state=state, beat_at=beat_at or now, started_at=now - timedelta(hours=1),
+        last_progress_at=last_progress_at or now, waiting=waiting, detail="" if state == "running" else "no progress"))
 
 
 def test_healthz_answers_without_touching_the_database(client, django_assert_num_queries):
@@ -33,13 +35,14 @@ def test_healthz_answers_without_touching_the_database(client, django_assert_num
 def test_probes_answer_an_internal_host_over_plain_http(client, settings):
     """An orchestrator probes by container name over http: neither refused (ALLOWED_HOSTS) nor redirected."""
     settings.SECURE_SSL_REDIRECT = True
+    _heartbeat()
     assert client.get("/admin/login/", HTTP_HOST="ledgerlink-web:8000").status_code == 400
     assert client.get("/healthz", HTTP_HOST="ledgerlink-web:8000").status_code == 200
     assert client.get("/readyz", HTTP_HOST="ledgerlink-web:8000").status_code == 200
 
 
 def test_readyz_ok_names_every_check(client):
-    _task_finished(timezone.now())
+    _heartbeat()
     response = client.get("/readyz")
     body = response.json()
     assert response.status_code == 200, body
@@ -79,39 +82,44 @@ def test_readyz_fails_when_the_broker_is_down(client, monkeypatch):
 
     monkeypatch.setattr(Conf, "ORM", None)
     monkeypatch.setattr(Conf, "REDIS", "redis://127.0.0.1:1/0")
+    _heartbeat()
     body = client.get("/readyz").json()
     assert body["failed"] == ["broker"]
     assert body["checks"]["broker"]["error"].startswith("ConnectionError")
     assert body["checks"]["cluster"]["ok"] is True  # the other checks still run
 
 
-def test_readyz_fails_when_the_cluster_is_wedged_and_recovers_with_progress(client, settings):
-    settings.READY_CLUSTER_STALL_SECONDS = 120
-    now = timezone.now()
-    SyncItemFactory(status=S.PENDING, next_attempt_at=now - timedelta(minutes=10))
-    _task_finished(now - timedelta(minutes=10))  # the last thing the cluster did
-
+def test_readyz_fails_when_the_cluster_is_wedged_and_recovers_after_the_restart(client):
+    _heartbeat("wedged", last_progress_at=timezone.now() - timedelta(minutes=10), waiting=3)
     response = client.get("/readyz")
     body = response.json()
     assert response.status_code == 503, body
     assert body["failed"] == ["cluster"]
-    assert body["checks"]["cluster"]["state"] == "wedged" and body["checks"]["cluster"]["waiting"] == 1
+    assert body["checks"]["cluster"]["state"] == "wedged" and body["checks"]["cluster"]["waiting"] == 3
 
-    _task_finished(timezone.now())  # a busy cluster behind a backlog is not wedged
+    _heartbeat("running")  # the supervisor restarted it and work moves again
     response = client.get("/readyz")
     assert response.status_code == 200, response.json()
     assert response.json()["checks"]["cluster"]["state"] == "ok"
 
 
-def test_work_that_just_arrived_after_a_quiet_spell_is_not_a_stall(client):
-    _task_finished(timezone.now() - timedelta(hours=3))
-    SyncItemFactory(status=S.PENDING, next_attempt_at=timezone.now())
-    response = client.get("/readyz")
-    assert response.status_code == 200, response.json()
+def test_readyz_fails_when_no_worker_supervisor_reports(client, settings):
+    """No worker at all (or one whose heartbeat went stale) is as unready as a wedged one."""
+    assert client.get("/readyz").json()["checks"]["cluster"]["state"] == "down"
+    _heartbeat(beat_at=timezone.now() - timedelta(seconds=10 * settings.WORKER_HEARTBEAT_SECONDS))
+    body = client.get("/readyz").json()
+    assert body["failed"] == ["cluster"] and body["checks"]["cluster"]["state"] == "down"
+
+
+def test_one_wedged_cluster_of_two_keeps_the_service_ready(client):
+    _heartbeat("wedged", name="worker-a:1", waiting=2)
+    _heartbeat("running", name="worker-b:1")
+    assert client.get("/readyz").status_code == 200
 
 
 def test_readyz_fails_when_the_scheduler_has_not_run(client, settings):
     settings.READY_SCHEDULER_GRACE_SECONDS = 300
+    _heartbeat()
     Schedule.objects.create(name="sweeper", func="math.floor", schedule_type=Schedule.MINUTES, minutes=1, repeats=-1,
                             next_run=timezone.now() - timedelta(minutes=30))
     body = client.get("/readyz").json()
@@ -120,6 +128,7 @@ def test_readyz_fails_when_the_scheduler_has_not_run(client, settings):
 
 
 def test_readyz_fails_when_a_subscription_has_no_live_subscriber(client):
+    _heartbeat()
     sf = ConnectionFactory(system="salesforce", name="sf-prod")
     now = timezone.now()
     PubSubSubscription.objects.create(connection=sf, topic="/data/OpportunityChangeEvent", state="active",

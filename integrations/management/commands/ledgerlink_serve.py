@@ -1,6 +1,6 @@
 """Run the web server, the django-q2 cluster (with its scheduler) and the Salesforce Pub/Sub
 subscriber together, plus the Salesforce simulator's Pub/Sub API server when the simulators are
-on; Ctrl-C stops them all."""
+on; Ctrl-C or SIGTERM stops them all within Q_TIMEOUT."""
 import signal
 import subprocess
 import sys
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         commands = {
             "web": manage + ["runserver", "--noreload", f"{options['host']}:{options['port']}"],
-            "worker": manage + ["ledgerlink_worker"],  # qcluster + the due-time dispatcher
+            "worker": manage + ["ledgerlink_worker"],  # the supervised cluster, dispatcher, sweeper, alerts
             # Salesforce change events (Pub/Sub API): idle until a Salesforce connection has enabled flows.
             "subscriber": manage + ["salesforce_subscribe"],
         }
@@ -42,12 +42,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         try:
             while not stopping and all(p.poll() is None for p in procs.values()):
-                time.sleep(0.5)
+                time.sleep(0.2)
         finally:
             for name, proc in procs.items():
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGINT if name == "web" else signal.SIGTERM)
-            deadline = time.monotonic() + 30
+            # Within Q_TIMEOUT in all: the worker supervisor finishes or releases its tasks a few seconds
+            # before that (its cluster is its own process group, which it stops itself).
+            deadline = time.monotonic() + max(2, settings.Q_TIMEOUT - 1)
             for proc in procs.values():
                 try:
                     proc.wait(timeout=max(0.1, deadline - time.monotonic()))
