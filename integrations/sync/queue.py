@@ -40,3 +40,61 @@ def _broker():
 
 def broker_shares_database() -> bool:
     return settings.Q_CLUSTER.get("orm") == "default" and not settings.Q_CLUSTER.get("redis")
+
+
+class _Collector:
+    """Stands in for the broker while django-q2 packs tasks (ids, signals, signing), keeping the packs."""
+
+    def __init__(self, list_key):
+        self.list_key, self.packs = list_key, []
+
+    def enqueue(self, pack):
+        self.packs.append(pack)
+
+
+def tasks_enqueue(func: str, calls: list[tuple[tuple, str, str | None]]) -> None:
+    """``task_enqueue`` for many tasks (``calls``: (args, task_name, group)) with one write to the broker.
+
+    Each task is packed by django-q2's own ``async_task``; the packs then go in one
+    ``bulk_create`` of task rows (ORM broker) or one RPUSH (Redis), when and where
+    ``task_enqueue`` would send them one by one.
+    """
+    from django_q.conf import Conf
+    from django_q.tasks import async_task
+
+    if not calls:
+        return
+    if Conf.SYNC:  # tasks run in the caller: nothing to batch
+        for args, task_name, group in calls:
+            task_enqueue(func, *args, task_name=task_name, group=group)
+        return
+    broker = _broker()
+    collector = _Collector(broker.list_key)
+    for args, task_name, group in calls:
+        async_task(func, *args, group=group, task_name=task_name, broker=collector)
+
+    def send():
+        _packs_send(broker, collector.packs)
+
+    if broker_shares_database() and transaction.get_connection().in_atomic_block:
+        send()
+    else:
+        transaction.on_commit(send)
+
+
+def _packs_send(broker, packs: list) -> None:
+    from django.utils import timezone
+    from django_q.brokers.orm import ORM
+    from django_q.brokers.redis_broker import Redis
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    if type(broker) is ORM:
+        now = timezone.now()
+        broker.get_connection().bulk_create(
+            [OrmQ(key=broker.list_key or Conf.CLUSTER_NAME, payload=pack, lock=now) for pack in packs])
+    elif type(broker) is Redis:
+        broker.connection.rpush(broker.list_key, *packs)
+    else:  # another broker class: its own enqueue, one by one
+        for pack in packs:
+            broker.enqueue(pack)
