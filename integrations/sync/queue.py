@@ -42,25 +42,15 @@ def broker_shares_database() -> bool:
     return settings.Q_CLUSTER.get("orm") == "default" and not settings.Q_CLUSTER.get("redis")
 
 
-class _Collector:
-    """Stands in for the broker while django-q2 packs tasks (ids, signals, signing), keeping the packs."""
-
-    def __init__(self, list_key):
-        self.list_key, self.packs = list_key, []
-
-    def enqueue(self, pack):
-        self.packs.append(pack)
-
 
 def tasks_enqueue(func: str, calls: list[tuple[tuple, str, str | None]]) -> None:
     """``task_enqueue`` for many tasks (``calls``: (args, task_name, group)) with one write to the broker.
 
-    Each task is packed by django-q2's own ``async_task``; the packs then go in one
+    The packs are what django-q2's ``async_task`` makes (``task_pack``); they then go in one
     ``bulk_create`` of task rows (ORM broker) or one RPUSH (Redis), when and where
     ``task_enqueue`` would send them one by one.
     """
     from django_q.conf import Conf
-    from django_q.tasks import async_task
 
     if not calls:
         return
@@ -69,17 +59,39 @@ def tasks_enqueue(func: str, calls: list[tuple[tuple, str, str | None]]) -> None
             task_enqueue(func, *args, task_name=task_name, group=group)
         return
     broker = _broker()
-    collector = _Collector(broker.list_key)
-    for args, task_name, group in calls:
-        async_task(func, *args, group=group, task_name=task_name, broker=collector)
+    packs = [task_pack(func, args, task_name=task_name, group=group) for args, task_name, group in calls]
 
     def send():
-        _packs_send(broker, collector.packs)
+        _packs_send(broker, packs)
 
     if broker_shares_database() and transaction.get_connection().in_atomic_block:
         send()
     else:
         transaction.on_commit(send)
+
+
+def task_pack(func: str, args: tuple, *, task_name: str, group: str | None) -> str:
+    """The signed package django-q2's ``async_task(func, *args, task_name=…, group=…)`` pushes (its
+    keys, its ``pre_enqueue`` signal, its signing), without its log line per task: a burst of
+    thousands of items logged thousands of lines. tests/integrations/test_routing_batches.py
+    checks a worker's broker reads these."""
+    from django.utils import timezone
+    from django_q.conf import Conf
+    from django_q.humanhash import uuid
+    from django_q.signals import pre_enqueue
+    from django_q.signing import SignedPackage
+
+    task = {"id": uuid()[1], "name": task_name, "func": func, "args": tuple(args)}
+    if group is not None:
+        task["group"] = group
+    if Conf.CACHED:
+        task["cached"] = Conf.CACHED
+    if Conf.ACK_FAILURES:
+        task["ack_failure"] = Conf.ACK_FAILURES
+    task["kwargs"] = {}
+    task["started"] = timezone.now()
+    pre_enqueue.send(sender="django_q", task=task)
+    return SignedPackage.dumps(task)
 
 
 def _packs_send(broker, packs: list) -> None:

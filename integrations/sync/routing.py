@@ -103,7 +103,10 @@ def inbound_events_route_pending(*, connection_id: int | None = None, limit: int
                 pending = pending.filter(connection_id=connection_id)
             if older_than is not None:
                 pending = pending.filter(received_at__lt=older_than)
-            batch = list(pending.order_by("pk").select_for_update(skip_locked=True)[:limit])
+            # Only what routing reads: the bodies, headers and payloads stay in the database.
+            batch = list(pending.order_by("pk").select_for_update(skip_locked=True)
+                         .only("pk", "connection_id", "object_type", "object_id", "action", "event_type",
+                               "received_at")[:limit])
             # Per batch: the flows read once per kind of event, the items made (or folded into) and
             # their tasks sent in a few statements (sync_items_enqueue), the events marked in two updates.
             readers: dict[tuple, list[Flow]] = {}

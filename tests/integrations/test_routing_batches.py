@@ -77,23 +77,18 @@ def test_a_batch_costs_a_handful_of_statements_not_some_per_event():
 
 
 def test_an_item_opened_elsewhere_between_read_and_insert_is_folded_into(monkeypatch):
-    """The re-select after ``INSERT … ON CONFLICT DO NOTHING`` finds the other process's item."""
+    """What ``INSERT … ON CONFLICT DO NOTHING`` skipped is selected again and folded into."""
     from integrations.sync import items as items_module
 
     flow = FlowFactory(source_object="payment")
     event = _burst(flow, ["P9"])[0]
-    real = items_module._open_items
-    calls = []
+    real = items_module._items_insert
 
-    def racing(keys):
-        calls.append(keys)
-        if len(calls) == 1:  # our first read: nothing open; then another process opens the item
-            found = real(keys)
-            SyncItemFactory(flow=flow, source_object="payment", source_id="P9", hint={"other": True})
-            return found
-        return real(keys)
+    def racing(pairs):  # another process opens the item just before our INSERT
+        SyncItemFactory(flow=flow, source_object="payment", source_id="P9", hint={"other": True})
+        return real(pairs)
 
-    monkeypatch.setattr(items_module, "_open_items", racing)
+    monkeypatch.setattr(items_module, "_items_insert", racing)
     OrmQ.objects.all().delete()
     created = sync_items_enqueue(triggers=[Trigger(flow=flow, source_object="payment", source_id="P9",
                                                    hint={"event_id": event.pk}, inbound_event_id=event.pk)])
@@ -102,3 +97,27 @@ def test_an_item_opened_elsewhere_between_read_and_insert_is_folded_into(monkeyp
     item = SyncItem.objects.get()
     assert item.hint == {"event_id": event.pk} and item.inbound_event_id == event.pk
     assert _tasks() == []
+
+
+def test_a_batch_of_tasks_reaches_a_redis_broker_as_django_q2_reads_them(settings):
+    """One RPUSH of packs made by django-q2 itself: its Redis broker dequeues and unpacks each."""
+    import os
+
+    import redis
+    from django_q.brokers.redis_broker import Redis
+    from django_q.signing import SignedPackage
+
+    from integrations.sync import queue
+
+    broker = Redis.__new__(Redis)
+    broker.list_key = f"ledgerlink-test-batch-{os.getpid()}"
+    broker.connection = redis.Redis.from_url(os.environ.get("REDIS_URL_TEST", "redis://127.0.0.1:6379/15"))
+    broker.connection.delete(broker.list_key)
+    packs = [queue.task_pack(PROCESS, (pk,), task_name=f"sync-item-{pk}", group="g") for pk in (7, 8, 9)]
+    try:
+        queue._packs_send(broker, packs)
+        got = [SignedPackage.loads(broker.dequeue()[0][1]) for _ in range(3)]
+    finally:
+        broker.connection.delete(broker.list_key)
+    assert [(t["func"], t["args"], t["name"], t["group"]) for t in got] == [
+        (PROCESS, (pk,), f"sync-item-{pk}", "g") for pk in (7, 8, 9)]
