@@ -2,7 +2,7 @@
 (target: ≥ 2,000 events/s batched, so a burst of 10,000 deliveries is routed in seconds).
 
 Both paths route the same burst (10,000 received FreshBooks payment events, one in ten a repeat of
-a record already in the burst, two flows reading them) on PostgreSQL with the ORM broker (the
+a record already in the burst, one flow reading them, as in the webhook intake benchmark) on PostgreSQL with the ORM broker (the
 task rows in the same database), in batches of 500 events per transaction:
 - batched: ``inbound_events_route_pending`` as the route task runs it (``sync_items_enqueue``);
 - one at a time: the previous loop, kept here for the comparison: per event and flow one
@@ -25,10 +25,9 @@ EVENTS, REPEAT_EVERY, BATCH = 10_000, 10, 500
 def setup() -> Connection:
     fb, _ = Connection.objects.get_or_create(name="bench-routing-freshbooks", defaults={"system": "freshbooks"})
     sf, _ = Connection.objects.get_or_create(name="bench-routing-salesforce", defaults={"system": "salesforce"})
-    for name in ("bench-routing-payments", "bench-routing-payments-audit"):
-        Flow.objects.update_or_create(name=name, defaults=dict(
-            kind="freshbooks-payment-to-salesforce-opportunity", source_connection=fb, source_object="payment",
-            target_connection=sf, target_object="Opportunity", enabled=True))
+    Flow.objects.update_or_create(name="bench-routing-payments", defaults=dict(
+        kind="freshbooks-payment-to-salesforce-opportunity", source_connection=fb, source_object="payment",
+        target_connection=sf, target_object="Opportunity", enabled=True))
     return fb
 
 
@@ -69,6 +68,10 @@ def route_one_at_a_time(connection_id: int) -> int:
             return routed
 
 
+def batched(connection_id: int) -> int:
+    return inbound_events_route_pending(connection_id=connection_id, limit=BATCH)
+
+
 def measure(connection: Connection, tag: str, route) -> tuple[float, int, int]:
     cleanup(connection)
     burst(connection, tag)
@@ -88,10 +91,10 @@ def run(log) -> str:
     rows, rates = [], {}
     try:
         for label, route in (
+            # batched on both sides of the slow path: a shared machine's load drifts during a run
+            ("batched (`sync_items_enqueue`)", batched),
             ("one item and one task row at a time (before)", route_one_at_a_time),
-            ("batched (`sync_items_enqueue`)", lambda pk: inbound_events_route_pending(connection_id=pk, limit=BATCH)),
-            ("one item and one task row at a time (before), again", route_one_at_a_time),
-            ("batched (`sync_items_enqueue`), again", lambda pk: inbound_events_route_pending(connection_id=pk, limit=BATCH)),
+            ("batched (`sync_items_enqueue`), again", batched),
         ):
             seconds, items, tasks = measure(connection, f"r{len(rows)}-", route)
             rates.setdefault(label.removesuffix(", again"), []).append(EVENTS / seconds)
@@ -99,20 +102,20 @@ def run(log) -> str:
             log(rows[-1])
     finally:
         cleanup(connection)
-    batched = min(rates["batched (`sync_items_enqueue`)"])
+    slowest = min(rates["batched (`sync_items_enqueue`)"])
     before = max(rates["one item and one task row at a time (before)"])
     return f"""
 ### Routing stored events into sync items (`tests/bench/routing.py`)
 
 Command: `make bench` (or `BENCH_DATABASE_URL=postgres://… python -m tests.bench routing`).
 One process, PostgreSQL, ORM broker (task rows in the same database). A burst of {EVENTS:,} received FreshBooks payment
-events (one in {REPEAT_EVERY} a repeat of a record earlier in the burst), two enabled flows reading them, {BATCH} events
-per transaction; each path routes its own fresh copy of the burst, the two paths alternating.
+events (one in {REPEAT_EVERY} a repeat of a record earlier in the burst), one enabled flow reading them, {BATCH} events
+per transaction; each path routes its own fresh copy of the burst, batched runs before and after the slow one.
 
 | path | events | time | events/s | items made | task rows |
 |---|---|---|---|---|---|
 {chr(10).join(rows)}
 
-Target ≥ 2,000 events/s batched: **{'meets' if batched >= 2000 else 'MISSES'}** it (slowest batched run {batched:,.0f}/s;
-{batched / before:.1f}× the fastest one-at-a-time run).
+Target ≥ 2,000 events/s batched: **{'meets' if slowest >= 2000 else 'MISSES'}** it (slowest batched run {slowest:,.0f}/s;
+{slowest / before:.1f}× the fastest one-at-a-time run).
 """

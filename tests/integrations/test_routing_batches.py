@@ -121,3 +121,24 @@ def test_a_batch_of_tasks_reaches_a_redis_broker_as_django_q2_reads_them(setting
         broker.connection.delete(broker.list_key)
     assert [(t["func"], t["args"], t["name"], t["group"]) for t in got] == [
         (PROCESS, (pk,), f"sync-item-{pk}", "g") for pk in (7, 8, 9)]
+
+
+def test_a_pack_is_what_async_task_would_have_pushed():
+    from django_q.signing import SignedPackage
+    from django_q.tasks import async_task
+
+    from integrations.sync import queue
+
+    class Keep:
+        list_key = "k"
+        packs = []
+
+        def enqueue(self, pack):
+            self.packs.append(pack)
+
+    async_task(PROCESS, 5, task_name="sync-item-5", group="flow-a", broker=Keep())
+    theirs = SignedPackage.loads(Keep.packs[0])
+    ours = SignedPackage.loads(queue.task_pack(PROCESS, (5,), task_name="sync-item-5", group="flow-a"))
+    for task in (theirs, ours):
+        assert task.pop("id") and task.pop("started")
+    assert ours == theirs
