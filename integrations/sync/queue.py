@@ -75,13 +75,16 @@ def task_pack(func: str, args: tuple, *, task_name: str, group: str | None) -> s
     keys, its ``pre_enqueue`` signal, its signing), without its log line per task: a burst of
     thousands of items logged thousands of lines. tests/integrations/test_routing_batches.py
     checks a worker's broker reads these."""
+    from uuid import uuid4
+
     from django.utils import timezone
     from django_q.conf import Conf
-    from django_q.humanhash import uuid
     from django_q.signals import pre_enqueue
     from django_q.signing import SignedPackage
 
-    task = {"id": uuid()[1], "name": task_name, "func": func, "args": tuple(args)}
+    # The id async_task gives (humanhash.uuid()'s digest), without the human-readable name it also
+    # computes and then drops when a task_name is given.
+    task = {"id": uuid4().hex, "name": task_name, "func": func, "args": tuple(args)}
     if group is not None:
         task["group"] = group
     if Conf.CACHED:

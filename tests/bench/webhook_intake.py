@@ -111,7 +111,7 @@ on an open-loop schedule, latency counted from each request's due time).
 Each delivery: form-encoded, `X-FreshBooks-Hmac-SHA256`-signed (signed before the run: signing is the sender's work),
 a new event stored (one `INSERT … ON CONFLICT`) and its connection's route flag checked before the 200. Routing is a
 worker's job: afterwards one process routed the {routed:,} events received ({stored:,} stored) to their flow in
-{routing_seconds:.1f} s ({routed / routing_seconds if routing_seconds else 0:.0f} events/s, one SyncItem and its task row each:
+{routing_seconds:.1f} s ({routed / routing_seconds if routing_seconds else 0:.0f} events/s, items and task rows inserted per batch:
 {queued:,} items queued).
 
 | load | requests | req/s | p50 | p99 | errors |
