@@ -1,5 +1,5 @@
 """Webhook intake on PostgreSQL behind gunicorn: signed FreshBooks deliveries against a trivial
-Django view on the same server in the same run (target: ≥ 0.5× its throughput; p99 < 50 ms at
+Django view on the same server in the same run (target (issue 17): ≥ 0.9× its throughput; p99 < 20 ms at
 200 requests/s; 0 errors).
 
 Each delivery is a new event (distinct object ids): verified (HMAC over the form parameters),
@@ -97,8 +97,8 @@ def run(log) -> str:
     ratio = intake.rps / baseline.rps if baseline.rps else 0
     log(f"intake {intake.rps:.0f}/s vs trivial {baseline.rps:.0f}/s (ratio {ratio:.2f}); "
         f"paced p99 {paced.pct(99):.1f} ms, errors {paced.errors}")
-    verdicts = [("throughput ≥ 0.5× the trivial view", ratio >= 0.5, f"{ratio:.2f}×"),
-                (f"p99 < 50 ms at {RATE}/s", paced.pct(99) < 50, f"{paced.pct(99):.1f} ms"),
+    verdicts = [("throughput ≥ 0.9× the trivial view", ratio >= 0.9, f"{ratio:.2f}×"),
+                (f"p99 < 20 ms at {RATE}/s", paced.pct(99) < 20, f"{paced.pct(99):.1f} ms"),
                 ("0 errors", intake.errors + paced.errors == 0, str(intake.errors + paced.errors))]
     verdict_rows = "\n".join(f"| {name} | {value} | {'meets' if ok else 'MISSES'} |" for name, ok, value in verdicts)
     return f"""
