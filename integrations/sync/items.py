@@ -101,7 +101,9 @@ def sync_items_enqueue(*, triggers: list[Trigger]) -> list[int]:
         firsts.setdefault(trigger.identity, trigger)
         lasts[trigger.identity] = trigger
     created: list[tuple[int, int]] = []
-    waiting = list(lasts)
+    # In one order everywhere: two route tasks inserting overlapping records wait on each other's
+    # keys in the same order, so they queue behind each other instead of deadlocking.
+    waiting = sorted(lasts)
     for _ in range(3):
         if not waiting:
             break
