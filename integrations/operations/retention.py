@@ -4,8 +4,8 @@ What is never deleted, whatever its age: dead, held, open (pending, retrying) an
 with their attempts, API calls, events and the parent items of their chains (the evidence
 someone still needs); events not yet routed or that failed; and every row a finding or an open
 alert names (monitoring/pinned.py). Ages come from the RETENTION_* settings (0 keeps a kind
-forever). Each batch of ``RETENTION_BATCH_SIZE`` ids is one short transaction with the row
-conditions checked again in its DELETE, so routing and workers wait at most one batch for a lock.
+forever). Each batch of ``RETENTION_BATCH_SIZE`` ids is one short transaction that reads the row
+conditions again before deleting, so routing and workers wait at most one batch for a lock.
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def _delete_batched(qs: QuerySet, batch_size: int) -> int:
         if not ids:
             return deleted
         with transaction.atomic():
-            # The conditions again, inside the DELETE: a row that changed since the read stays.
+            # The conditions again, in the transaction that deletes: a row that changed since the read stays.
             _, per_model = qs.filter(pk__in=ids).delete()
         deleted += per_model.get(qs.model._meta.label, 0)
         if len(ids) < batch_size:
