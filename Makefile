@@ -1,6 +1,6 @@
 # Ledgerlink: the two set-up commands are `make run` and `make test` (see README.md).
 PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
-VENV        := .venv
+VENV        ?= .venv
 PY          := $(VENV)/bin/python
 PIP         := $(PY) -m pip --disable-pip-version-check -q
 HOST        ?= 127.0.0.1

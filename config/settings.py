@@ -184,6 +184,15 @@ SYNC_WAKE_POLL_SECONDS = env.float("SYNC_WAKE_POLL_SECONDS", default=0.25)
 SYNC_RUNNING_STALE_SECONDS = env.int("SYNC_RUNNING_STALE_SECONDS", default=Q_CLUSTER["retry"])
 # A pending item due this long without a worker claiming it has lost its task: the sweeper sends it again.
 SYNC_ENQUEUE_LOST_SECONDS = env.float("SYNC_ENQUEUE_LOST_SECONDS", default=60.0)
+# Retention (integrations/operations/retention.py, daily and `manage.py prune`): rows older than this
+# many days go; dead, held, open and running items, their events, attempts and API calls, and rows a
+# finding or an open alert names are kept whatever their age. 0: keep that kind forever.
+RETENTION_EVENTS_DAYS = env.int("RETENTION_EVENTS_DAYS", default=30)
+RETENTION_API_CALLS_DAYS = env.int("RETENTION_API_CALLS_DAYS", default=30)
+RETENTION_ATTEMPTS_DAYS = env.int("RETENTION_ATTEMPTS_DAYS", default=90)
+RETENTION_ITEMS_DAYS = env.int("RETENTION_ITEMS_DAYS", default=90)
+# Rows per DELETE: each batch is its own short transaction, so the hot tables are never locked long.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # How long a receiver process reuses a connection it read (0: read it for every delivery).
 WEBHOOK_CONNECTION_CACHE_SECONDS = env.float("WEBHOOK_CONNECTION_CACHE_SECONDS", default=5.0)

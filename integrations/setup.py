@@ -49,6 +49,7 @@ SCHEDULES: list[tuple[str, str, int]] = [
     ("monitoring: hourly rollups for the dashboard", "monitoring.tasks.metrics_rollup", 1),
     ("monitoring: anomaly checks on business data", "monitoring.tasks.anomalies_run", 15),
     ("monitoring: reconcile linked records of every flow", "integrations.tasks.reconcile_all", 60),
+    ("ledgerlink: delete records past their retention age", "integrations.tasks.records_prune", 24 * 60),
 ]
 # Schedules of earlier versions, deleted by name on upgrade: Infor flows now poll through the
 # one poller ("poll flows whose interval has passed"), like every other source.

@@ -2,6 +2,7 @@
 from integrations.models import Flow
 from integrations.operations.backfill import flow_backfill as _backfill
 from integrations.operations.reconcile import reconcile_all as _reconcile_all
+from integrations.operations.retention import records_prune as _prune
 from integrations.sync.engine import sync_item_process as _process
 from integrations.sync.routing import inbound_events_route_pending as _route_pending
 from integrations.sync.sweeper import sync_items_dispatch_due as _dispatch_due
@@ -30,3 +31,7 @@ def flows_poll_due() -> list[str]:
 
 def flow_backfill(flow_id: int) -> str:
     return _backfill(flow=Flow.objects.get(pk=flow_id)).sentence()
+
+
+def records_prune() -> str:
+    return _prune().sentence()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from integrations.sync.items import sync_item_enqueue
+from integrations.sync.items import Trigger, sync_item_enqueue, sync_items_enqueue
 from integrations.models import Connection, Flow, InboundEvent, RouteWakeup, SyncItem
 from integrations.sync.queue import task_enqueue
 
@@ -69,6 +69,12 @@ def _event_items(event: InboundEvent, flows: list[Flow] | None) -> list[SyncItem
     ]
 
 
+def _trigger(event: InboundEvent, flow: Flow) -> Trigger:
+    return Trigger(flow=flow, source_object=event.object_type, source_id=event.object_id, action=event.action,
+                   hint={"event_type": event.event_type, "event_id": event.pk}, inbound_event_id=event.pk,
+                   received_at=event.received_at)
+
+
 def _events_mark(processed: list[int], ignored: list[int]) -> None:
     now = timezone.now()
     if processed:
@@ -97,15 +103,21 @@ def inbound_events_route_pending(*, connection_id: int | None = None, limit: int
                 pending = pending.filter(connection_id=connection_id)
             if older_than is not None:
                 pending = pending.filter(received_at__lt=older_than)
-            batch = list(pending.order_by("pk").select_for_update(skip_locked=True)[:limit])
-            # Per batch: the flows read once per kind of event, the events marked in two updates.
+            # Only what routing reads: the bodies, headers and payloads stay in the database.
+            batch = list(pending.order_by("pk").select_for_update(skip_locked=True)
+                         .only("pk", "connection_id", "object_type", "object_id", "action", "event_type",
+                               "received_at")[:limit])
+            # Per batch: the flows read once per kind of event, the items made (or folded into) and
+            # their tasks sent in a few statements (sync_items_enqueue), the events marked in two updates.
             readers: dict[tuple, list[Flow]] = {}
-            processed, ignored = [], []
+            triggers, processed, ignored = [], [], []
             for event in batch:
                 key = (event.connection_id, event.object_type)
                 if key not in readers:
                     readers[key] = flows_reading(connection_id=key[0], object_type=key[1])
-                (processed if _event_items(event, readers[key]) else ignored).append(event.pk)
+                triggers += [_trigger(event, flow) for flow in readers[key]]
+                (processed if readers[key] else ignored).append(event.pk)
+            sync_items_enqueue(triggers=triggers)
             _events_mark(processed, ignored)
         routed += len(batch)
         if len(batch) < limit:

@@ -8,6 +8,7 @@ never on the development database.
 BENCHMARKS: dict[str, str] = {
     "dashboard": "tests.bench.dashboard.run",
     "webhook_intake": "tests.bench.webhook_intake.run",
+    "routing": "tests.bench.routing.run",
     "backfill_opportunities": "tests.bench.backfill_opportunities.run",
     "event_to_invoice": "tests.bench.event_to_invoice.run",
     "timely_retries": "tests.bench.timely_retries.run",

@@ -28,8 +28,9 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(*, workers: int, env_extra: dict | None = None, threads: int = 1):
-    """gunicorn serving the app (with the benchmark's trivial view) on a free port; yields its base URL."""
-    port = free_port()
+    """gunicorn serving the app (with the benchmark's trivial view) on a free port (or BENCH_PORT, on a
+    machine where each user keeps to given ports); yields its base URL."""
+    port = int(os.environ.get("BENCH_PORT") or 0) or free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.bench.settings_bench", **(env_extra or {})}
     cmd = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
            "--workers", str(workers), "--threads", str(threads), "--log-level", "warning", "--timeout", "120"]

@@ -1,5 +1,5 @@
 """Webhook intake on PostgreSQL behind gunicorn: signed FreshBooks deliveries against a trivial
-Django view on the same server in the same run (target: ≥ 0.5× its throughput; p99 < 50 ms at
+Django view on the same server in the same run (target (issue 17): ≥ 0.9× its throughput; p99 < 20 ms at
 200 requests/s; 0 errors).
 
 Each delivery is a new event (distinct object ids): verified (HMAC over the form parameters),
@@ -97,8 +97,8 @@ def run(log) -> str:
     ratio = intake.rps / baseline.rps if baseline.rps else 0
     log(f"intake {intake.rps:.0f}/s vs trivial {baseline.rps:.0f}/s (ratio {ratio:.2f}); "
         f"paced p99 {paced.pct(99):.1f} ms, errors {paced.errors}")
-    verdicts = [("throughput ≥ 0.5× the trivial view", ratio >= 0.5, f"{ratio:.2f}×"),
-                (f"p99 < 50 ms at {RATE}/s", paced.pct(99) < 50, f"{paced.pct(99):.1f} ms"),
+    verdicts = [("throughput ≥ 0.9× the trivial view", ratio >= 0.9, f"{ratio:.2f}×"),
+                (f"p99 < 20 ms at {RATE}/s", paced.pct(99) < 20, f"{paced.pct(99):.1f} ms"),
                 ("0 errors", intake.errors + paced.errors == 0, str(intake.errors + paced.errors))]
     verdict_rows = "\n".join(f"| {name} | {value} | {'meets' if ok else 'MISSES'} |" for name, ok, value in verdicts)
     return f"""
@@ -111,7 +111,7 @@ on an open-loop schedule, latency counted from each request's due time).
 Each delivery: form-encoded, `X-FreshBooks-Hmac-SHA256`-signed (signed before the run: signing is the sender's work),
 a new event stored (one `INSERT … ON CONFLICT`) and its connection's route flag checked before the 200. Routing is a
 worker's job: afterwards one process routed the {routed:,} events received ({stored:,} stored) to their flow in
-{routing_seconds:.1f} s ({routed / routing_seconds if routing_seconds else 0:.0f} events/s, one SyncItem and its task row each:
+{routing_seconds:.1f} s ({routed / routing_seconds if routing_seconds else 0:.0f} events/s, items and task rows inserted per batch:
 {queued:,} items queued).
 
 | load | requests | req/s | p50 | p99 | errors |

@@ -90,3 +90,22 @@ def test_a_burst_of_webhooks_is_routed_by_route_tasks_alone(broker, pg_only, tmp
         wait_until(lambda: not InboundEvent.objects.filter(status="received").exists(),
                    what="every delivered event to be routed")
     assert InboundEvent.objects.filter(status="ignored", detail__startswith="No enabled flow").count() == 240
+
+
+@pytest.mark.parametrize("broker", ["orm", "redis"])
+def test_a_routed_burst_is_run_by_a_real_cluster_from_batched_task_rows(broker, pg_only, tmp_path):
+    """Routing writes a batch's tasks at once (a multi-row INSERT of task rows, or one RPUSH):
+    a real cluster on either broker reads each of them and runs every item once."""
+    from integrations.sync.routing import inbound_events_route_pending
+
+    ids = [f"001B{i:03d}" for i in range(30)]
+    flow = FlowFactory(settings={"records": {sid: {"Name": f"Batch {sid}"} for sid in ids}})
+    for n, sid in enumerate(ids + ids[:5]):  # five records twice in the burst: still one item each
+        InboundEvent.objects.create(connection=flow.source_connection, dedupe_key=f"b-{n}", object_type="Account",
+                                    object_id=sid, event_type="account.updated")
+    with qcluster(tmp_path / "qcluster.log", broker=broker, workers=2):
+        assert inbound_events_route_pending(connection_id=flow.source_connection_id, limit=10) == 35
+        wait_until(lambda: SyncItem.objects.filter(flow=flow, status="succeeded").count() == 30,
+                   what=f"the {broker} cluster to run every routed item")
+    assert SyncItem.objects.filter(flow=flow).count() == 30
+    assert all(target_writes("create", sid) == 1 for sid in ids)

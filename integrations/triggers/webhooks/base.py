@@ -94,6 +94,9 @@ class WebhookReceiver(APIView):
                     "over its exact bytes.",
     )
     def post(self, request, connection_id: int):
+        # Django's own request from here on: each attribute read through DRF's wrapper is a failed
+        # lookup and a second one, several per delivery, for nothing a receiver needs.
+        request = request._request
         connection, cached = webhook_connection(connection_id, self.system)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
