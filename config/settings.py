@@ -43,6 +43,8 @@ SANDBOX_SALESFORCE_PUBSUB_PORT = env.int("SANDBOX_SALESFORCE_PUBSUB_PORT", defau
 SANDBOX_SALESFORCE_PUBSUB_POLL_MS = env.int("SANDBOX_SALESFORCE_PUBSUB_POLL_MS", default=20)
 
 INSTALLED_APPS = [
+    # The admin theme (django-unfold): before django.contrib.admin, whose templates it overrides.
+    "unfold",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -315,6 +317,23 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
+    },
+}
+
+# The admin's look and navigation (django-unfold). "View site" leads to the sync dashboard (the admin
+# has no public site of its own); the sidebar groups pages by job (config/admin_navigation.py) and its
+# search box is Ledgerlink's record search (templates/unfold/helpers/search.html).
+UNFOLD = {
+    "SITE_TITLE": "Ledgerlink",
+    "SITE_HEADER": "Ledgerlink",
+    "SITE_SUBHEADER": "Finance integrations",
+    "SITE_SYMBOL": "sync_alt",
+    "SITE_URL": "/monitoring/dashboard/",
+    "SHOW_VIEW_ON_SITE": False,
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "config.admin_navigation.sidebar_navigation",
     },
 }
 

@@ -5,6 +5,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from unfold.admin import ModelAdmin, TabularInline
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -251,7 +252,7 @@ class FlowAdminForm(FlowForm):
 
 
 @admin.register(Flow)
-class FlowAdmin(FlowActionsPermissions, admin.ModelAdmin):
+class FlowAdmin(FlowActionsPermissions, ModelAdmin):
     form = FlowAdminForm
     list_display = ["name", "title", "kind", "source_connection", "source_object", "target_connection", "target_object",
                     "trigger", "poll_interval_minutes", "polling", "enabled"]
@@ -299,14 +300,14 @@ class FlowAdmin(FlowActionsPermissions, admin.ModelAdmin):
 
 
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(ModelAdmin):
     list_display = ["id", "kind", "label", "created_at"]
     list_filter = ["kind"]
     search_fields = ["label", "bindings__external_id"]
 
 
 @admin.register(Binding)
-class BindingAdmin(admin.ModelAdmin):
+class BindingAdmin(ModelAdmin):
     list_display = ["external_id", "object_type", "connection", "entity", "last_written_at", "updated_at", "timeline"]
     list_filter = ["connection", "object_type"]
     # Any external id of the same entity finds the binding: search a Salesforce id, see the FreshBooks row.
@@ -327,7 +328,7 @@ class BindingAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued {total} sync item(s) for {queryset.count()} record(s).", messages.SUCCESS)
 
 
-class SyncAttemptInline(admin.TabularInline):
+class SyncAttemptInline(TabularInline):
     model = SyncAttempt
     extra = 0
     can_delete = False
@@ -339,7 +340,7 @@ class SyncAttemptInline(admin.TabularInline):
 
 
 @admin.register(SyncItem)
-class SyncItemAdmin(admin.ModelAdmin):
+class SyncItemAdmin(ModelAdmin):
     list_display = ["id", "flow", "source_object", "source_id", "status", "attempts", "next_attempt_at", "short_error", "updated_at"]
     list_filter = ["status", "flow", "source_object"]
     search_fields = ["source_id", "target_external_id", "identity_key"]
@@ -422,7 +423,7 @@ class DeadLetterAdmin(SyncItemAdmin):
 
 
 @admin.register(InboundEvent)
-class InboundEventAdmin(admin.ModelAdmin):
+class InboundEventAdmin(ModelAdmin):
     list_display = ["received_at", "connection", "event_type", "object_type", "object_id", "status", "signature_valid", "duplicate_count"]
     list_filter = ["connection", "status", "event_type", "signature_valid"]
     search_fields = ["object_id", "dedupe_key"]
@@ -433,7 +434,7 @@ class InboundEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cursor)
-class CursorAdmin(admin.ModelAdmin):
+class CursorAdmin(ModelAdmin):
     list_display = ["connection", "flow", "stream", "value", "last_run_at"]
     list_filter = ["connection"]
 

@@ -9,6 +9,8 @@ every action checks a named permission, and no page renders a secret.
   needs the delete permission it exercises (superusers only: sign-in records are no group's business).
 - social-auth's UserSocialAuth keeps provider tokens in ``extra_data`` and Association its
   shared ``secret``: write-only like every other secret (left off the pages).
+- Every other admin a package registers (auth users and groups, django-q2's schedules, django-otp's
+  devices…) is registered again on django-unfold's ModelAdmin, so its forms get the theme's widgets.
 
 Imported by integrations.admin; django-q2 and social_django come earlier in INSTALLED_APPS,
 and their admin modules are imported here first anyway, so the unregister always finds them.
@@ -22,6 +24,7 @@ from django_q import admin as q_admin
 from django_q.models import Failure, Success
 from social_django import admin as social_admin
 from social_django.models import Association, UserSocialAuth
+from unfold.admin import ModelAdmin
 
 from config.admin_secrets import SecretFieldsAdmin
 
@@ -31,14 +34,14 @@ def resubmit_task(modeladmin, request, queryset):
     q_admin.resubmit_task(modeladmin, request, queryset)
 
 
-class TaskAdmin(q_admin.TaskAdmin):
+class TaskAdmin(q_admin.TaskAdmin, ModelAdmin):
     actions = [resubmit_task]
 
     def has_resubmit_permission(self, request):
         return self.has_change_permission(request)
 
 
-class FailAdmin(q_admin.FailAdmin):
+class FailAdmin(q_admin.FailAdmin, ModelAdmin):
     actions = [resubmit_task]
 
     def has_resubmit_permission(self, request):
@@ -50,7 +53,7 @@ def cleanup_expired_attempts(modeladmin, request, queryset):
     axes_admin.AccessAttemptAdmin.cleanup_expired_attempts(modeladmin, request, queryset)
 
 
-class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin, ModelAdmin):
     actions = [cleanup_expired_attempts]
 
 
@@ -67,3 +70,9 @@ for model, model_admin in [(Success, TaskAdmin), (Failure, FailAdmin), (UserSoci
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)
+
+# The rest of the packages' admins, on the theme's base class (their own options and actions kept).
+for model, model_admin in list(admin.site._registry.items()):
+    if not isinstance(model_admin, ModelAdmin):
+        admin.site.unregister(model)
+        admin.site.register(model, type(type(model_admin).__name__, (type(model_admin), ModelAdmin), {}))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from unfold.admin import ModelAdmin, TabularInline
 from django.urls import path
 
 from . import admin_views, services
@@ -74,7 +75,7 @@ class FieldMappingFormSet(forms.BaseInlineFormSet):
                                             + ", ".join(n.target_field for n in cyclic) + ".")
 
 
-class FieldMappingInline(admin.TabularInline):
+class FieldMappingInline(TabularInline):
     model = FieldMapping
     form = FieldMappingForm
     formset = FieldMappingFormSet
@@ -88,7 +89,7 @@ class FieldMappingInline(admin.TabularInline):
     has_add_permission = has_delete_permission = has_change_permission
 
 
-class RecordedAdmin(admin.ModelAdmin):
+class RecordedAdmin(ModelAdmin):
     """Records every save and every inline change in MappingChange (who, when, what)."""
 
     def history_mapping_set(self, obj):
@@ -157,7 +158,7 @@ class MappingSetAdmin(RecordedAdmin):
         return obj
 
 
-class ValueTableEntryInline(admin.TabularInline):
+class ValueTableEntryInline(TabularInline):
     model = ValueTableEntry
     extra = 3
 
@@ -176,7 +177,7 @@ class CurrencyRateAdmin(RecordedAdmin):
     date_hierarchy = "date"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 

@@ -1,6 +1,7 @@
 """Admin: read-only audit tables, editable alert rules, alerts with history, findings to decide."""
 from django import forms
 from django.contrib import admin, messages
+from unfold.admin import ModelAdmin, TabularInline
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -12,7 +13,7 @@ from .findings import finding_decide
 from .models import Alert, AlertEvent, AlertRule, ApiCall, Finding, SyncAttempt
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -89,7 +90,7 @@ class AlertRuleAdmin(SecretFieldsAdmin):
         return ", ".join(out) or "none"
 
 
-class AlertEventInline(admin.TabularInline):
+class AlertEventInline(TabularInline):
     model = AlertEvent
     extra = 0
     can_delete = False
@@ -105,7 +106,7 @@ class AlertEventInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(ModelAdmin):
     list_display = ["opened_at", "severity", "status", "kind", "title", "notify_count", "last_notified_at", "resolved_at"]
     list_filter = ["status", "severity", "kind", "rule"]
     search_fields = ["title", "key"]
@@ -134,7 +135,7 @@ def _record_link(record: dict) -> str:
 
 
 @admin.register(Finding)
-class FindingAdmin(admin.ModelAdmin):
+class FindingAdmin(ModelAdmin):
     list_display = ["last_seen_at", "check_name", "status", "title", "flow", "decided_by"]
     list_filter = ["status", "check_name", "flow"]
     search_fields = ["title", "fingerprint"]

@@ -3,6 +3,7 @@ resumes) and flow actions matching the commands (poll now, replay dead, backfill
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from unfold.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -18,7 +19,7 @@ from integrations.triggers.polling import flow_poll
 
 
 @admin.register(Conflict)
-class ConflictAdmin(admin.ModelAdmin):
+class ConflictAdmin(ModelAdmin):
     list_display = ["id", "flow", "source_object", "source_id", "fields_in_conflict", "updated_at"]
     list_filter = ["flow"]
     search_fields = ["source_id", "target_external_id"]
