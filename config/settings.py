@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.templatetags.static import static
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -330,6 +331,10 @@ UNFOLD = {
     "SITE_SYMBOL": "sync_alt",
     "SITE_URL": "/monitoring/dashboard/",
     "SHOW_VIEW_ON_SITE": False,
+    # What unfold's scripts need under the CSP (config/static/ledgerlink/admin_csp.js).
+    "SCRIPTS": [lambda request: static("ledgerlink/admin_csp.js")],
+    # Ledgerlink's few admin styles: compact JSON, lists that fit 1366 px, the search page.
+    "STYLES": [lambda request: static("ledgerlink/admin.css")],
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,

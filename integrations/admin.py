@@ -38,6 +38,10 @@ from config.admin_secrets import SecretFieldsAdmin
 from integrations import admin_thirdparty  # noqa: F401  (django-q2's and social-auth's admins, re-registered)
 from monitoring.models import SyncAttempt
 
+# The admin site's own names (django-unfold's UNFOLD settings name the header; these name the rest).
+admin.site.site_header = admin.site.site_title = "Ledgerlink"
+admin.site.index_title = "Home"
+
 # Secret fields an admin may set on a connection; tokens are set only by the OAuth flows.
 SECRET_INPUTS = {
     "client_secret": "OAuth client secret",
@@ -51,7 +55,8 @@ SECRET_INPUTS = {
 
 
 def pretty_json(value) -> str:
-    return format_html("<pre style='white-space:pre-wrap;max-width:60em'>{}</pre>",
+    # A class, not an inline style (the Content-Security-Policy refuses those): config/static/ledgerlink/admin.css.
+    return format_html("<pre class='ll-pre'>{}</pre>",
                        json.dumps(value, indent=2, sort_keys=True, default=str))
 
 
@@ -254,8 +259,8 @@ class FlowAdminForm(FlowForm):
 @admin.register(Flow)
 class FlowAdmin(FlowActionsPermissions, ModelAdmin):
     form = FlowAdminForm
-    list_display = ["name", "title", "kind", "source_connection", "source_object", "target_connection", "target_object",
-                    "trigger", "poll_interval_minutes", "polling", "enabled"]
+    # Fits 1366 px: the connections and the poll interval are on the flow's page.
+    list_display = ["name", "title", "kind", "source_object", "target_object", "trigger", "polling", "enabled"]
     list_filter = ["enabled", "kind", "trigger"]
     search_fields = ["name", "title"]
     readonly_fields = ["polling", "check_overrides"]
@@ -341,7 +346,8 @@ class SyncAttemptInline(TabularInline):
 
 @admin.register(SyncItem)
 class SyncItemAdmin(ModelAdmin):
-    list_display = ["id", "flow", "source_object", "source_id", "status", "attempts", "next_attempt_at", "short_error", "updated_at"]
+    # What finance reads at 1366 px: the record, its status and the reason (the next attempt is on the item's page).
+    list_display = ["id", "flow", "record", "status", "attempts", "short_error", "updated_at"]
     list_filter = ["status", "flow", "source_object"]
     search_fields = ["source_id", "target_external_id", "identity_key"]
     date_hierarchy = "created_at"
@@ -368,6 +374,10 @@ class SyncItemAdmin(ModelAdmin):
 
     def has_replay_permission(self, request):
         return request.user.has_perm("integrations.replay_syncitem")
+
+    @admin.display(description="Record", ordering="source_id")
+    def record(self, obj):
+        return f"{obj.source_object} {obj.source_id}"
 
     @admin.display(description="Reason")
     def short_error(self, obj):
@@ -416,7 +426,7 @@ class SyncItemAdmin(ModelAdmin):
 
 @admin.register(DeadLetter)
 class DeadLetterAdmin(SyncItemAdmin):
-    list_display = ["id", "flow", "source_object", "source_id", "attempts", "last_error", "finished_at"]
+    list_display = ["id", "flow", "record", "attempts", "short_error", "finished_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=SyncItem.Status.DEAD)

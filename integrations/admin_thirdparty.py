@@ -9,6 +9,8 @@ every action checks a named permission, and no page renders a secret.
   needs the delete permission it exercises (superusers only: sign-in records are no group's business).
 - social-auth's UserSocialAuth keeps provider tokens in ``extra_data`` and Association its
   shared ``secret``: write-only like every other secret (left off the pages).
+- django-unfold's read-only JSON (pygments, inline styles the CSP refuses, full width) is replaced by
+  config/admin_json.py's one-line summary that unfolds.
 - Every other admin a package registers (auth users and groups, django-q2's schedules, django-otp's
   devices…) is registered again on django-unfold's ModelAdmin, so its forms get the theme's widgets.
 
@@ -24,9 +26,13 @@ from django_q import admin as q_admin
 from django_q.models import Failure, Success
 from social_django import admin as social_admin
 from social_django.models import Association, UserSocialAuth
+from unfold import fields as unfold_fields
 from unfold.admin import ModelAdmin
 
+from config.admin_json import json_compact
 from config.admin_secrets import SecretFieldsAdmin
+
+unfold_fields.prettify_json = json_compact  # unfold.fields calls it by this module-level name
 
 
 @admin.action(description=q_admin.resubmit_task.short_description, permissions=["resubmit"])

@@ -27,7 +27,7 @@ class FieldMappingForm(forms.ModelForm):
         model = FieldMapping
         fields = ["order", "kind", "parent", "target_field", "label", "item_label", "source_path", "transforms",
                   "default", "required", "max_length", "on_too_long", "condition", "notes"]
-        widgets = {name: forms.Textarea(attrs={"rows": 2, "cols": 40}) for name in ("transforms", "condition", "default")}
+        widgets = {name: forms.Textarea(attrs={"rows": 2, "cols": 20}) for name in ("transforms", "condition", "default")}
 
     def __init__(self, *args, mapping_set=None, **kwargs):
         super().__init__(*args, **kwargs)
