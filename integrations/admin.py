@@ -41,6 +41,7 @@ from monitoring.models import SyncAttempt
 # The admin site's own names (django-unfold's UNFOLD settings name the header; these name the rest).
 admin.site.site_header = admin.site.site_title = "Ledgerlink"
 admin.site.index_title = "Home"
+admin.site.site_url = "/monitoring/dashboard/"  # "View site": the admin has no public site; never a debug 404
 
 # Secret fields an admin may set on a connection; tokens are set only by the OAuth flows.
 SECRET_INPUTS = {
