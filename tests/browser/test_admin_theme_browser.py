@@ -90,6 +90,10 @@ def test_finance_admin_branding_navigation_search_and_widths(live_server, financ
         assert group in sidebar
     for hidden in ("Internals", "tasks", "Users", "social-auth"):  # machinery is not finance's business
         assert hidden not in sidebar and hidden not in page.inner_text("#ll-home")
+    page.click("#ll-sidebar-toggle")  # the theme's controls run under the CSP: the sidebar folds away and back
+    page.wait_for_selector("#nav-sidebar-inner", state="hidden")
+    page.click("#ll-sidebar-toggle")
+    page.wait_for_selector("#nav-sidebar-inner", state="visible")
     assert page.get_attribute("#nav-sidebar-apps a:has-text('Needs attention')", "href").endswith(
         "/admin/integrations/deadletter/")
 
