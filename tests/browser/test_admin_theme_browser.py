@@ -24,9 +24,11 @@ REASON = ("Expense category 'Hotel/Lodging/Accommodation' is not in value table 
           "(mapping the record). Fix the data or the mapping, then replay.")
 
 # Elements wider than their box that scroll sideways (a table in an overflow-x container): the page
-# itself may be 1366 px wide while its columns are not on screen.
+# itself may be 1366 px wide while its columns are not on screen. (A title cut short with an ellipsis
+# is overflow hidden, not a scroll.)
 SIDEWAYS = """() => [...document.querySelectorAll('#main *, #content-main *, main *')]
-    .filter(e => e.clientWidth > 200 && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible')
+    .filter(e => e.clientWidth > 200 && e.scrollWidth > e.clientWidth + 1
+                 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
     .map(e => `${e.tagName}.${String(e.className).slice(0, 40)} ${e.scrollWidth}/${e.clientWidth}`)"""
 
 
