@@ -11,7 +11,7 @@ who may save the form. Each app's admin names its secret fields there; the canar
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from unfold.admin import ModelAdmin
 
 
 def field_is_write_only(form_class, name: str) -> bool:
@@ -21,7 +21,7 @@ def field_is_write_only(form_class, name: str) -> bool:
     return isinstance(widget, forms.PasswordInput) and not widget.render_value
 
 
-class SecretFieldsAdmin(admin.ModelAdmin):
+class SecretFieldsAdmin(ModelAdmin):
     #: form inputs or model fields holding a secret (a token, key, password or a URL embedding one)
     secret_fields: tuple[str, ...] = ()
 

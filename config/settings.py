@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from csp.constants import NONCE, NONE, SELF
+from django.templatetags.static import static
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +47,8 @@ SANDBOX_SALESFORCE_PUBSUB_PORT = env.int("SANDBOX_SALESFORCE_PUBSUB_PORT", defau
 SANDBOX_SALESFORCE_PUBSUB_POLL_MS = env.int("SANDBOX_SALESFORCE_PUBSUB_POLL_MS", default=20)
 
 INSTALLED_APPS = [
+    # The admin theme (django-unfold): before django.contrib.admin, whose templates it overrides.
+    "unfold",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -338,6 +341,27 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
+    },
+}
+
+# The admin's look and navigation (django-unfold). "View site" leads to the sync dashboard (the admin
+# has no public site of its own); the sidebar groups pages by job (config/admin_navigation.py) and its
+# search box is Ledgerlink's record search (templates/unfold/helpers/search.html).
+UNFOLD = {
+    "SITE_TITLE": "Ledgerlink",
+    "SITE_HEADER": "Ledgerlink",
+    "SITE_SUBHEADER": "Finance integrations",
+    "SITE_SYMBOL": "sync_alt",
+    "SITE_URL": "/monitoring/dashboard/",
+    "SHOW_VIEW_ON_SITE": False,
+    # What unfold's scripts need under the CSP (config/static/ledgerlink/admin_csp.js).
+    "SCRIPTS": [lambda request: static("ledgerlink/admin_csp.js")],
+    # Ledgerlink's few admin styles: compact JSON, lists that fit 1366 px, the search page.
+    "STYLES": [lambda request: static("ledgerlink/admin.css")],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "config.admin_navigation.sidebar_navigation",
     },
 }
 

@@ -6,6 +6,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from unfold.admin import ModelAdmin, TabularInline
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -41,6 +42,11 @@ from config.admin_secrets import SecretFieldsAdmin
 from integrations import admin_thirdparty  # noqa: F401  (django-q2's and social-auth's admins, re-registered)
 from monitoring.models import SyncAttempt
 
+# The admin site's own names (django-unfold's UNFOLD settings name the header; these name the rest).
+admin.site.site_header = admin.site.site_title = "Ledgerlink"
+admin.site.index_title = "Home"
+admin.site.site_url = "/monitoring/dashboard/"  # "View site": the admin has no public site; never a debug 404
+
 # Secret fields an admin may set on a connection; tokens are set only by the OAuth flows.
 SECRET_INPUTS = {
     "client_secret": "OAuth client secret",
@@ -54,7 +60,8 @@ SECRET_INPUTS = {
 
 
 def pretty_json(value) -> str:
-    return format_html("<pre style='white-space:pre-wrap;max-width:60em'>{}</pre>",
+    # A class, not an inline style (the Content-Security-Policy refuses those): config/static/ledgerlink/admin.css.
+    return format_html("<pre class='ll-pre'>{}</pre>",
                        json.dumps(value, indent=2, sort_keys=True, default=str))
 
 
@@ -255,10 +262,10 @@ class FlowAdminForm(FlowForm):
 
 
 @admin.register(Flow)
-class FlowAdmin(FlowActionsPermissions, admin.ModelAdmin):
+class FlowAdmin(FlowActionsPermissions, ModelAdmin):
     form = FlowAdminForm
-    list_display = ["name", "title", "kind", "source_connection", "source_object", "target_connection", "target_object",
-                    "trigger", "poll_interval_minutes", "polling", "enabled"]
+    # Fits 1366 px: the connections and the poll interval are on the flow's page.
+    list_display = ["name", "title", "kind", "source_object", "target_object", "trigger", "polling", "enabled"]
     list_filter = ["enabled", "kind", "trigger"]
     search_fields = ["name", "title"]
     readonly_fields = ["polling", "check_overrides"]
@@ -315,14 +322,14 @@ class FlowAdmin(FlowActionsPermissions, admin.ModelAdmin):
 
 
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(ModelAdmin):
     list_display = ["id", "kind", "label", "created_at"]
     list_filter = ["kind"]
     search_fields = ["label", "bindings__external_id"]
 
 
 @admin.register(Binding)
-class BindingAdmin(admin.ModelAdmin):
+class BindingAdmin(ModelAdmin):
     list_display = ["external_id", "object_type", "connection", "entity", "last_written_at", "updated_at", "timeline"]
     list_filter = ["connection", "object_type"]
     # Any external id of the same entity finds the binding: search a Salesforce id, see the FreshBooks row.
@@ -343,7 +350,7 @@ class BindingAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued {total} sync item(s) for {queryset.count()} record(s).", messages.SUCCESS)
 
 
-class SyncAttemptInline(admin.TabularInline):
+class SyncAttemptInline(TabularInline):
     model = SyncAttempt
     extra = 0
     can_delete = False
@@ -355,8 +362,9 @@ class SyncAttemptInline(admin.TabularInline):
 
 
 @admin.register(SyncItem)
-class SyncItemAdmin(admin.ModelAdmin):
-    list_display = ["id", "flow", "source_object", "source_id", "status", "attempts", "next_attempt_at", "short_error", "updated_at"]
+class SyncItemAdmin(ModelAdmin):
+    # What finance reads at 1366 px: the record, its status and the reason (the next attempt is on the item's page).
+    list_display = ["id", "flow", "record", "status", "attempts", "short_error", "updated_at"]
     list_filter = ["status", "flow", "source_object"]
     search_fields = ["source_id", "target_external_id", "identity_key"]
     date_hierarchy = "created_at"
@@ -383,6 +391,10 @@ class SyncItemAdmin(admin.ModelAdmin):
 
     def has_replay_permission(self, request):
         return request.user.has_perm("integrations.replay_syncitem")
+
+    @admin.display(description="Record", ordering="source_id")
+    def record(self, obj):
+        return f"{obj.source_object} {obj.source_id}"
 
     @admin.display(description="Reason")
     def short_error(self, obj):
@@ -431,7 +443,7 @@ class SyncItemAdmin(admin.ModelAdmin):
 
 @admin.register(DeadLetter)
 class DeadLetterAdmin(EmptyStateAdmin, SyncItemAdmin):
-    list_display = ["id", "flow", "source_object", "source_id", "attempts", "last_error", "finished_at"]
+    list_display = ["id", "flow", "record", "attempts", "short_error", "finished_at"]
     empty_help = (
         "No dead letters: nothing has failed for good. Every change either synced, is still being retried, "
         "or waits for review under Conflicts.\n"
@@ -452,7 +464,7 @@ class DeadLetterAdmin(EmptyStateAdmin, SyncItemAdmin):
 
 
 @admin.register(InboundEvent)
-class InboundEventAdmin(admin.ModelAdmin):
+class InboundEventAdmin(ModelAdmin):
     list_display = ["received_at", "connection", "event_type", "object_type", "object_id", "status", "signature_valid", "duplicate_count"]
     list_filter = ["connection", "status", "event_type", "signature_valid"]
     search_fields = ["object_id", "dedupe_key"]
@@ -463,7 +475,7 @@ class InboundEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cursor)
-class CursorAdmin(admin.ModelAdmin):
+class CursorAdmin(ModelAdmin):
     list_display = ["connection", "flow", "stream", "value", "last_run_at", "caught_up_at"]
     list_filter = ["connection"]
 

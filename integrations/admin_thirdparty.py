@@ -11,6 +11,10 @@ every action checks a named permission, and no page renders a secret.
   shared ``secret``: write-only like every other secret (left off the pages).
 - DRF's token admin shows each operations-API token's key, a secret: it is not registered;
   tokens are made with ``manage.py drf_create_token <user>`` (docs/operations-api.md).
+- django-unfold's read-only JSON (pygments, inline styles the CSP refuses, full width) is replaced by
+  config/admin_json.py's one-line summary that unfolds.
+- Every other admin a package registers (auth users and groups, django-q2's schedules, django-otp's
+  devices…) is registered again on django-unfold's ModelAdmin, so its forms get the theme's widgets.
 
 Imported by integrations.admin; django-q2 and social_django come earlier in INSTALLED_APPS,
 and their admin modules are imported here first anyway, so the unregister always finds them.
@@ -26,8 +30,13 @@ from rest_framework.authtoken import admin as authtoken_admin  # noqa: F401  (im
 from rest_framework.authtoken.models import TokenProxy
 from social_django import admin as social_admin
 from social_django.models import Association, UserSocialAuth
+from unfold import fields as unfold_fields
+from unfold.admin import ModelAdmin
 
+from config.admin_json import json_compact
 from config.admin_secrets import SecretFieldsAdmin
+
+unfold_fields.prettify_json = json_compact  # unfold.fields calls it by this module-level name
 
 
 @admin.action(description=q_admin.resubmit_task.short_description, permissions=["resubmit"])
@@ -35,14 +44,14 @@ def resubmit_task(modeladmin, request, queryset):
     q_admin.resubmit_task(modeladmin, request, queryset)
 
 
-class TaskAdmin(q_admin.TaskAdmin):
+class TaskAdmin(q_admin.TaskAdmin, ModelAdmin):
     actions = [resubmit_task]
 
     def has_resubmit_permission(self, request):
         return self.has_change_permission(request)
 
 
-class FailAdmin(q_admin.FailAdmin):
+class FailAdmin(q_admin.FailAdmin, ModelAdmin):
     actions = [resubmit_task]
 
     def has_resubmit_permission(self, request):
@@ -54,7 +63,7 @@ def cleanup_expired_attempts(modeladmin, request, queryset):
     axes_admin.AccessAttemptAdmin.cleanup_expired_attempts(modeladmin, request, queryset)
 
 
-class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin, ModelAdmin):
     actions = [cleanup_expired_attempts]
 
 
@@ -74,3 +83,8 @@ for model, model_admin in [(Success, TaskAdmin), (Failure, FailAdmin), (UserSoci
 
 
 admin.site.unregister(TokenProxy)
+# The rest of the packages' admins, on the theme's base class (their own options and actions kept).
+for model, model_admin in list(admin.site._registry.items()):
+    if not isinstance(model_admin, ModelAdmin):
+        admin.site.unregister(model)
+        admin.site.register(model, type(type(model_admin).__name__, (type(model_admin), ModelAdmin), {}))

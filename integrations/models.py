@@ -129,6 +129,7 @@ class Entity(models.Model):
         JOURNAL = "journal", "GL journal"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The thing's name as finance says it (integrations/labels.py), stored when the engine binds it.
     label = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -136,7 +137,7 @@ class Entity(models.Model):
         verbose_name_plural = "entities"
 
     def __str__(self):
-        return f"{self.get_kind_display()} #{self.pk}" + (f" {self.label}" if self.label else "")
+        return self.label or f"{self.get_kind_display()} #{self.pk}"
 
 
 class EntityLink(models.Model):
@@ -179,7 +180,9 @@ class Binding(models.Model):
         permissions = [("resync_binding", "Can resync a bound record")]
 
     def __str__(self):
-        return f"{self.connection.system}:{self.object_type}:{self.external_id} → entity {self.entity_id}"
+        # By name when its entity has one: "Initrode — Opportunity 'Q4 licences' (salesforce Opportunity 006…)".
+        where = f"{self.connection.system} {self.object_type} {self.external_id}"
+        return f"{self.entity.label} ({where})" if self.entity.label else f"{where} → entity {self.entity_id}"
 
 
 # Minutes between polls of a flow created without an interval: polling is the safety net under

@@ -1,5 +1,5 @@
 """Staff pages of the integrations app: each system's own (its "Connect" flow, a test page, from
-its connector), then reconciliation, timelines and resync."""
+its connector), then record search, reconciliation, timelines and resync."""
 from django.urls import path
 
 from integrations import views
@@ -8,6 +8,7 @@ from integrations.connectors.registry import CONNECTORS
 app_name = "integrations"
 urlpatterns = [
     *(pattern for connector in CONNECTORS.values() for pattern in connector.staff_urls),
+    path("search/", views.records_search_page, name="records_search"),
     path("timeline/<int:binding_id>/", views.timeline_binding, name="timeline"),
     path("timeline/entity/<int:entity_id>/", views.timeline_entity, name="timeline_entity"),
     path("reconcile/", views.reconcile_page, name="reconcile"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,6 +16,7 @@ from integrations.operations.reconcile import (
     reconcile_findings_record,
     reconcile_flow,
 )
+from integrations.operations.records_search import SearchQueryInvalid, records_search
 from integrations.operations.timeline import timeline_build
 from monitoring.models import Finding
 
@@ -27,6 +29,18 @@ def _page(request, template: str, title: str, **context):
 def timeline_binding(request, binding_id: int):
     binding = get_object_or_404(Binding, pk=binding_id)
     return redirect("integrations:timeline_entity", entity_id=binding.entity_id)
+
+
+@staff_permission_required("integrations.view_binding")
+def records_search_page(request):
+    """The sidebar's search box: records by any business key (operations/records_search.py)."""
+    query = request.GET.get("q", "")
+    try:
+        results = records_search(query)
+    except SearchQueryInvalid as exc:
+        return HttpResponseBadRequest(str(exc))
+    return _page(request, "integrations/records_search.html", f"Search: {results.query}" if results.query else "Search",
+                 results=results, records_query=results.query)
 
 
 @staff_permission_required("integrations.view_entity")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from unfold.admin import ModelAdmin, TabularInline
 from django.urls import path
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ class FieldMappingForm(forms.ModelForm):
         model = FieldMapping
         fields = ["order", "kind", "parent", "target_field", "label", "item_label", "source_path", "transforms",
                   "default", "required", "max_length", "on_too_long", "condition", "notes"]
-        widgets = {name: forms.Textarea(attrs={"rows": 2, "cols": 40}) for name in ("transforms", "condition", "default")}
+        widgets = {name: forms.Textarea(attrs={"rows": 2, "cols": 20}) for name in ("transforms", "condition", "default")}
 
     def __init__(self, *args, mapping_set=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,7 +79,7 @@ class FieldMappingFormSet(forms.BaseInlineFormSet):
                                             + ", ".join(n.target_field for n in cyclic) + ".")
 
 
-class FieldMappingInline(admin.TabularInline):
+class FieldMappingInline(TabularInline):
     model = FieldMapping
     form = FieldMappingForm
     formset = FieldMappingFormSet
@@ -92,7 +93,7 @@ class FieldMappingInline(admin.TabularInline):
     has_add_permission = has_delete_permission = has_change_permission
 
 
-class RecordedAdmin(admin.ModelAdmin):
+class RecordedAdmin(ModelAdmin):
     """Records every save and every inline change in MappingChange (who, when, what)."""
 
     def history_mapping_set(self, obj):
@@ -166,7 +167,7 @@ def _may_edit_tables(request) -> bool:
     return request.user.has_perm("mappings.change_valuetable") or request.user.has_perm(PUBLISH_PERMISSION)
 
 
-class ValueTableDraftEntryInline(admin.TabularInline):
+class ValueTableDraftEntryInline(TabularInline):
     model = ValueTableDraftEntry
     extra = 3
 
@@ -261,7 +262,7 @@ class CurrencyRateAdmin(EmptyStateAdmin, RecordedAdmin):
                      name="mappings_currencyrate_load_ecb")] + super().get_urls()
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 

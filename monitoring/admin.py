@@ -1,6 +1,7 @@
 """Admin: read-only audit tables, editable alert rules, alerts with history, findings to decide."""
 from django import forms
 from django.contrib import admin, messages
+from unfold.admin import ModelAdmin, TabularInline
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -14,7 +15,7 @@ from .findings import finding_decide
 from .models import Alert, AlertEvent, AlertRule, ApiCall, Finding, SyncAttempt
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -107,7 +108,7 @@ class AlertRuleAdmin(EmptyStateAdmin, SecretFieldsAdmin):
         return ", ".join(out) or "none"
 
 
-class AlertEventInline(admin.TabularInline):
+class AlertEventInline(TabularInline):
     model = AlertEvent
     extra = 0
     can_delete = False
@@ -123,7 +124,7 @@ class AlertEventInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(EmptyStateAdmin, admin.ModelAdmin):
+class AlertAdmin(EmptyStateAdmin, ModelAdmin):
     empty_help = ("No alerts yet. An alert opens when one of the alert rules' conditions holds, is sent by e-mail "
                   "or chat with a link to the records, and resolves itself when the condition clears.")
     empty_actions = (EmptyAction("See the alert rules", "admin:monitoring_alertrule_changelist"),)
@@ -156,7 +157,7 @@ def _record_link(record: dict) -> str:
 
 
 @admin.register(Finding)
-class FindingAdmin(EmptyStateAdmin, admin.ModelAdmin):
+class FindingAdmin(EmptyStateAdmin, ModelAdmin):
     empty_help = (
         "No findings: the anomaly checks and the reconciliation have found nothing that looks wrong.\n"
         "The checks run every 15 minutes over the synced business data (amounts that do not match, duplicates, "

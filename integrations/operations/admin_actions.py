@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from unfold.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -20,7 +21,7 @@ from integrations.triggers.polling import flow_poll
 
 
 @admin.register(Conflict)
-class ConflictAdmin(admin.ModelAdmin):
+class ConflictAdmin(ModelAdmin):
     list_display = ["id", "flow", "source_object", "source_id", "fields_in_conflict", "updated_at"]
     list_filter = ["flow"]
     search_fields = ["source_id", "target_external_id"]

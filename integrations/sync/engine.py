@@ -31,6 +31,7 @@ from integrations.errors import (
     SkippableError,
     UnknownFlowKind,
 )
+from integrations.labels import entity_label_store
 from integrations.models import Binding, Connection, Entity, SyncItem, System
 from integrations.sync.cause import failure_cause
 from integrations.sync.handler import FlowHandler, WriteResult
@@ -170,6 +171,7 @@ def _run_steps(run: _Run) -> WriteResult:
     written_remember(target=target, payload=payload, content_hash=content_hash)
     item.entity = entity
     source_bind(item=item, source=source, handler=handler, entity=entity, target=target)
+    entity_label_store(entity=entity, object_type=item.source_object, record=source)
     if handler.has_write_back and target.extra.get("write_back_hash") != content_hash:
         run.step = "write_back"
         handler.write_back(item, source, result)

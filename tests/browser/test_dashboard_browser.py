@@ -70,7 +70,7 @@ def test_dashboard_and_timeline_in_a_browser(live_server, make_run_state, browse
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", "browser-test-pw")
-    page.click("input[type=submit]")
+    page.click("button[type=submit]")  # the admin theme's sign-in button
     page.wait_for_selector("#ll-monitoring-links")
     page.click("text=Sync dashboard")
     page.wait_for_selector("canvas#chart-throughput[data-rendered=true]", timeout=10_000)

@@ -152,11 +152,14 @@ def test_production_deploys_and_serves_the_admin_dashboard_and_static_files(prod
             assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/admin/", confirmed.text[:2000]
 
             index = browser.request("GET", "/admin/")
-            assert index.status_code == 200 and "Site administration" in index.text
+            assert index.status_code == 200 and "<title>" in index.text and "Home | Ledgerlink" in index.text
             assert "script-src 'self'" in index.headers["Content-Security-Policy"]
             dashboard = browser.request("GET", "/monitoring/dashboard/")
             assert dashboard.status_code == 200, dashboard.text[:2000]
             assert f"/static/{chart_js}" in dashboard.text  # the page links the hashed name
+            theme_script = re.search(r"/static/(ledgerlink/admin_csp\.[0-9a-f]+\.js)", index.text)
+            assert theme_script, "the admin links its CSP glue by its hashed name"
+            assert browser.request("GET", f"/static/{theme_script.group(1)}").status_code == 200
             static = browser.request("GET", f"/static/{chart_js}")
             assert static.status_code == 200 and b"Chart.js" in static.content[:200]
     finally:

@@ -152,6 +152,7 @@ PAGES = {
     "admin:autocomplete": ("GET", REFUSE, REFUSE),  # no admin declares autocomplete fields
     "admin:view_on_site": ("GET", REFUSE, REFUSE),  # no model has a public page
     "admin:app_list": ("GET", None, None),  # per app: see GROUP_MAY
+    "admin:search": ("GET", ALLOW, ALLOW),  # django-unfold's filter of the navigation (what the user may open)
     "admin:auth_user_password_change": ("GET", REFUSE, REFUSE),
     "admin:integrations_conflict_resolve": ("GET", ALLOW, ALLOW),
     # Needs attention (the error console): looking needs view; each button its own permission (ITEM_ACTIONS).
@@ -179,6 +180,7 @@ PAGES = {
     "integrations:salesforce-connect": ("GET", REFUSE, ALLOW),
     "integrations:salesforce-test": ("GET", REFUSE, ALLOW),
     "integrations:salesforce-prepare": ("GET", REFUSE, ALLOW),
+    "integrations:records_search": ("GET", ALLOW, ALLOW),
     "integrations:timeline": ("GET", ALLOW, ALLOW),
     "integrations:timeline_entity": ("GET", ALLOW, ALLOW),
     "integrations:reconcile": ("GET", ALLOW, ALLOW),
