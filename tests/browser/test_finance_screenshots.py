@@ -21,16 +21,17 @@ from tests.integrations.test_timeline import deal as deal_fixture  # noqa: F401 
 from tests.monitoring.seed import item, seed_known_dataset
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-# The error console (issue 16); until it exists, the dead-letter list stands in for it.
-NEEDS_ATTENTION, DEAD_LETTERS = "/admin/needs-attention/", "/admin/integrations/deadletter/"
+NEEDS_ATTENTION = "/admin/integrations/attentionitem/"  # the error console
 DOCS = Path(settings.BASE_DIR) / "docs" / "img"
 OUTPUT = DOCS if os.environ.get("LEDGERLINK_SCREENSHOTS_TO_DOCS") else Path(settings.BASE_DIR) / "test-output" / "screenshots"
+HOTEL_CAUSE = ("freshbooks-expense-to-infor-gl|map|MappingError|expense-category-to-gl-account|Hotel/Lodging/Accommodation",
+               "account 'Hotel/Lodging/Accommodation' not in expense-category-to-gl-account")
 FAILED_EXPENSES = [
-    ("EXP-2291", "expense category 'Hotel/Lodging/Accommodation' not in value table expense-category-to-gl-account "
+    ("EXP-2291", "Hotel Adlon Kempinski", "412.80", HOTEL_CAUSE, "expense category 'Hotel/Lodging/Accommodation' not in value table expense-category-to-gl-account "
                  "(while mapping the record). Fix the data or the mapping, then replay."),
-    ("EXP-2294", "expense category 'Hotel/Lodging/Accommodation' not in value table expense-category-to-gl-account "
+    ("EXP-2294", "Hotel Bristol", "289.00", HOTEL_CAUSE, "expense category 'Hotel/Lodging/Accommodation' not in value table expense-category-to-gl-account "
                  "(while mapping the record). Fix the data or the mapping, then replay."),
-    ("EXP-2302", "vendor 'Initrode Catering' has no supplier number in Infor M3 (while writing to the target). "
+    ("EXP-2302", "Initrode Catering", "96.50", ("", ""), "vendor 'Initrode Catering' has no supplier number in Infor M3 (while writing to the target). "
                  "Fix the cause, then replay."),
 ]
 
@@ -44,10 +45,12 @@ def finance_world(monkeypatch, deal_fixture):  # noqa: F811
     now = timezone.now()
     seed_known_dataset(now=now.replace(minute=20) - timedelta(hours=1))
     expenses = Flow.objects.filter(source_object="expense").first() or Flow.objects.order_by("pk").first()
-    for n, (source_id, reason) in enumerate(FAILED_EXPENSES):
+    for n, (source_id, vendor, amount, (cause_key, cause_label), reason) in enumerate(FAILED_EXPENSES):
         item(expenses, status="dead", created=now - timedelta(hours=3 - n), finished=now - timedelta(hours=2 - n),
              source_object=expenses.source_object, source_id=source_id, attempts=1, last_error=reason,
-             last_error_class="MappingError")
+             last_error_class="MappingError", cause_key=cause_key, cause_label=cause_label,
+             source_snapshot={"id": source_id, "vendor": vendor, "amount": {"amount": amount, "code": "EUR"},
+                              "date": (now - timedelta(days=2)).date().isoformat()})
     clerk = get_user_model().objects.create_user("maria", password="finance-pw", is_staff=True,
                                                  first_name="Maria", last_name="Santos")
     clerk.groups.add(clerk.groups.model.objects.get(name=FINANCE_GROUP))
@@ -72,12 +75,11 @@ def test_finance_screenshots(live_server, finance_world, page):
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", "maria")
     page.fill("#id_password", "finance-pw")
-    page.click("input[type=submit]")
+    page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
 
-    response = page.goto(f"{live_server.url}{NEEDS_ATTENTION}")
-    if response is None or response.status == 404:
-        page.goto(f"{live_server.url}{DEAD_LETTERS}")
+    page.goto(f"{live_server.url}{NEEDS_ATTENTION}")
+    page.wait_for_selector("#attention-items")
     assert "EXP-2291" in page.content()
     page.screenshot(path=str(OUTPUT / "finance-needs-attention.png"))
 

@@ -66,7 +66,7 @@ def test_finance_assigns_notes_resolves_and_edits_and_retries(live_server, worke
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", "fiona")
     page.fill("#id_password", "browser-test-pw")
-    page.click("input[type=submit]")
+    page.click("button[type=submit]")
     page.click("text=Needs attention")
     page.wait_for_selector("#attention-items")
     table = page.inner_text("#attention-items")
