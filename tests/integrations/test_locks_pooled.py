@@ -1,0 +1,161 @@
+"""Per-record locks are lease rows (integrations/locking.py), so they hold on any number of machines
+and behind PgBouncer in transaction mode (issue 17). What the design relies on, tested directly: a
+lease held by one holder is refused to every other (another connection included) until it is
+released or its lease ends; then, through a real PgBouncer in transaction mode sharing one server
+connection between two clients, the lease still excludes, where a session-level advisory lock does not."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from copy import deepcopy
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.db.backends.postgresql.base import DatabaseWrapper
+
+from integrations.errors import LockBusy
+from integrations.locking import binding_lock, lease_release, lease_try
+from integrations.models import SyncLock
+from tests.processes import process_group_stop
+
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+
+
+@pytest.mark.django_db
+def test_a_held_lease_is_refused_to_other_holders_until_released(settings):
+    settings.SYNC_LOCK_WAIT_SECONDS = 0
+    assert lease_try("k:1", "worker-a")
+    assert not lease_try("k:1", "worker-b")
+    with pytest.raises(LockBusy):  # the engine's lock on the same key: busy, the item is requeued
+        with binding_lock("k:1"):
+            pass
+    lease_release("k:1", "worker-b")  # not its lease: nothing happens
+    assert not lease_try("k:1", "worker-b")
+    lease_release("k:1", "worker-a")
+    assert lease_try("k:1", "worker-b")
+
+
+@pytest.mark.django_db
+def test_an_expired_lease_is_taken_over_and_the_old_holder_cannot_free_it():
+    assert lease_try("k:2", "dead-worker", seconds=-1)  # a worker that died holding it, lease ended
+    assert lease_try("k:2", "worker-b")
+    lease_release("k:2", "dead-worker")
+    assert SyncLock.objects.get(key="k:2").holder == "worker-b"
+
+
+@pytest.mark.django_db
+def test_binding_lock_is_reentrant_in_its_thread_and_frees_the_row():
+    with binding_lock("k:3"):
+        with binding_lock("k:3", wait=0):  # a flow step locking a record its item's lock covers
+            assert SyncLock.objects.filter(key="k:3").count() == 1
+        assert SyncLock.objects.filter(key="k:3").exists()  # the outer hold still stands
+    assert not SyncLock.objects.filter(key="k:3").exists()
+
+
+def _connection_to(settings_dict: dict, **overrides) -> DatabaseWrapper:
+    """Another client connection to the test database (a second worker), through ``overrides``."""
+    conf = deepcopy(settings_dict)
+    conf.update(overrides)
+    return DatabaseWrapper(conf, alias=f"other-{time.monotonic_ns()}")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_another_connection_cannot_take_a_held_lease_until_released_or_expired(pg_only):
+    other = _connection_to(connection.settings_dict)
+    try:
+        assert lease_try("k:4", "worker-a", seconds=1.0)
+        assert not lease_try("k:4", "worker-b", db=other)
+        lease_release("k:4", "worker-a")
+        assert lease_try("k:4", "worker-b", db=other, seconds=0.3)
+        assert not lease_try("k:4", "worker-a")
+        deadline = time.monotonic() + 10
+        while not lease_try("k:4", "worker-a"):  # worker-b "died": its lease runs out
+            assert time.monotonic() < deadline, "an expired lease was never taken over"
+            time.sleep(0.05)
+        assert SyncLock.objects.get(key="k:4").holder == "worker-a"
+    finally:
+        other.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def pgbouncer_transaction_mode(settings_dict: dict):
+    """PgBouncer in front of the test database, transaction pooling, ONE server connection (so two
+    clients share it, as many workers share a few). Yields its port; stopped after."""
+    if not os.path.exists(PGBOUNCER):
+        pytest.fail("pgbouncer is not installed (apt-get install pgbouncer): the lock's pooler test cannot run")
+    port, workdir = _free_port(), Path(tempfile.mkdtemp(prefix="pgbouncer-"))
+    workdir.chmod(0o755)  # run as root, pgbouncer drops to the postgres user (-u), which must read these
+    db = settings_dict
+    (workdir / "users.txt").write_text(f'"{db["USER"]}" "{db["PASSWORD"] or ""}"\n')
+    (workdir / "pgbouncer.ini").write_text(
+        "[databases]\n"
+        f"{db['NAME']} = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} dbname={db['NAME']}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {workdir / 'users.txt'}\n"
+        "pool_mode = transaction\ndefault_pool_size = 1\nmin_pool_size = 0\nmax_client_conn = 20\n"
+        f"logfile = {workdir / 'pgbouncer.log'}\n")
+    for name in ("users.txt", "pgbouncer.ini"):
+        (workdir / name).chmod(0o644)
+    command = [PGBOUNCER, str(workdir / "pgbouncer.ini")]
+    if os.geteuid() == 0:  # pgbouncer refuses to run as root
+        command[1:1] = ["-u", "postgres"]
+        shutil.chown(workdir, user="postgres")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, f"pgbouncer exited: {(workdir / 'pgbouncer.log').read_text()}"
+                assert time.monotonic() < deadline, "pgbouncer did not listen within 20 s"
+                time.sleep(0.1)
+        yield port
+    finally:
+        process_group_stop(process, grace=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_behind_pgbouncer_in_transaction_mode_a_lease_excludes_where_advisory_locks_do_not(pg_only):
+    with pgbouncer_transaction_mode(connection.settings_dict) as port:
+        pooled = dict(HOST="127.0.0.1", PORT=port, DISABLE_SERVER_SIDE_CURSORS=True, CONN_MAX_AGE=0)
+        worker_a = _connection_to(connection.settings_dict, **pooled)
+        worker_b = _connection_to(connection.settings_dict, **pooled)
+        try:
+            # The old design's failure, shown on this very pooler: worker A's session lock lives on the
+            # one server connection, which worker B's next statement also gets, so B "takes" it too.
+            with worker_a.cursor() as cur:
+                cur.execute("SELECT pg_try_advisory_lock(4242)")
+                assert cur.fetchone()[0]
+            with worker_b.cursor() as cur:
+                cur.execute("SELECT pg_try_advisory_lock(4242)")
+                assert cur.fetchone()[0], "the pooler did not share its server connection: this test shows nothing"
+                cur.execute("SELECT pg_advisory_unlock_all()")
+            # The lease: B is refused while A holds it, and takes it once A gives it back.
+            assert lease_try("k:5", "worker-a", db=worker_a)
+            assert not lease_try("k:5", "worker-b", db=worker_b)
+            assert not lease_try("k:5", "worker-b", db=worker_b)
+            lease_release("k:5", "worker-a", db=worker_a)
+            assert lease_try("k:5", "worker-b", db=worker_b)
+            assert not lease_try("k:5", "worker-a", db=worker_a)
+        finally:
+            worker_a.close()
+            worker_b.close()
