@@ -23,7 +23,7 @@ def test_two_clusters_on_redis_process_one_burst_exactly_once(world, live_server
     opps = []
     for a in range(ACCOUNTS):
         account = world.sf_create("Account", {"Name": f"Burst Customer {a}", "BillingCity": "Springfield"})
-        for d in range(DEALS_PER_ACCOUNT):
+        for _ in range(DEALS_PER_ACCOUNT):
             opps.append(world.won_opportunity(account=f"Burst Customer {a}", email=f"ap{a}@burst.test",
                                               account_id=account))
     clients_before, invoices_before = (SimObject.objects.filter(kind=k).count() for k in ("client", "invoice"))
