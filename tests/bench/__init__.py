@@ -13,4 +13,6 @@ BENCHMARKS: dict[str, str] = {
     "timely_retries": "tests.bench.timely_retries.run",
     "pubsub_intake": "tests.bench.pubsub_intake.run",
     "event_to_invoice_pubsub": "tests.bench.event_to_invoice.run_pubsub",
+    "throughput_scaling": "tests.bench.throughput_scaling.run",
+    "history_cost": "tests.bench.history_cost.run",
 }
