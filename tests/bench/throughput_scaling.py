@@ -25,7 +25,7 @@ from tests.bench.deals import OPP_FLOW, connections_to, deals_seed, state_reset,
 from tests.bench.servers import gunicorn
 from tests.cluster import qcluster
 
-ITEMS, GUNICORN_WORKERS = 120, 4
+ITEMS, GUNICORN_WORKERS = 80, 4
 WORKER_COUNTS = (1, 2, 4)
 
 
