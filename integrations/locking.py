@@ -12,7 +12,8 @@ transaction-scoped advisory lock would need one transaction open for the whole s
 its attempt and API-call log on failure. The lease lasts ``SYNC_LOCK_LEASE_SECONDS`` (Q_TIMEOUT +
 60 s: no task outlives Q_TIMEOUT, so a living holder never loses it); a worker killed while
 holding one delays that record only, until its lease ends (its item goes back to the queue
-meanwhile without an attempt counted). The same statement runs on SQLite.
+meanwhile without an attempt counted), unless it ran on this machine: a holder whose process is
+gone is seen at once (lease_free_if_holder_died). The same statement runs on SQLite.
 
 A thread that already holds a key takes it again without waiting (re-entrant, as advisory locks
 were): a flow step may lock a record its item's lock already covers.
@@ -63,6 +64,24 @@ def lease_try(key: str, holder: str, *, seconds: float | None = None, db=None) -
         return cur.fetchone() is not None
 
 
+def lease_free_if_holder_died(key: str) -> bool:
+    """Free ``key`` when its holder was a process on this machine that no longer runs (a worker killed
+    while holding it, as an OOM kill does): waiting out its lease would stall the record for minutes.
+    Holders on other machines cannot be checked from here: their leases run out."""
+    holder = SyncLock.objects.filter(key=key).values_list("holder", flat=True).first() or ""
+    host, _, rest = holder.partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return bool(SyncLock.objects.filter(key=key, holder=holder).delete()[0])
+    except PermissionError:  # it exists, under another user
+        return False
+    return False
+
+
 def lease_release(key: str, holder: str, *, db=None) -> None:
     db = db or connection
     with db.cursor() as cur:
@@ -89,6 +108,8 @@ def binding_lock(key: str, *, wait: float | None = None):
     deadline = time.monotonic() + (settings.SYNC_LOCK_WAIT_SECONDS if wait is None else wait)
     pause = 0.02
     while not lease_try(key, holder):
+        if lease_free_if_holder_died(key):
+            continue
         left = deadline - time.monotonic()
         if left <= 0:
             raise LockBusy(f"Another worker is syncing this record ({key}); this item runs again when it is done.",

@@ -13,11 +13,13 @@ import tempfile
 import time
 from contextlib import contextmanager
 from copy import deepcopy
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.db.backends.postgresql.base import DatabaseWrapper
+from django.utils import timezone
 
 from integrations.errors import LockBusy
 from integrations.locking import binding_lock, lease_release, lease_try
@@ -47,6 +49,24 @@ def test_an_expired_lease_is_taken_over_and_the_old_holder_cannot_free_it():
     assert lease_try("k:2", "worker-b")
     lease_release("k:2", "dead-worker")
     assert SyncLock.objects.get(key="k:2").holder == "worker-b"
+
+
+@pytest.mark.django_db
+def test_a_lease_whose_holder_process_on_this_machine_is_gone_is_taken_at_once(settings):
+    settings.SYNC_LOCK_WAIT_SECONDS = 0
+    gone = 2 ** 22 + 1  # above Linux's largest pid: no such process
+    SyncLock.objects.create(key="k:6", holder=f"{socket.gethostname()}:{gone}:abc",
+                            expires_at=timezone.now() + timedelta(hours=1))
+    SyncLock.objects.create(key="k:7", holder=f"{socket.gethostname()}:{os.getpid()}:abc",  # alive: kept
+                            expires_at=timezone.now() + timedelta(hours=1))
+    SyncLock.objects.create(key="k:8", holder=f"other-machine:{gone}:abc",  # cannot be checked: its lease runs
+                            expires_at=timezone.now() + timedelta(hours=1))
+    with binding_lock("k:6"):
+        assert SyncLock.objects.get(key="k:6").holder.startswith(f"{socket.gethostname()}:{os.getpid()}:")
+    for key in ("k:7", "k:8"):
+        with pytest.raises(LockBusy):
+            with binding_lock(key):
+                pass
 
 
 @pytest.mark.django_db
