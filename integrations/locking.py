@@ -82,6 +82,12 @@ def lease_free_if_holder_died(key: str) -> bool:
     return False
 
 
+def worker_locks_release(worker: str) -> int:
+    """Free every lock the worker process ``worker`` (its lock_holder_id) held: the sweeper found it
+    lost (its item ran past SYNC_RUNNING_STALE_SECONDS, longer than any task may run)."""
+    return SyncLock.objects.filter(holder__startswith=f"{worker}:").delete()[0]
+
+
 def lease_release(key: str, holder: str, *, db=None) -> None:
     db = db or connection
     with db.cursor() as cur:

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from integrations.errors import LockBusy
 from integrations.locking import binding_lock, lease_release, lease_try
-from integrations.models import SyncLock
+from integrations.models import SyncItem, SyncLock
+from integrations.sync.items import sync_item_enqueue
 from tests.processes import process_group_stop
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
@@ -67,6 +68,23 @@ def test_a_lease_whose_holder_process_on_this_machine_is_gone_is_taken_at_once(s
         with pytest.raises(LockBusy):
             with binding_lock(key):
                 pass
+
+
+@pytest.mark.django_db
+def test_the_sweeper_frees_the_locks_of_a_lost_items_worker_on_another_machine():
+    from integrations.sync.sweeper import sync_items_dispatch_due
+    from monitoring.models import SyncAttempt
+    from tests.factories import FlowFactory
+
+    item, _ = sync_item_enqueue(flow=FlowFactory(), source_object="Account", source_id="001L", dispatch=False)
+    SyncItem.objects.filter(pk=item.pk).update(status=SyncItem.Status.RUNNING, attempts=1,
+                                               lease_expires_at=timezone.now() - timedelta(seconds=1))
+    SyncAttempt.objects.create(sync_item_id=item.pk, number=1, worker="machine-b:123", started_at=timezone.now())
+    later = timezone.now() + timedelta(hours=1)
+    SyncLock.objects.create(key="k:9", holder="machine-b:123:abc", expires_at=later)
+    SyncLock.objects.create(key="k:10", holder="machine-b:1234:abc", expires_at=later)  # another worker
+    assert sync_items_dispatch_due()["stale_recovered"] == 1
+    assert list(SyncLock.objects.filter(key__in=["k:9", "k:10"]).values_list("key", flat=True)) == ["k:10"]
 
 
 @pytest.mark.django_db
