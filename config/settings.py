@@ -137,6 +137,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator) cannot outlive its
+    # transaction's server connection: DATABASE_POOLED=true turns them off (README "Scaling out").
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_POOLED", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DB_VENDOR = "sqlite" if "sqlite" in DATABASES["default"]["ENGINE"] else "postgresql"
 
@@ -182,6 +185,13 @@ SYNC_LOCK_LEASE_SECONDS = env.int("SYNC_LOCK_LEASE_SECONDS", default=Q_TIMEOUT +
 # run again this many seconds later (no attempt counted, nothing shown as a failure).
 SYNC_LOCK_WAIT_SECONDS = env.float("SYNC_LOCK_WAIT_SECONDS", default=3.0)
 SYNC_LOCK_REQUEUE_SECONDS = env.float("SYNC_LOCK_REQUEUE_SECONDS", default=1.0)
+# Calls one connection may have in flight at once, across every worker and machine
+# (integrations/concurrency.py); a connection's own "max_concurrent_calls" setting overrides it.
+CONNECTION_CONCURRENCY_DEFAULTS = {"freshbooks": 4, "salesforce": 8, "infor": 4, "shopify": 4, "woocommerce": 4}
+CONNECTION_CONCURRENCY_DEFAULT = env.int("CONNECTION_CONCURRENCY_DEFAULT", default=4)
+# How long a call waits for a slot before its item goes back to the queue (no attempt counted).
+CONNECTION_SLOT_WAIT_SECONDS = env.float("CONNECTION_SLOT_WAIT_SECONDS", default=30.0)
+CONNECTION_SLOT_LEASE_MARGIN_SECONDS = env.int("CONNECTION_SLOT_LEASE_MARGIN_SECONDS", default=30)
 # How often each worker cluster's due-time dispatcher looks for parked items that are due (sync/wakeups.py).
 SYNC_WAKE_POLL_SECONDS = env.float("SYNC_WAKE_POLL_SECONDS", default=0.25)
 SYNC_RUNNING_STALE_SECONDS = env.int("SYNC_RUNNING_STALE_SECONDS", default=Q_CLUSTER["retry"])

@@ -597,7 +597,7 @@ class AttentionItem(SyncItem):
 
 
 class SyncLock(models.Model):
-    """Lease lock rows: the SQLite fallback for per-binding locking (PostgreSQL uses advisory locks)."""
+    """Lease lock rows: the per-record locks (integrations/locking.py), on PostgreSQL and SQLite alike."""
 
     key = models.CharField(max_length=200, unique=True)
     holder = models.CharField(max_length=120)

@@ -70,12 +70,14 @@ def cluster_env(*, name: str, broker: str, workers: int, env_extra: dict | None)
 
 
 @contextmanager
-def qcluster(log_path: Path, *, broker: str = "orm", workers: int = 2, env_extra: dict | None = None):
+def qcluster(log_path: Path, *, broker: str = "orm", workers: int = 2, env_extra: dict | None = None,
+             name: str | None = None):
     """Start a cluster on this test database (``broker``: "orm" = the database, "redis" = REDIS_URL_TEST)
-    and point this process's enqueueing at it; yield a ``Cluster``; stop it by signalling its leader."""
+    and point this process's enqueueing at it; yield a ``Cluster``; stop it by signalling its leader.
+    ``name``: its queue's name; two clusters given the same one share the queue (two machines)."""
     if broker not in ("orm", "redis"):
         raise ValueError(f"unknown broker {broker!r}: 'orm' or 'redis'")
-    name = f"test-{broker}-{os.getpid()}-{time.monotonic_ns()}"
+    name = name or f"test-{broker}-{os.getpid()}-{time.monotonic_ns()}"
     env = cluster_env(name=name, broker=broker, workers=workers, env_extra=env_extra)
     q_cluster = {key: value for key, value in settings.Q_CLUSTER.items() if key not in ("orm", "redis")}
     q_cluster.update({"name": name, **({"redis": env["REDIS_URL"]} if broker == "redis" else {"orm": "default"})})

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from config.outbound_http import OutboundRequestRefused, session_guard
 from integrations.errors import AuthError, FatalError, LockBusy, RetryableError
+from integrations.concurrency import connection_slot
 from integrations.models import Connection
 from integrations.locking import binding_lock
 from monitoring.services import api_call_record
@@ -86,33 +87,35 @@ class HttpClient:
         kwargs.setdefault("timeout", self.timeout or settings.HTTP_TIMEOUT_SECONDS)
         kwargs.setdefault("headers", {})
         kwargs["headers"].update(self.auth_headers())
-        started = time.monotonic()
-        response, error = None, ""
-        try:
-            # Redirects are never followed: a redirect to another host could leak the token.
-            response = self.session.request(method, url, allow_redirects=False, **kwargs)
-        except OutboundRequestRefused as exc:
-            error = str(exc)
-            raise FatalError(f"{self.system_name} was not called: {error} Check the connection's URLs.") from None
-        except requests.Timeout:
-            error = f"{self.system_name} did not answer within {kwargs['timeout']:.0f} s"
-            raise RetryableError(f"{error}; will retry.") from None
-        except requests.ConnectionError as exc:
-            error = f"Could not reach {self.system_name} ({urlsplit(url).netloc})"
-            raise RetryableError(f"{error}: {type(exc).__name__}.") from None
-        finally:
-            count = 0
-            if response is not None and response.status_code in ok and record_count is not None:
-                try:
-                    count = record_count(response) if callable(record_count) else int(record_count)
-                except Exception:  # counting is best effort; the call itself succeeded
-                    count = 0
-            api_call_record(
-                system=self.system, operation=operation, method=method, path=urlsplit(url).path,
-                status_code=response.status_code if response is not None else None,
-                duration_ms=int((time.monotonic() - started) * 1000), record_count=count,
-                error=error, connection_id=self.connection.pk,
-            )
+        # The connection's concurrency limit, across clusters (integrations/concurrency.py).
+        with connection_slot(self.connection):
+            started = time.monotonic()
+            response, error = None, ""
+            try:
+                # Redirects are never followed: a redirect to another host could leak the token.
+                response = self.session.request(method, url, allow_redirects=False, **kwargs)
+            except OutboundRequestRefused as exc:
+                error = str(exc)
+                raise FatalError(f"{self.system_name} was not called: {error} Check the connection's URLs.") from None
+            except requests.Timeout:
+                error = f"{self.system_name} did not answer within {kwargs['timeout']:.0f} s"
+                raise RetryableError(f"{error}; will retry.") from None
+            except requests.ConnectionError as exc:
+                error = f"Could not reach {self.system_name} ({urlsplit(url).netloc})"
+                raise RetryableError(f"{error}: {type(exc).__name__}.") from None
+            finally:
+                count = 0
+                if response is not None and response.status_code in ok and record_count is not None:
+                    try:
+                        count = record_count(response) if callable(record_count) else int(record_count)
+                    except Exception:  # counting is best effort; the call itself succeeded
+                        count = 0
+                api_call_record(
+                    system=self.system, operation=operation, method=method, path=urlsplit(url).path,
+                    status_code=response.status_code if response is not None else None,
+                    duration_ms=int((time.monotonic() - started) * 1000), record_count=count,
+                    error=error, connection_id=self.connection.pk,
+                )
         self.after_response(response)
         if response.status_code not in ok:
             raise self.classify(response)

@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from django.conf import settings
 
+from integrations.locking import worker_locks_release
 from integrations.sync.retry import BackoffPolicy
 from integrations.models import SyncItem
+from monitoring.models import SyncAttempt
 from integrations.sync.items import sync_item_dispatch
 from integrations.sync.routing import inbound_events_route_stale
 
@@ -21,7 +23,8 @@ def sync_items_dispatch_due(*, now=None, limit: int = 500) -> dict:
     """Safety net run every minute: recover stale running items, dispatch due work.
 
     - running past its lease (the worker died): counts as a failed attempt; dead when the
-      attempt budget is spent, so a record that kills its worker cannot loop forever;
+      attempt budget is spent, so a record that kills its worker cannot loop forever; the record
+      locks that worker held are freed (on another machine its process cannot be checked);
     - pending items due for longer than SYNC_ENQUEUE_LOST_SECONDS (their task was lost, e.g.
       the worker died between committing the item and sending its task) and retrying items
       whose time has come are dispatched again (the claim step makes double dispatch
@@ -38,6 +41,9 @@ def sync_items_dispatch_due(*, now=None, limit: int = 500) -> dict:
             fields = dict(status=S.DEAD, finished_at=now, last_error=f"{message} Gave up after {item.attempts} attempts.")
         else:
             fields = dict(status=S.RETRYING, next_attempt_at=now, last_error=f"{message} Retrying.")
+        worker = SyncAttempt.objects.filter(sync_item_id=item.pk).order_by("-pk").values_list("worker", flat=True).first()
+        if worker:
+            worker_locks_release(worker)
         try:
             with transaction.atomic():
                 stale += SyncItem.objects.filter(pk=item.pk, status=S.RUNNING).update(

@@ -15,4 +15,6 @@ BENCHMARKS: dict[str, str] = {
     "pubsub_intake": "tests.bench.pubsub_intake.run",
     "event_to_invoice_pubsub": "tests.bench.event_to_invoice.run_pubsub",
     "self_healing": "tests.bench.self_healing.run",
+    "throughput_scaling": "tests.bench.throughput_scaling.run",
+    "history_cost": "tests.bench.history_cost.run",
 }

@@ -1,17 +1,14 @@
 """A record locked by another worker: waited for briefly, else the item goes back to the queue for a
 moment later, with no attempt counted and nothing shown as failed (issue 20, timing)."""
-import threading
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from integrations.flows.payment_infor.handler import PaymentInforFlow
 from integrations.flows.payment_opportunity.handler import PaymentOpportunityFlow
-from integrations.locking import _advisory_key
 from integrations.models import Flow, SyncItem, SyncLock
 from integrations.sync.engine import sync_item_process
 from integrations.sync.items import sync_item_enqueue
@@ -24,28 +21,12 @@ S = SyncItem.Status
 
 @contextmanager
 def held_by_another_worker(key: str, *, for_seconds: float = 3600):
-    """Another worker's hold on ``key`` for ``for_seconds``: on PostgreSQL the advisory lock taken
-    by another session (a session's own locks are re-entrant), on SQLite another holder's lease."""
-    if connection.vendor != "postgresql":
-        SyncLock.objects.create(key=key, holder="other-host:1", expires_at=timezone.now() + timedelta(seconds=for_seconds))
-        try:
-            yield
-        finally:
-            SyncLock.objects.filter(key=key, holder="other-host:1").delete()
-        return
-    import psycopg
-
-    db = connection.settings_dict
-    other = psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432,
-                            password=db["PASSWORD"] or None, autocommit=True)
-    other.execute("SELECT pg_advisory_lock(%s)", [_advisory_key(key)])
-    release = threading.Timer(for_seconds, lambda: other.execute("SELECT pg_advisory_unlock_all()"))
-    release.start()
+    """Another worker's hold on ``key`` for ``for_seconds``: its lease row (integrations/locking.py)."""
+    SyncLock.objects.create(key=key, holder="other-host:1", expires_at=timezone.now() + timedelta(seconds=for_seconds))
     try:
         yield
     finally:
-        release.cancel()
-        other.close()
+        SyncLock.objects.filter(key=key, holder="other-host:1").delete()
 
 
 def enqueue(flow, source_id="001A"):

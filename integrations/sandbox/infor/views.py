@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import auth
+from .inflight import in_flight_counted
 from .mi.catalog import PROGRAMS
 from .mi.runtime import Context, MIError, bulk_response, termination_response, transaction_run
 from .models import Fault
@@ -109,6 +110,7 @@ def _guarded(request, tenant: str):
 
 
 @csrf_exempt
+@in_flight_counted
 @require_http_methods(["GET"])
 def execute_one(request, tenant: str, program: str, txn: str, matrix: str = ""):
     refused = _guarded(request, tenant)
@@ -123,6 +125,7 @@ def execute_one(request, tenant: str, program: str, txn: str, matrix: str = ""):
 
 
 @csrf_exempt
+@in_flight_counted
 @require_http_methods(["POST"])
 def execute_bulk(request, tenant: str, program: str = "", matrix: str = ""):
     refused = _guarded(request, tenant)
