@@ -14,7 +14,8 @@ def absolute(path: str) -> str:
 
 
 def dead_letter_url(flow_id: int) -> str:
-    return reverse("admin:integrations_deadletter_changelist") + "?" + urlencode({"flow__id__exact": flow_id})
+    """A flow's unresolved dead letters, on the error console (Needs attention) where they are worked."""
+    return reverse("admin:needs_attention") + "?" + urlencode({"flow": flow_id, "kind": "dead"})
 
 
 def sync_items_url(flow_id: int) -> str:

@@ -76,7 +76,7 @@ def test_alert_opens_once_repeats_on_interval_and_resolves(chat):
     assert "3 dead letters" in mail.outbox[0].subject
     assert len(chat.received) == 1 and "3 dead letters" in chat.received[0]["text"]
     # both channels end with the absolute link to the flow's dead letters (issue 16)
-    link = f"{settings.LEDGERLINK_PUBLIC_URL}/admin/integrations/deadletter/?flow__id__exact={flow.pk}"
+    link = f"{settings.LEDGERLINK_PUBLIC_URL}/admin/integrations/attentionitem/?flow={flow.pk}&kind=dead"
     assert mail.outbox[0].body.endswith(f"Dead letters of this flow: {link}")
     assert chat.received[0]["text"].endswith(f"Dead letters of this flow: {link}")
 

@@ -31,7 +31,7 @@ def _assert_known_answers(result, data):
     assert a["success_rate"] == 75.0
     assert a["latency_p50_ms"] == 5_000 and a["latency_p95_ms"] == 60_000
     assert a["backlog"] == 2 and a["oldest_pending_seconds"] == 7200
-    assert a["dead_total"] == 1 and f"flow__id__exact={data['flow_a'].pk}" in a["dead_url"]
+    assert a["dead_total"] == 1 and f"flow={data['flow_a'].pk}&kind=dead" in a["dead_url"]
     b = _by(result["flows"], "name", "payment-infor")
     assert (b["succeeded"], b["dead"], b["backlog"], b["success_rate"], b["latency_p50_ms"]) == (0, 0, 0, None, None)
 
