@@ -443,7 +443,10 @@ class SyncItemAdmin(ModelAdmin):
 
 @admin.register(DeadLetter)
 class DeadLetterAdmin(EmptyStateAdmin, SyncItemAdmin):
-    list_display = ["id", "flow", "record", "attempts", "short_error", "finished_at"]
+    # Every dead letter, worked or not: whether someone resolved or ignored it is a column and a filter
+    # (Needs attention lists only the unresolved ones).
+    list_display = ["id", "flow", "record", "attempts", "short_error", "resolution", "finished_at"]
+    list_filter = ["resolution", "flow", "source_object"]
     empty_help = (
         "No dead letters: nothing has failed for good. Every change either synced, is still being retried, "
         "or waits for review under Conflicts.\n"

@@ -77,3 +77,13 @@ def test_a_dead_letter_opens_on_its_needs_attention_page(client, finance, items)
     assert reverse("admin:integrations_conflict_resolve", args=[items["held"].pk]) in held
     assert client.get(reverse("admin:needs_attention_item", args=[999999])).status_code == 404
     assert client.post(reverse("admin:needs_attention_item", args=[items["a"].pk]), {"do": "drop"}).status_code == 400
+
+
+def test_the_dead_letter_list_keeps_worked_ones_and_says_how_they_were_closed(client, finance, items):
+    url = reverse("admin:integrations_deadletter_changelist")
+    everything = client.get(url).content.decode()
+    assert "ignored one" in everything and "no Hotel" in everything  # all dead letters, worked or not
+    ignored = client.get(url, {"resolution__exact": "ignored"}).content.decode()
+    assert "ignored one" in ignored and "no Hotel" not in ignored
+    open_ones = client.get(url, {"resolution__exact": ""}).content.decode()
+    assert "no Hotel" in open_ones and "ignored one" not in open_ones
