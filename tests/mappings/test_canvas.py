@@ -1,0 +1,116 @@
+"""The mapping canvas's JSON endpoints: what it reads (schema fields with a sample's values, links, samples),
+the links it saves on the draft (with transforms, checked against the schemas), and who may do either."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from integrations.permissions import FINANCE_GROUP
+from mappings.models import FieldMapping, MappingChange
+from tests.factories import FlowFactory, SyncItemFactory
+from tests.integrations.staff_dataset import users
+from tests.mappings.builders import mapping_set_make
+
+pytestmark = pytest.mark.django_db
+CLIENT = {"id": 7, "organization": "  Umbrella  ", "p_city": "Raccoon City", "email": "alice@umbrella.test"}
+
+
+@pytest.fixture
+def draft():
+    """FreshBooks client → Salesforce Account with one link, and a synced client to preview."""
+    ms = mapping_set_make([{"target_field": "Name", "source_path": "organization"}], name="client-to-account",
+                          source_system="freshbooks", source_object="client", target_system="salesforce",
+                          target_object="Account")
+    item = SyncItemFactory(flow=FlowFactory(mapping_set=ms), source_object="client", source_snapshot=CLIENT)
+    return ms, f"syncitem:{item.pk}"
+
+
+def _url(name, ms):
+    return reverse(f"admin:mappings_mappingset_canvas_{name}", args=[ms.pk])
+
+
+def _post(client, url, body):
+    return client.post(url, json.dumps(body) if not isinstance(body, str) else body, content_type="application/json")
+
+
+def test_the_canvas_reads_both_schemas_a_samples_values_and_the_links(admin_client, draft):
+    ms, sample = draft
+    page = admin_client.get(reverse("admin:mappings_mappingset_canvas", args=[ms.pk])).content.decode()
+    assert 'src="/static/mappings/canvas.js"' in page and "<script>" not in page  # served by the app, nothing inline
+    state = admin_client.get(_url("data", ms)).json()
+    sources = {f["path"]: f for f in state["sources"]}
+    assert sources["p_city"]["sample"] == "Raccoon City" and sources["email"]["type"] == "email"
+    targets = {f["path"]: f for f in state["targets"]}
+    assert targets["Name"]["required"] and not targets["Name"]["missing"]  # required, and linked
+    assert [(link["source_path"], link["target_field"]) for link in state["links"]] == [("organization", "Name")]
+    assert state["samples"][0]["key"] == sample and "upper" in [t["name"] for t in state["transforms"]]
+    FieldMapping.objects.filter(mapping_set=ms).delete()
+    assert {f["path"]: f for f in admin_client.get(_url("data", ms)).json()["targets"]}["Name"]["missing"]
+
+
+def test_a_link_with_a_transform_is_saved_on_the_draft_and_changes_the_preview(admin_client, draft):
+    ms, sample = draft
+    before = admin_client.get(_url("preview", ms), {"sample": sample}).json()
+    assert before["payload"] == {"Name": "  Umbrella  "} and before["errors"] == []
+    response = _post(admin_client, _url("link", ms), {"source_path": "p_city", "target_field": "BillingCity"})
+    assert response.status_code == 200, response.content
+    link = response.json()["link"]
+    response = _post(admin_client, _url("link", ms), {**link, "transforms": [{"name": "upper"}], "label": None})
+    assert response.status_code == 400 and "Unknown keys: label" in response.json()["error"]
+    del link["label"]
+    response = _post(admin_client, _url("link", ms), {**link, "transforms": [{"name": "upper"}]})
+    assert response.status_code == 200
+    fm = FieldMapping.objects.get(mapping_set=ms, target_field="BillingCity")
+    assert (fm.source_path, fm.transforms) == ("p_city", [{"name": "upper"}])
+    assert MappingChange.objects.filter(mapping_set=ms, object_repr__startswith="BillingCity").count() == 2
+    after = admin_client.get(_url("preview", ms), {"sample": sample}).json()
+    assert after["payload"] == {"Name": "  Umbrella  ", "BillingCity": "RACCOON CITY"}
+    assert _post(admin_client, _url("unlink", ms), {"id": fm.pk}).json() == {"deleted": True}
+    assert not FieldMapping.objects.filter(mapping_set=ms, target_field="BillingCity").exists()
+
+
+@pytest.mark.parametrize("body, says", [
+    ({"source_path": "p_city", "target_field": "Bilingcity"}, "salesforce Account has no target field 'Bilingcity'. "
+                                                               "Its fields: Id, Name, BillingStreet"),
+    ({"source_path": "city", "target_field": "BillingCity"}, "freshbooks client has no source field 'city'. "
+                                                             "Its fields: id, organization"),
+    ({"source_path": "p_city", "target_field": "BillingCity", "transforms": [{"name": "shout"}]},
+     "Unknown transform 'shout'"),
+    ({"source_path": "p_city", "target_field": "BillingCity", "condition": {"field": "x", "op": "nearly"}}, "Condition:"),
+    ({"source_path": "organization", "target_field": "Name"}, "'Name' is already linked"),
+    ({"id": 999999, "source_path": "p_city", "target_field": "BillingCity"}, "has no link 999999"),
+    ({"source_path": "p_city"}, "A link needs a target_field"),
+    ("[1, 2", "The request body is not valid JSON"),
+    ("[1, 2]", "Send a JSON object"),
+])
+def test_bad_links_are_refused_with_a_sentence_and_change_nothing(admin_client, draft, body, says):
+    ms, _ = draft
+    response = _post(admin_client, _url("link", ms), body)
+    assert response.status_code == 400 and says in response.json()["error"], response.content
+    assert list(FieldMapping.objects.filter(mapping_set=ms).values_list("target_field", flat=True)) == ["Name"]
+
+
+def test_a_published_set_and_a_missing_sample_are_refused_with_a_sentence(admin_client, draft):
+    ms, _ = draft
+    ms.status = "published"
+    ms.save()
+    response = _post(admin_client, _url("link", ms), {"source_path": "p_city", "target_field": "BillingCity"})
+    assert response.status_code == 400 and "start a new draft" in response.json()["error"]
+    response = _post(admin_client, _url("unlink", ms), {"id": ms.field_mappings.get().pk})
+    assert response.status_code == 400 and ms.field_mappings.count() == 1
+    response = admin_client.get(_url("preview", ms), {"sample": "syncitem:0"})
+    assert response.status_code == 400 and "no longer exists" in response.json()["error"]
+
+
+def test_finance_may_look_at_the_canvas_but_not_change_a_link(client, draft, django_user_model):
+    ms, sample = draft
+    client.force_login(users(django_user_model)[FINANCE_GROUP])
+    assert client.get(_url("data", ms)).status_code == 200
+    assert client.get(_url("preview", ms), {"sample": sample}).status_code == 200
+    assert _post(client, _url("link", ms), {"source_path": "p_city", "target_field": "BillingCity"}).status_code == 403
+    assert _post(client, _url("unlink", ms), {"id": ms.field_mappings.get().pk}).status_code == 403
+    assert ms.field_mappings.count() == 1
+    client.logout()
+    assert client.get(_url("data", ms)).status_code == 302  # to the login page
