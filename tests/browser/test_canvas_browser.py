@@ -153,3 +153,72 @@ def test_build_a_mapping_on_the_canvas_publish_it_and_sync(live_server, canvas_w
     assert item.status == SyncItem.Status.SUCCEEDED, item.last_error
     account = sim.sf_record(item.target_external_id)
     assert (account[TRANSFORMED[0]], account[CLICKS[1]], account[KEYS[1]]) == (TRANSFORMED[1], "555-0100", "RC-1")
+
+
+# The README's "Build a flow without code", followed literally: a new mapping set, its canvas, publish, a new flow.
+NEW_SET, NEW_FLOW, KIND = "walkthrough-client-to-account", "walkthrough-client-to-account", "freshbooks-client-to-salesforce-account"
+SOURCE, TARGET = ("freshbooks", SOURCE_OBJECT), ("salesforce", TARGET_OBJECT)
+NEW_LINKS = [("organization", "Name"), ("p_city", "BillingCity")]
+NEW_RECORD = {"organization": "Initech", "email": "bill@initech.test", "p_city": "Austin"}
+
+
+@pytest.mark.postgres  # enabling runs the pre-flight checks against the simulators inside the admin's transaction
+def test_the_readme_walkthrough_builds_a_new_flow(live_server, canvas_world, page):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    sim = canvas_world["world"]
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "integrator")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    # 1. Setup → Mapping sets → Add mapping set.
+    page.click("text=Mapping sets")
+    page.goto(f"{live_server.url}/admin/mappings/mappingset/add/")  # the list's add button
+    page.fill("#id_name", NEW_SET)
+    page.fill("#id_source_system", SOURCE[0])
+    page.fill("#id_source_object", SOURCE[1])
+    page.fill("#id_target_system", TARGET[0])
+    page.fill("#id_target_object", TARGET[1])
+    page.click("button[name=_continue], input[name=_continue]")
+    # 2. Canvas: link by click-click and by drag.
+    page.click("a:has-text('Canvas') >> nth=0")
+    page.wait_for_selector("#ll-canvas-app[data-ready=yes]")
+    assert "ll-canvas-missing" in page.get_attribute(_field("target", "Name"), "class")  # required, not linked yet
+    page.click(_field("source", NEW_LINKS[0][0]))
+    page.click(_field("target", NEW_LINKS[0][1]))
+    _linked(page, *NEW_LINKS[0])
+    assert "ll-canvas-missing" not in page.get_attribute(_field("target", "Name"), "class")
+    page.drag_and_drop(_field("source", NEW_LINKS[1][0]), _field("target", NEW_LINKS[1][1]))
+    _linked(page, *NEW_LINKS[1])
+    # 3. A transform on a link.
+    page.click(f'button.ll-canvas-link:text-is("{NEW_LINKS[1][0]} → {NEW_LINKS[1][1]}")')
+    page.select_option("#ll-canvas-add-name", TRANSFORM)
+    page.click("#ll-canvas-add")
+    _previewed(page, f'"{TRANSFORMED[0]}": "{TRANSFORMED[1]}"')
+    # 4. Check & publish (a first version: nothing to compare with).
+    page.click("#ll-canvas-publish")
+    page.click('input[type=submit][value^="Publish version"]')
+    page.wait_for_selector(f"text=Published {NEW_SET} version 1")
+    # 5. Setup → Flows → Add flow, with the published set; enabled.
+    page.goto(f"{live_server.url}/admin/integrations/flow/add/?kind={KIND}")
+    page.fill("#id_name", NEW_FLOW)
+    page.select_option("#id_kind", KIND)
+    page.select_option("#id_source_connection", str(sim.fb_connection.pk))
+    page.fill("#id_source_object", SOURCE[1])
+    page.select_option("#id_target_connection", str(sim.sf_connection.pk))
+    page.fill("#id_target_object", TARGET[1])
+    page.select_option("#id_trigger", "poll")  # webhooks need an https address, which a test server has not
+    page.select_option("#id_mapping_set", label=f"{NEW_SET} v1 ({' '.join(SOURCE)} → {' '.join(TARGET)})")
+    assert page.is_checked("#id_enabled")
+    page.click("button[name=_save], input[name=_save]")
+    page.wait_for_load_state()
+    _shot(page, "flow-saved")
+    assert "was added successfully" in page.inner_text("body"), page.locator(".errorlist, .errornote, .errors").all_inner_texts()
+    assert problems == []
+
+    record = sim.fb_create(SOURCE_OBJECT, NEW_RECORD)
+    item = sim.run(NEW_FLOW, SOURCE_OBJECT, record)
+    assert item.status == SyncItem.Status.SUCCEEDED, item.last_error
+    account = sim.sf_record(item.target_external_id)
+    assert (account["Name"], account["BillingCity"]) == ("Initech", "AUSTIN")
