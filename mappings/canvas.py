@@ -26,14 +26,19 @@ LINK_KEYS = {"id", "source_path", "target_field", "transforms", "default", "cond
 def _field_info(path: str, f: SchemaField) -> dict:
     """A field's description for the page: every key the schema provider gives (types, lengths,
     picklists, createable… from describe), so richer schemas show up without a change here."""
-    values = {k.name: getattr(f, k.name) for k in dataclasses.fields(f)} if dataclasses.is_dataclass(f) else dict(vars(f))
+    values = ({k.name: getattr(f, k.name) for k in dataclasses.fields(f)} if dataclasses.is_dataclass(f)
+              else dict(vars(f)))
     values.pop("children", None)
     return {**{k: v for k, v in values.items() if _plain(v)}, "path": path}
 
 
 def _plain(value) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool)) or (
-        isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float, bool)) for v in value))
+    """JSON as it is (text, numbers, lists and objects of them): what a page can show of a field or a value."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return isinstance(value, dict) and all(isinstance(k, str) and _plain(v) for k, v in value.items())
 
 
 def _fields(schema: Schema | None) -> list[dict]:

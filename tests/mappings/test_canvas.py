@@ -3,15 +3,19 @@ the links it saves on the draft (with transforms, checked against the schemas), 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 
 import pytest
 from django.urls import reverse
 
 from integrations.permissions import FINANCE_GROUP
 from mappings.models import FieldMapping, MappingChange
+from mappings.schemas import Schema, SchemaField, schema_build, schema_field
 from tests.factories import FlowFactory, SyncItemFactory
 from tests.integrations.staff_dataset import users
 from tests.mappings.builders import mapping_set_make
+from tests.security.test_csp import PageParts
 
 pytestmark = pytest.mark.django_db
 CLIENT = {"id": 7, "organization": "  Umbrella  ", "p_city": "Raccoon City", "email": "alice@umbrella.test"}
@@ -114,3 +118,52 @@ def test_finance_may_look_at_the_canvas_but_not_change_a_link(client, draft, dja
     assert ms.field_mappings.count() == 1
     client.logout()
     assert client.get(_url("data", ms)).status_code == 302  # to the login page
+
+
+@dataclass(frozen=True)
+class DescribedField(SchemaField):
+    """A field as a describe-based provider may give it: more keys than mappings' own SchemaField."""
+
+    picklist: tuple = ()
+    createable: bool = True
+    external_id: bool = False
+
+
+def described_schemas():
+    return [
+        schema_build("freshbooks", "invoice", [schema_field("invoice_number"), schema_field("v3_status", "code")]),
+        Schema("salesforce", "FreshBooks_Invoice__c", {f.name: f for f in [
+            DescribedField("Name", "text", 80, True),
+            DescribedField("Status__c", "picklist", picklist=({"value": "paid", "label": "Paid"},)),
+            DescribedField("FreshBooks_Id__c", "text", external_id=True),
+            DescribedField("Link__c", "url", createable=False)]}),
+    ]
+
+
+def test_extra_keys_of_a_described_schema_reach_the_canvas_and_unknown_fields_are_named(admin_client, settings):
+    settings.LEDGERLINK_SCHEMA_PROVIDER = "tests.mappings.test_canvas.described_schemas"
+    ms = mapping_set_make([], name="invoice-to-custom", source_system="freshbooks", source_object="invoice",
+                          target_system="salesforce", target_object="FreshBooks_Invoice__c")
+    targets = {f["path"]: f for f in admin_client.get(_url("data", ms)).json()["targets"]}
+    assert targets["Status__c"]["picklist"] == [{"value": "paid", "label": "Paid"}]
+    assert targets["FreshBooks_Id__c"]["external_id"] and targets["Link__c"]["createable"] is False
+    assert targets["Name"]["missing"] and targets["Name"]["max_length"] == 80
+    response = _post(admin_client, _url("link", ms), {"source_path": "v3_status", "target_field": "Stat__c"})
+    assert response.status_code == 400  # describe lists every field: a misspelt custom field is refused
+    assert response.json()["error"] == ("salesforce FreshBooks_Invoice__c has no target field 'Stat__c'. "
+                                        "Its fields: Name, Status__c, FreshBooks_Id__c, Link__c.")
+    assert _post(admin_client, _url("link", ms), {"source_path": "v3_status", "target_field": "Status__c"}).status_code == 200
+    response = _post(admin_client, _url("link", ms), {"source_path": "number", "target_field": "Name"})
+    assert response.status_code == 400
+    assert response.json()["error"] == ("freshbooks invoice has no source field 'number'. "
+                                        "Its fields: invoice_number, v3_status.")
+
+
+def test_the_canvas_page_needs_nothing_the_content_security_policy_forbids(admin_client, draft):
+    ms, _ = draft
+    response = admin_client.get(reverse("admin:mappings_mappingset_canvas", args=[ms.pk]))
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    page = PageParts()
+    page.feed(response.content.decode())
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+    assert page.problems == [] and all(value == nonce for _, value in page.nonces)

@@ -47,8 +47,13 @@
     const button = el("button", {type: "button", class: "ll-canvas-field", "data-side": side, "data-path": field.path,
                                  "aria-pressed": "false"});
     const name = el("span", {class: "ll-canvas-name"}, field.path);
-    const meta = [field.type, field.max_length ? `≤${field.max_length}` : "", field.required ? "required" : ""]
+    // Richer schemas (Salesforce describe) say more: shown when present, ignored when not.
+    const meta = [field.type, field.max_length ? `≤${field.max_length}` : "", field.required ? "required" : "",
+                  field.external_id ? "external id" : "",
+                  side === "target" && (field.createable === false && field.updateable === false) ? "read-only" : ""]
       .filter(Boolean).join(" · ");
+    const choices = picklist(field);
+    if (choices) button.setAttribute("title", `Values: ${choices}`);
     button.append(name, el("span", {class: "ll-canvas-meta"}, meta));
     if (side === "source" && show(field.sample) !== "") {
       button.append(el("span", {class: "ll-canvas-sample"}, show(field.sample)));
@@ -61,6 +66,12 @@
     button.setAttribute("aria-label", label);
     li.append(button);
     return li;
+  }
+
+  function picklist(field) {
+    const values = field.picklist || field.picklist_values || field.choices;
+    if (!Array.isArray(values) || !values.length) return "";
+    return values.map((v) => (v && typeof v === "object" ? v.value ?? v.label : v)).join(", ");
   }
 
   function render() {
