@@ -122,6 +122,7 @@ def test_build_a_mapping_on_the_canvas_publish_it_and_sync(live_server, canvas_w
     page.focus(_field("target", KEYS[1]))
     page.keyboard.press("Delete")
     page.wait_for_selector(f'button.ll-canvas-link:text-is("{KEYS[0]} → {KEYS[1]}")', state="detached")
+    assert page.evaluate(f"document.activeElement.matches('{_field('target', KEYS[1])}')")  # the keyboard stays put
     page.focus(_field("source", KEYS[0]))
     page.keyboard.press("Enter")
     page.focus(_field("target", KEYS[1]))

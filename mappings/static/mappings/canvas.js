@@ -74,7 +74,17 @@
     return values.map((v) => (v && typeof v === "object" ? v.value ?? v.label : v)).join(", ");
   }
 
+  // Redrawing replaces the buttons: keep the keyboard where it was (the same field, or the links list).
+  function focusKey() {
+    const active = document.activeElement;
+    if (!active || !app.contains(active)) return null;
+    if (active.matches("button.ll-canvas-field")) return `button.ll-canvas-field[data-side="${active.dataset.side}"][data-path="${CSS.escape(active.dataset.path)}"]`;
+    if (active.matches("button.ll-canvas-link")) return "button.ll-canvas-link";
+    return null;
+  }
+
   function render() {
+    const keep = focusKey();
     const sources = $("ll-canvas-sources"), targets = $("ll-canvas-targets"), links = $("ll-canvas-links");
     sources.replaceChildren(...state.sources.map((f) => fieldButton(f, "source")));
     targets.replaceChildren(...state.targets.map((f) => fieldButton(f, "target")));
@@ -98,6 +108,8 @@
     if (openLink !== null && !state.links.some((l) => l.id === openLink)) openLink = null;
     renderPanel();
     drawLines();
+    const again = keep && app.querySelector(keep);
+    if (again) again.focus();
   }
 
   function anchor(button, side) {
@@ -268,6 +280,11 @@
   });
 
   app.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && picked) {
+      pick(picked);  // picking the picked source again lets go of it
+      say("Nothing picked.");
+      return;
+    }
     if (event.key !== "Delete" && event.key !== "Backspace") return;
     if (!editable || event.target.matches("input, textarea, select")) return;
     const linkButton = event.target.closest("button.ll-canvas-link");
