@@ -167,3 +167,13 @@ def test_the_canvas_page_needs_nothing_the_content_security_policy_forbids(admin
     page.feed(response.content.decode())
     nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
     assert page.problems == [] and all(value == nonce for _, value in page.nonces)
+
+
+def test_out_of_range_ids_are_answered_not_crashed_on(admin_client, draft):
+    ms, _ = draft
+    huge = "9" * 30
+    assert admin_client.get(_url("preview", ms), {"sample": f"syncitem:{huge}"}).status_code == 400
+    assert admin_client.get(_url("data", ms), {"sample": f"syncitem:{huge}"}).status_code == 200
+    response = _post(admin_client, _url("link", ms), {"id": int(huge), "source_path": "p_city", "target_field": "BillingCity"})
+    assert response.status_code == 400 and "has no link" in response.json()["error"]
+    assert _post(admin_client, _url("unlink", ms), {"id": huge}).status_code == 400
