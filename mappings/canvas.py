@@ -107,6 +107,10 @@ def canvas_link_save(*, mapping_set: MappingSet, data: dict, user=None) -> Field
     target_field, source_path = data.get("target_field"), data.get("source_path") or ""
     if not isinstance(target_field, str) or not target_field.strip() or not isinstance(source_path, str):
         raise ConfigurationError("A link needs a target_field (and a source_path, blank for a computed value) as text.")
+    for name, text in (("target_field", target_field), ("source_path", source_path)):
+        limit = FieldMapping._meta.get_field(name).max_length
+        if len(text) > limit:
+            raise ConfigurationError(f"The {name} is {len(text)} characters long; at most {limit} fit.")
     fm = None
     if data.get("id") is not None:
         fm = mapping_set.field_mappings.filter(pk=data["id"], parent=None).first() if str(data["id"]).isdigit() else None

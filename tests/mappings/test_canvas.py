@@ -86,6 +86,10 @@ def test_a_link_with_a_transform_is_saved_on_the_draft_and_changes_the_preview(a
     ({"source_path": "organization", "target_field": "Name"}, "'Name' is already linked"),
     ({"id": 999999, "source_path": "p_city", "target_field": "BillingCity"}, "has no link 999999"),
     ({"source_path": "p_city"}, "A link needs a target_field"),
+    ({"source_path": "p_city", "target_field": "Billing" * 40}, "at most 200 fit"),
+    ({"source_path": "p_city", "target_field": "BillingCity", "transforms": "upper"}, "must be a list"),
+    ({"source_path": "p_city", "target_field": "BillingCity", "condition": "if it rains"}, "Condition:"),
+    ({"source_path": "p_city", "target_field": "BillingCity", "colour": "red"}, "Unknown keys: colour"),
     ("[1, 2", "The request body is not valid JSON"),
     ("[1, 2]", "Send a JSON object"),
 ])
