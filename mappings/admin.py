@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from config.admin_empty import EmptyAction, EmptyStateAdmin
 
-from . import admin_views, services, value_table_admin_views, value_tables
+from . import admin_views, canvas_views, services, value_table_admin_views, value_tables
 from .engine import Node, _order
 from .models import ConfigImport, CurrencyRate, FieldMapping, MappingChange, MappingSet, ValueTable, ValueTableDraftEntry
 from .schemas import schema_for
@@ -145,6 +145,13 @@ class MappingSetAdmin(RecordedAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/preview/", view(admin_views.preview_view), name="mappings_mappingset_preview"),
+            path("<int:pk>/canvas/", view(canvas_views.canvas_view), name="mappings_mappingset_canvas"),
+            path("<int:pk>/canvas/data/", view(canvas_views.canvas_data_view), name="mappings_mappingset_canvas_data"),
+            path("<int:pk>/canvas/link/", view(canvas_views.canvas_link_view), name="mappings_mappingset_canvas_link"),
+            path("<int:pk>/canvas/unlink/", view(canvas_views.canvas_unlink_view),
+                 name="mappings_mappingset_canvas_unlink"),
+            path("<int:pk>/canvas/preview/", view(canvas_views.canvas_preview_view),
+                 name="mappings_mappingset_canvas_preview"),
             path("<int:pk>/suggestions/", view(admin_views.suggestions_view), name="mappings_mappingset_suggestions"),
             path("<int:pk>/publish/", view(admin_views.publish_view), name="mappings_mappingset_publish"),
             path("<int:pk>/new-draft/", view(admin_views.draft_view), name="mappings_mappingset_draft"),

@@ -170,6 +170,11 @@ PAGES = {
     "operations-api:timeline": ("GET", REFUSE, REFUSE),
     "admin:mappings_mappingset_preview": ("GET", ALLOW, ALLOW),
     "admin:mappings_mappingset_suggestions": ("GET", ALLOW, ALLOW),
+    "admin:mappings_mappingset_canvas": ("GET", ALLOW, ALLOW),  # the mapping canvas: finance may look
+    "admin:mappings_mappingset_canvas_data": ("GET", ALLOW, ALLOW),
+    "admin:mappings_mappingset_canvas_preview": ("GET", ALLOW, ALLOW),
+    "admin:mappings_mappingset_canvas_link": ("POST", REFUSE, ALLOW),  # changing a link: change_mappingset
+    "admin:mappings_mappingset_canvas_unlink": ("POST", REFUSE, ALLOW),
     "admin:mappings_mappingset_publish": ("GET", REFUSE, ALLOW),
     "admin:mappings_mappingset_draft": ("POST", REFUSE, ALLOW),
     "admin:mappings_currencyrate_load_ecb": ("POST", REFUSE, ALLOW),  # the empty rates list's "Load ECB rates now"
