@@ -258,6 +258,9 @@ SALESFORCE_CALL_OPTIONS_CLIENT = env.str("SALESFORCE_CALL_OPTIONS_CLIENT", defau
 # Non-urgent work pauses once this share of the daily API budget is used (per connection: api_budget_pause_ratio).
 SALESFORCE_API_BUDGET_PAUSE_RATIO = env.float("SALESFORCE_API_BUDGET_PAUSE_RATIO", default=0.8)
 SALESFORCE_API_BUDGET_RETRY_SECONDS = env.int("SALESFORCE_API_BUDGET_RETRY_SECONDS", default=900)
+# The usage figure read from each Salesforce answer is stored when it moved by 0.1 % of the limit,
+# else at most this often (connectors/salesforce/limits.py).
+SALESFORCE_API_USAGE_STORE_SECONDS = env.int("SALESFORCE_API_USAGE_STORE_SECONDS", default=30)
 # --- Polling (integrations/triggers/polling.py) --------------------------------------------
 # How far before its watermark a poll reads again, in minutes: a change whose transaction
 # committed after a poll read past its stamp is caught (the version check keeps it from being

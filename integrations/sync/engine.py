@@ -266,7 +266,10 @@ def _target_words(handler: FlowHandler, item: SyncItem) -> str:
         connection_id, object_type = handler.target_ref(item)
     except Exception:  # naming is best effort; the write itself succeeded
         return item.flow.target_object
-    system = Connection.objects.filter(pk=connection_id).values_list("system", flat=True).first()
+    # Mostly one of the flow's own connections, already read with the item (sync_item_claim).
+    known = {c.pk: c.system for c in (item.flow.source_connection, item.flow.target_connection) if c is not None}
+    system = known.get(connection_id) or \
+        Connection.objects.filter(pk=connection_id).values_list("system", flat=True).first()
     return f"{dict(System.choices).get(system, system or '')} {object_type}".strip()
 
 

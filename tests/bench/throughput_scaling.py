@@ -6,27 +6,33 @@ gunicorn (4 workers) serves both simulators. For each worker count a fresh set o
 workers is started on the Redis broker (REDIS_URL: BENCH_REDIS_URL), one warm-up item is run, then all
 items are enqueued at once and the rate is items / (last finished − first enqueued).
 
-The limit: the API calls each item needs (counted from the ApiCall rows of the 1-worker run) and the
-time the simulators took to answer them (their duration, the 1-worker run: nothing else competing),
-served by as many requests at once as the box can run (min(gunicorn workers, CPUs)).
+The limit is measured in the same run, next to each cluster run: the exact HTTP requests one item
+makes (recorded from an item run through the engine in this process) are replayed against the same
+simulators under the same gunicorn by 1, 2 and 4 concurrent clients with no Ledgerlink engine
+(tests/bench/bare_calls.py); one replayed sequence counts as one item. The limit is the best of
+those rates; the target compares the 4-worker rate with it.
 """
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
+from collections import Counter
 import time
 from pathlib import Path
 
 from integrations.models import Flow, SyncItem
+from integrations.sync.engine import sync_item_process
 from integrations.sync.items import sync_item_enqueue
-from monitoring.models import ApiCall
+from tests.bench.bare_calls import calls_recorded, calls_replay
 from tests.bench.deals import OPP_FLOW, connections_to, deals_seed, state_reset, webhooks_off
 from tests.bench.servers import gunicorn
 from tests.cluster import qcluster
 
-ITEMS, GUNICORN_WORKERS = 80, 4
+ITEMS, GUNICORN_WORKERS = int(os.environ.get("BENCH_ITEMS") or 80), 4
 WORKER_COUNTS = (1, 2, 4)
+# The same 4-worker run once more on the "before" path: the Salesforce API usage stored after every
+# call (SALESFORCE_API_USAGE_STORE_SECONDS=0), as it was before it was stored only when it moved.
+OLD_PATH_ENV = {"SALESFORCE_API_USAGE_STORE_SECONDS": "0"}
 
 
 def _wait_done(items, timeout: float) -> float:
@@ -39,43 +45,58 @@ def _wait_done(items, timeout: float) -> float:
     raise RuntimeError(f"items not finished within {timeout:.0f} s")
 
 
+def _calls_of_one_item(flow, opps) -> list:
+    """The requests one item makes, recorded from the second of two items run here (the first
+    fetches tokens and warms this process's caches)."""
+    for opp in opps:
+        item, _ = sync_item_enqueue(flow=flow, source_object="Opportunity", source_id=opp, dispatch=False)
+        with calls_recorded() as calls:
+            status = sync_item_process(item_id=item.pk)
+        if status != SyncItem.Status.SUCCEEDED:
+            raise RuntimeError(f"the recorded item did not succeed: {status}")
+    return calls
+
+
 def run(log) -> str:
     os.environ["REDIS_URL_TEST"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     env = {"DATABASE_URL": os.environ["DATABASE_URL"], "DEBUG": "false", "SANDBOX_ENABLED": "true"}
-    rows, per_item = [], None
+    rows, before, calls = [], [], None
     with gunicorn(workers=GUNICORN_WORKERS, env_extra=env) as base:
         salesforce, freshbooks = connections_to(base)
         webhooks_off(freshbooks)
         Flow.objects.exclude(name=OPP_FLOW).update(enabled=False)
         flow = Flow.objects.get(name=OPP_FLOW)
         cluster_env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "LEDGERLINK_PUBLIC_URL": base}
-        for workers in WORKER_COUNTS:
+        for workers, old_path in [(w, False) for w in WORKER_COUNTS] + [(WORKER_COUNTS[-1], True)]:
             state_reset(freshbooks)
-            opps = deals_seed(freshbooks=freshbooks, accounts=ITEMS + 1, opportunities=ITEMS + 1)
+            opps = deals_seed(freshbooks=freshbooks, accounts=ITEMS + 3, opportunities=ITEMS + 3)
+            # Recorded again each round: the records the calls name are this round's.
+            calls = _calls_of_one_item(flow, opps[:2])
+            bare, bare_failures = calls_replay(calls, sequences=ITEMS, clients=workers)
+            log(f"throughput: bare calls, {workers} client(s): {bare:.1f} items/s ({bare_failures} non-2xx)")
             with tempfile.TemporaryDirectory() as tmp, \
-                    qcluster(Path(tmp) / "cluster.log", broker="redis", workers=workers, env_extra=cluster_env):
-                warm, _ = sync_item_enqueue(flow=flow, source_object="Opportunity", source_id=opps[0])
+                    qcluster(Path(tmp) / "cluster.log", broker="redis", workers=workers,
+                             env_extra={**cluster_env, **(OLD_PATH_ENV if old_path else {})}):
+                warm, _ = sync_item_enqueue(flow=flow, source_object="Opportunity", source_id=opps[2])
                 _wait_done([warm], 120)
-                calls_from = ApiCall.objects.order_by("-pk").values_list("pk", flat=True).first()
                 started = time.perf_counter()
-                items = [sync_item_enqueue(flow=flow, source_object="Opportunity", source_id=opp)[0] for opp in opps[1:]]
+                items = [sync_item_enqueue(flow=flow, source_object="Opportunity", source_id=opp)[0] for opp in opps[3:]]
                 finished = _wait_done(items, 600)
             done = SyncItem.objects.filter(pk__in=[i.pk for i in items], status=SyncItem.Status.SUCCEEDED).count()
             rate = done / (finished - started)
-            if per_item is None:
-                calls = ApiCall.objects.filter(pk__gt=calls_from, sync_item_id__in=[i.pk for i in items])
-                durations = list(calls.values_list("duration_ms", flat=True))
-                per_item = (len(durations) / len(items), sum(durations) / 1000 / len(items),
-                            statistics.median(durations) if durations else 0)
-            log(f"throughput: {workers} worker(s): {rate:.1f} items/s ({done}/{len(items)} succeeded)")
-            rows.append((workers, rate, done))
+            log(f"throughput: {workers} worker(s){' (before)' if old_path else ''}: {rate:.1f} items/s "
+                f"({done}/{len(items)} succeeded)")
+            (before if old_path else rows).append((workers, rate, done, bare, bare_failures))
         Flow.objects.update(enabled=True)
-    calls_per_item, api_seconds, median_ms = per_item
-    parallel = min(GUNICORN_WORKERS, os.cpu_count() or 1)
-    limit = parallel / api_seconds if api_seconds else float("nan")
+    limit = max(r[3] for r in rows + before)
     at_four = rows[-1][1] / limit if limit else float("nan")
-    table = "\n".join(f"| {w} | {r:.1f} | {r / rows[0][1]:.2f}× | {r / limit:.2f}× | {d}/{ITEMS} |" for w, r, d in rows)
-    log(f"throughput limit {limit:.1f} items/s ({calls_per_item:.1f} calls, {api_seconds * 1000:.0f} ms each item)")
+    table = "\n".join(f"| {w}{label} | {r:.1f} | {r / rows[0][1]:.2f}× | {b:.1f} | {r / b:.2f}× | {r / limit:.2f}× | "
+                      f"{d}/{ITEMS} |" for label, group in (("", rows), (", before", before))
+                      for w, r, d, b, _ in group)
+    failures = sum(r[4] for r in rows + before)
+    systems = Counter(c.url.split("/sandbox/")[1].split("/")[0] for c in calls if "/sandbox/" in c.url)
+    hosts = [f"{n} to {name}" for name, n in sorted(systems.items())]
+    log(f"throughput limit {limit:.1f} items/s ({len(calls)} calls each item)")
     return f"""
 ### Throughput scaling (`tests/bench/throughput_scaling.py`)
 
@@ -84,13 +105,16 @@ throughput_scaling`). gunicorn ({GUNICORN_WORKERS} workers) serves both simulato
 cluster on PostgreSQL + Redis with 1, 2, 4 workers; {ITEMS} Closed Won → invoice items enqueued at once
 (3 lines each, their clients in FreshBooks); rate = items / (last finished − first enqueued).
 
-Limit on this box: each item needs {calls_per_item:.1f} API calls, which the simulators answered in
-{api_seconds * 1000:.0f} ms in total (median call {median_ms:.0f} ms, 1-worker run); {parallel} served at once
-(min(gunicorn workers, CPUs)) gives **{limit:.1f} items/s**. This is derived from measured call times, not a
-separate load test of the bare calls.
+The limit, measured side by side: before each cluster run, the {len(calls)} HTTP requests one item makes
+({", ".join(hosts)}; recorded from an item the engine ran in the benchmark process) are replayed {ITEMS} times against the same
+simulators under the same gunicorn by as many concurrent clients as the cluster has workers, with no
+Ledgerlink engine ({failures} non-2xx answers). The limit is the best bare rate: **{limit:.1f} items/s**.
+"4, before": the 4-worker run once more, right after, with the API usage stored after every Salesforce call
+(SALESFORCE_API_USAGE_STORE_SECONDS=0), as before this change (the other removed read, the target system's name
+for the success message, is not switchable).
 
-| workers | items/s | vs 1 worker | vs limit | succeeded |
-|---|---|---|---|---|
+| workers | items/s | vs 1 worker | bare calls, same concurrency (items/s) | vs bare, same concurrency | vs limit | succeeded |
+|---|---|---|---|---|---|---|
 {table}
 
 Target ≥ 0.5× the limit at 4 workers: **{"met" if at_four >= 0.5 else "MISSED"}** ({at_four:.2f}×).

@@ -19,6 +19,7 @@ from django.db import connection as connection_db
 from integrations.connectors.freshbooks.webhooks import SIGNATURE_HEADER, signature_compute
 from integrations.sync.routing import inbound_events_route_pending
 from integrations.models import Connection, Flow, InboundEvent, SyncItem
+from tests.bench.old_path import OLD_PATH_HEADER
 from tests.bench.servers import gunicorn, load
 
 VERIFIER = "bench-verifier-0123456789abcdefghij"
@@ -67,10 +68,12 @@ def run(log) -> str:
         def trivial(session, i):
             return session.post(base + "/bench/trivial/", data=b"x", timeout=10)
 
-        def webhook(tag, total):
+        def webhook(tag, total, *, old_path=False):
             # Signed up front: signing is the sender's work, not the receiver's, and the load
             # generator shares the two cores with the server.
             deliveries = [delivery(tag, i) for i in range(total)]
+            if old_path:
+                deliveries = [(body, {**headers, OLD_PATH_HEADER: "1"}) for body, headers in deliveries]
 
             def send(session, i):
                 body, headers = deliveries[i]
@@ -81,12 +84,14 @@ def run(log) -> str:
         load(webhook("w", 300), total=300, concurrency=CONCURRENCY)
         baseline = load(trivial, total=REQUESTS, concurrency=CONCURRENCY)
         intake = load(webhook("m", REQUESTS), total=REQUESTS, concurrency=CONCURRENCY)
+        before = load(webhook("o", REQUESTS, old_path=True), total=REQUESTS, concurrency=CONCURRENCY)
         # The paced run starts from a flushed database: its p99 is about a steady 200/s, not about
         # the checkpoint the burst above leaves PostgreSQL to write.
         with connection_db.cursor() as cursor:
             cursor.execute("CHECKPOINT")
         paced = load(webhook("r", RATE * RATE_SECONDS), total=RATE * RATE_SECONDS, concurrency=32, rate=RATE)
         rows = [baseline.row("trivial view, max throughput"), intake.row("signed FreshBooks delivery, max throughput"),
+                before.row("the same, before (`SELECT 1` up front), max throughput"),
                 paced.row(f"signed FreshBooks delivery, {RATE}/s for {RATE_SECONDS} s")]
     stored = InboundEvent.objects.count() - events_before
     started = time.perf_counter()
@@ -95,9 +100,10 @@ def run(log) -> str:
     queued = SyncItem.objects.count() - items_before
     cleanup()
     ratio = intake.rps / baseline.rps if baseline.rps else 0
-    log(f"intake {intake.rps:.0f}/s vs trivial {baseline.rps:.0f}/s (ratio {ratio:.2f}); "
+    ratio_before = before.rps / baseline.rps if baseline.rps else 0
+    log(f"intake {intake.rps:.0f}/s vs trivial {baseline.rps:.0f}/s (ratio {ratio:.2f}; before {ratio_before:.2f}); "
         f"paced p99 {paced.pct(99):.1f} ms, errors {paced.errors}")
-    verdicts = [("throughput ≥ 0.9× the trivial view", ratio >= 0.9, f"{ratio:.2f}×"),
+    verdicts = [("throughput ≥ 0.9× the trivial view", ratio >= 0.9, f"{ratio:.2f}× (before: {ratio_before:.2f}×)"),
                 (f"p99 < 20 ms at {RATE}/s", paced.pct(99) < 20, f"{paced.pct(99):.1f} ms"),
                 ("0 errors", intake.errors + paced.errors == 0, str(intake.errors + paced.errors))]
     verdict_rows = "\n".join(f"| {name} | {value} | {'meets' if ok else 'MISSES'} |" for name, ok, value in verdicts)
@@ -109,7 +115,10 @@ gunicorn, {WORKERS} workers × {THREADS} thread{"s" if THREADS > 1 else " (sync 
 PostgreSQL, load generator on the same 2-core machine ({CONCURRENCY} client threads for max throughput, {REQUESTS:,} requests per side, the trivial view first; then a `CHECKPOINT` and the paced run,
 on an open-loop schedule, latency counted from each request's due time).
 Each delivery: form-encoded, `X-FreshBooks-Hmac-SHA256`-signed (signed before the run: signing is the sender's work),
-a new event stored (one `INSERT … ON CONFLICT`) and its connection's route flag checked before the 200. Routing is a
+a new event stored (one `INSERT … ON CONFLICT`) and its connection's route flag checked before the 200; the INSERT
+is also the check that the reused database connection is alive. "Before": the same deliveries on the same server
+right after, each with a header that makes a bench-only middleware run Django's up-front `SELECT 1` health check
+(CONN_HEALTH_CHECKS), as every delivery did before. Routing is a
 worker's job: afterwards one process routed the {routed:,} events received ({stored:,} stored) to their flow in
 {routing_seconds:.1f} s ({routed / routing_seconds if routing_seconds else 0:.0f} events/s, items and task rows inserted per batch:
 {queued:,} items queued).

@@ -212,3 +212,56 @@ def test_a_connection_made_without_its_routing_row_gets_it_from_the_sweeper(clie
     assert RouteWakeup.objects.filter(connection=fb_hooked, queued=False).exists()
     deliver(client, fb_hooked, 801)
     assert route_tasks() == 1
+
+
+@pytest.fixture
+def reused_connection_unchecked(monkeypatch):
+    """The database connection as a request on a reused connection finds it under CONN_HEALTH_CHECKS
+    (the test client keeps Django's per-request reset out), with its health checks counted."""
+    checks = []
+    is_usable = db.is_usable
+
+    def counted():
+        checks.append(1)
+        return is_usable()
+
+    monkeypatch.setattr(db, "is_usable", counted)
+
+    def arm():
+        db.ensure_connection()
+        db.health_check_enabled, db.health_check_done = True, False
+        checks.clear()
+    return arm, checks
+
+
+@pytest.mark.django_db(transaction=True)  # a request starts outside any transaction
+def test_a_delivery_on_a_reused_connection_checks_it_by_its_insert(client, fb_hooked, reused_connection_unchecked,
+                                                                  settings):
+    settings.WEBHOOK_CONNECTION_CACHE_SECONDS = 60  # the connection row read once (production keeps it 5 s)
+    webhook_connections._CACHE.clear()
+    arm, checks = reused_connection_unchecked
+    deliver(client, fb_hooked, 1)
+    arm()
+    with CaptureQueriesContext(db) as queries:
+        assert deliver(client, fb_hooked, 2).status_code == 200
+    assert checks == [] and [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT", "UPDATE"]
+
+
+@pytest.mark.skipif(db.vendor != "postgresql", reason="a server connection to cut: PostgreSQL (SQLite has none)")
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_on_a_connection_the_server_dropped_is_stored_on_a_new_one(client, fb_hooked,
+                                                                               reused_connection_unchecked):
+    import psycopg
+
+    arm, checks = reused_connection_unchecked
+    deliver(client, fb_hooked, 1)
+    arm()
+    params = db.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in params.items() if k not in ("cursor_factory", "context")},
+                         autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [db.connection.info.backend_pid])
+    response = deliver(client, fb_hooked, 2)
+    assert response.status_code == 200 and response.json() == {"received": 1, "new": 1}
+    assert checks == [1]  # asked only once the INSERT had failed
+    assert InboundEvent.objects.filter(connection=fb_hooked, object_id="2").count() == 1
+    assert RouteWakeup.objects.get(connection=fb_hooked).queued is True

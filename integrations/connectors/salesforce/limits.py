@@ -5,6 +5,7 @@ SALESFORCE_API_BUDGET_PAUSE_RATIO = 0.8)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -22,11 +23,36 @@ def limit_info_parse(header: str) -> dict:
     return usage
 
 
+def _usage_band(usage: dict) -> tuple[int, int] | None:
+    """The usage to a tenth of a percent of the limit: finer than the dashboard shows it and than
+    any pause threshold needs."""
+    used, limit = usage.get("used"), usage.get("limit")
+    return (limit, used * 1000 // limit) if isinstance(used, int) and isinstance(limit, int) and limit > 0 else None
+
+
+def _stored_recently(usage: dict, now) -> bool:
+    try:
+        seen = datetime.fromisoformat(usage["seen_at"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return timedelta(0) <= now - seen < timedelta(seconds=settings.SALESFORCE_API_USAGE_STORE_SECONDS)
+
+
 def connection_usage_record(*, connection: Connection, header: str) -> None:
+    """Keep the connection's usage current (this process reads it at once: budget_check). Stored
+    when it moved by a tenth of a percent of the limit or the stored figure is older than
+    SALESFORCE_API_USAGE_STORE_SECONDS: every call of every worker used to write the row, one
+    UPDATE per Salesforce call for a figure that had not visibly changed. ``seen_at`` stays the
+    time it was stored."""
     usage = limit_info_parse(header).get("api-usage")
     if not usage:
         return
-    value = {**connection.api_usage, "api_usage": {**usage, "seen_at": timezone.now().isoformat()}}
+    now = timezone.now()
+    before = (connection.api_usage or {}).get("api_usage") or {}
+    if _usage_band(usage) is not None and _usage_band(usage) == _usage_band(before) and _stored_recently(before, now):
+        connection.api_usage = {**connection.api_usage, "api_usage": {**usage, "seen_at": before["seen_at"]}}
+        return
+    value = {**connection.api_usage, "api_usage": {**usage, "seen_at": now.isoformat()}}
     connection.api_usage = value
     Connection.objects.filter(pk=connection.pk).update(api_usage=value)
 

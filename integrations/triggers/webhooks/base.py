@@ -13,7 +13,7 @@ import logging
 from contextlib import nullcontext
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -38,7 +38,9 @@ from integrations.connectors.receiving import (
 from integrations.connectors.registry import CONNECTORS
 from integrations.sync.routing import inbound_events_dispatch
 from integrations.triggers.intake import inbound_event_store, parsed_events_store
+from integrations.models import InboundEvent
 from integrations.triggers.webhooks.connections import webhook_connection
+from integrations.triggers.webhooks.database import writes_checking_connection_by_use
 from integrations.triggers.webhooks.rejections import (
     webhook_rejection_admit,
     webhook_rejection_count,
@@ -186,13 +188,19 @@ class WebhookReceiver(APIView):
     def store(self, request, connection, body: bytes, events: list[ParsedEvent]) -> int:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
         text = body.decode("utf-8", errors="replace")
-        # A delivery's events are stored all or none; one event is a single autocommitted INSERT.
-        with transaction.atomic() if len(events) > 1 else nullcontext():
-            new, to_route = parsed_events_store(connection=connection, events=events, headers=headers,
-                                                body=text if len(events) == 1 else "")
-        if to_route:  # only once the events are committed: see inbound_events_dispatch
-            inbound_events_dispatch(connection_id=connection.pk)
-        return new
+
+        def write(retried: bool) -> int:
+            # A delivery's events are stored all or none; one event is a single autocommitted INSERT.
+            with transaction.atomic() if len(events) > 1 else nullcontext():
+                new, to_route = parsed_events_store(connection=connection, events=events, headers=headers,
+                                                    body=text if len(events) == 1 else "")
+            # Only once the events are committed: see inbound_events_dispatch. After a retry on a
+            # fresh connection the first INSERT may have committed unseen (its events then count
+            # as repeats): routing is made sure of all the same.
+            if to_route or retried:
+                inbound_events_dispatch(connection_id=connection.pk)
+            return new
+        return writes_checking_connection_by_use(connections[router.db_for_write(InboundEvent)], write)
 
     def reject(self, connection, exc: WebhookRejected) -> Response:
         """Answer a rejected delivery. Counted on its own row (no lock on the connection row);

@@ -200,3 +200,22 @@ def test_writes_carry_call_options_for_echo_suppression(sf, sf_connection):
     account = sf.create("Account", {"Name": "Tagged"})
     event = SfChangeEvent.objects.get(record_ids=[account])
     assert event.header["changeOrigin"] == f"com/salesforce/api/rest/62.0;client=Ledgerlink-{sf_connection.pk}"
+
+
+def test_api_usage_is_stored_when_it_moves_not_after_every_call(sf, sf_connection):
+    from integrations.models import Connection
+
+    def stored():
+        return Connection.objects.get(pk=sf_connection.pk).api_usage["api_usage"]
+
+    sim.org_configure(api_daily_limit=1_000_000)
+    sf.query("SELECT Id FROM Account")
+    first = stored()
+    sf.query("SELECT Id FROM Account")
+    # This process budgets with the new figure; the row keeps the one stored moments ago (same 0.1 %).
+    assert sf_connection.api_usage["api_usage"]["used"] == first["used"] + 1
+    assert stored() == first
+    sim.org_configure(api_daily_limit=first["used"] + 10)  # each call now moves it by 10 %
+    sf.query("SELECT Id FROM Account")
+    assert stored()["used"] == sf_connection.api_usage["api_usage"]["used"] == first["used"] + 2
+    assert stored()["seen_at"] > first["seen_at"]
