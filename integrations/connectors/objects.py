@@ -41,8 +41,9 @@ class ObjectAccess:
         ObjectUnknown naming the objects that exist."""
         raise NotImplementedError
 
-    def get(self, connection, name: str, record_id: str) -> dict | None:
-        """The record read fresh; None when it does not exist (or was deleted)."""
+    def get(self, connection, name: str, record_id: str, *, children: tuple[str, ...] = ()) -> dict | None:
+        """The record read fresh; None when it does not exist (or was deleted). ``children``: related
+        lists read with it (Salesforce child relationships, e.g. an Order's OrderItems)."""
         raise NotImplementedError
 
     def find(self, connection, name: str, field: str, value) -> list[str]:

@@ -31,7 +31,7 @@ class FreshBooksObjects(ObjectAccess):
             raise object_unknown("freshbooks", name, list(SCHEMAS_BY_OBJECT))
         return SCHEMAS_BY_OBJECT[name]
 
-    def get(self, connection, name: str, record_id: str) -> dict | None:
+    def get(self, connection, name: str, record_id: str, *, children: tuple[str, ...] = ()) -> dict | None:
         try:
             record = self._api(connection, name).get(record_id)
         except FatalError as exc:

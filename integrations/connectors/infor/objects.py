@@ -62,7 +62,7 @@ class InforObjects(ObjectAccess):
     def schema(self, connection, name: str) -> Schema:
         return m3_descriptor(name).schema
 
-    def get(self, connection, name: str, record_id: str) -> dict | None:
+    def get(self, connection, name: str, record_id: str, *, children: tuple[str, ...] = ()) -> dict | None:
         d = m3_descriptor(name)
         rows = M3Client(connection).execute(d.program, _transaction(d, "get"), {d.key: record_id})
         return rows[0] if rows else None

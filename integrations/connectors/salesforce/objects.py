@@ -6,7 +6,7 @@ from __future__ import annotations
 from integrations.connectors.objects import ObjectAccess, Written, object_unknown
 from integrations.connectors.salesforce.client import SalesforceClient
 from integrations.connectors.salesforce.errors import RecordNotFound
-from integrations.connectors.salesforce.soql import soql_format
+from integrations.connectors.salesforce.soql import soql_format, soql_select
 from integrations.errors import FatalError
 from integrations.models import DescribedObject
 from mappings.schemas import Schema, schema_build, schema_field
@@ -70,12 +70,30 @@ class SalesforceObjects(ObjectAccess):
     def schema(self, connection, name: str) -> Schema:
         return described_schema(sobject_describe_store(SalesforceClient(connection), name))
 
-    def get(self, connection, name: str, record_id: str) -> dict | None:
+    def get(self, connection, name: str, record_id: str, *, children: tuple[str, ...] = ()) -> dict | None:
+        client = SalesforceClient(connection)
         try:
-            record = SalesforceClient(connection).get(name, record_id)
+            record = client.get(name, record_id)
         except RecordNotFound:
             return None
-        return {k: v for k, v in record.items() if k != "attributes"}
+        record = {k: v for k, v in record.items() if k != "attributes"}
+        for relationship in children:  # e.g. an Order's OrderItems, as a list of records
+            record[relationship] = self._children(client, name, record_id, relationship)
+        return record
+
+    def _children(self, client: SalesforceClient, name: str, record_id: str, relationship: str) -> list[dict]:
+        parent = client.describe(name)
+        found = next((c for c in parent.get("childRelationships") or []
+                      if (c.get("relationshipName") or "").lower() == relationship.lower()), None)
+        if found is None:
+            known = sorted(c["relationshipName"] for c in parent.get("childRelationships") or []
+                           if c.get("relationshipName"))
+            raise object_unknown("salesforce", f"{name}.{relationship}", [f"{name}.{k}" for k in known])
+        child = found["childSObject"]
+        fields = [f["name"] for f in client.describe(child).get("fields", [])]
+        soql = soql_select(fields, child) + soql_format(" WHERE {parent:field} = {id} ORDER BY CreatedDate",
+                                                       parent=found["field"], id=record_id)
+        return [{k: v for k, v in row.items() if k != "attributes"} for row in client.query_all(soql)]
 
     def find(self, connection, name: str, field: str, value) -> list[str]:
         if value in (None, ""):

@@ -27,7 +27,7 @@ from integrations.errors import ConflictHeld, FatalError, RetryableError, Skippa
 from integrations.flows.record_sync.checks import condition_fields, record_sync_problems, rule_fields
 from integrations.flows.record_sync.settings import RECORD_SYNC_SETTINGS
 from integrations.flows.toolkit.bindings import binding_find, binding_version_store, entity_binding_find
-from integrations.flows.toolkit.conflicts import ConflictPair, conflict_baseline, conflict_result_note, conflicts_resolve
+from integrations.flows.toolkit.conflicts import ConflictPair, conflict_baseline, conflicts_resolve
 from integrations.flows.toolkit.handler import BaseFlow
 from integrations.flows.toolkit.values import value_same
 from integrations.models import Entity, SyncItem
@@ -74,7 +74,8 @@ class RecordSyncFlow(BaseFlow):
 
     # -- the sequence ---------------------------------------------------------------------------------
     def fetch_source(self, item: SyncItem) -> dict:
-        record = self.source.get(self.flow.source_connection, self.flow.source_object, item.source_id)
+        record = self.source.get(self.flow.source_connection, self.flow.source_object, item.source_id,
+                                 children=tuple(self.setting("children") or ()))
         if record is None:
             raise SkippableError(f"{self._source_words(item)} no longer exists; nothing to sync.")
         return record
@@ -131,7 +132,8 @@ class RecordSyncFlow(BaseFlow):
                                {spec["field"]: value})
 
     def on_success(self, item: SyncItem, result: WriteResult) -> None:
-        conflict_result_note(result, self.conflict_decided)
+        if self.conflict_decided:  # the fields the conflict policy decided, on the item's result
+            result.extra["conflict_decided"] = self.conflict_decided
 
     def delete(self, item: SyncItem, binding) -> WriteResult:
         what = self._source_words(item)
@@ -171,6 +173,11 @@ class RecordSyncFlow(BaseFlow):
         counterpart = entity_binding_find(entity=found.entity_id if found else None,
                                           connection=self.flow.target_connection,
                                           object_type=link.get("target_object", ""))
+        if counterpart is None and link.get("when_missing") == "blank":
+            return None
+        if counterpart is None and link.get("when_missing") == "skip":
+            raise SkippableError(f"{field}: {link.get('source_object')} {related} is linked to no "
+                                 f"{link.get('target_object')}, and the flow skips such records (links.{field}).")
         if counterpart is None:
             raise RetryableError(f"{field}: {link.get('source_object')} {related} is not linked to a "
                                  f"{link.get('target_object')} yet (the flow that links them has not run); "

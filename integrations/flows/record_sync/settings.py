@@ -13,6 +13,9 @@ RECORD_SYNC_SETTINGS = COMMON_SETTINGS.extend(
     Setting("filter", "dict", default={},
             help="A condition on the source record (the mapping conditions' form, e.g. {\"field\": \"Status\", "
                  "\"op\": \"eq\", \"value\": \"Activated\"}); records not meeting it are skipped, saying so."),
+    Setting("children", "list", default=[],
+            help="Related lists read with the source record, for list mappings (Salesforce child relationships, "
+                 "e.g. [\"OrderItems\"] for an Order's products)."),
     Setting("match", "list", default=[],
             help="After the link Ledgerlink keeps (always first): the rules to find an existing target record, in "
                  "order, each a list of target fields compared with the mapped values (one external-id field, or "
@@ -25,7 +28,10 @@ RECORD_SYNC_SETTINGS = COMMON_SETTINGS.extend(
     Setting("links", "dict", default={}, values=Setting("link", "dict", fields=SettingsSpec(
                 Setting("from", "str", help="The source field holding the related record's id."),
                 Setting("source_object", "str", help="That related record's object in the source system."),
-                Setting("target_object", "str", help="Its counterpart's object in the target system."))),
+                Setting("target_object", "str", help="Its counterpart's object in the target system."),
+                Setting("when_missing", "choice", default="retry", choices=("retry", "skip", "blank"),
+                        help="No counterpart linked yet: retry later (the flow linking them may not have run), "
+                             "skip the record (it belongs to another demo or system), or leave the field blank."))),
             help="{target field: {from, source_object, target_object}}: a reference (a lookup, the client) set "
                  "to the target-side record Ledgerlink linked to the source's related record."),
     Setting("write_back", "dict", default={}, fields=SettingsSpec(

@@ -1,0 +1,214 @@
+"""The generic record-sync flow (kind record_sync) through the two demo flows configured only as
+data, over real HTTP against the simulators: FreshBooks invoice → Salesforce FreshBooks_Invoice__c
+and Salesforce activated Order → FreshBooks invoice (invoice number written back)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.flows.record_sync.handler import RecordSyncFlow
+from integrations.models import Binding, SyncItem
+from integrations.operations.backfill import flow_backfill
+from integrations.operations.replay import sync_item_replay
+from integrations.sync.engine import sync_item_process
+from integrations.sync.sweeper import sync_items_dispatch_due
+from mappings.models import FieldMapping, MappingSet
+from mappings.services import mapping_set_draft_create, mapping_set_publish
+from monitoring.models import ApiCall
+from tests.flows.crash import run_killed_after_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+S = SyncItem.Status
+INVOICE_FLOW, ORDER_FLOW = "fb-invoice-to-sf-invoice-record", "sf-order-to-fb-invoice"
+
+
+def linked_client(world, name="Globex Corporation") -> tuple[str, int]:
+    """An Account and its FreshBooks client, linked as flow 1 links them."""
+    account = world.sf_create("Account", {"Name": name, "BillingCity": "Springfield"})
+    item = world.run("sf-account-to-fb-client", "Account", account)
+    assert item.status == S.SUCCEEDED, item.last_error
+    return account, int(item.target_external_id)
+
+
+def fb_invoice(world, client: int, amount="250.00") -> int:
+    return world.fb_create("invoice", {"customerid": client, "create_date": "2026-07-01", "currency_code": "USD",
+                                       "lines": [{"name": "Consulting", "qty": "1",
+                                                  "unit_cost": {"amount": amount, "code": "USD"}}]})
+
+
+def activated_order(world, account: str, lines=((150, 2), (4800, 1))) -> str:
+    order = world.sf_create("Order", {"AccountId": account, "Status": "Draft", "EffectiveDate": "2026-07-01",
+                                      "Description": "Spring order"})
+    for n, (price, qty) in enumerate(lines):
+        world.sf_create("OrderItem", {"OrderId": order, "UnitPrice": price, "Quantity": qty,
+                                      "Description": f"Product {n + 1}"})
+    world.sf_update("Order", order, {"Status": "Activated"})
+    return order
+
+
+def invoice_records(world) -> list[dict]:
+    return world.sf_records("FreshBooks_Invoice__c")
+
+
+# -- FreshBooks invoice → Salesforce FreshBooks_Invoice__c ---------------------------------------------
+def test_invoice_creates_then_updates_its_custom_record(world):
+    account, client = linked_client(world)
+    invoice = fb_invoice(world, client)
+    item = world.run(INVOICE_FLOW, "invoice", invoice)
+    assert item.status == S.SUCCEEDED and item.result["action"] == "created", item.last_error
+    [record] = invoice_records(world)
+    number = world.fb_objects("invoice")[0]["invoice_number"]
+    assert record["Name"] == number and record["Account__c"] == account
+    assert record["Total__c"] == 250 and record["Outstanding__c"] == 250 and record["Currency__c"] == "USD"
+    assert record["FreshBooks_Invoice_Id__c"] == str(invoice) and record["Link__c"].endswith(f"/invoice/{invoice}")
+
+    world.pay(invoice, "100.00")  # a partial payment changes status and outstanding
+    item = world.run(INVOICE_FLOW, "invoice", invoice)
+    assert item.status == S.SUCCEEDED and item.result["action"] == "updated", item.last_error
+    [record] = invoice_records(world)
+    assert record["Outstanding__c"] == 150 and record["Status__c"] == "partial"
+
+
+def test_invoice_matches_a_record_someone_made_by_number_and_account(world):
+    account, client = linked_client(world)
+    invoice = fb_invoice(world, client)
+    number = world.fb_objects("invoice")[0]["invoice_number"]
+    made = world.sf_create("FreshBooks_Invoice__c", {"Name": number, "Account__c": account})
+    item = world.run(INVOICE_FLOW, "invoice", invoice)
+    assert item.status == S.SUCCEEDED and item.result["action"] == "matched" and item.target_external_id == made
+    assert len(invoice_records(world)) == 1 and invoice_records(world)[0]["Total__c"] == 250
+
+
+def test_two_candidates_end_as_a_dead_letter_asking_a_person(world):
+    account, client = linked_client(world)
+    invoice = fb_invoice(world, client)
+    number = world.fb_objects("invoice")[0]["invoice_number"]
+    first = world.sf_create("FreshBooks_Invoice__c", {"Name": number, "Account__c": account})
+    second = world.sf_create("FreshBooks_Invoice__c", {"Name": number, "Account__c": account})
+    item = world.run(INVOICE_FLOW, "invoice", invoice)
+    assert item.status == S.DEAD and "a person must decide" in item.last_error
+    assert first in item.last_error and second in item.last_error and len(invoice_records(world)) == 2
+
+
+def test_an_unchanged_invoice_is_not_written_again(world):
+    _, client = linked_client(world)
+    invoice = fb_invoice(world, client)
+    world.run(INVOICE_FLOW, "invoice", invoice)
+    stamp = invoice_records(world)[0]["SystemModstamp"]
+    item = world.run(INVOICE_FLOW, "invoice", invoice)
+    assert item.status == S.SUCCEEDED and item.result["action"] == "unchanged"
+    assert invoice_records(world)[0]["SystemModstamp"] == stamp
+
+
+def test_an_invoice_of_a_client_without_account_is_skipped(world):
+    client = world.fb_create("client", {"organization": "Shop customer", "email": "shop@example.test"})
+    item = world.run(INVOICE_FLOW, "invoice", fb_invoice(world, client))
+    assert item.status == S.SKIPPED and "linked to no Account" in item.last_error
+    assert invoice_records(world) == []
+
+
+def test_replay_after_a_mapping_fix(world):
+    _, client = linked_client(world)
+    published = MappingSet.objects.get(name="freshbooks-invoice-to-salesforce-freshbooks-invoice", status="published")
+    broken = mapping_set_draft_create(mapping_set=published)
+    FieldMapping.objects.filter(mapping_set=broken, target_field="Total__c").update(source_path="amount.nope",
+                                                                                     required=True)
+    mapping_set_publish(mapping_set=broken)
+    invoice = fb_invoice(world, client)
+    item = world.run(INVOICE_FLOW, "invoice", invoice)
+    assert item.status == S.DEAD and "Total is required" in item.last_error and invoice_records(world) == []
+    fixed = mapping_set_draft_create(mapping_set=MappingSet.objects.get(pk=broken.pk))
+    FieldMapping.objects.filter(mapping_set=fixed, target_field="Total__c").update(source_path="amount.amount")
+    mapping_set_publish(mapping_set=fixed)
+    item, _ = sync_item_replay(item=item)
+    sync_item_process(item_id=item.pk)
+    item.refresh_from_db()
+    assert item.status == S.SUCCEEDED, item.last_error
+    assert invoice_records(world)[0]["Total__c"] == 250
+
+
+def test_backfill_makes_each_record_once(world):
+    _, client = linked_client(world)
+    invoices = [fb_invoice(world, client, amount=f"{n}00.00") for n in (1, 2, 3)]
+    flow_backfill(flow=world.flow(INVOICE_FLOW))
+    assert sorted(r["FreshBooks_Invoice_Id__c"] for r in invoice_records(world)) == sorted(map(str, invoices))
+    flow_backfill(flow=world.flow(INVOICE_FLOW))
+    assert len(invoice_records(world)) == 3
+
+
+# -- Salesforce activated Order → FreshBooks invoice -----------------------------------------------
+def test_activated_order_becomes_an_invoice_and_its_number_is_written_back(world):
+    account, client = linked_client(world)
+    order = activated_order(world, account)
+    item = world.run(ORDER_FLOW, "Order", order)
+    assert item.status == S.SUCCEEDED and item.result["action"] == "created", item.last_error
+    [invoice] = world.fb_objects("invoice")
+    assert invoice["customerid"] == client and invoice["po_number"] == order
+    assert [(line["name"], str(line["qty"])) for line in invoice["lines"]] == [("Product 1", "2"), ("Product 2", "1")]
+    assert world.sf_record(order)["FreshBooks_Invoice_Number__c"] == invoice["invoice_number"]
+
+
+def test_a_draft_order_is_skipped_by_the_filter(world):
+    account, _ = linked_client(world)
+    order = world.sf_create("Order", {"AccountId": account, "Status": "Draft", "EffectiveDate": "2026-07-01"})
+    item = world.run(ORDER_FLOW, "Order", order)
+    assert item.status == S.SKIPPED and "filter" in item.last_error and world.fb_objects("invoice") == []
+
+
+def test_the_write_back_echo_sends_nothing(world):
+    account, _ = linked_client(world)
+    order = activated_order(world, account)
+    world.run(ORDER_FLOW, "Order", order)
+    updates = ApiCall.objects.filter(operation="invoices.update").count()
+    item = world.run(ORDER_FLOW, "Order", order)  # the change event of our own write-back
+    assert item.status == S.SUCCEEDED and item.result["action"] == "unchanged"
+    assert ApiCall.objects.filter(operation="invoices.update").count() == updates
+    assert len(world.fb_objects("invoice")) == 1
+
+
+def test_an_order_edit_updates_the_invoice(world):
+    account, _ = linked_client(world)
+    order = activated_order(world, account)
+    world.run(ORDER_FLOW, "Order", order)
+    world.sf_update("Order", order, {"Description": "Spring order, revised"})
+    item = world.run(ORDER_FLOW, "Order", order)
+    assert item.status == S.SUCCEEDED and item.result["action"] == "updated", item.last_error
+    assert world.fb_objects("invoice")[0]["description"] == "Spring order, revised"
+
+
+def test_crash_between_remote_create_and_commit_makes_no_second_invoice(world, monkeypatch):
+    account, _ = linked_client(world)
+    order = activated_order(world, account)
+    run_killed_after_create(world, monkeypatch, RecordSyncFlow, ORDER_FLOW, "Order", order)
+    item = SyncItem.objects.get(source_id=order, flow__name=ORDER_FLOW)
+    assert item.status == S.RUNNING and len(world.fb_objects("invoice")) == 1
+    assert sync_items_dispatch_due(now=timezone.now() + timedelta(hours=2))["stale_recovered"] == 1
+    SyncItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now())
+    sync_item_process(item_id=item.pk)
+    item.refresh_from_db()
+    assert item.status == S.SUCCEEDED and item.result["action"] == "matched", item.last_error
+    assert len(world.fb_objects("invoice")) == 1
+    assert ApiCall.objects.filter(operation="invoices.create", status_code=200).count() == 1
+    assert world.sf_record(order)["FreshBooks_Invoice_Number__c"] == world.fb_objects("invoice")[0]["invoice_number"]
+
+
+def test_order_backfill_invoices_only_activated_orders_once(world):
+    account, _ = linked_client(world)
+    orders = [activated_order(world, account, lines=((100 * n, 1),)) for n in (1, 2)]
+    world.sf_create("Order", {"AccountId": account, "Status": "Draft", "EffectiveDate": "2026-07-01"})
+    flow_backfill(flow=world.flow(ORDER_FLOW))
+    flow_backfill(flow=world.flow(ORDER_FLOW))
+    assert sorted(i["po_number"] for i in world.fb_objects("invoice")) == sorted(orders)
+    assert Binding.objects.filter(object_type="invoice", entity__bindings__object_type="Order").count() == 2
+
+
+def test_order_schema_is_described_through_the_provider(world):
+    from integrations.connectors.salesforce.objects import SalesforceObjects
+    from mappings.schemas import schema_for
+
+    SalesforceObjects().schema(world.sf_connection, "Order")
+    schema = schema_for("salesforce", "Order")
+    assert schema.described and schema.fields["Status"].picklist == ("Draft", "Activated")
+    assert schema.fields["FreshBooks_Invoice_Id__c"].external_id and not schema.fields["OrderNumber"].createable
