@@ -49,6 +49,10 @@ class KindObjects(NamedTuple):
     target_objects: tuple[str, ...]
 
 
+#: Kinds configured as data (flows/record_sync): they work on any object their connections offer,
+#: so FLOW_KIND_OBJECTS does not limit them; their handler's objects_problems checks what they name.
+GENERIC_KINDS = frozenset({"record_sync"})
+
 SF, FB, M3 = ("salesforce",), ("freshbooks",), ("infor",)
 # A kind not listed here (e.g. one added through LEDGERLINK_FLOW_HANDLERS) is not limited.
 FLOW_KIND_OBJECTS: dict[str, KindObjects] = {

@@ -3,13 +3,18 @@ data, over real HTTP against the simulators: FreshBooks invoice → Salesforce F
 and Salesforce activated Order → FreshBooks invoice (invoice number written back)."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from integrations.flows.record_sync.handler import RecordSyncFlow
-from integrations.models import Binding, SyncItem
+from integrations.models import Binding, DescribedObject, Flow, SyncItem
 from integrations.operations.backfill import flow_backfill
 from integrations.operations.replay import sync_item_replay
 from integrations.sync.engine import sync_item_process
@@ -212,3 +217,85 @@ def test_order_schema_is_described_through_the_provider(world):
     schema = schema_for("salesforce", "Order")
     assert schema.described and schema.fields["Status"].picklist == ("Draft", "Activated")
     assert schema.fields["FreshBooks_Invoice_Id__c"].external_id and not schema.fields["OrderNumber"].createable
+
+
+# -- what a generic flow names must exist -------------------------------------------------------------
+@pytest.fixture
+def generic_post(admin_client, world):
+    def post(**changes):
+        data = {"name": "orders-generic", "title": "", "kind": "record_sync",
+                "source_connection": world.sf_connection.pk, "source_object": "Order",
+                "target_connection": world.fb_connection.pk, "target_object": "invoice", "trigger": "change_event",
+                "poll_interval_minutes": 0, "conflict_policy": "field_owner", "max_attempts": "", **changes}
+        return admin_client.post(reverse("admin:integrations_flow_add"), data)
+    return post
+
+
+def test_saving_a_flow_naming_an_unknown_object_is_refused_naming_what_exists(generic_post):
+    page = generic_post(source_object="Ordre").content.decode()
+    assert not Flow.objects.filter(name="orders-generic").exists()
+    assert "salesforce has no object &#x27;Ordre&#x27;. Known: " in page and "FreshBooks_Invoice__c" in page
+    page = generic_post(target_object="invoices").content.decode()
+    assert "freshbooks has no object &#x27;invoices&#x27;. Known: client, expense, invoice, item, payment, tax." in page
+
+
+def test_saving_a_flow_naming_an_unknown_field_is_refused_naming_what_exists(generic_post):
+    page = generic_post(setting__write_back='{"field": "Invoice_No__c", "value": "invoice_number"}',
+                        setting__marker_field="po_numbr").content.decode()
+    assert not Flow.objects.filter(name="orders-generic").exists()
+    assert "salesforce Order has no field &#x27;Invoice_No__c&#x27;. Known: AccountId, " in page
+    assert "freshbooks invoice has no field &#x27;po_numbr&#x27;. Known: " in page and "po_number" in page
+    assert generic_post(setting__write_back='{"field": "FreshBooks_Invoice_Number__c", "value": "invoice_number"}',
+                        setting__marker_field="po_number").status_code == 302
+    assert Flow.objects.get(name="orders-generic").settings["marker_field"] == "po_number"
+
+
+def test_a_mapping_set_naming_an_unknown_object_or_field_is_refused(world):
+    from mappings.errors import ConfigurationError
+    from tests.mappings.builders import mapping_set_make
+
+    draft = mapping_set_make([{"target_field": "Totl__c", "source_path": "amount.amount"}], name="typo",
+                             source_system="freshbooks", source_object="invoice", target_system="salesforce",
+                             target_object="FreshBooks_Invoice__c")
+    with pytest.raises(ConfigurationError) as refused:
+        mapping_set_publish(mapping_set=draft)
+    assert "Totl__c: salesforce FreshBooks_Invoice__c has no such field. Known: Account__c, " in str(refused.value)
+    draft = mapping_set_make([{"target_field": "Name", "source_path": "invoice_number"}], name="typo2",
+                             source_system="freshbooks", source_object="invoice", target_system="salesforce",
+                             target_object="FreshBooks_Invoic__c")
+    with pytest.raises(ConfigurationError) as refused:
+        mapping_set_publish(mapping_set=draft)
+    assert "salesforce has no object 'FreshBooks_Invoic__c'. Known: Account, " in str(refused.value)
+
+
+def test_an_exported_generic_flow_imports_into_a_fresh_configuration_and_runs_there(world, tmp_path):
+    """Export, then wipe everything Ledgerlink holds but the connections (which are per environment
+    and never exported), import the file and sync: the flow runs unchanged."""
+    out = StringIO()
+    call_command("export_config", "--flows", INVOICE_FLOW, "sf-account-to-fb-client", stdout=out)
+    exported = json.loads(out.getvalue())
+    assert [f["kind"] for f in exported["flows"]] == ["record_sync", "salesforce-account-to-freshbooks-client"]
+    path = tmp_path / "config.json"
+    path.write_text(out.getvalue())
+    for model in (SyncItem, Binding, Flow, FieldMapping, MappingSet, DescribedObject):
+        model.objects.all().delete()
+    User.objects.create_superuser("restorer", "r@example.com", "pw")
+    call_command("import_config", str(path), "--user", "restorer", "--override-reason", "restore", stdout=StringIO())
+    flow = Flow.objects.get(name=INVOICE_FLOW)
+    assert flow.settings == next(f for f in exported["flows"] if f["name"] == INVOICE_FLOW)["settings"]
+    _, client = linked_client(world)
+    item = world.run(INVOICE_FLOW, "invoice", fb_invoice(world, client))
+    assert item.status == S.SUCCEEDED and item.result["action"] == "created", item.last_error
+    assert invoice_records(world)[0]["Total__c"] == 250
+
+
+def test_an_import_naming_an_unknown_field_is_refused(world, tmp_path):
+    out = StringIO()
+    call_command("export_config", "--flows", INVOICE_FLOW, stdout=out)
+    data = json.loads(out.getvalue())
+    data["flows"][0]["settings"]["marker_field"] = "FreshBooks_Id__c"
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CommandError, match="salesforce FreshBooks_Invoice__c has no field 'FreshBooks_Id__c'. "
+                                           "Known: Account__c, "):
+        call_command("import_config", str(path), stdout=StringIO())
