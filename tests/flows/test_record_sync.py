@@ -297,3 +297,16 @@ def test_an_import_naming_an_unknown_field_is_refused(world, tmp_path):
     with pytest.raises(CommandError, match="salesforce FreshBooks_Invoice__c has no field 'FreshBooks_Id__c'. "
                                            "Known: Account__c, "):
         call_command("import_config", str(path), stdout=StringIO())
+
+
+def test_reconciliation_compares_the_linked_pairs_of_a_generic_flow(world):
+    from integrations.operations.reconcile import reconcile_flow
+
+    _, client = linked_client(world)
+    world.run(INVOICE_FLOW, "invoice", fb_invoice(world, client))
+    report = reconcile_flow(flow=world.flow(INVOICE_FLOW))
+    assert report.checked == 1 and report.drifts == []
+    record = invoice_records(world)[0]
+    world.sf_update("FreshBooks_Invoice__c", record["Id"], {"Total__c": 240})  # someone edits the copy
+    [drift] = reconcile_flow(flow=world.flow(INVOICE_FLOW)).drifts
+    assert drift.kind == "amount_differs" and "target total 240" in drift.message
