@@ -310,3 +310,14 @@ def test_reconciliation_compares_the_linked_pairs_of_a_generic_flow(world):
     world.sf_update("FreshBooks_Invoice__c", record["Id"], {"Total__c": 240})  # someone edits the copy
     [drift] = reconcile_flow(flow=world.flow(INVOICE_FLOW)).drifts
     assert drift.kind == "amount_differs" and "target total 240" in drift.message
+
+
+def test_a_poll_queues_only_orders_the_filter_lets_through(world):
+    from integrations.triggers.polling import flow_poll
+
+    account, _ = linked_client(world)
+    activated = activated_order(world, account)
+    world.sf_create("Order", {"AccountId": account, "Status": "Draft", "EffectiveDate": "2026-07-01"})
+    report = flow_poll(flow=world.flow(ORDER_FLOW), now=timezone.now() + timedelta(seconds=1))
+    assert report.error == "" and report.enqueued == 1
+    assert list(SyncItem.objects.filter(flow__name=ORDER_FLOW).values_list("source_id", flat=True)) == [activated]
