@@ -198,11 +198,13 @@ class FlowForm(forms.ModelForm):
                 sentence = f"Flow setting {problem.key} is not valid JSON. " + sentence
             self.add_error(name if name in self.fields else None, sentence)
         if not problems and cleaned.get("source_connection") and cleaned.get("source_object"):
-            # objects and fields the flow names must exist (asked of the systems themselves)
+            # Objects and fields the flow names must exist, as the mapping schemas know them (shipped, or
+            # described: manage.py describe_objects). Not asked of the system here: the form runs inside
+            # the admin's transaction, and the sandbox simulator answers from the same database.
             for sentence in flow_objects_problems(
                     kind=kind, source_connection=cleaned["source_connection"], source_object=cleaned["source_object"],
                     target_connection=cleaned.get("target_connection"), target_object=cleaned.get("target_object"),
-                    settings=settings, live=True):
+                    settings=settings):
                 self.add_error(None, sentence)
         self.instance.settings = settings
         return cleaned

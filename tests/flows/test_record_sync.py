@@ -209,11 +209,16 @@ def test_order_backfill_invoices_only_activated_orders_once(world):
     assert Binding.objects.filter(object_type="invoice", entity__bindings__object_type="Order").count() == 2
 
 
-def test_order_schema_is_described_through_the_provider(world):
-    from integrations.connectors.salesforce.objects import SalesforceObjects
+def test_described_objects_reach_the_schema_provider(world):
     from mappings.schemas import schema_for
 
-    SalesforceObjects().schema(world.sf_connection, "Order")
+    out = StringIO()
+    call_command("describe_objects", "--connection", world.sf_connection.name, "Order", "Pricebook2", "Ordre",
+                 stdout=out)
+    said = out.getvalue().splitlines()
+    assert said[0].startswith("salesforce Order: ") and said[1].startswith("salesforce Pricebook2: ")
+    assert said[2].startswith("salesforce has no object 'Ordre'. Known: ") and "FreshBooks_Invoice__c" in said[2]
+    assert schema_for("salesforce", "Pricebook2").fields["IsStandard"].createable is False  # no shipped schema
     schema = schema_for("salesforce", "Order")
     assert schema.described and schema.fields["Status"].picklist == ("Draft", "Activated")
     assert schema.fields["FreshBooks_Invoice_Id__c"].external_id and not schema.fields["OrderNumber"].createable

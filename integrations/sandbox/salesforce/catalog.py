@@ -8,7 +8,7 @@ from __future__ import annotations
 from .context import context_current
 from .models import SfCustomField
 from .org import org_get
-from .schema import CUSTOM_OBJECTS, CUSTOMIZABLE, Field, SObject, is_custom, sobject_get
+from .schema import CUSTOMIZABLE, Field, SObject, is_custom, sobject_get
 from .security import field_grants
 
 
@@ -17,8 +17,6 @@ def sobject_view(name: str, *, as_api_user: bool = True) -> SObject | None:
     org's own machinery — change events, the simulator's pages — sees it)."""
     org = org_get()
     base = sobject_get(name, multi_currency=org.multi_currency)
-    if base is not None and base.name in CUSTOM_OBJECTS and not org.custom_fields_installed:
-        return None  # a custom object exists once created (the demo's setup does)
     if base is None or base.name not in CUSTOMIZABLE:
         return base
     ctx = context_current()

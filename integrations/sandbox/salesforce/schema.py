@@ -256,10 +256,10 @@ PREFIXES = {o.key_prefix: o.name for o in OBJECTS.values()}
 CDC_OBJECTS = {"Account", "Contact", "Opportunity", "OpportunityLineItem", "OpportunityContactRole", "Product2",
                "Order", "OrderItem", "FreshBooks_Invoice__c"}
 # Objects that take custom fields (through the Tooling API) in the simulated org.
-CUSTOMIZABLE = {"Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2", "Order", "OrderItem"}
-# Custom objects exist in an org once created (the demo's setup; SfOrg.custom_fields_installed):
-# a fresh org answers NOT_FOUND for them, as a real one does.
-CUSTOM_OBJECTS = {"FreshBooks_Invoice__c"}
+# Order and OrderItem are not listed: their custom fields and the custom object FreshBooks_Invoice__c
+# are part of the simulated org as it comes (Ledgerlink's Prepare does not create them; the
+# generic flows using them are configuration an admin sets up on a real org).
+CUSTOMIZABLE = {"Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2"}
 
 
 def sobject_get(name: str, *, multi_currency: bool = False) -> SObject | None:

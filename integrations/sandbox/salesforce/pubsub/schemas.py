@@ -94,7 +94,6 @@ def org_fields(entity: str, multi_currency: bool) -> tuple[Field, ...]:
     """The entity's fields in this org: the org decides which custom fields exist (ours installed
     or not, those created through the Tooling API: catalog.py), the caller the currency field."""
     base, org = sobject_get(entity, multi_currency=multi_currency), sobject_view(entity, as_api_user=False)
-    org = org or base  # a custom object not created yet: its schema as it will be
     present, known = {f.name for f in org.fields}, {f.name for f in base.fields}
     fields = [f for f in base.fields if not is_custom(f) or f.name in present]
     return tuple(fields + [f for f in org.fields if f.name not in known])
