@@ -326,3 +326,18 @@ def test_a_poll_queues_only_orders_the_filter_lets_through(world):
     report = flow_poll(flow=world.flow(ORDER_FLOW), now=timezone.now() + timedelta(seconds=1))
     assert report.error == "" and report.enqueued == 1
     assert list(SyncItem.objects.filter(flow__name=ORDER_FLOW).values_list("source_id", flat=True)) == [activated]
+
+
+def test_deletes_are_ignored_or_archive_the_target_where_it_can(world):
+    account, _ = linked_client(world)
+    order = activated_order(world, account)
+    world.run(ORDER_FLOW, "Order", order)
+    [invoice] = world.fb_objects("invoice")
+    item = world.run(ORDER_FLOW, "Order", order, action="delete")
+    assert item.status == S.SKIPPED and "the flow ignores deletes" in item.last_error
+    flow = world.flow(ORDER_FLOW)
+    flow.settings = {**flow.settings, "deletes": "archive"}
+    flow.save()
+    item = world.run(ORDER_FLOW, "Order", order, action="delete")
+    assert item.status == S.SUCCEEDED and item.result["action"] == "archived", item.last_error
+    assert world.fb_objects("invoice") == []  # archived: vis_state 2, hidden from the live list
