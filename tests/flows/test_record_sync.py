@@ -341,3 +341,19 @@ def test_deletes_are_ignored_or_archive_the_target_where_it_can(world):
     item = world.run(ORDER_FLOW, "Order", order, action="delete")
     assert item.status == S.SUCCEEDED and item.result["action"] == "archived", item.last_error
     assert world.fb_objects("invoice") == []  # archived: vis_state 2, hidden from the live list
+
+
+def test_a_field_changed_on_both_sides_goes_to_its_owner(world):
+    _, client = linked_client(world)
+    flow = world.flow(INVOICE_FLOW)
+    flow.settings = {**flow.settings, "field_owners": {"Outstanding__c": "salesforce"}}
+    flow.save()
+    invoice = fb_invoice(world, client)
+    world.run(INVOICE_FLOW, "invoice", invoice)
+    record = invoice_records(world)[0]
+    world.sf_update("FreshBooks_Invoice__c", record["Id"], {"Outstanding__c": 0})  # someone writes it off here
+    world.pay(invoice, "100.00")  # and FreshBooks changes it too
+    item = world.run(INVOICE_FLOW, "invoice", invoice)
+    assert item.status == S.SUCCEEDED and item.result["conflict_decided"] == {"Outstanding__c": "target"}
+    record = invoice_records(world)[0]
+    assert record["Outstanding__c"] == 0 and record["Status__c"] == "partial"  # the owner's value kept
