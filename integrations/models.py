@@ -636,7 +636,7 @@ class ClusterHeartbeat(models.Model):
 class DescribedObject(models.Model):
     """An object as its system described itself (Salesforce describe), kept so the mapping
     schemas (connectors/registry.py mapping_schemas) and the canvas show it without calling the
-    system again; read again when a flow naming it is saved."""
+    system again; read again by manage.py describe_objects and when a generic flow writes to it."""
 
     system = models.CharField(max_length=30)
     name = models.CharField(max_length=80)

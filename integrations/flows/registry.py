@@ -126,9 +126,9 @@ def flow_config_errors(*, kind: str, settings, flow: dict | None = None) -> list
 
 
 def flow_objects_problems(*, kind: str, source_connection, source_object: str, target_connection,
-                          target_object: str, settings, live: bool = False) -> list[str]:
+                          target_object: str, settings) -> list[str]:
     """What the flow names that its systems do not have (objects, fields), for kinds whose handler
-    checks that (``objects_problems``: the generic record-sync flow); ``live``: ask the systems."""
+    checks that (``objects_problems``: the generic record-sync flow)."""
     try:
         check = getattr(flow_handler_class(kind), "objects_problems", None)
     except UnknownFlowKind:
@@ -136,7 +136,7 @@ def flow_objects_problems(*, kind: str, source_connection, source_object: str, t
     if check is None:
         return []
     return check(source_connection=source_connection, source_object=source_object,
-                 target_connection=target_connection, target_object=target_object, settings=settings or {}, live=live)
+                 target_connection=target_connection, target_object=target_object, settings=settings or {})
 
 
 def flow_handler_checked(flow) -> FlowHandler:

@@ -1,31 +1,21 @@
 """What a record-sync flow names must exist: its source and target objects, and every field its
-settings name (filter, match rules, marker, links, write-back). Asked when the flow is saved in
-the admin and when a configuration is imported (flows/registry.py flow_objects_problems); each
-refusal names what exists."""
+settings name (filter, match rules, marker, links, write-back), as the mapping schemas know them.
+Asked when the flow is saved in the admin and when a configuration is imported
+(flows/registry.py flow_objects_problems); each refusal names what exists."""
 from __future__ import annotations
 
-from integrations.connectors.objects import ObjectUnknown, fields_unknown
+from integrations.connectors.objects import fields_unknown
 from integrations.connectors.registry import record_access_for
-from integrations.errors import SyncError
 from mappings.schemas import schema_for, schema_objects
 
 
-def object_schema(connection, name: str, problems: list[str], *, live: bool):
-    """The object's schema: read from the system when ``live`` (Salesforce describe, kept for the
-    mapping schemas), else the one known here; None (with the problem noted) when it has none."""
+def object_schema(connection, name: str, problems: list[str]):
+    """The object's schema as the mapping schemas know it (shipped, or described: manage.py
+    describe_objects); None (with the problem noted) when there is none."""
     system = connection.system
-    access = record_access_for(system)
-    if access is None:
+    if record_access_for(system) is None:
         problems.append(f"{system} offers no generic object access; a record-sync flow cannot use it.")
         return None
-    if live:
-        try:
-            return access.schema(connection, name)
-        except ObjectUnknown as exc:
-            problems.append(str(exc))
-            return None
-        except SyncError:
-            pass  # the system cannot be asked now (not connected yet): judge by what is known here
     schema = schema_for(system, name)
     if schema is None:
         problems.append(f"{system} has no object '{name}'. Known: {', '.join(schema_objects(system)) or 'none'}.")
@@ -33,12 +23,12 @@ def object_schema(connection, name: str, problems: list[str], *, live: bool):
 
 
 def record_sync_problems(*, source_connection, source_object: str, target_connection, target_object: str,
-                         settings: dict, live: bool = False) -> list[str]:
+                         settings: dict) -> list[str]:
     problems: list[str] = []
     if target_connection is None or not target_object:
         return ["A record-sync flow needs a target connection and a target object."]
-    source = object_schema(source_connection, source_object, problems, live=live)
-    target = object_schema(target_connection, target_object, problems, live=live)
+    source = object_schema(source_connection, source_object, problems)
+    target = object_schema(target_connection, target_object, problems)
     settings = settings or {}
     if source is not None:
         named = set(condition_fields(settings.get("filter")))
