@@ -631,3 +631,22 @@ class ClusterHeartbeat(models.Model):
 
     def __str__(self):
         return f"worker cluster {self.name}: {self.state}"
+
+
+class DescribedObject(models.Model):
+    """An object as its system described itself (Salesforce describe), kept so the mapping
+    schemas (connectors/registry.py mapping_schemas) and the canvas show it without calling the
+    system again; read again by manage.py describe_objects and when a generic flow writes to it."""
+
+    system = models.CharField(max_length=30)
+    name = models.CharField(max_length=80)
+    label = models.CharField(max_length=120, blank=True)
+    fields = models.JSONField(default=list, help_text="[{name, type, length, required, label, picklist, createable, "
+                                                     "updateable, external_id}] in describe order.")
+    described_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "name"], name="describedobject_unique_name")]
+
+    def __str__(self):
+        return f"{self.system} {self.name}"

@@ -146,7 +146,7 @@ def _check_flow(item: dict, problems: list, sets_in_file: set) -> None:
         # mappings imports nothing from integrations.
         flow_config_errors = import_string(settings.LEDGERLINK_FLOW_CONFIG_VALIDATOR)
         problems += [f"{where} {sentence}" for sentence in
-                     flow_config_errors(kind=item["kind"], settings=item.get("settings") or {})]
+                     flow_config_errors(kind=item["kind"], settings=item.get("settings") or {}, flow=item)]
     ref = item.get("mapping_set")
     if ref is not None:
         key = (ref.get("name"), ref.get("version")) if isinstance(ref, dict) else None

@@ -23,6 +23,13 @@ class SchemaField:
     required: bool = False
     example: object = None
     children: dict = field(default_factory=dict)  # for list/object fields: name → SchemaField
+    # What describe tells (Salesforce) or a descriptor declares (FreshBooks, Infor); the defaults
+    # keep hand-written schemas as they were.
+    label: str = ""
+    picklist: tuple = ()  # the allowed values, when the field is a picklist
+    createable: bool = True
+    updateable: bool = True
+    external_id: bool = False  # an external-id field: a record can be found by it (match rules)
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,12 @@ class Schema:
     object: str
     fields: dict
     open_suffix: str = ""  # e.g. "__c": custom fields allowed
+    label: str = ""
+    described: bool = False  # read from the system itself (Salesforce describe), not written by hand
+
+    def field_names(self) -> list[str]:
+        """The top-level field names, for a sentence listing what exists."""
+        return sorted(self.fields)
 
     def field_at(self, path: str) -> SchemaField | None:
         """The field for a dotted path like 'lines.unit_cost' or 'OpportunityLineItems.records.Quantity'."""
@@ -65,12 +78,15 @@ class Schema:
         return out
 
 
-def schema_field(name, type_="text", max_length=None, required=False, example=None, children=None) -> SchemaField:
-    return SchemaField(name, type_, max_length, required, example, {c.name: c for c in (children or [])})
+def schema_field(name, type_="text", max_length=None, required=False, example=None, children=None,
+                 **described) -> SchemaField:
+    """``described``: label, picklist, createable, updateable, external_id (SchemaField)."""
+    return SchemaField(name, type_, max_length, required, example, {c.name: c for c in (children or [])}, **described)
 
 
-def schema_build(system, obj, fields, open_suffix="") -> Schema:
-    return Schema(system, obj, {f.name: f for f in fields}, open_suffix)
+def schema_build(system, obj, fields, open_suffix="", **described) -> Schema:
+    """``described``: label, described (Schema)."""
+    return Schema(system, obj, {f.name: f for f in fields}, open_suffix, **described)
 
 
 def schemas_known() -> dict[tuple[str, str], Schema]:
@@ -78,14 +94,21 @@ def schemas_known() -> dict[tuple[str, str], Schema]:
 
     The schemas live with their systems (integrations/connectors/<system>/schemas.py); mappings
     imports nothing from integrations, so it asks for them by the dotted path in
-    ``LEDGERLINK_SCHEMA_PROVIDER`` (a callable returning the schemas).
+    ``LEDGERLINK_SCHEMA_PROVIDER`` (a callable returning the schemas). The provider is asked each
+    time: objects read through describe (Salesforce) are added at run time; it keeps its fixed
+    schemas itself.
     """
-    return _schemas_of(settings.LEDGERLINK_SCHEMA_PROVIDER)
+    return {(s.system, s.object): s for s in _provider(settings.LEDGERLINK_SCHEMA_PROVIDER)()}
 
 
 @functools.cache
-def _schemas_of(provider: str) -> dict[tuple[str, str], Schema]:
-    return {(s.system, s.object): s for s in import_string(provider)()}
+def _provider(path: str):
+    return import_string(path)
+
+
+def schema_objects(system: str) -> list[str]:
+    """The objects of a system that have a schema, for a sentence naming what exists."""
+    return sorted(obj for (sys, obj) in schemas_known() if sys == system)
 
 
 def schema_for(system: str, obj: str) -> Schema | None:

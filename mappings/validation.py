@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .conditions import condition_validate
 from .paths import PathSyntaxError, path_is_root, path_parse
-from .schemas import Schema, schema_for
+from .schemas import Schema, schema_for, schema_objects
 from .transforms import transform_chain_validate, transform_tables
 
 KINDS = ("field", "list")
@@ -53,7 +53,11 @@ def nodes_problems(nodes, *, target_system: str, target_object: str) -> tuple[li
     """Problems of a tree of nodes (saved or not), and the value tables it reads."""
     problems: list[str] = []
     tables: set[str] = set()
-    _scope_problems(nodes, "", schema_for(target_system, target_object), None, problems, tables)
+    schema = schema_for(target_system, target_object)
+    objects = schema_objects(target_system) if schema is None else []
+    if objects:  # a system we know the objects of, and this is none of them
+        problems.append(f"{target_system} has no object '{target_object}'. Known: {', '.join(objects)}.")
+    _scope_problems(nodes, "", schema, None, problems, tables)
     return problems, tables
 
 
@@ -70,7 +74,8 @@ def _scope_problems(nodes, prefix: str, schema: Schema | None, list_field, probl
         if node.kind != "list" and node.children:
             problems.append(where + "only list mappings can have child mappings.")
         if schema is not None and not _target_known(schema, list_field, node.target_field):
-            problems.append(where + f"{schema.system} {schema.object} has no such field.")
+            known = ", ".join(schema.field_names())
+            problems.append(where + f"{schema.system} {schema.object} has no such field. Known: {known}.")
         child_list = f"{list_field}.{node.target_field}" if list_field else node.target_field
         if node.children:
             _scope_problems(node.children, f"{prefix}{node.target_field}[].", schema, child_list, problems, tables)

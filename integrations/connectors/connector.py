@@ -64,6 +64,9 @@ class Connector:
     duplicate_fields: dict[str, tuple[str, ...]] = {}
     #: the mapping schemas of this system's records (mappings.schemas.Schema)
     schemas: tuple = ()
+    #: generic access to any of its objects by name (connectors/objects.py ObjectAccess), for the
+    #: flows configured as data (flows/record_sync); None: the system offers none
+    record_access = None
     #: the admin's "Connect" button, and the "Test connection" service ((connection=) -> a sentence)
     connect_action: ConnectAction | None = None
     credentials_upload: CredentialsUpload | None = None

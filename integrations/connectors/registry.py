@@ -6,12 +6,18 @@ system is its package under connectors/ and one line here.
 """
 from __future__ import annotations
 
+import dataclasses
+
+from django.db import DatabaseError
+
 from integrations.connectors.connector import Connector
 from integrations.connectors.freshbooks.connector import FreshBooksConnector
 from integrations.connectors.infor.connector import InforConnector
 from integrations.connectors.salesforce.connector import SalesforceConnector
 from integrations.connectors.shop.connector import ShopifyConnector, WooCommerceConnector
-from integrations.models import Flow
+from integrations.connectors.infor.objects import DESCRIPTORS as M3_DESCRIPTORS
+from integrations.connectors.salesforce.objects import described_schema
+from integrations.models import DescribedObject, Flow
 
 CONNECTORS: dict[str, type[Connector]] = {
     "freshbooks": FreshBooksConnector,
@@ -38,8 +44,27 @@ def live_event_source(flow) -> bool:
 
 
 def mapping_schemas() -> list:
-    """Every system's mapping schemas (settings.LEDGERLINK_SCHEMA_PROVIDER: mappings reads them here)."""
-    return [schema for connector in CONNECTORS.values() for schema in connector.schemas]
+    """Every system's mapping schemas (settings.LEDGERLINK_SCHEMA_PROVIDER: mappings reads them
+    here): the ones shipped with each connector, each Infor descriptor's under its object name too,
+    then the objects Salesforce described (which replace a shipped one of the same name)."""
+    shipped = [schema for connector in CONNECTORS.values() for schema in connector.schemas]
+    aliases = [dataclasses.replace(d.schema, object=name) for name, d in M3_DESCRIPTORS.items()]
+    return shipped + aliases + described_schemas()
+
+
+def described_schemas() -> list:
+    """The objects read through describe and kept (DescribedObject); none where the database
+    cannot be read (a check run before migrate)."""
+    try:
+        return [described_schema(row) for row in DescribedObject.objects.order_by("pk")]
+    except DatabaseError:
+        return []
+
+
+def record_access_for(system: str):
+    """The generic object access of a system (connectors/objects.py), or None."""
+    connector = CONNECTORS.get(system)
+    return connector.record_access if connector else None
 
 
 def duplicate_fields() -> dict[str, dict[str, tuple[str, ...]]]:

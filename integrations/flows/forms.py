@@ -14,6 +14,7 @@ from integrations.flows.registry import (
     FLOW_KIND_OBJECTS,
     flow_handler_class,
     flow_kind_objects,
+    flow_objects_problems,
     flow_kinds,
     flow_settings_problems,
     flow_settings_spec,
@@ -189,12 +190,22 @@ class FlowForm(forms.ModelForm):
             return cleaned
         self._objects_check(kind, cleaned)
         settings = self.settings_posted()
-        for problem in flow_settings_problems(kind=kind, settings=settings):
+        problems = flow_settings_problems(kind=kind, settings=settings)
+        for problem in problems:
             name = PREFIX + problem.key.split(".")[0]
             sentence = problem.sentence
             if isinstance(settings.get(problem.key), _NotJson):
                 sentence = f"Flow setting {problem.key} is not valid JSON. " + sentence
             self.add_error(name if name in self.fields else None, sentence)
+        if not problems and cleaned.get("source_connection") and cleaned.get("source_object"):
+            # Objects and fields the flow names must exist, as the mapping schemas know them (shipped, or
+            # described: manage.py describe_objects). Not asked of the system here: the form runs inside
+            # the admin's transaction, and the sandbox simulator answers from the same database.
+            for sentence in flow_objects_problems(
+                    kind=kind, source_connection=cleaned["source_connection"], source_object=cleaned["source_object"],
+                    target_connection=cleaned.get("target_connection"), target_object=cleaned.get("target_object"),
+                    settings=settings):
+                self.add_error(None, sentence)
         self.instance.settings = settings
         return cleaned
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from integrations.errors import FatalError, UnknownFlowKind
+from integrations.models import Connection
 from integrations.flows.toolkit.mapping import mapping_set_chosen
 from integrations.flows.toolkit.settings import COMMON_SETTINGS, Problem, SettingsSpec
 from integrations.sync.handler import FlowHandler
@@ -33,6 +34,8 @@ FLOW_KINDS: dict[str, str] = {
     "freshbooks-expense-to-infor-journal": "integrations.flows.expense_gl.handler.ExpenseGlFlow",
     "freshbooks-client-to-infor-customer": "integrations.flows.client_infor.handler.ClientToCustomerFlow",
     "infor-customer-to-freshbooks-client": "integrations.flows.client_infor.handler.CustomerToClientFlow",
+    # The generic kind: any object to any object, configured as data (no code per route)
+    "record_sync": "integrations.flows.record_sync.handler.RecordSyncFlow",
 }
 
 
@@ -45,6 +48,10 @@ class KindObjects(NamedTuple):
     target_systems: tuple[str, ...]
     target_objects: tuple[str, ...]
 
+
+#: Kinds configured as data (flows/record_sync): they work on any object their connections offer,
+#: so FLOW_KIND_OBJECTS does not limit them; their handler's objects_problems checks what they name.
+GENERIC_KINDS = frozenset({"record_sync"})
 
 SF, FB, M3 = ("salesforce",), ("freshbooks",), ("infor",)
 # A kind not listed here (e.g. one added through LEDGERLINK_FLOW_HANDLERS) is not limited.
@@ -102,10 +109,34 @@ def flow_settings_problems(*, kind: str, settings) -> list[Problem]:
     return flow_settings_spec(handler_class).problems(settings, kind=kind)
 
 
-def flow_config_errors(*, kind: str, settings) -> list[str]:
+def flow_config_errors(*, kind: str, settings, flow: dict | None = None) -> list[str]:
     """Every problem with a flow's kind and settings, each a sentence naming the key or value;
-    empty when the flow may run. (import_config calls this by its dotted path.)"""
-    return [problem.sentence for problem in flow_settings_problems(kind=kind, settings=settings)]
+    empty when the flow may run. (import_config calls this by its dotted path, with the flow as
+    the file has it: its connections by name, its objects.)"""
+    problems = [problem.sentence for problem in flow_settings_problems(kind=kind, settings=settings)]
+    if problems or not flow:
+        return problems
+    source = Connection.objects.filter(name=flow.get("source_connection") or "").first()
+    target = Connection.objects.filter(name=flow.get("target_connection") or "").first()
+    if source is None:
+        return problems  # the importer names the missing connection
+    return flow_objects_problems(kind=kind, source_connection=source, source_object=flow.get("source_object", ""),
+                                 target_connection=target, target_object=flow.get("target_object", ""),
+                                 settings=settings)
+
+
+def flow_objects_problems(*, kind: str, source_connection, source_object: str, target_connection,
+                          target_object: str, settings) -> list[str]:
+    """What the flow names that its systems do not have (objects, fields), for kinds whose handler
+    checks that (``objects_problems``: the generic record-sync flow)."""
+    try:
+        check = getattr(flow_handler_class(kind), "objects_problems", None)
+    except UnknownFlowKind:
+        return []
+    if check is None:
+        return []
+    return check(source_connection=source_connection, source_object=source_object,
+                 target_connection=target_connection, target_object=target_object, settings=settings or {})
 
 
 def flow_handler_checked(flow) -> FlowHandler:

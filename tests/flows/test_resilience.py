@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.flows.opportunity_invoice.handler import OpportunityInvoiceFlow
+from tests.flows.crash import run_killed_after_create
 from integrations.models import InboundEvent, SyncItem
 from integrations.sandbox.freshbooks.faults import faults_set, tokens_expire_all
 from integrations.sandbox.salesforce import services as sim
@@ -41,16 +42,7 @@ def drive(items, *, rounds=30):
 
 def test_crash_between_remote_create_and_commit_makes_no_second_invoice(world, monkeypatch):
     opp = world.won_opportunity()
-    real_create = OpportunityInvoiceFlow.create
-
-    def create_then_die(self, item, payload):
-        real_create(self, item, payload)
-        raise SystemExit("worker killed after FreshBooks created the invoice")  # not caught by the engine
-
-    monkeypatch.setattr(OpportunityInvoiceFlow, "create", create_then_die)
-    with pytest.raises(SystemExit):
-        world.run(OPP_FLOW, "Opportunity", opp)
-    monkeypatch.setattr(OpportunityInvoiceFlow, "create", real_create)
+    run_killed_after_create(world, monkeypatch, OpportunityInvoiceFlow, OPP_FLOW, "Opportunity", opp)
     item = SyncItem.objects.get(source_id=opp)
     assert item.status == S.RUNNING and len(world.fb_objects("invoice")) == 1
     # the sweeper finds the stale running item; the retry finds the invoice by its marker

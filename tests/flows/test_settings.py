@@ -62,7 +62,8 @@ def test_valid_settings_pass():
 
 
 def test_the_demo_flows_settings_are_valid():
-    assert len(DEFAULT_FLOWS) == 13  # flows 1–8, every direction, and flow 1's Contact relay
+    # flows 1–8, every direction, flow 1's Contact relay, and the two generic (record_sync) demo flows
+    assert len(DEFAULT_FLOWS) == 15
     for row in DEFAULT_FLOWS:
         assert flow_config_errors(kind=row.kind, settings=row.settings) == [], row.name
 

@@ -22,6 +22,8 @@ FLOW_SETS = [  # PRODUCT.md flows → the stable names flows look up
     "woocommerce-order-to-freshbooks-invoice", "freshbooks-client-to-infor-customer",
     "freshbooks-invoice-to-infor-sales-order", "infor-order-to-freshbooks-invoice-status",
     "freshbooks-payment-to-infor-payment", "freshbooks-expense-to-infor-gl-journal", "infor-customer-to-freshbooks-client",
+    # the generic (record_sync) demo flows' sets
+    "freshbooks-invoice-to-salesforce-freshbooks-invoice", "salesforce-order-to-freshbooks-invoice",
 ]
 
 

@@ -10,6 +10,7 @@ from integrations.connectors.freshbooks.checks import freshbooks_preflight_check
 from integrations.connectors.freshbooks.client import FreshBooksClient
 from integrations.connectors.freshbooks.receiver import FreshBooksReceiver
 from integrations.connectors.freshbooks.records import freshbooks_link, freshbooks_record_read
+from integrations.connectors.freshbooks.objects import FreshBooksObjects
 from integrations.connectors.freshbooks.schemas import SCHEMAS
 from integrations.connectors.freshbooks.services import freshbooks_connection_test
 
@@ -22,6 +23,7 @@ class FreshBooksConnector(Connector):
     client_object_types = ("client",)
     duplicate_fields = {"email": ("email",), "organization": ("organization",)}
     schemas = SCHEMAS
+    record_access = FreshBooksObjects()
     connect_action = ConnectAction("Connect FreshBooks", "integrations:freshbooks-connect")
     connection_test = staticmethod(freshbooks_connection_test)
     staff_urls = (path("freshbooks/<int:connection_id>/connect/", views.connect_start, name="freshbooks-connect"),)

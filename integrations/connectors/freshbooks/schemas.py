@@ -46,5 +46,17 @@ FRESHBOOKS_EXPENSE = _schema("freshbooks", "expense", [
     _f("vendor", example="Serano Bakery"), _f("notes", example="For lunch"), _f("taxName1"),
     _f("taxAmount1", "money", children=MONEY), _f("clientid", "id"), _f("updated", "datetime"), _f("vis_state", "int"),
 ])
+# Reference §3.6 and §3.7 (the SDK fixtures): items and taxes.
+FRESHBOOKS_ITEM = _schema("freshbooks", "item", [
+    _f("id", "id"), _f("itemid", "id"), _f("name", required=True, example="A Cheap Item"), _f("description"),
+    _f("sku", example="SQ1234", external_id=True), _f("qty", "decimal", example="100"), _f("inventory", "decimal"),
+    _f("unit_cost", "money", children=MONEY), _f("tax1", "id"), _f("tax2", "id"), _f("accounting_systemid", "id"),
+    _f("updated", "datetime", createable=False, updateable=False), _f("vis_state", "int"),
+])
+FRESHBOOKS_TAX = _schema("freshbooks", "tax", [
+    _f("id", "id"), _f("taxid", "id"), _f("name", required=True, example="HST"), _f("amount", "decimal", example="13"),
+    _f("compound", "bool"), _f("number", example="RT 1234"), _f("accounting_systemid", "id"),
+    _f("updated", "datetime", createable=False, updateable=False),
+])
 
-SCHEMAS = (FRESHBOOKS_CLIENT, FRESHBOOKS_INVOICE, FRESHBOOKS_PAYMENT, FRESHBOOKS_EXPENSE)
+SCHEMAS = (FRESHBOOKS_CLIENT, FRESHBOOKS_INVOICE, FRESHBOOKS_PAYMENT, FRESHBOOKS_EXPENSE, FRESHBOOKS_ITEM, FRESHBOOKS_TAX)

@@ -8,6 +8,7 @@ from integrations.connectors.infor.ionapi import connection_ionapi_apply, ionapi
 from integrations.connectors.infor.checks import infor_preflight_checks
 from integrations.connectors.infor.changes import InforCustomerChangeReader, InforOrderChangeReader
 from integrations.connectors.infor.records import infor_record_link, infor_record_read
+from integrations.connectors.infor.objects import InforObjects
 from integrations.connectors.infor.schemas import SCHEMAS
 
 
@@ -27,6 +28,7 @@ class InforConnector(Connector):
     # MAIL is the M3 customer e-mail (CRS610MI), as the mapping sets and the simulator write it.
     duplicate_fields = {"email": ("MAIL",), "organization": ("CUNM",)}
     schemas = SCHEMAS
+    record_access = InforObjects()
     credentials_upload = CredentialsUpload(
         field_name="ionapi_file", label=".ionapi file (Infor)", what="an .ionapi file", check=ionapi_check, apply=ionapi_apply,
         help_text="Infor only: the credentials file of the ION API Backend Service app. Stored encrypted as "

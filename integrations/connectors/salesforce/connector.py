@@ -10,6 +10,7 @@ from integrations.connectors.salesforce.checks import salesforce_preflight_check
 from integrations.connectors.salesforce.client import SalesforceClient
 from integrations.connectors.salesforce.receiver import SalesforceReceiver
 from integrations.connectors.salesforce.records import salesforce_link, salesforce_record_read
+from integrations.connectors.salesforce.objects import SalesforceObjects
 from integrations.connectors.salesforce.schemas import SCHEMAS
 from integrations.connectors.salesforce.services import salesforce_connection_test
 
@@ -22,6 +23,7 @@ class SalesforceConnector(Connector):
     client_object_types = ("Account", "Contact")
     duplicate_fields = {"email": ("Email", "PersonEmail"), "organization": ("Name",)}
     schemas = SCHEMAS
+    record_access = SalesforceObjects()
     connect_action = ConnectAction("Connect Salesforce", "integrations:salesforce-connect")
     connection_test = staticmethod(salesforce_connection_test)
     prepare_action = ConnectAction("Prepare Salesforce", "integrations:salesforce-prepare")

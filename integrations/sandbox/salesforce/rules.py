@@ -165,11 +165,40 @@ def pricebook_entry(values: dict, changes: dict, before: dict | None) -> None:
         values["Name"], values["ProductCode"] = product.fields.get("Name"), product.fields.get("ProductCode")
 
 
+def order(values: dict, changes: dict, before: dict | None) -> None:
+    if before is None:  # OrderNumber is an auto-number: 00000100, 00000101, …
+        values["OrderNumber"] = f"{100 + SfRecord.objects.filter(sobject='Order').count():08d}"
+        values["TotalAmount"] = 0.0
+    else:
+        values["OrderNumber"], values["TotalAmount"] = before.get("OrderNumber"), before.get("TotalAmount")
+        if before.get("Status") == "Activated" and changes.get("Status") == "Draft":
+            raise SfApiError(400, "FIELD_INTEGRITY_EXCEPTION", "You can't change an activated order back to draft.",
+                             ["Status"])
+
+
+def order_item(values: dict, changes: dict, before: dict | None) -> None:
+    if before is None and _live("Order", values.get("OrderId")) is None:
+        raise SfApiError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["OrderId"])
+    values["TotalPrice"] = _money(_dec(values.get("Quantity")) * _dec(values.get("UnitPrice")))
+
+
+def order_rollup(order_id: str) -> dict:
+    """TotalAmount = the sum of the order's products."""
+    rows = SfRecord.objects.filter(sobject="OrderItem", is_deleted=False, fields__OrderId=order_id)
+    found = _live("Order", order_id)
+    if found is None:
+        return {}
+    total = _money(sum((_dec(r.fields.get("TotalPrice")) for r in rows), Decimal(0)))
+    return {} if found.fields.get("TotalAmount") == total else {"TotalAmount": total}
+
+
 # Per-object rule applied to the merged values before save.
 RULES = {
     "Contact": contact,
     "Opportunity": opportunity,
     "OpportunityLineItem": line_item,
     "PricebookEntry": pricebook_entry,
+    "Order": order,
+    "OrderItem": order_item,
     **SECURITY_RULES,
 }

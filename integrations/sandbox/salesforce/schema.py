@@ -87,6 +87,8 @@ def _address(prefix: str) -> list[Field]:
 RO = dict(createable=False, updateable=False)
 CREATE_ONLY = dict(updateable=False)
 PAYMENT_STATUSES = ("Unpaid", "Partial", "Paid")
+ORDER_STATUSES = ("Draft", "Activated")
+INVOICE_STATUSES = ("draft", "sent", "viewed", "partial", "paid", "overdue", "disputed", "outstanding")
 CURRENCY = Field("CurrencyIsoCode", "picklist", 3, picklist=("USD", "EUR", "GBP", "CAD"))
 
 
@@ -152,6 +154,45 @@ def _objects() -> dict[str, SObject]:
                                                     "Economic Decision Maker", "Evaluator", "Executive Sponsor",
                                                     "Influencer", "Technical Buyer", "Other")),
         ]),
+        # Orders: Status "Activated" is the moment an order is booked (Draft → Activated).
+        SObject("Order", "801", [
+            *_system(), Field("AccountId", "reference", 18, required=True, reference_to="Account",
+                              relationship_name="Account"),
+            Field("Status", "picklist", 40, required=True, picklist=ORDER_STATUSES),
+            Field("EffectiveDate", "date", required=True), Field("EndDate", "date"),
+            Field("OrderNumber", "string", 30, **RO), Field("Name", "string", 80),
+            Field("PoNumber", "string", 80), Field("Description", "textarea", 32000),
+            Field("TotalAmount", "currency", **RO),
+            Field("Pricebook2Id", "reference", 18, reference_to="Pricebook2", relationship_name="Pricebook2"),
+            *_address("Billing"),
+            Field("FreshBooks_Invoice_Id__c", "string", 50, external_id=True, label="FreshBooks Invoice Id"),
+            Field("FreshBooks_Invoice_Number__c", "string", 50, label="FreshBooks Invoice Number"),
+        ], [ChildRelationship("OrderItems", "OrderItem", "OrderId")], label="Order"),
+        SObject("OrderItem", "802", [
+            *_system(owner=False),
+            Field("OrderId", "reference", 18, required=True, reference_to="Order", relationship_name="Order",
+                  **CREATE_ONLY),
+            Field("PricebookEntryId", "reference", 18, reference_to="PricebookEntry",
+                  relationship_name="PricebookEntry", **CREATE_ONLY),
+            Field("Product2Id", "reference", 18, reference_to="Product2", relationship_name="Product2", **RO),
+            Field("Quantity", "double", required=True), Field("UnitPrice", "currency", required=True),
+            Field("TotalPrice", "currency", **RO), Field("Description", "string", 255),
+            Field("OrderItemNumber", "string", 30, **RO),
+        ], label="Order Product"),
+        # The custom object the demo creates (a FreshBooks invoice as a record of the Account).
+        SObject("FreshBooks_Invoice__c", "a0F", [
+            *_system(), Field("Name", "string", 80, required=True, label="Invoice Number"),
+            Field("Account__c", "reference", 18, reference_to="Account", relationship_name="Account__r",
+                  label="Account"),
+            Field("Status__c", "picklist", 40, picklist=INVOICE_STATUSES, label="Status"),
+            Field("Total__c", "currency", label="Total", precision=16, scale=2),
+            Field("Outstanding__c", "currency", label="Outstanding", precision=16, scale=2),
+            Field("Currency__c", "string", 3, label="Currency"),
+            Field("Issue_Date__c", "date", label="Issue Date"),
+            Field("Link__c", "url", 255, label="Link"),
+            Field("FreshBooks_Invoice_Id__c", "string", 50, external_id=True, unique=True,
+                  label="FreshBooks Invoice Id"),
+        ], label="FreshBooks Invoice"),
         SObject("Product2", "01t", [
             *_system(owner=False), Field("Name", "string", 255, required=True), Field("ProductCode", "string", 255),
             Field("Description", "textarea", 4000), Field("IsActive", "boolean", nillable=False),
@@ -212,8 +253,12 @@ def _objects() -> dict[str, SObject]:
 OBJECTS = _objects()
 PREFIXES = {o.key_prefix: o.name for o in OBJECTS.values()}
 # Objects the simulator emits change events for (CDC-enabled entities).
-CDC_OBJECTS = {"Account", "Contact", "Opportunity", "OpportunityLineItem", "OpportunityContactRole", "Product2"}
+CDC_OBJECTS = {"Account", "Contact", "Opportunity", "OpportunityLineItem", "OpportunityContactRole", "Product2",
+               "Order", "OrderItem", "FreshBooks_Invoice__c"}
 # Objects that take custom fields (through the Tooling API) in the simulated org.
+# Order and OrderItem are not listed: their custom fields and the custom object FreshBooks_Invoice__c
+# are part of the simulated org as it comes (Ledgerlink's Prepare does not create them; the
+# generic flows using them are configuration an admin sets up on a real org).
 CUSTOMIZABLE = {"Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2"}
 
 

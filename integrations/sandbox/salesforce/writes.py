@@ -185,6 +185,8 @@ def _after_write(obj: SObject, values: dict, before: dict | None) -> None:
     """Cross-record effects: roll line items up to the Opportunity; one primary contact role."""
     if obj.name == "OpportunityLineItem":
         _rollup(values["OpportunityId"])
+    elif obj.name == "OrderItem":
+        _order_rollup(values["OrderId"])
     elif obj.name == "OpportunityContactRole" and values.get("IsPrimary"):
         for other in SfRecord.objects.filter(sobject="OpportunityContactRole", is_deleted=False):
             if other.sf_id != values["Id"] and other.fields.get("OpportunityId") == values["OpportunityId"] \
@@ -197,6 +199,13 @@ def _rollup(opportunity_id: str) -> None:
     opp = SfRecord.objects.filter(sobject="Opportunity", sf_id=opportunity_id, is_deleted=False).first()
     if changes and opp:
         _save(sobject_require("Opportunity"), opp, changes, derived=True)
+
+
+def _order_rollup(order_id: str) -> None:
+    changes = rules.order_rollup(order_id)
+    found = SfRecord.objects.filter(sobject="Order", sf_id=order_id, is_deleted=False).first()
+    if changes and found:
+        _save(sobject_require("Order"), found, changes, derived=True)
 
 
 def record_upsert(name: str, field_name: str, value: str, data: dict) -> tuple[str, bool]:
@@ -248,3 +257,5 @@ def _delete(obj: SObject, record: SfRecord) -> None:
         schema_cache_clear()
     if obj.name == "OpportunityLineItem":
         _rollup(record.fields["OpportunityId"])
+    elif obj.name == "OrderItem":
+        _order_rollup(record.fields["OrderId"])

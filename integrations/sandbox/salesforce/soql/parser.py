@@ -175,9 +175,12 @@ class _Parser:
         select, count = self.select_list(nested)
         self.keyword("FROM")
         name = self.take()
-        if name.kind != "ident":
+        sobject = name.value
+        if name.is_kw("ORDER") and not self.tok.is_kw("BY"):
+            sobject = "Order"  # the sObject Order: a keyword only when BY follows ("FROM Order ORDER BY …")
+        elif name.kind != "ident":
             raise self.error(name)
-        query = Query(select=select, sobject=name.value, sobject_pos=name.pos, count=count, text=self.text)
+        query = Query(select=select, sobject=sobject, sobject_pos=name.pos, count=count, text=self.text)
         if self.at_ident("USING"):
             raise self.unsupported(self.tok, "USING SCOPE")
         if self.tok.is_kw("WHERE"):
