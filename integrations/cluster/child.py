@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from django_q.brokers import get_broker
-from django_q.cluster import Cluster
+from django_q.cluster import Cluster, Sentinel
 from django_q.signals import post_execute, post_execute_in_worker, pre_execute
 
 from integrations.cluster.ledger import TaskLedger
@@ -51,6 +51,18 @@ def ledger_signals_connect(ledger: TaskLedger) -> None:
     post_execute.connect(saved, weak=False, dispatch_uid="ledger-saved")
 
 
+def pusher_replacement_noted(ledger: TaskLedger) -> None:
+    """The sentinel notes in the ledger when it replaces a dead pusher (see ledger.py, deaths/)."""
+    reincarnate = Sentinel.reincarnate
+
+    def reincarnate_noted(sentinel, process):
+        if process == sentinel.pusher:
+            ledger.pusher_replaced()
+        return reincarnate(sentinel, process)
+
+    Sentinel.reincarnate = reincarnate_noted
+
+
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
@@ -72,6 +84,7 @@ def cluster_child_run(ledger_path: Path) -> int:
     supervisor_death_signal(os.getppid())
     ledger = TaskLedger(ledger_path)
     ledger_signals_connect(ledger)
+    pusher_replacement_noted(ledger)  # the sentinel is forked from this process: it inherits the patch
     cluster = Cluster(broker_recorded(ledger))
     cluster.start()  # installs django-q2's SIGTERM/SIGINT handler, which stops the sentinel in order
     while cluster.sentinel.is_alive():

@@ -14,6 +14,12 @@ half-locked, in a directory private to one run of the cluster:
   payload). Left over by a worker that is gone = the task died with it: the supervisor hands it
   to lost-task recovery (recovery.py) within a second, whether it killed the worker or not.
 - ``progress``: touched whenever a task starts or finishes; its mtime is the last progress.
+- ``deaths/<time>``: written by the sentinel when it replaces a pusher that died. A pusher SIGKILLed
+  while it waits on Redis (BLPOP) can take a task with it that it never noted: Redis pops it to a
+  client that is gone. The supervisor then sends the items still pending from before that time
+  again (``sync/sweeper.py`` ``sync_items_pending_redispatch``; the claim step makes a second task
+  for an item harmless). A ``pulled`` file whose pusher is gone and no worker started is sent again
+  at the same time, without waiting for the wedge rule (other work may keep the cluster busy).
 
 The supervisor (``integrations.cluster.supervisor``) reads a snapshot every second.
 """
@@ -23,6 +29,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,9 +62,10 @@ class TaskLedger:
         self.root = Path(root)
         self.pulled, self.done, self.busy = self.root / "pulled", self.root / "done", self.root / "busy"
         self.progress = self.root / "progress"
+        self.deaths = self.root / "deaths"
 
     def create(self) -> TaskLedger:
-        for folder in (self.pulled, self.done, self.busy):
+        for folder in (self.pulled, self.done, self.busy, self.deaths):
             folder.mkdir(parents=True, exist_ok=True)
         return self
 
@@ -79,7 +87,12 @@ class TaskLedger:
         except (TypeError, KeyError, BadSignature):
             return  # the pusher fails it; nothing to track
         text = payload.decode() if isinstance(payload, bytes) else payload
-        self._write(self.pulled / task_id, {"ack_id": ack_id, "payload": text})
+        self._write(self.pulled / task_id, {"ack_id": ack_id, "payload": text, "pid": os.getpid()})
+
+    def pusher_replaced(self) -> None:
+        """Noted by the sentinel when it starts a new pusher in place of one that died."""
+        self.deaths.mkdir(parents=True, exist_ok=True)
+        (self.deaths / f"{time.time():.6f}").touch()
 
     def task_started(self, *, task: dict) -> None:
         self._write(self.busy / str(os.getpid()), {
@@ -130,6 +143,34 @@ class TaskLedger:
                 except (FileNotFoundError, json.JSONDecodeError):
                     pass  # an empty or vanished file: nothing to recover
         return lost
+
+    def pusher_deaths_take(self) -> list[float]:
+        """When pushers were replaced since the last call (time.time()), once each."""
+        if not self.deaths.exists():
+            return []
+        deaths = []
+        for path in sorted(self.deaths.iterdir()):
+            try:
+                deaths.append(float(path.name))
+                path.unlink()
+            except (ValueError, FileNotFoundError):
+                continue
+        return deaths
+
+    def orphan_pulls_take(self) -> list[dict]:
+        """Tasks a pusher that is gone took and no worker started (they died in its hands), once each."""
+        orphans = []
+        for path in sorted(self.pulled.iterdir()):
+            if path.name.startswith("."):
+                continue
+            try:
+                entry = json.loads(path.read_text())
+            except (FileNotFoundError, json.JSONDecodeError):
+                continue
+            if entry.get("pid") and not _pid_alive(int(entry["pid"])):
+                path.unlink(missing_ok=True)
+                orphans.append(entry)
+        return orphans
 
     def release(self, broker) -> tuple[int, int, list[dict]]:
         """After the cluster's processes are gone: send never-started tasks to the broker again

@@ -10,8 +10,9 @@ claim runs an item once). Either way its old copy in the broker is acknowledged.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
-from integrations.sync.sweeper import sync_items_dispatch_due, sync_items_worker_lost
+from integrations.sync.sweeper import sync_items_dispatch_due, sync_items_pending_redispatch, sync_items_worker_lost
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +35,24 @@ def lost_tasks_recover(lost: list[dict], broker) -> dict:
         logger.warning("%s task(s) died with their worker: %s sync item(s) put back in the queue, %s task(s) "
                        "sent again.", len(lost), len(released), len(resend))
     return {"items": len(released), "resent": len(resend), "sweep": swept}
+
+
+# A task a dead pusher popped from Redis may have left no trace; items queued this long before
+# its replacement was noted are sent again (a second task for an item is a no-op at the claim).
+PUSHER_DEATH_MARGIN_SECONDS = 1.0
+
+
+def pusher_death_recover(*, deaths: list[float], orphans: list[dict], broker) -> dict:
+    """A pusher died: send again what it may have taken with it (see ledger.py, deaths/)."""
+    for entry in orphans:
+        broker.enqueue(entry["payload"])
+        if entry.get("ack_id") is not None:
+            broker.acknowledge(entry["ack_id"])
+    redispatched = 0
+    if deaths:
+        due_before = datetime.fromtimestamp(max(deaths) + PUSHER_DEATH_MARGIN_SECONDS, tz=UTC)
+        redispatched = sync_items_pending_redispatch(due_before=due_before)
+    if orphans or redispatched:
+        logger.warning("A pusher died: %s task(s) it had taken sent again, %s pending sync item(s) queued again.",
+                       len(orphans), redispatched)
+    return {"orphans": len(orphans), "redispatched": redispatched}

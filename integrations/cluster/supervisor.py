@@ -32,7 +32,7 @@ from django_q.brokers import get_broker
 from integrations.cluster.heartbeat import cluster_heartbeat_write
 from integrations.cluster.jobs import supervisor_jobs_start
 from integrations.cluster.ledger import TaskLedger
-from integrations.cluster.recovery import lost_tasks_recover
+from integrations.cluster.recovery import lost_tasks_recover, pusher_death_recover
 from integrations.cluster.verdict import cluster_wedged
 from integrations.models import ClusterHeartbeat
 
@@ -125,6 +125,13 @@ class Supervisor:
                 lost_tasks_recover(lost, get_broker())
         except Exception:  # the database or the broker: the sweeper recovers them after the lease
             logger.exception("Could not recover the tasks of a worker that died.")
+        try:
+            deaths = self.cluster.ledger.pusher_deaths_take()
+            orphans = self.cluster.ledger.orphan_pulls_take() if deaths else []
+            if deaths:
+                pusher_death_recover(deaths=deaths, orphans=orphans, broker=get_broker())
+        except Exception:  # the sweeper resends lost tasks after SYNC_ENQUEUE_LOST_SECONDS
+            logger.exception("Could not recover the tasks of a pusher that died.")
 
     def _problem(self) -> str | None:
         code = self.cluster.exited()

@@ -78,3 +78,15 @@ def sync_items_worker_lost(item_ids: list[int], *, now=None) -> set[int]:
                       .values_list("pk", flat=True))
         SyncItem.objects.filter(pk__in=running).update(lease_expires_at=now - timedelta(seconds=1))
     return running
+
+
+def sync_items_pending_redispatch(*, due_before, limit: int = 5000) -> int:
+    """Send again the task of every item still pending that was due before ``due_before``: a
+    pusher died then and may have taken some of their tasks with it (Redis pops a task to a client
+    that is gone). An item whose task is still queued gets a second one, which the claim makes a
+    no-op; one whose task was lost is processed now instead of after SYNC_ENQUEUE_LOST_SECONDS."""
+    items = list(SyncItem.objects.filter(status=S.PENDING, next_attempt_at__lte=due_before)
+                 .select_related("flow").order_by("next_attempt_at")[:limit])
+    for item in items:
+        sync_item_dispatch(item=item)
+    return len(items)

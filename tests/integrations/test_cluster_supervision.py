@@ -11,7 +11,7 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from integrations.cluster.ledger import LedgerSnapshot, TaskLedger
-from integrations.cluster.recovery import lost_tasks_recover
+from integrations.cluster.recovery import lost_tasks_recover, pusher_death_recover
 from integrations.cluster.verdict import cluster_wedged
 from integrations.models import ClusterHeartbeat, SyncItem
 from integrations.selectors import cluster_heartbeat_status
@@ -88,6 +88,31 @@ def test_tasks_that_died_with_their_worker_are_queued_again_at_once(tmp_path):
     assert (running.status, running.last_error_class) == ("retrying", "WorkerLost")  # not waiting out its lease
     sent = sorted(SignedPackage.loads(row.payload)["name"] for row in OrmQ.objects.all())
     assert sent == sorted([f"sync-item-{running.pk}", "t2"])  # the retry, and the unclaimed item's task again
+
+
+def test_a_dead_pusher_loses_nothing_it_took(tmp_path):
+    """Redis pops a task to a pusher SIGKILLed in BLPOP, which never noted it; another it had noted
+    but not handed to a worker. The sentinel notes the pusher's replacement; the supervisor sends
+    both again at once, not after SYNC_ENQUEUE_LOST_SECONDS, and nothing queued after it."""
+    flow = FlowFactory(settings={"records": {"001A": {"Name": "Acme"}, "001B": {"Name": "Beta"}}})
+    lost, _ = sync_item_enqueue(flow=flow, source_object="Account", source_id="001A")  # its task goes with the pusher
+    OrmQ.objects.all().delete()
+    ledger, broker = TaskLedger(tmp_path / "run").create(), get_broker()
+    ledger._write(ledger.pulled / "noted", {"ack_id": None, "payload": _payload("noted"), "pid": 4_194_305})
+    ledger.task_pulled(ack_id=None, payload=_payload("alive"))  # taken by a pusher that lives (this process)
+    assert ledger.pusher_deaths_take() == []
+    ledger.pusher_replaced()
+    later, _ = sync_item_enqueue(flow=flow, source_object="Account", source_id="001B", dispatch=False)
+    SyncItem.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=1))
+
+    deaths = ledger.pusher_deaths_take()
+    assert len(deaths) == 1 and ledger.pusher_deaths_take() == []  # once each
+    orphans = ledger.orphan_pulls_take()
+    assert [SignedPackage.loads(o["payload"])["id"] for o in orphans] == ["noted"]
+    assert pusher_death_recover(deaths=deaths, orphans=orphans, broker=broker) == {"orphans": 1, "redispatched": 1}
+    sent = sorted(SignedPackage.loads(row.payload)["name"] for row in OrmQ.objects.all())
+    assert sent == sorted(["noted", f"sync-item-{lost.pk}"])
+    assert (ledger.pulled / "alive").exists()  # its pusher lives: still on its way to a worker
 
 
 def _beat(name: str, state: str, age: float, **kw):
