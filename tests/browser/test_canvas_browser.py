@@ -175,7 +175,7 @@ def test_the_readme_walkthrough_builds_a_new_flow(live_server, canvas_world, pag
     page.click("button[type=submit]")
     # 1. Setup → Mapping sets → Add mapping set.
     page.click("text=Mapping sets")
-    page.goto(f"{live_server.url}/admin/mappings/mappingset/add/")  # the list's add button
+    page.click('a[title="Add mapping set"]')  # the list's + button
     page.fill("#id_name", NEW_SET)
     page.fill("#id_source_system", SOURCE[0])
     page.fill("#id_source_object", SOURCE[1])
@@ -202,9 +202,10 @@ def test_the_readme_walkthrough_builds_a_new_flow(live_server, canvas_world, pag
     page.click('input[type=submit][value^="Publish version"]')
     page.wait_for_selector(f"text=Published {NEW_SET} version 1")
     # 5. Setup → Flows → Add flow, with the published set; enabled.
-    page.goto(f"{live_server.url}/admin/integrations/flow/add/?kind={KIND}")
+    page.click("nav >> text=Flows")
+    page.click('a[title="Add flow"]')
     page.fill("#id_name", NEW_FLOW)
-    page.select_option("#id_kind", KIND)
+    page.select_option("#id_kind", label=KIND)  # the form's label of the generic kind
     page.select_option("#id_source_connection", str(sim.fb_connection.pk))
     page.fill("#id_source_object", SOURCE[1])
     page.select_option("#id_target_connection", str(sim.sf_connection.pk))
