@@ -95,6 +95,15 @@ def _known(schema: Schema | None, path: str, what: str, problems: list) -> None:
 
 
 @transaction.atomic
+def _writable(schema: Schema | None, path: str, problems: list) -> None:
+    """A target field the schema says is neither createable nor updateable (system fields such as CreatedDate)
+    would fail every sync: refused here rather than at the first record."""
+    field = schema.field_at(path) if schema is not None and path else None
+    if field is not None and getattr(field, "createable", None) is False and getattr(field, "updateable", None) is False:
+        problems.append(f"{schema.system} {schema.object}'s {path} is read-only (neither createable nor updateable); "
+                        "link a field Ledgerlink may write.")
+
+
 def canvas_link_save(*, mapping_set: MappingSet, data: dict, user=None) -> FieldMapping:
     """Create or change one top-level field mapping of a draft from the canvas (a link and its panel)."""
     if not mapping_set.is_editable:
@@ -118,7 +127,9 @@ def canvas_link_save(*, mapping_set: MappingSet, data: dict, user=None) -> Field
             raise ConfigurationError(f"{mapping_set} has no link {data['id']!r}; reload the canvas.")
     problems: list[str] = []
     _known(schema_for(mapping_set.source_system, mapping_set.source_object), source_path, "source field", problems)
-    _known(schema_for(mapping_set.target_system, mapping_set.target_object), target_field, "target field", problems)
+    target = schema_for(mapping_set.target_system, mapping_set.target_object)
+    _known(target, target_field, "target field", problems)
+    _writable(target, target_field, problems)
     clash = mapping_set.field_mappings.filter(parent=None, target_field=target_field)
     if fm is not None:
         clash = clash.exclude(pk=fm.pk)

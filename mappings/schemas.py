@@ -68,10 +68,11 @@ class Schema:
         return not rest or not top.children or self.field_at(path) is not None
 
     def flat(self, prefix: str = "", fields: dict | None = None) -> list[tuple[str, SchemaField]]:
-        """(path, field) for every scalar field, list children included with their list's path."""
+        """(path, field) for every scalar field, the parts of a composite value (an object, money) by their dotted
+        path; a list's items are left out (they are mapped by a list mapping, not one path)."""
         out = []
         for f in (self.fields if fields is None else fields).values():
-            if f.children and f.type == "object":
+            if f.children and f.type != "list":
                 out.extend(self.flat(f"{prefix}{f.name}.", f.children))
             elif not f.children:
                 out.append((f"{prefix}{f.name}", f))

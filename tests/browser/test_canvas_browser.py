@@ -4,8 +4,8 @@ one by keyboard alone), add a transform to one link and see the preview change, 
 flow using that set syncs a record with the new mapping. Screenshots in test-output/screenshots/canvas-*.png
 (docs/img/ with LEDGERLINK_SCREENSHOTS_TO_DOCS=1, for the README's "Build a flow without code").
 
-The flow and objects are module constants: the generic record-sync flow (FreshBooks invoice → Salesforce
-FreshBooks_Invoice__c) takes their place once it exists."""
+The flow and objects are module constants: the generic record-sync flow (kind record_sync) from a FreshBooks
+invoice to the Salesforce custom object FreshBooks_Invoice__c, and a new one built as the README says."""
 from __future__ import annotations
 
 import os
@@ -20,6 +20,7 @@ from mappings.models import MappingSet
 from mappings.services import mapping_set_draft_create
 from tests.browser.test_dashboard_browser import CHROMIUM, LAUNCH_ARGS
 from tests.flows.conftest import world  # noqa: F401  (simulators over HTTP, the default flows)
+from tests.flows.test_record_sync import fb_invoice, linked_client
 from tests.live_http import close_http_sessions  # noqa: F401  (autouse)
 from tests.sandbox.freshbooks.fixtures import fb, fb_connection  # noqa: F401
 from tests.sandbox.salesforce.fixtures import sf_app, sf_connection, sf_connection_unconnected, sf_root  # noqa: F401
@@ -29,27 +30,26 @@ WIDTH = 1366
 PASSWORD = "canvas-browser-pw"
 DOCS = Path(settings.BASE_DIR) / "docs" / "img"
 OUTPUT = DOCS if os.environ.get("LEDGERLINK_SCREENSHOTS_TO_DOCS") else Path(settings.BASE_DIR) / "test-output" / "screenshots"
-# What the canvas is tried on (the generic flow replaces these once it lands).
-FLOW = "fb-client-to-sf-account"
-MAPPING_SET = "freshbooks-client-to-salesforce-account"
-SOURCE_OBJECT, TARGET_OBJECT = "client", "Account"
-RECORD = {"organization": "Umbrella", "fname": "Alice", "lname": "Abernathy", "email": "alice@umbrella.test",
-          "p_city": "Raccoon", "bus_phone": "555-0100", "p_code": "RC-1"}
-DRAG, CLICKS, KEYS = ("p_city", "BillingCity"), ("bus_phone", "Phone"), ("p_code", "BillingPostalCode")
-TRANSFORM, TRANSFORMED = "upper", ("BillingCity", "RACCOON")  # added to the dragged link; the value it gives
+# What the canvas is tried on: the demo's generic flow into the custom object.
+FLOW = "fb-invoice-to-sf-invoice-record"
+MAPPING_SET = "freshbooks-invoice-to-salesforce-freshbooks-invoice"
+SOURCE_OBJECT, TARGET_OBJECT = "invoice", "FreshBooks_Invoice__c"
+DRAG, CLICKS, KEYS = ("currency_code", "Currency__c"), ("create_date", "Issue_Date__c"), ("v3_status", "Status__c")
+TRANSFORM, TRANSFORMED = "lower", ("Currency__c", "usd")  # added to the dragged link; the value it gives
 
 
 @pytest.fixture
 def canvas_world(world, django_user_model):  # noqa: F811
     """The record synced once with the published set (a sample and a diff to show), and a draft without the three links."""
     django_user_model.objects.create_superuser("integrator", "integrator@example.test", PASSWORD)
-    record = world.fb_create(SOURCE_OBJECT, RECORD)
+    account, client = linked_client(world)
+    record = fb_invoice(world, client)
     first = world.run(FLOW, SOURCE_OBJECT, record)
     assert first.status == SyncItem.Status.SUCCEEDED, first.last_error
     draft = mapping_set_draft_create(mapping_set=MappingSet.objects.get(name=MAPPING_SET, status="published"))
     draft.field_mappings.filter(parent=None, target_field__in=[DRAG[1], CLICKS[1], KEYS[1]]).delete()
     connection.close()  # the browser's event loop must not inherit this thread's connection
-    return {"world": world, "record": record, "draft": draft, "first": first}
+    return {"world": world, "record": record, "draft": draft, "first": first, "account": account, "client": client}
 
 
 @pytest.fixture
@@ -92,14 +92,12 @@ def test_build_a_mapping_on_the_canvas_publish_it_and_sync(live_server, canvas_w
     page.fill("#id_username", "integrator")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")  # the admin theme's sign-in button
-    page.goto(f"{live_server.url}/admin/integrations/flow/add/")
-    _shot(page, "flow-add")
 
     # The draft's page, then its canvas: the unmapped targets, the sample's values on the left.
     page.goto(f"{live_server.url}/admin/mappings/mappingset/{draft.pk}/change/")
     page.click("a:has-text('Canvas') >> nth=0")
     page.wait_for_selector("#ll-canvas-app[data-ready=yes]")
-    assert "Raccoon" in page.inner_text(_field("source", DRAG[0]))
+    assert "USD" in page.inner_text(_field("source", DRAG[0]))
     assert page.locator("svg#ll-canvas-lines line").count() == draft.field_mappings.filter(parent=None).count()
     _shot(page, "start")
 
@@ -128,10 +126,10 @@ def test_build_a_mapping_on_the_canvas_publish_it_and_sync(live_server, canvas_w
     page.focus(_field("target", KEYS[1]))
     page.keyboard.press("Space")
     _linked(page, *KEYS)
-    _previewed(page, '"BillingPostalCode": "RC-1"')
+    _previewed(page, '"Status__c": "draft"')
 
     # A transform on the dragged link: the preview changes.
-    assert f'"{TRANSFORMED[0]}": "Raccoon"' in page.inner_text("#ll-canvas-output")
+    assert f'"{TRANSFORMED[0]}": "USD"' in page.inner_text("#ll-canvas-output")
     page.click(f'button.ll-canvas-link:text-is("{DRAG[0]} → {DRAG[1]}")')
     page.select_option("#ll-canvas-add-name", TRANSFORM)
     page.click("#ll-canvas-add")
@@ -148,19 +146,21 @@ def test_build_a_mapping_on_the_canvas_publish_it_and_sync(live_server, canvas_w
     page.wait_for_selector(f"text=Published {MAPPING_SET} version {draft.version}")
     assert problems == []
 
-    # The flow now uses the published draft: a change of the record syncs with the new links.
-    sim.fb_update(SOURCE_OBJECT, canvas_world["record"], {"p_city": "Raccoon", "vat_name": "changed"})
+    # The flow now uses the published draft: a changed invoice (new date, partly paid) updates its custom record
+    # through the three new links (without them the record would keep its first values).
+    sim.fb_update(SOURCE_OBJECT, canvas_world["record"], {"create_date": "2026-07-15"})
+    sim.pay(canvas_world["record"], "100.00")
     item = sim.run(FLOW, SOURCE_OBJECT, canvas_world["record"])
-    assert item.status == SyncItem.Status.SUCCEEDED, item.last_error
-    account = sim.sf_record(item.target_external_id)
-    assert (account[TRANSFORMED[0]], account[CLICKS[1]], account[KEYS[1]]) == (TRANSFORMED[1], "555-0100", "RC-1")
+    assert item.status == SyncItem.Status.SUCCEEDED and item.result["action"] == "updated", item.last_error
+    [record] = sim.sf_records(TARGET_OBJECT)
+    assert record["Id"] == item.target_external_id and record["Account__c"] == canvas_world["account"]
+    assert (record[TRANSFORMED[0]], record[CLICKS[1]], record[KEYS[1]]) == (TRANSFORMED[1], "2026-07-15", "partial")
 
 
 # The README's "Build a flow without code", followed literally: a new mapping set, its canvas, publish, a new flow.
-NEW_SET, NEW_FLOW, KIND = "walkthrough-client-to-account", "walkthrough-client-to-account", "freshbooks-client-to-salesforce-account"
+NEW_SET, NEW_FLOW, KIND = "freshbooks-invoice-to-salesforce-invoice", "invoices-to-salesforce", "record_sync"
 SOURCE, TARGET = ("freshbooks", SOURCE_OBJECT), ("salesforce", TARGET_OBJECT)
-NEW_LINKS = [("organization", "Name"), ("p_city", "BillingCity")]
-NEW_RECORD = {"organization": "Initech", "email": "bill@initech.test", "p_city": "Austin"}
+NEW_LINKS = [("invoice_number", "Name"), ("currency_code", "Currency__c")]
 
 
 @pytest.mark.postgres  # enabling runs the pre-flight checks against the simulators inside the admin's transaction
@@ -175,7 +175,7 @@ def test_the_readme_walkthrough_builds_a_new_flow(live_server, canvas_world, pag
     page.click("button[type=submit]")
     # 1. Setup → Mapping sets → Add mapping set.
     page.click("text=Mapping sets")
-    page.goto(f"{live_server.url}/admin/mappings/mappingset/add/")  # the list's add button
+    page.click('a[title="Add mapping set"]')  # the list's + button
     page.fill("#id_name", NEW_SET)
     page.fill("#id_source_system", SOURCE[0])
     page.fill("#id_source_object", SOURCE[1])
@@ -202,9 +202,10 @@ def test_the_readme_walkthrough_builds_a_new_flow(live_server, canvas_world, pag
     page.click('input[type=submit][value^="Publish version"]')
     page.wait_for_selector(f"text=Published {NEW_SET} version 1")
     # 5. Setup → Flows → Add flow, with the published set; enabled.
-    page.goto(f"{live_server.url}/admin/integrations/flow/add/?kind={KIND}")
+    page.click("nav >> text=Flows")
+    page.click('a[title="Add flow"]')
     page.fill("#id_name", NEW_FLOW)
-    page.select_option("#id_kind", KIND)
+    page.select_option("#id_kind", label=KIND)  # the form's label of the generic kind
     page.select_option("#id_source_connection", str(sim.fb_connection.pk))
     page.fill("#id_source_object", SOURCE[1])
     page.select_option("#id_target_connection", str(sim.sf_connection.pk))
@@ -212,14 +213,16 @@ def test_the_readme_walkthrough_builds_a_new_flow(live_server, canvas_world, pag
     page.select_option("#id_trigger", "poll")  # webhooks need an https address, which a test server has not
     page.select_option("#id_mapping_set", label=f"{NEW_SET} v1 ({' '.join(SOURCE)} → {' '.join(TARGET)})")
     assert page.is_checked("#id_enabled")
+    _shot(page, "flow-add")
     page.click("button[name=_save], input[name=_save]")
     page.wait_for_load_state()
     _shot(page, "flow-saved")
     assert "was added successfully" in page.inner_text("body"), page.locator(".errorlist, .errornote, .errors").all_inner_texts()
     assert problems == []
 
-    record = sim.fb_create(SOURCE_OBJECT, NEW_RECORD)
+    record = fb_invoice(sim, canvas_world["client"], amount="75.00")
     item = sim.run(NEW_FLOW, SOURCE_OBJECT, record)
-    assert item.status == SyncItem.Status.SUCCEEDED, item.last_error
-    account = sim.sf_record(item.target_external_id)
-    assert (account["Name"], account["BillingCity"]) == ("Initech", "AUSTIN")
+    assert item.status == SyncItem.Status.SUCCEEDED and item.result["action"] == "created", item.last_error
+    number = next(i["invoice_number"] for i in sim.fb_objects(SOURCE_OBJECT) if i["id"] == record)
+    created = sim.sf_record(item.target_external_id)
+    assert (created["Name"], created[TRANSFORMED[0]]) == (number, TRANSFORMED[1])

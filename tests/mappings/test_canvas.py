@@ -181,3 +181,27 @@ def test_out_of_range_ids_are_answered_not_crashed_on(admin_client, draft):
     response = _post(admin_client, _url("link", ms), {"id": int(huge), "source_path": "p_city", "target_field": "BillingCity"})
     assert response.status_code == 400 and "has no link" in response.json()["error"]
     assert _post(admin_client, _url("unlink", ms), {"id": huge}).status_code == 400
+
+
+def test_money_parts_of_the_shipped_invoice_schema_are_fields_on_the_canvas(admin_client):
+    """The demo's invoice → FreshBooks_Invoice__c set links amount.amount and outstanding.amount: their source
+    fields (parts of a money value) are listed, so the canvas can draw those links; a list's items are not."""
+    ms = mapping_set_make([{"target_field": "Total__c", "source_path": "amount.amount"}], name="invoice-to-record",
+                          source_system="freshbooks", source_object="invoice", target_system="salesforce",
+                          target_object="FreshBooks_Invoice__c")
+    sources = {f["path"]: f for f in admin_client.get(_url("data", ms)).json()["sources"]}
+    assert sources["amount.amount"]["type"] == "decimal" and sources["outstanding.code"]["type"] == "code"
+    assert "lines" not in sources and not any(p.startswith("lines.") for p in sources)
+
+
+def test_a_link_to_a_read_only_field_of_the_custom_object_is_refused(admin_client):
+    """FreshBooks_Invoice__c's system fields (CreatedDate…) are neither createable nor updateable: a link to one
+    would fail every sync, so the canvas refuses it with a sentence and saves nothing."""
+    ms = mapping_set_make([], name="invoice-to-record", source_system="freshbooks", source_object="invoice",
+                          target_system="salesforce", target_object="FreshBooks_Invoice__c")
+    response = _post(admin_client, _url("link", ms), {"source_path": "create_date", "target_field": "CreatedDate"})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == ("salesforce FreshBooks_Invoice__c's CreatedDate is read-only "
+                                        "(neither createable nor updateable); link a field Ledgerlink may write.")
+    assert not ms.field_mappings.exists()
+    assert _post(admin_client, _url("link", ms), {"source_path": "create_date", "target_field": "Issue_Date__c"}).status_code == 200
