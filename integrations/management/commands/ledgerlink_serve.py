@@ -44,9 +44,11 @@ class Command(BaseCommand):
             while not stopping and all(p.poll() is None for p in procs.values()):
                 time.sleep(0.2)
         finally:
-            for name, proc in procs.items():
+            for proc in procs.values():
                 if proc.poll() is None:
-                    proc.send_signal(signal.SIGINT if name == "web" else signal.SIGTERM)
+                    # SIGTERM for the web server too: runserver on Python 3.13 can hang on the SIGINT it
+                    # turns into KeyboardInterrupt (make run test), and a dev server has nothing to finish.
+                    proc.send_signal(signal.SIGTERM)
             # Within Q_TIMEOUT in all: the worker supervisor finishes or releases its tasks a few seconds
             # before that (its cluster is its own process group, which it stops itself).
             deadline = time.monotonic() + max(2, settings.Q_TIMEOUT - 1)
