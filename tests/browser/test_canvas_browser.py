@@ -73,8 +73,14 @@ def _field(side: str, path: str) -> str:
     return f'button.ll-canvas-field[data-side="{side}"][data-path="{path}"]'
 
 
+def _idle(page) -> None:
+    """The canvas has saved, redrawn, previewed and put the keyboard back (keys typed earlier would go astray)."""
+    page.wait_for_selector("#ll-canvas-app[data-ready=yes]:not([data-busy])")
+
+
 def _linked(page, source: str, target: str) -> None:
     page.wait_for_selector(f'button.ll-canvas-link:text-is("{source} → {target}")')
+    _idle(page)
 
 
 def _previewed(page, text: str) -> None:
@@ -120,6 +126,7 @@ def test_build_a_mapping_on_the_canvas_publish_it_and_sync(live_server, canvas_w
     page.focus(_field("target", KEYS[1]))
     page.keyboard.press("Delete")
     page.wait_for_selector(f'button.ll-canvas-link:text-is("{KEYS[0]} → {KEYS[1]}")', state="detached")
+    _idle(page)
     assert page.evaluate(f"document.activeElement.matches('{_field('target', KEYS[1])}')")  # the keyboard stays put
     page.focus(_field("source", KEYS[0]))
     page.keyboard.press("Enter")

@@ -10,7 +10,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const editable = app.dataset.editable === "yes";
   const csrf = app.querySelector("input[name=csrfmiddlewaretoken]").value;
-  let state = null, picked = null, openLink = null, sample = "";
+  let state = null, picked = null, openLink = null, sample = "", pendingWork = 0;
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -204,7 +204,11 @@
     }
   }
 
-  async function save(body, done) {
+  function save(body, done) {
+    return busy(() => saveNow(body, done));
+  }
+
+  async function saveNow(body, done) {
     try {
       const answer = await call(app.dataset.linkUrl, body);
       openLink = answer.link.id;
@@ -217,17 +221,35 @@
     }
   }
 
+  // While an edit is saved, redrawn and previewed, the app says it is busy (data-busy): the keyboard's focus
+  // moves when it ends, so a person (or a test) typing meanwhile would land on the wrong button.
+  async function busy(work) {
+    pendingWork += 1;
+    app.setAttribute("data-busy", "yes");
+    try {
+      return await work();
+    } finally {
+      pendingWork -= 1;
+      if (!pendingWork) app.removeAttribute("data-busy");
+    }
+  }
+
   function linkFields(sourcePath, targetPath) {
     const existing = state.links.find((l) => l.target_field === targetPath);
     const body = existing ? {id: existing.id, source_path: sourcePath, target_field: targetPath}
       : {source_path: sourcePath, target_field: targetPath};
-    return save(body, `Linked ${sourcePath} → ${targetPath}.`).then((ok) => {
+    return busy(async () => {
+      const ok = await save(body, `Linked ${sourcePath} → ${targetPath}.`);
       const target = button("target", targetPath);
       if (ok && target) target.focus();
     });
   }
 
-  async function unlink(id) {
+  function unlink(id) {
+    return busy(() => unlinkNow(id));
+  }
+
+  async function unlinkNow(id) {
     const link = state.links.find((l) => l.id === id);
     try {
       await call(app.dataset.unlinkUrl, {id});
@@ -354,7 +376,7 @@
   $("ll-canvas-remove").addEventListener("click", () => unlink(openLink));
   $("ll-canvas-sample").addEventListener("change", (event) => {
     sample = event.target.value;
-    reload();
+    busy(reload);
   });
   window.addEventListener("resize", () => state && drawLines());
 
