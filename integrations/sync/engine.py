@@ -34,6 +34,7 @@ from integrations.errors import (
 from integrations.labels import entity_label_store
 from integrations.models import Binding, Connection, Entity, SyncItem, System
 from integrations.sync.cause import failure_cause
+from integrations.sync.entities import entity_merge
 from integrations.sync.handler import FlowHandler, WriteResult
 from integrations.sync.overrides import fields_override
 from integrations.sync.superseded import dead_letters_superseded_resolve
@@ -169,8 +170,7 @@ def _run_steps(run: _Run) -> WriteResult:
 
     run.step = "bind"
     written_remember(target=target, payload=payload, content_hash=content_hash)
-    item.entity = entity
-    source_bind(item=item, source=source, handler=handler, entity=entity, target=target)
+    item.entity = entity = source_bind(item=item, source=source, handler=handler, entity=entity, target=target)
     entity_label_store(entity=entity, object_type=item.source_object, record=source)
     if handler.has_write_back and target.extra.get("write_back_hash") != content_hash:
         run.step = "write_back"
@@ -205,11 +205,15 @@ def target_bind(*, item: SyncItem, handler: FlowHandler, entity: Entity | None, 
         connection_id=connection_id, object_type=object_type, external_id=external_id
     ).first()
     if existing:
+        # Linked by another flow that met the record first (its entity is the same deal seen from the
+        # other end): one entity when they hold no two records of a kind, else a duplicate for a person.
         if entity is not None and existing.entity_id != entity.pk:
-            raise FatalError(
-                f"The matching {object_type} {external_id} is already linked to another record "
-                f"(entity #{existing.entity_id}). This looks like a duplicate: merge or unlink it, then replay."
-            )
+            if not entity_merge(keep=entity, other=existing.entity):
+                raise FatalError(
+                    f"The matching {object_type} {external_id} is already linked to another record "
+                    f"(entity #{existing.entity_id}). This looks like a duplicate: merge or unlink it, then replay."
+                )
+            existing.refresh_from_db()
         return existing.entity, existing
     with transaction.atomic():
         if entity is None:
@@ -232,10 +236,11 @@ def written_remember(*, target: Binding, payload: dict, content_hash: str) -> No
         target.save(update_fields=["last_written_hash", "last_written_payload", "last_written_at", "updated_at"])
 
 
-def source_bind(*, item: SyncItem, source: dict, handler: FlowHandler, entity: Entity, target: Binding) -> None:
-    """Link the source record to the entity (with its version), unless the flow keeps no source binding."""
+def source_bind(*, item: SyncItem, source: dict, handler: FlowHandler, entity: Entity, target: Binding) -> Entity:
+    """Link the source record to the entity (with its version), unless the flow keeps no source binding;
+    the entity they end on (another flow may have linked the source meanwhile: see entity_merge)."""
     if not handler.binds_source:
-        return
+        return entity
     version = handler.source_version(source)
     connection_id, object_type, external_id = handler.source_ref(item, source)
     try:
@@ -253,9 +258,19 @@ def source_bind(*, item: SyncItem, source: dict, handler: FlowHandler, entity: E
             f"linked to {object_type} {other.external_id if other else '(another record)'}. This looks like "
             "a duplicate: merge the two or unlink one, then replay."
         ) from None
+    if not created and source_binding.entity_id != entity.pk:
+        # Another flow linked this source record while we wrote the target (it wrote to the source's
+        # system from the other end): our target joins the entity it found, or it is a duplicate.
+        if not entity_merge(keep=source_binding.entity, other=entity):
+            raise FatalError(
+                f"{object_type} {external_id} was linked to another record (entity #{source_binding.entity_id}) "
+                f"while {item.flow.target_object} {target.external_id} was written for it. This looks like a "
+                "duplicate: merge the two or unlink one, then replay.")
+        entity = source_binding.entity
     if not created and version and source_binding.remote_version != version:
         source_binding.remote_version = version
         source_binding.save(update_fields=["remote_version", "updated_at"])
+    return entity
 
 
 # -- outcomes -----------------------------------------------------------------------------------

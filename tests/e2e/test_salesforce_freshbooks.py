@@ -80,11 +80,6 @@ def wire(world, live_server):
 def on_cluster(scenarios, world, live_server, tmp_path, settings):
     """Run ``scenarios`` with a cluster started for them (its log's tail added when an assertion fails)."""
     settings.SYNC_RUNNING_STALE_SECONDS = 8  # the safety net here sees a dead worker's item as the cluster does
-    # Flows 1–3 only. KNOWN DEFECT (issue notes): the generic demo flow FreshBooks invoice → FreshBooks_Invoice__c
-    # reads the same invoices; when it reaches an invoice before flow 2 has bound it (here: flow 2's worker died
-    # between the create and the commit), it binds the invoice to an entity of its own, and flow 2's retry dies
-    # "already linked to another record". Until the two flows share the deal's entity, it is off here.
-    Flow.objects.filter(kind="record_sync").update(enabled=False)
     with qcluster(tmp_path / "qcluster.log", env_extra=FAST_RETRIES):
         scenarios(world, live_server, tmp_path)
 

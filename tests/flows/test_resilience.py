@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from integrations.flows.opportunity_invoice.handler import OpportunityInvoiceFlow
+from integrations.flows.record_sync.handler import RecordSyncFlow
 from tests.flows.crash import run_killed_after_create
-from integrations.models import InboundEvent, SyncItem
+from integrations.models import Binding, Entity, InboundEvent, SyncItem
 from integrations.sandbox.freshbooks.faults import faults_set, tokens_expire_all
 from integrations.sandbox.salesforce import services as sim
 from integrations.sync.routing import inbound_event_route
@@ -22,6 +23,7 @@ from monitoring.models import ApiCall
 pytestmark = pytest.mark.django_db(transaction=True)
 S = SyncItem.Status
 OPP_FLOW = "sf-opportunity-to-fb-invoice"
+GENERIC_INVOICE_FLOW = "fb-invoice-to-sf-invoice-record"  # the demo's generic flow, reading flow 2's invoices
 
 
 def creates(operation="invoices.create") -> int:
@@ -126,3 +128,72 @@ def test_duplicate_and_out_of_order_events_give_one_invoice_and_the_final_status
     assert (record["Payment_Status__c"], record["Amount_Paid__c"]) == ("Paid", 100)
     assert world.run(OPP_FLOW, "Opportunity", opp).result["action"] == "unchanged"
     assert creates() == 1 and item.status == S.SUCCEEDED
+
+
+
+def _one_deal(opp: str, invoice: int, record: str) -> Entity:
+    """The Opportunity, its invoice and the invoice's custom record on one entity, every item of them on it too."""
+    deal = Binding.objects.get(object_type="Opportunity", external_id=opp).entity
+    bound = {(b.object_type, b.external_id) for b in deal.bindings.all()}
+    assert bound == {("Opportunity", opp), ("invoice", str(invoice)), ("FreshBooks_Invoice__c", record)}
+    assert set(SyncItem.objects.filter(source_id__in=[opp, str(invoice)]).values_list("entity", flat=True)) == {deal.pk}
+    return deal
+
+
+def _generic_again(world, invoice: int) -> None:
+    """The generic flow runs again over the invoice: it finds its record on the deal, writes no second one."""
+    again = world.run(GENERIC_INVOICE_FLOW, "invoice", invoice)
+    assert again.status == S.SUCCEEDED and again.result["action"] in ("unchanged", "updated"), again.last_error
+    assert len(world.sf_records("FreshBooks_Invoice__c")) == 1
+
+
+def test_the_generic_invoice_flow_reaching_the_invoice_first_leaves_one_deal(world, monkeypatch):
+    """Flow 2's worker dies between the invoice's create and our commit; before its retry, the generic
+    flow FreshBooks invoice → FreshBooks_Invoice__c (reading the same invoices) syncs that invoice and
+    links it to an entity of its own. Flow 2's retry finds the invoice there and joins that entity."""
+    opp = world.won_opportunity()
+    run_killed_after_create(world, monkeypatch, OpportunityInvoiceFlow, OPP_FLOW, "Opportunity", opp)
+    item = SyncItem.objects.get(source_id=opp, flow__name=OPP_FLOW)
+    [invoice] = world.fb_objects("invoice")
+
+    generic = world.run(GENERIC_INVOICE_FLOW, "invoice", invoice["id"])
+    assert generic.status == S.SUCCEEDED and generic.result["action"] == "created", generic.last_error
+    [record] = world.sf_records("FreshBooks_Invoice__c")
+    assert record["Account__c"] == world.sf_record(opp)["AccountId"]
+
+    assert sync_items_dispatch_due(now=timezone.now() + timedelta(hours=2))["stale_recovered"] == 1
+    drive([item])
+    item.refresh_from_db()
+    assert item.status == S.SUCCEEDED and item.result["action"] == "matched", item.last_error
+    assert len(world.fb_objects("invoice")) == 1 and creates() == 1
+    _one_deal(opp, invoice["id"], record["Id"])
+    _generic_again(world, invoice["id"])
+
+
+def test_flow_2_binding_the_invoice_while_the_generic_flow_writes_its_record_leaves_one_deal(world, monkeypatch):
+    """The other order: the generic flow has created the invoice's custom record in Salesforce and not yet
+    committed when flow 2's retry binds the invoice to the deal. The generic flow's commit then meets the
+    invoice on the deal: its record joins the deal (the two entities hold no record of the same kind)."""
+    opp = world.won_opportunity()
+    run_killed_after_create(world, monkeypatch, OpportunityInvoiceFlow, OPP_FLOW, "Opportunity", opp)
+    item = SyncItem.objects.get(source_id=opp, flow__name=OPP_FLOW)
+    [invoice] = world.fb_objects("invoice")
+    real_create = RecordSyncFlow.create
+
+    def create_then_flow_2_commits(self, sync_item, payload):
+        made = real_create(self, sync_item, payload)
+        SyncItem.objects.filter(pk=item.pk).update(status=S.RETRYING, next_attempt_at=timezone.now())
+        sync_item_process(item_id=item.pk)  # flow 2's retry, between the generic flow's create and its commit
+        return made
+
+    monkeypatch.setattr(RecordSyncFlow, "create", create_then_flow_2_commits)
+    generic = world.run(GENERIC_INVOICE_FLOW, "invoice", invoice["id"])
+    monkeypatch.setattr(RecordSyncFlow, "create", real_create)
+    item.refresh_from_db()
+    assert item.status == S.SUCCEEDED and item.result["action"] == "matched", item.last_error
+    assert generic.status == S.SUCCEEDED and generic.result["action"] == "created", generic.last_error
+    [record] = world.sf_records("FreshBooks_Invoice__c")
+    deal = _one_deal(opp, invoice["id"], record["Id"])
+    assert generic.entity_id == deal.pk
+    assert Entity.objects.filter(kind=Entity.Kind.DEAL).count() == 1  # the generic flow's own entity merged away
+    _generic_again(world, invoice["id"])

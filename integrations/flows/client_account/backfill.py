@@ -193,8 +193,8 @@ class _Chunk:
 
     def _bind(self, c: _Client, account_id: str) -> None:
         c.entity, c.target = target_bind(item=c.item, handler=self.h, entity=c.entity, external_id=account_id)
-        c.item.entity = c.entity
-        source_bind(item=c.item, source=c.client, handler=self.h, entity=c.entity, target=c.target)
+        c.item.entity = c.entity = source_bind(item=c.item, source=c.client, handler=self.h, entity=c.entity,
+                                               target=c.target)
 
     # -- write ----------------------------------------------------------------------------------------
     def _write_accounts(self, todo: list[_Client]) -> None:
@@ -218,7 +218,8 @@ class _Chunk:
             if c.action == "created":
                 self._bind(c, c.account_id)
             else:
-                source_bind(item=c.item, source=c.client, handler=self.h, entity=c.entity, target=c.target)
+                c.item.entity = c.entity = source_bind(item=c.item, source=c.client, handler=self.h, entity=c.entity,
+                                                       target=c.target)
             written_remember(target=c.target, payload=c.payload, content_hash=payload_hash(c.payload))
         except RECORD_FAILURES as exc:
             self.items.failed(c.item, exc, "bind")

@@ -177,8 +177,8 @@ class _Chunk:
                     r.entity, r.target = target_bind(item=r.item, handler=self.h, entity=r.entity,
                                                      external_id=r.opportunity_id)
                 written_remember(target=r.target, payload=r.payload, content_hash=payload_hash(r.payload))
-                r.item.entity = r.entity
-                source_bind(item=r.item, source=r.source, handler=self.h, entity=r.entity, target=r.target)
+                r.item.entity = r.entity = source_bind(item=r.item, source=r.source, handler=self.h, entity=r.entity,
+                                                       target=r.target)
                 self.h.written = written
                 self.h.on_success(r.item, result)
             except RECORD_FAILURES as exc:
