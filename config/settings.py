@@ -478,6 +478,8 @@ LEDGERLINK_DUPLICATE_FIELDS_PROVIDER = "integrations.connectors.registry.duplica
 # Checks a flow's kind and settings for import_config: (kind=, settings=) -> list of sentences.
 # Named here because mappings imports nothing from integrations (an import contract).
 LEDGERLINK_FLOW_CONFIG_VALIDATOR = "integrations.flows.registry.flow_config_errors"
+# export_config --flows exports every mapping set a flow maps with, its steps' too: (flow) -> [set name]
+LEDGERLINK_FLOW_MAPPING_SETS_PROVIDER = "integrations.flows.registry.flow_mapping_set_names"
 # import_config enables the flows a file enables through this (refused while a blocking pre-flight check fails)
 LEDGERLINK_FLOW_ENABLER = "integrations.operations.flow_enabling.flows_enable_by_name"
 # {flow id: sentence} for enabled flows that are never polled and have no live event source

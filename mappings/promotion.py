@@ -58,7 +58,8 @@ def config_export(*, flows: list[str] | None = None, held_back: list[str] | None
             raise ConfigurationError(f"No flow named {', '.join(unknown)}.")
     sets = MappingSet.objects.order_by("name", "version")
     if flows:
-        sets = sets.filter(name__in=[f.mapping_set.name for f in flow_rows if f.mapping_set_id])
+        set_names = import_string(settings.LEDGERLINK_FLOW_MAPPING_SETS_PROVIDER)
+        sets = sets.filter(name__in={name for f in flow_rows for name in set_names(f)})
     set_data = [mapping_set_export(ms) for ms in sets]
     tables = ValueTable.objects.order_by("name").prefetch_related("entries")
     if flows:

@@ -154,6 +154,24 @@ def _check_flow(item: dict, problems: list, sets_in_file: set) -> None:
             problems.append(f"{where} uses mapping set {ref!r}, which is neither in the file nor here.")
 
 
+def config_connections_rename(data: dict, renames: dict[str, str]) -> dict:
+    """The file with its flows' connection names changed (``{name in the file: name here}``): each
+    environment names its own connections, and they are never exported with the flows. A malformed
+    file is returned as it is, for config_check to name what is wrong."""
+    flows = data.get("flows", [])
+    if not renames or not isinstance(flows, list):
+        return data
+
+    def renamed(flow):
+        if not isinstance(flow, dict):
+            return flow
+        names = {key: renames.get(flow[key], flow[key]) for key in ("source_connection", "target_connection")
+                 if isinstance(flow.get(key), str)}
+        return {**flow, **names}
+
+    return {**data, "flows": [renamed(flow) for flow in flows]}
+
+
 def config_check(data: dict) -> list[str]:
     """Every problem with an import, in words; empty means it can be applied."""
     problems: list[str] = []

@@ -156,3 +156,15 @@ def flow_mapping_sets(flow) -> list[tuple[str, str, object]]:
     handler = flow_handler_class(flow.kind)(flow)
     return [(step, *mapping_set_chosen(flow=flow, step=step, default=default))
             for step, default in handler.mapping_steps().items()]
+
+
+def flow_mapping_set_names(flow) -> list[str]:
+    """The names of every mapping set the flow maps with (its own and each step's), for
+    export_config (settings.LEDGERLINK_FLOW_MAPPING_SETS_PROVIDER: mappings imports no flow);
+    only its own set for a kind no handler is registered for."""
+    names = [flow.mapping_set.name] if flow.mapping_set_id else []
+    try:
+        steps = flow_mapping_sets(flow)
+    except UnknownFlowKind:  # what it would map with is unknown too
+        steps = []
+    return sorted({*names, *(name for _, name, _ in steps if name)})

@@ -4,17 +4,17 @@ and Salesforce activated Order → FreshBooks invoice (invoice number written ba
 from __future__ import annotations
 
 import json
+from functools import partial
 from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from integrations.flows.record_sync.handler import RecordSyncFlow
-from integrations.models import Binding, DescribedObject, Flow, SyncItem
+from integrations.models import Binding, Flow, SyncItem
 from integrations.operations.backfill import flow_backfill
 from integrations.operations.replay import sync_item_replay
 from integrations.sync.engine import sync_item_process
@@ -22,7 +22,10 @@ from integrations.sync.sweeper import sync_items_dispatch_due
 from mappings.models import FieldMapping, MappingSet
 from mappings.services import mapping_set_draft_create, mapping_set_publish
 from monitoring.models import ApiCall
+from tests.config.test_make_run import db_rows, free_port, sf_records
+from tests.cluster import wait_until
 from tests.flows.crash import run_killed_after_create
+from tests.flows.fresh_install import FreshInstall
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = SyncItem.Status
@@ -271,25 +274,53 @@ def test_a_mapping_set_naming_an_unknown_object_or_field_is_refused(world, targe
     assert refusal in str(refused.value)
 
 
-def test_an_exported_generic_flow_imports_into_a_fresh_configuration_and_runs_there(world, tmp_path):
-    """Export, then wipe everything Ledgerlink holds but the connections (which are per environment
-    and never exported), import the file and sync: the flow runs unchanged."""
+@pytest.mark.slow  # a second install: migrate, setup, ledgerlink_serve (web, cluster, simulators' servers)
+def test_an_exported_generic_flow_imports_into_a_fresh_database_and_runs_there(world, tmp_path):
+    """Exported here; imported into another install (its own migrated SQLite database, its own simulators'
+    data, its own connections made as the demo makes them, no demo flows) while it runs as `make run` runs
+    it: people create a FreshBooks client and an invoice there, the webhooks reach it, and its cluster
+    syncs them through the imported flows, unchanged."""
     out = StringIO()
-    call_command("export_config", "--flows", INVOICE_FLOW, "sf-account-to-fb-client", stdout=out)
+    call_command("export_config", "--flows", INVOICE_FLOW, "fb-client-to-sf-account", stdout=out)
     exported = json.loads(out.getvalue())
-    assert [f["kind"] for f in exported["flows"]] == ["record_sync", "salesforce-account-to-freshbooks-client"]
+    assert sorted(f["kind"] for f in exported["flows"]) == ["freshbooks-client-to-salesforce-account", "record_sync"]
     path = tmp_path / "config.json"
     path.write_text(out.getvalue())
-    for model in (SyncItem, Binding, Flow, FieldMapping, MappingSet, DescribedObject):
-        model.objects.all().delete()
-    User.objects.create_superuser("restorer", "r@example.com", "pw")
-    call_command("import_config", str(path), "--user", "restorer", "--override-reason", "restore", stdout=StringIO())
-    flow = Flow.objects.get(name=INVOICE_FLOW)
-    assert flow.settings == next(f for f in exported["flows"] if f["name"] == INVOICE_FLOW)["settings"]
-    _, client = linked_client(world)
-    item = world.run(INVOICE_FLOW, "invoice", fb_invoice(world, client))
-    assert item.status == S.SUCCEEDED and item.result["action"] == "created", item.last_error
-    assert invoice_records(world)[0]["Total__c"] == 250
+
+    fresh = FreshInstall(tmp_path, port=free_port(), pubsub_port=free_port())
+    fresh.manage("migrate", "--noinput")
+    fresh.manage("ledgerlink_setup", "--no-demo")
+    fresh.step("connect")
+    rows = partial(db_rows, fresh.database)
+    here = {"Salesforce sandbox": "Salesforce (sandbox)", "FreshBooks test": "FreshBooks (sandbox)"}  # its own names
+    try:
+        fresh.serve()
+        # Its cluster registers the FreshBooks webhooks; the import enables the flows only once they are verified.
+        wait_until(lambda: rows("SELECT count(*) FROM sandbox_freshbooks_simcallback WHERE verified")[0][0] >= 2,
+                   timeout=120, what=f"the fresh install's FreshBooks webhooks verified\n{fresh.tail()}")
+        fresh.manage("import_config", str(path), "--user", "admin",
+                     *[f"--connection={a}={b}" for a, b in here.items()])
+        assert sorted(name for (name,) in rows("SELECT name FROM integrations_flow WHERE enabled")) == \
+            sorted([INVOICE_FLOW, "fb-client-to-sf-account"])  # the imported flows only, enabled
+
+        client = fresh.step("fb_create", "client", json.dumps({"organization": "Fresh Install Ltd",
+                                                               "email": "ap@fresh-install.test"}))
+        wait_until(lambda: [a for a in sf_records(fresh.database, "Account") if a.get("Name") == "Fresh Install Ltd"],
+                   timeout=120, what=f"the client's Account in the fresh install\n{fresh.tail()}")
+        invoice = fresh.step("fb_create", "invoice", json.dumps({
+            "customerid": int(client), "create_date": "2026-07-01", "currency_code": "USD",
+            "lines": [{"name": "Consulting", "qty": "1", "unit_cost": {"amount": "250.00", "code": "USD"}}]}))
+        wait_until(lambda: sf_records(fresh.database, "FreshBooks_Invoice__c"), timeout=120,
+                   what=f"the invoice's record in the fresh install\n{fresh.tail()}")
+    finally:
+        fresh.stop()
+    [account] = [a for a in sf_records(fresh.database, "Account") if a.get("Name") == "Fresh Install Ltd"]
+    [record] = sf_records(fresh.database, "FreshBooks_Invoice__c")
+    assert record["Total__c"] == 250 and record["Account__c"] == account["Id"]
+    assert record["FreshBooks_Invoice_Id__c"] == invoice
+    assert rows("SELECT status, result FROM integrations_syncitem WHERE source_id = ? AND flow_id = "
+                "(SELECT id FROM integrations_flow WHERE name = ?)", invoice, INVOICE_FLOW)[0][0] == S.SUCCEEDED
+    assert not invoice_records(world)  # nothing of it here: the fresh install has its own simulators
 
 
 def test_an_import_naming_an_unknown_field_is_refused(world, tmp_path):

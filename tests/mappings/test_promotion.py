@@ -71,6 +71,34 @@ def test_export_selected_flows_only(configured):
         export("--flows", "nope")
 
 
+def test_export_selected_flows_carries_the_mapping_sets_of_every_step(db):
+    """A flow that maps a step with its own set (flow 1's FreshBooks client → Account writes the primary
+    Contact with freshbooks-client-to-salesforce-contact): the file carries that set too, or the flow
+    cannot be enabled where it is imported."""
+    account = mapping_set_make([{"target_field": "Name", "source_path": "organization"}],
+                               name="freshbooks-client-to-salesforce-account", status="published")
+    contact = mapping_set_make([{"target_field": "LastName", "source_path": "lname"}],
+                               name="freshbooks-client-to-salesforce-contact", status="published")
+    mapping_set_make([{"target_field": "X", "source_path": "x"}], name="unrelated", status="published")
+    FlowFactory(name="clients", kind="freshbooks-client-to-salesforce-account", mapping_set=account)
+    data = json.loads(export("--flows", "clients"))
+    assert [s["name"] for s in data["mapping_sets"]] == [account.name, contact.name]
+
+
+def test_import_names_its_connections_as_this_environment_does(configured, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(export())
+    Flow.objects.all().delete()
+    Connection.objects.filter(name="fb").update(name="FreshBooks (production)")
+    with pytest.raises(CommandError, match="needs the connection 'fb', which does not exist here"):
+        run_import(path)
+    User.objects.create_superuser("restorer", "r@example.com", "pw")
+    run_import(path, "--connection", "fb=FreshBooks (production)", "--user", "restorer", "--override-reason", "moved")
+    assert Flow.objects.get(name="payments").source_connection.name == "FreshBooks (production)"
+    with pytest.raises(CommandError, match="write it as NAME_IN_FILE=NAME_HERE"):
+        run_import(path, "--connection", "fb")
+
+
 def test_round_trip_is_lossless(configured, tmp_path):
     before = export()
     path = tmp_path / "config.json"
