@@ -153,8 +153,7 @@ def _run_steps(run: _Run) -> WriteResult:
         result = WriteResult(target.external_id, "unchanged")  # echo suppression: nothing new to send
     elif target:
         run.step = "update"
-        handler.update(item, target.external_id, payload)
-        result = WriteResult(target.external_id, "updated")
+        result = handler.update(item, target.external_id, payload) or WriteResult(target.external_id, "updated")
     else:
         run.step = "create"
         created = remote_create_idempotent(

@@ -124,7 +124,9 @@ class FlowHandler:
     def create(self, item: SyncItem, payload: dict) -> str:
         raise NotImplementedError(f"{type(self).__name__} must implement create")
 
-    def update(self, item: SyncItem, external_id: str, payload: dict) -> None:
+    def update(self, item: SyncItem, external_id: str, payload: dict) -> WriteResult | None:
+        """Update the target record; None when it was updated, or a WriteResult saying what was done
+        instead (a flow whose policy leaves existing records as they are says so, not "updated")."""
         raise NotImplementedError(f"{type(self).__name__} must implement update")
 
     def delete(self, item: SyncItem, binding: Binding | None) -> WriteResult:

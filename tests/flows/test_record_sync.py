@@ -110,6 +110,20 @@ def test_an_unchanged_invoice_is_not_written_again(world):
     assert invoice_records(world)[0]["SystemModstamp"] == stamp
 
 
+def test_a_create_only_flow_leaves_an_existing_record_as_it_is_and_says_so(world):
+    _, client = linked_client(world)
+    invoice = fb_invoice(world, client)
+    world.run(INVOICE_FLOW, "invoice", invoice)
+    Flow.objects.filter(name=INVOICE_FLOW).update(settings={**world.flow(INVOICE_FLOW).settings, "policy": "create_only"})
+    stamp = invoice_records(world)[0]["SystemModstamp"]
+    world.pay(invoice, "100.00")  # the invoice changes; the flow only creates
+    item = world.run(INVOICE_FLOW, "invoice", invoice)
+    assert item.status == S.SUCCEEDED and item.result["action"] == "unchanged", item.last_error
+    assert "left as it is" in item.result["message"] and "create_only" in item.result["message"]
+    [record] = invoice_records(world)
+    assert record["SystemModstamp"] == stamp and record["Outstanding__c"] == 250
+
+
 def test_an_invoice_of_a_client_without_account_is_skipped(world):
     client = world.fb_create("client", {"organization": "Shop customer", "email": "shop@example.test"})
     item = world.run(INVOICE_FLOW, "invoice", fb_invoice(world, client))

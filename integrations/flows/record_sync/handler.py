@@ -115,10 +115,12 @@ class RecordSyncFlow(BaseFlow):
         self._version_store(self.written)
         return self.written.id
 
-    def update(self, item: SyncItem, external_id: str, payload: dict) -> None:
+    def update(self, item: SyncItem, external_id: str, payload: dict) -> WriteResult | None:
         if self.setting("policy") == "create_only":
             self.written = Written(external_id, {})
-            return
+            return WriteResult(external_id, "unchanged", {
+                "message": f"{self.flow.target_object} {external_id} exists and is left as it is: the flow only "
+                           "creates records (policy create_only)."})
         payload = self._after_conflicts(item, external_id, payload)
         self.written = self.target.update(self.flow.target_connection, self.flow.target_object, external_id,
                                           _writable(payload, self._schema, creating=False))
