@@ -142,7 +142,7 @@ class ConnectionAdmin(SecretFieldsAdmin):
     search_fields = ["name", "client_id"]
     readonly_fields = ["connect", "stored_secrets", "token_state", "token_expires_at", "last_auth_error", "usage",
                        "webhook_rejections", "change_event_subscriber", "created_at", "updated_at"]
-    actions = ["test_connection", check_connections, "prepare", "register_shop_webhooks"]
+    actions = ["test_connection", check_connections, "prepare", "describe_objects", "register_shop_webhooks"]
 
     def has_test_permission(self, request):
         return request.user.has_perm("integrations.test_connection")
@@ -155,6 +155,9 @@ class ConnectionAdmin(SecretFieldsAdmin):
 
     def has_webhooks_permission(self, request):
         return request.user.has_perm("integrations.register_webhooks_connection")
+
+    def has_describe_permission(self, request):
+        return request.user.has_perm("integrations.describe_connection")
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -195,6 +198,14 @@ class ConnectionAdmin(SecretFieldsAdmin):
                               messages.WARNING)
             return None
         return redirect(connector.prepare_action.url_name, connection.pk)
+
+    @admin.action(description="Describe objects (read their fields from the system)", permissions=["describe"])
+    def describe_objects(self, request, queryset):
+        """One connection at a time: its Describe page asks which objects."""
+        if queryset.count() != 1:
+            self.message_user(request, "Select one connection to describe its objects.", messages.WARNING)
+            return None
+        return redirect("integrations:connection_describe", queryset.first().pk)
 
     @admin.action(description="Register the shop's webhooks (re-create missing ones)", permissions=["webhooks"])
     def register_shop_webhooks(self, request, queryset):

@@ -61,6 +61,8 @@ class Connection(models.Model):
             ("check_connection", "Can run the pre-flight checks of a connection or flow"),
             ("prepare_connection", "Can prepare a connected system for the flows (e.g. create Salesforce fields)"),
             ("register_webhooks_connection", "Can register a shop's webhook subscriptions through its API"),
+            ("describe_connection", "Can describe a connected system's objects (their fields, for mappings and "
+                                    "generic flows)"),
         ]
 
     def __str__(self):

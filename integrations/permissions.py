@@ -29,6 +29,7 @@ ADMIN_ONLY = [
     ("integrations", "override_checks_flow"),  # enabling a flow although a blocking check fails
     ("integrations", "prepare_connection"),  # creates fields and access in the connected system
     ("integrations", "register_webhooks_connection"),  # shop_webhooks_ensure (connectors/shop/subscriptions.py)
+    ("integrations", "describe_connection"),  # reads objects' shapes from the system (operations/describe.py)
     ("integrations", "poll_flow"),
     ("integrations", "backfill_flow"),
     ("integrations", "reconcile_flow"),

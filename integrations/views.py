@@ -6,10 +6,11 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from config.staff_views import staff_permission_required
-from integrations.models import Binding, Entity, Flow
+from integrations.models import Binding, Connection, DescribedObject, Entity, Flow
+from integrations.operations.describe import objects_describe
 from integrations.operations import resync
 from integrations.operations.reconcile import (
     CHECK_NAME,
@@ -80,3 +81,23 @@ def binding_resync(request, binding_id: int):
     messages.success(request, f"Queued {len(items)} sync item(s) for {binding.object_type} {binding.external_id}.")
     target = request.POST.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//") else reverse("integrations:reconcile"))
+
+
+@staff_permission_required("integrations.describe_connection")
+@require_http_methods(["GET", "POST"])
+def connection_describe(request, pk: int):
+    """Read objects' shapes from the connection's system (a custom object added to the org since, say) and
+    keep them, so mappings, the canvas and generic flows know them: the admin's way to what
+    ``manage.py describe_objects`` does. Not in a transaction: the read is a remote call."""
+    connection = get_object_or_404(Connection, pk=pk)
+    names = request.POST.get("objects", "")
+    said = objects_describe(connection=connection, names=_object_names(names)) if request.method == "POST" else []
+    if request.method == "POST" and not said:
+        said = ["Name at least one object (e.g. Project__c), separated by spaces, commas or lines."]
+    return _page(request, "integrations/connection_describe.html", f"Describe objects: {connection.name}",
+                 connection=connection, said=said, names=names,
+                 described=DescribedObject.objects.filter(system=connection.system).order_by("name"))
+
+
+def _object_names(text: str) -> list[str]:
+    return list(dict.fromkeys(name for name in text.replace(",", " ").split() if name))

@@ -31,6 +31,9 @@ class ObjectAccess:
 
     #: whether archive() does something in this system (deletes: "archive where supported")
     archives: bool = False
+    #: whether the system describes objects Ledgerlink ships no schema for (custom objects): they are
+    #: known once described (Connections → Describe objects, manage.py describe_objects)
+    describes: bool = False
 
     def objects(self, connection) -> list[str]:
         """The object names this connection offers."""

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.flows.record_sync.handler import RecordSyncFlow
-from integrations.models import Binding, Flow, SyncItem
+from integrations.models import Binding, DescribedObject, Flow, SyncItem
 from integrations.operations.backfill import flow_backfill
 from integrations.operations.replay import sync_item_replay
 from integrations.sync.engine import sync_item_process
@@ -259,6 +259,22 @@ def test_saving_a_flow_naming_an_unknown_object_is_refused_naming_what_exists(ge
     assert "salesforce has no object &#x27;Ordre&#x27;. Known: " in page and "FreshBooks_Invoice__c" in page
     page = generic_post(target_object="invoices").content.decode()
     assert "freshbooks has no object &#x27;invoices&#x27;. Known: client, expense, invoice, item, payment, tax." in page
+
+
+def test_an_object_added_to_the_org_since_is_refused_until_described_from_the_admin(generic_post, admin_client, world):
+    """Pricebook2 has no shipped schema and was never described here: the flow is refused, saying how to
+    make it known; the connection's Describe objects page reads it from the org, and the flow saves."""
+    refused = generic_post(source_object="Pricebook2").content.decode()
+    assert "salesforce has no object &#x27;Pricebook2&#x27;." in refused and "Describe objects" in refused
+    page = reverse("integrations:connection_describe", args=[world.sf_connection.pk])
+    said = admin_client.post(page, {"objects": "Pricebook2, Projekt__c"}).content.decode()
+    assert "salesforce Pricebook2: " in said and " fields." in said
+    assert "salesforce has no object &#x27;Projekt__c&#x27;. Known: " in said  # the org's own list
+    assert DescribedObject.objects.filter(system="salesforce", name="Pricebook2").exists()
+    assert "Pricebook2" in admin_client.get(page).content.decode()
+    page = generic_post(source_object="Pricebook2", setting__write_back='{"field": "Nmae", "value": "id"}')
+    assert "salesforce Pricebook2 has no field &#x27;Nmae&#x27;. Known: " in page.content.decode()
+    assert generic_post(source_object="Pricebook2").status_code == 302
 
 
 def test_saving_a_flow_naming_an_unknown_field_is_refused_naming_what_exists(generic_post):

@@ -54,6 +54,7 @@ ACTIONS = {
     ("integrations", "connection", "test_connection"): (False, True),
     ("integrations", "connection", "check_connections"): (False, True),
     ("integrations", "connection", "prepare"): (False, True),
+    ("integrations", "connection", "describe_objects"): (False, True),
     ("integrations", "connection", "register_shop_webhooks"): (False, True),
     ("integrations", "flow", "delete_selected"): (False, True),
     ("integrations", "flow", "poll_now"): (False, True),
@@ -190,6 +191,7 @@ PAGES = {
     "integrations:timeline_entity": ("GET", ALLOW, ALLOW),
     "integrations:reconcile": ("GET", ALLOW, ALLOW),
     "integrations:reconcile_run": ("POST", REFUSE, ALLOW),
+    "integrations:connection_describe": ("GET", REFUSE, ALLOW),  # reads objects from the system: the admin's
     "integrations:binding_resync": ("POST", ALLOW, ALLOW),
     "monitoring:dashboard": ("GET", ALLOW, ALLOW),
     # Two-factor sign-in: each staff user enrols and verifies their own device.

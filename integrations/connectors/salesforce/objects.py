@@ -63,6 +63,7 @@ def sobject_names(client: SalesforceClient) -> list[str]:
 
 class SalesforceObjects(ObjectAccess):
     archives = False  # Salesforce has no archive; a delete is left to a person
+    describes = True  # any sObject, custom ones included
 
     def objects(self, connection) -> list[str]:
         return sobject_names(SalesforceClient(connection))

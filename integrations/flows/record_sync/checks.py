@@ -13,12 +13,15 @@ def object_schema(connection, name: str, problems: list[str]):
     """The object's schema as the mapping schemas know it (shipped, or described: manage.py
     describe_objects); None (with the problem noted) when there is none."""
     system = connection.system
-    if record_access_for(system) is None:
+    access = record_access_for(system)
+    if access is None:
         problems.append(f"{system} offers no generic object access; a record-sync flow cannot use it.")
         return None
     schema = schema_for(system, name)
     if schema is None:
-        problems.append(f"{system} has no object '{name}'. Known: {', '.join(schema_objects(system)) or 'none'}.")
+        hint = (" An object added to the system since is known once described: Connections → select the connection "
+                "→ Describe objects (or manage.py describe_objects).") if access.describes else ""
+        problems.append(f"{system} has no object '{name}'. Known: {', '.join(schema_objects(system)) or 'none'}.{hint}")
     return schema
 
 
