@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from integrations.connectors.infor.m3 import M3Client
+from integrations.connectors.infor.m3 import M3BusinessError, M3Client
 from integrations.connectors.infor.schemas import INFOR_CUSTOMER, INFOR_SALES_ORDER
 from integrations.connectors.objects import ObjectAccess, Written, object_unknown
 from integrations.errors import FatalError
@@ -14,9 +14,11 @@ from mappings.schemas import Schema, schema_build, schema_field
 
 INFOR_ITEM = schema_build("infor", "MMS200MI", [
     schema_field("ITNO", "code", 15, required=True, example="A100", external_id=True),
-    schema_field("ITDS", max_length=30, example="Bowl"), schema_field("FUDS", max_length=60),
+    schema_field("ITDS", max_length=30, required=True, example="Bowl"), schema_field("FUDS", max_length=60),
     schema_field("UNMS", "code", 3, example="PCS"), schema_field("ITTY", "code", 3), schema_field("STAT", "code", 2),
     schema_field("ITGR", "code", 5), schema_field("ITCL", "code", 5),
+    schema_field("LMDT", "date", createable=False, updateable=False),
+    schema_field("LMTS", "text", 18, createable=False, updateable=False),
 ], label="Item")
 
 
@@ -35,7 +37,8 @@ class M3Object:
 DESCRIPTORS: dict[str, M3Object] = {
     "customer": M3Object("customer", "CRS610MI", "CUNO", INFOR_CUSTOMER, get="GetBasicData", list="LstByNumber",
                          add="Add", change="ChgBasicData"),
-    "item": M3Object("item", "MMS200MI", "ITNO", INFOR_ITEM, get="GetItmBasic"),
+    "item": M3Object("item", "MMS200MI", "ITNO", INFOR_ITEM, get="GetItmBasic", list="LstByNumber",
+                     add="AddItmBasic", change="UpdItmBasic"),
     "order": M3Object("order", "OIS100MI", "ORNO", INFOR_SALES_ORDER, get="GetHead", list="LstHead",
                       add="AddBatchHead"),
 }
@@ -64,7 +67,14 @@ class InforObjects(ObjectAccess):
 
     def get(self, connection, name: str, record_id: str, *, children: tuple[str, ...] = ()) -> dict | None:
         d = m3_descriptor(name)
-        rows = M3Client(connection).execute(d.program, _transaction(d, "get"), {d.key: record_id})
+        try:
+            rows = M3Client(connection).execute(d.program, _transaction(d, "get"), {d.key: record_id})
+        except M3BusinessError as exc:
+            # A get refused on its key field is M3's "does not exist" (its message ids differ per program:
+            # WIT0103 items, XIM0002 customers); anything else stays an error.
+            if exc.m3_field == d.key:
+                return None
+            raise
         return rows[0] if rows else None
 
     def find(self, connection, name: str, field: str, value) -> list[str]:

@@ -95,6 +95,14 @@ class Item(models.Model):
     itno = models.CharField(max_length=15, unique=True)
     itds = models.CharField(max_length=30)
     sapr = models.DecimalField(max_digits=17, decimal_places=2, default=0)
+    fuds = models.CharField(max_length=60, blank=True)
+    unms = models.CharField(max_length=3, default="PCS")
+    itty = models.CharField(max_length=3, blank=True)
+    stat = models.CharField(max_length=2, default="20")
+    itgr = models.CharField(max_length=5, blank=True)
+    itcl = models.CharField(max_length=5, blank=True)
+    lmdt = models.CharField(max_length=8, blank=True)
+    lmts = models.BigIntegerField(default=0)  # change stamp (polling)
 
 
 class Customer(models.Model):
