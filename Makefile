@@ -40,6 +40,11 @@ CHROMIUM    ?= /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# The per-record lock's pooler test runs a real PgBouncer in transaction mode (Debian's package).
+PGBOUNCER   ?= /usr/sbin/pgbouncer
+$(PGBOUNCER):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer
+
 ## make lint: the guard-rails: `ruff check` (lint rules only, no formatting) and `lint-imports` (the
 ## import contracts: what may import what), both configured in pyproject.toml, and `hadolint` on the
 ## Dockerfile (any finding fails; no container daemon needed). Any failing fails the target.
@@ -49,7 +54,7 @@ lint: install-dev
 	$(VENV)/bin/hadolint Dockerfile
 
 ## make test: `make lint`, then the whole suite against DATABASE_URL (SQLite when unset). CI runs this.
-test: lint | $(CHROMIUM)
+test: lint | $(CHROMIUM) $(PGBOUNCER)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make test-fast: `make lint`, then the suite without the tests marked `slow` (those that start real
