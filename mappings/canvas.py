@@ -75,7 +75,8 @@ def canvas_state(*, mapping_set: MappingSet, sample_key: str = "") -> dict:
         "samples": [{"key": s.key, "label": s.label} for s in samples],
         "sample": sample_key or (samples[0].key if samples else ""),
         "transforms": [{"name": t.name, "summary": t.summary,
-                        "params": [{"name": p.name, "kind": p.kind, "required": p.required} for p in t.params]}
+                        "params": [{"name": p.name, "kind": p.kind, "required": p.required, "choices": list(p.choices),
+                                    "help": p.help} for p in t.params]}
                        for t in TRANSFORMS.values()],
     }
 

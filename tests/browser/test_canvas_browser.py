@@ -141,6 +141,17 @@ def test_build_a_mapping_on_the_canvas_publish_it_and_sync(live_server, canvas_w
     page.select_option("#ll-canvas-add-name", TRANSFORM)
     page.click("#ll-canvas-add")
     _previewed(page, f'"{TRANSFORMED[0]}": "{TRANSFORMED[1]}"')
+    _idle(page)
+    # A transform with arguments, each typed in its own field: the keyboard link's status "draft" reads "sent"
+    # (a status the invoice is not in when it syncs below, so the record's status stays the invoice's own).
+    page.click(f'button.ll-canvas-link:text-is("{KEYS[0]} → {KEYS[1]}")')
+    page.select_option("#ll-canvas-add-name", "replace")
+    assert page.locator("#ll-canvas-arg-regex option").all_inner_texts() == ["—", "yes", "no"]  # a bool argument
+    page.fill("#ll-canvas-arg-old", "draft")
+    page.fill("#ll-canvas-arg-new", "sent")
+    page.click("#ll-canvas-add")
+    _previewed(page, f'"{KEYS[1]}": "sent"')
+    _idle(page)
     assert page.locator("svg#ll-canvas-lines line").count() == draft.field_mappings.filter(parent=None).count()
     _shot(page, "linked")
 

@@ -166,11 +166,65 @@
     for (const id of ["ll-canvas-add", "ll-canvas-save", "ll-canvas-remove"]) $(id).disabled = !editable;
   }
 
+  // One input per argument of the chosen transform, typed by its kind (mappings/transforms.py Param):
+  // a list of choices, yes/no, a number, a comma-separated list, JSON for the free-form ones, else text.
+  const ARG_HINTS = {texts: "comma-separated", paths: "comma-separated field paths", path: "a field path",
+                     any: "JSON", dict: "JSON object", condition: "JSON condition", zone: "e.g. UTC",
+                     regex: "a regular expression"};
+
+  function argInput(param) {
+    const attrs = {id: `ll-canvas-arg-${param.name}`, "data-name": param.name, "data-kind": param.kind,
+                   class: "ll-canvas-arg"};
+    if (param.kind === "choice" || param.kind === "bool") {
+      const select = el("select", attrs);
+      const options = param.kind === "bool" ? [["", "—"], ["true", "yes"], ["false", "no"]]
+        : [["", "—"], ...param.choices.map((c) => [c, c])];
+      select.append(...options.map(([value, label]) => el("option", {value}, label)));
+      return select;
+    }
+    const input = el("input", {...attrs, type: param.kind === "int" || param.kind === "number" ? "number" : "text"});
+    if (param.kind === "int") input.setAttribute("min", "0");
+    if (param.kind === "number") input.setAttribute("step", "any");
+    if (ARG_HINTS[param.kind]) input.setAttribute("placeholder", ARG_HINTS[param.kind]);
+    return input;
+  }
+
   function showParams() {
     const chosen = state.transforms.find((t) => t.name === $("ll-canvas-add-name").value);
-    $("ll-canvas-add-params").textContent = chosen && chosen.params.length
-      ? "Arguments: " + chosen.params.map((p) => `${p.name}${p.required ? "*" : ""} (${p.kind})`).join(", ")
-      : "No arguments.";
+    const params = chosen ? chosen.params : [];
+    $("ll-canvas-add-params").textContent = params.length
+      ? `Arguments${params.some((p) => p.required) ? " (* required)" : ""}:` : "No arguments.";
+    $("ll-canvas-add-args").replaceChildren(...params.map((param) => {
+      const row = el("p");
+      const label = el("label", {for: `ll-canvas-arg-${param.name}`},
+                       `${param.name}${param.required ? " *" : ""}${param.help ? ` — ${param.help}` : ""}`);
+      row.append(label, el("br"), argInput(param));
+      return row;
+    }));
+  }
+
+  function argValue(input) {
+    const text = input.value.trim(), name = input.dataset.name;
+    switch (input.dataset.kind) {
+      case "int": {
+        const value = Number(text);
+        if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number ≥ 0.`);
+        return value;
+      }
+      case "bool": return text === "true";
+      case "number": return text;  // kept as written: amounts are decimals, never binary floats
+      case "texts": case "paths": return text.split(",").map((v) => v.trim()).filter(Boolean);
+      case "any": case "dict": case "condition": return parsed(text, `argument ${name}`);
+      default: return text;
+    }
+  }
+
+  function argsCollected() {
+    const args = {};
+    for (const input of $("ll-canvas-add-args").querySelectorAll(".ll-canvas-arg")) {
+      if (input.value.trim() !== "") args[input.dataset.name] = argValue(input);
+    }
+    return args;
   }
 
   function parsed(text, what) {
@@ -354,11 +408,11 @@
   $("ll-canvas-add").addEventListener("click", () => {
     const link = current();
     try {
-      const args = parsed($("ll-canvas-add-args").value, "arguments");
-      const step = {name: $("ll-canvas-add-name").value, ...(args ? {args} : {})};
+      const args = argsCollected();
+      const step = {name: $("ll-canvas-add-name").value, ...(Object.keys(args).length ? {args} : {})};
       save({id: link.id, source_path: link.source_path, target_field: link.target_field,
             transforms: [...link.transforms, step]}, `Added ${step.name} to ${link.target_field}.`)
-        .then((ok) => { if (ok) $("ll-canvas-add-args").value = ""; });
+        .then((ok) => { if (ok) showParams(); });
     } catch (error) {
       say(error.message, true);
     }
