@@ -13,6 +13,7 @@ import logging
 
 from django.db import transaction
 
+from integrations.errors import RetryableError
 from integrations.models import Binding, Entity, EntityLink, SyncItem
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ def entity_merge(*, keep: Entity, other: Entity) -> bool:
         return True
     with transaction.atomic():
         locked = {e.pk: e for e in Entity.objects.select_for_update().filter(pk__in=[keep.pk, other.pk]).order_by("pk")}
-        if len(locked) < 2 or not entities_mergeable(keep=locked[keep.pk], other=locked[other.pk]):
+        if len(locked) < 2:  # another worker merged one of them away while we waited: read again
+            raise RetryableError("Another worker joined these records' entities at the same moment; retrying.")
+        if not entities_mergeable(keep=locked[keep.pk], other=locked[other.pk]):
             return False
         keep, other = locked[keep.pk], locked[other.pk]
         moved = Binding.objects.filter(entity=other).update(entity=keep)

@@ -2,6 +2,7 @@
 is merged; two records of one kind (a duplicate) or two kinds of thing are never merged."""
 import pytest
 
+from integrations.errors import RetryableError
 from integrations.models import Entity, EntityLink, SyncItem
 from integrations.sync.entities import entity_merge
 from tests.factories import BindingFactory, ConnectionFactory, EntityFactory, SyncItemFactory
@@ -65,3 +66,15 @@ def test_a_label_comes_along_when_the_kept_entity_has_none(systems):
     assert entity_merge(keep=keep, other=other)
     keep.refresh_from_db()
     assert keep.label == "INV-0042"
+
+
+def test_an_entity_merged_away_meanwhile_is_a_retry_not_a_duplicate(systems):
+    """Two workers meeting the same pair from opposite ends: the second finds one entity gone (the first
+    merged it) and tries again, when its record is found on the entity that stayed."""
+    sf, fb = systems
+    keep, other = EntityFactory(kind=DEAL), EntityFactory(kind=DEAL)
+    BindingFactory(entity=other, connection=fb, object_type="invoice", external_id="42")
+    gone = Entity(pk=other.pk, kind=DEAL)
+    assert entity_merge(keep=keep, other=other)
+    with pytest.raises(RetryableError, match="at the same moment"):
+        entity_merge(keep=keep, other=gone)
