@@ -213,7 +213,9 @@ class ValueTableAdmin(RecordedAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [path("<int:pk>/publish/", view(value_table_admin_views.publish_view),
-                     name="mappings_valuetable_publish")] + super().get_urls()
+                     name="mappings_valuetable_publish"),
+                path("<int:pk>/discard-draft/", view(value_table_admin_views.discard_view),
+                     name="mappings_valuetable_discard")] + super().get_urls()
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)

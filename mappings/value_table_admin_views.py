@@ -8,13 +8,14 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from .errors import ConfigurationError
 from .models import ValueTable
 from .value_table_preview import value_table_preview
-from .value_tables import value_table_draft_changes, value_table_publish
+from .value_tables import value_table_draft_changes, value_table_draft_discard, value_table_publish
 
 PUBLISH_PERMISSION = "mappings.publish_valuetable"
 
@@ -43,3 +44,19 @@ def publish_view(request, pk):
         "preview": value_table_preview(table=table) if changes else None,
         "can_publish": request.user.has_perm(PUBLISH_PERMISSION),
     })
+
+
+@require_POST
+def discard_view(request, pk):
+    """POST: throw the draft away; who may edit the draft may (the publish permission, or changing tables)."""
+    if not (request.user.has_perm(PUBLISH_PERMISSION) or request.user.has_perm("mappings.change_valuetable")):
+        raise PermissionDenied
+    table = get_object_or_404(ValueTable, pk=pk)
+    try:
+        changes = value_table_draft_discard(table=table, user=request.user)
+    except ConfigurationError as exc:
+        messages.error(request, f"Nothing discarded: {exc}")
+    else:
+        messages.success(request, f"Discarded the draft of {table.name} ({len(changes)} change(s)); "
+                                  "the published rows are unchanged.")
+    return redirect(reverse("admin:mappings_valuetable_change", args=[table.pk]))

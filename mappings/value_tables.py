@@ -76,6 +76,25 @@ def value_table_publish(*, table: ValueTable, user=None, note: str = "") -> Valu
                                       action=MappingChange.Action.PUBLISHED)
 
 
+@transaction.atomic
+def value_table_draft_discard(*, table: ValueTable, user=None) -> dict:
+    """Throw the open draft away (the published rows stay in force; the next edit starts a new draft from
+    them); the changes it held are recorded in the mapping history. Returns them."""
+    table = ValueTable.objects.select_for_update().get(pk=table.pk)
+    changes = value_table_draft_changes(table)
+    if not changes:
+        raise ConfigurationError(f"Value table {table.name} has no draft changes to discard.")
+    table.draft_entries.all().delete()
+    table.draft_started_at = None
+    table.save(update_fields=["draft_started_at"])
+    # The changes the draft held (rows keyed by source value), as a publication records its own.
+    MappingChange.objects.create(user=user if getattr(user, "pk", None) else None,
+                                 object_kind=table._meta.verbose_name, object_repr=str(table)[:300],
+                                 action=MappingChange.Action.DELETED, changes=changes,
+                                 note=f"Draft discarded: {len(changes)} change(s) never published.")
+    return changes
+
+
 def value_table_version_record(*, table: ValueTable, user, changes: dict, note: str = "",
                                action: str | None = MappingChange.Action.PUBLISHED) -> ValueTableVersion:
     """A version row for the rows now in force (publish, or an import that wrote them); with an

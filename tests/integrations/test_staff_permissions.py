@@ -182,6 +182,7 @@ PAGES = {
     "admin:monitoring_alertrule_defaults": ("POST", REFUSE, ALLOW),  # the empty alert-rule list's "Create the default rules"
     # A value table's draft: its preview and publishing are finance's too (mappings.publish_valuetable).
     "admin:mappings_valuetable_publish": ("GET", ALLOW, ALLOW),
+    "admin:mappings_valuetable_discard": ("POST", ALLOW, ALLOW),  # throwing a draft away: who may edit it
     "integrations:freshbooks-connect": ("GET", REFUSE, ALLOW),
     "integrations:salesforce-connect": ("GET", REFUSE, ALLOW),
     "integrations:salesforce-test": ("GET", REFUSE, ALLOW),

@@ -103,6 +103,34 @@ def test_the_admin_edits_the_draft_and_publishes_it(client, django_user_model):
     assert page.count('value="Hotel/Lodging"') == 1  # the existing draft row; no second one offered
 
 
+def test_finance_discards_a_draft_and_the_published_rows_stay(client, django_user_model):
+    from integrations.permissions import FINANCE_GROUP
+    from django.contrib.auth.models import Group
+
+    ms, table = _expense_set(), _table(Meals="6100")
+    finance = django_user_model.objects.create(username="fin", is_staff=True)
+    finance.groups.add(Group.objects.get(name=FINANCE_GROUP))
+    client.force_login(finance)
+    url = reverse("admin:mappings_valuetable_change", args=[table.pk])
+    assert 'id="discard-draft"' not in client.get(url).content.decode()  # nothing to discard yet
+    assert client.post(url, value_table_draft_data(table, {"Meals": "9999", "Taxi": "6300"})).status_code == 302
+    assert 'id="discard-draft"' in client.get(url).content.decode()
+
+    discard = reverse("admin:mappings_valuetable_discard", args=[table.pk])
+    assert client.get(discard).status_code == 405  # a change: POST only
+    assert client.post(discard).status_code == 302
+    table.refresh_from_db()
+    assert table.draft_started_at is None and not table.draft_entries.exists()
+    assert dict(table.entries.values_list("source_value", "target_value")) == {"Meals": "6100"}
+    assert mapping_apply_or_raise(ms.name, {"category": "Meals"}) == {"organization": "6100"}
+    change = MappingChange.objects.get(action="deleted", object_repr=TABLE)
+    assert change.user == finance and change.changes == {"Meals": ["6100", "9999"], "Taxi": [None, "6300"]}
+    assert "never published" in change.note
+    assert ValueTableVersion.objects.count() == 0
+    client.get(url)  # viewing opens a fresh draft from the published rows: nothing to discard
+    assert "no draft changes to discard" in client.post(discard, follow=True).content.decode()
+
+
 def test_the_add_page_prefills_the_key_too(admin_client):
     page = admin_client.get(reverse("admin:mappings_valuetable_add") + "?add_key=PayPal").content.decode()
     assert 'name="draft_entries-0-source_value" value="PayPal"' in page
