@@ -2,7 +2,10 @@
 name (integrations/labels.py): what finance types into the sidebar's box finds the record."""
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from integrations.labels import record_label
@@ -135,3 +138,21 @@ def test_an_entity_is_named_after_its_record_when_the_engine_binds_it():
 def test_an_entity_without_a_name_keeps_its_kind_and_number():
     entity = EntityFactory(kind=Entity.Kind.DEAL)
     assert str(entity) == f"Deal #{entity.pk}"
+
+
+def test_unnamed_entities_are_named_after_their_newest_synced_record():
+    """manage.py label_entities: rows made before labels existed (or bound by a batched backfill)."""
+    named_later = EntityFactory(kind=Entity.Kind.DEAL)
+    SyncItemFactory(entity=named_later, source_object="Opportunity", status=SyncItem.Status.SUCCEEDED,
+                    source_snapshot={"Name": "Q4 licences", "Account": {"Name": "Initrode"}})
+    SyncItemFactory(entity=named_later, source_object="Opportunity", status=SyncItem.Status.DEAD,
+                    source_snapshot={"Name": "Q4 licences (a failed read)", "Account": {"Name": "Initrode"}})
+    nameless = EntityFactory(kind=Entity.Kind.DEAL)
+    SyncItemFactory(entity=nameless, source_object="Opportunity", source_snapshot={})
+    already = EntityFactory(kind=Entity.Kind.CUSTOMER, label="Globex — Account 'Globex'")
+    out = StringIO()
+    call_command("label_entities", "--batch-size", "1", stdout=out)
+    assert out.getvalue().strip() == "Named 1 of 2 unnamed entities; 1 hold no synced record with a name yet."
+    named_later.refresh_from_db(), nameless.refresh_from_db(), already.refresh_from_db()
+    assert named_later.label == "Initrode — Opportunity 'Q4 licences'"  # the succeeded item's, not the dead one's
+    assert nameless.label == "" and already.label == "Globex — Account 'Globex'"
