@@ -33,6 +33,10 @@ class ParsedEvent:
     payload: dict = field(default_factory=dict)
     routable: bool = True  # False: stored and ignored (unknown events, pings, echoes)
     ignored_because: str = ""  # what finance reads on an event stored but not routed
+    # The dedupe key cannot tell a retried delivery from a second change of the record (FreshBooks sends no
+    # delivery id): a repeat arriving after the first copy was routed is routed again (the record is read
+    # fresh once more) rather than waiting for the next poll.
+    route_repeats: bool = False
 
 
 @dataclass

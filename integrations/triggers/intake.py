@@ -32,10 +32,16 @@ def _upsert_sql(quote) -> str:
     table = quote(InboundEvent._meta.db_table)
     columns = ", ".join(quote(InboundEvent._meta.get_field(name).column) for name in _FIELDS)
     placeholders = ", ".join(["%s"] * len(_FIELDS))
-    count = quote("duplicate_count")
+    count, status, processed = quote("duplicate_count"), quote("status"), quote("processed_at")
+    # A repeat marked to be routed again (the last parameter) whose first copy was routed already waits
+    # for routing once more; any other repeat only counts.
+    again = f"%s AND {table}.{status} = '{E.PROCESSED}'"
     return (f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
             f"ON CONFLICT ({quote('connection_id')}, {quote('dedupe_key')}) "
-            f"DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {quote('id')}, {count}")
+            f"DO UPDATE SET {count} = {table}.{count} + 1, "
+            f"{status} = CASE WHEN {again} THEN '{E.RECEIVED}' ELSE {table}.{status} END, "
+            f"{processed} = CASE WHEN {again} THEN NULL ELSE {table}.{processed} END "
+            f"RETURNING {quote('id')}, {count}, {status}")
 
 
 _SQL_CACHE: dict[str, str] = {}
@@ -44,15 +50,26 @@ _SQL_CACHE: dict[str, str] = {}
 def inbound_event_store(
     *, connection: Connection, dedupe_key: str, event_type: str = "", object_type: str = "", object_id: str = "",
     headers: dict | None = None, body: str = "", payload: dict | list | None = None, signature_valid: bool = True,
-    action: str = "upsert", routable: bool = True, detail: str = "",
+    action: str = "upsert", routable: bool = True, detail: str = "", route_repeats: bool = False,
 ) -> tuple[int, bool]:
-    """Store a received event once; a repeat of the same dedupe key only bumps its counter.
+    """Store a received event once; a repeat of the same dedupe key only bumps its counter (with
+    ``route_repeats``, a repeat of an event already routed also waits to be routed again).
 
     Returns (event id, created). A routable event waits as "received" for routing; one that is
     not (unknown events, pings, our own echoes, stale retries) is stored as "ignored" with the
     reason, so finance sees why it started nothing. Written with one statement and no model
     instance: this runs once per delivery, at the rate the sender chooses.
     """
+    event_id, created, _ = _event_upsert(
+        connection=connection, dedupe_key=dedupe_key, event_type=event_type, object_type=object_type,
+        object_id=object_id, headers=headers, body=body, payload=payload, signature_valid=signature_valid,
+        action=action, routable=routable, detail=detail, route_repeats=route_repeats)
+    return event_id, created
+
+
+def _event_upsert(*, connection, dedupe_key, event_type, object_type, object_id, headers, body, payload,
+                  signature_valid, action, routable, detail, route_repeats) -> tuple[int, bool, bool]:
+    """(event id, created, waits to be routed now: new and routable, or a repeat armed again)."""
     now = timezone.now()
     db = connections[router.db_for_write(InboundEvent)]
     sql = _SQL_CACHE.get(db.alias) or _SQL_CACHE.setdefault(db.alias, _upsert_sql(db.ops.quote_name))
@@ -67,24 +84,23 @@ def inbound_event_store(
         "received_at": stamp, "processed_at": None if routable else stamp,
     }
     with db.cursor() as cursor:
-        cursor.execute(sql, [values[name] for name in _FIELDS])
-        event_id, duplicates = cursor.fetchone()
-    return event_id, not duplicates
-
-
+        cursor.execute(sql, [values[name] for name in _FIELDS] + [bool(route_repeats and routable)] * 2)
+        event_id, duplicates, now_status = cursor.fetchone()
+    return event_id, not duplicates, routable and now_status == E.RECEIVED
 
 
 def parsed_events_store(*, connection: Connection, events: list, headers: dict, body: str = "") -> tuple[int, int]:
     """Store each ParsedEvent a receiver (webhook or Pub/Sub stream) made of one delivery; returns
-    (new events, new routable events). The caller holds the transaction and, once it is committed,
+    (new events, events that wait to be routed: new routable ones, and repeats armed again). The caller
+    holds the transaction and, once it is committed,
     queues routing when the second number is not 0 (sync.routing.inbound_events_dispatch)."""
     new = to_route = 0
     for parsed in events:
-        _, created = inbound_event_store(
+        _, created, waits = _event_upsert(
             connection=connection, dedupe_key=parsed.dedupe_key, event_type=parsed.event_type,
             object_type=parsed.object_type, object_id=parsed.object_id, action=parsed.action, headers=headers,
             body=body, payload=parsed.payload, signature_valid=True, routable=parsed.routable,
-            detail=parsed.ignored_because)
+            detail=parsed.ignored_because, route_repeats=parsed.route_repeats)
         new += created
-        to_route += created and parsed.routable
+        to_route += waits and (created or parsed.route_repeats)
     return new, to_route

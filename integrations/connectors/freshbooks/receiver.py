@@ -108,7 +108,7 @@ class FreshBooksReceiver(Receiver):
         return [ParsedEvent(
             dedupe_key=f"{params.get('account_id')}:{name}:{params['object_id']}:{bucket}", event_type=name,
             object_type=object_type, object_id=params["object_id"], action="delete" if verb == "delete" else "upsert",
-            payload=params, routable=verb in ROUTABLE_VERBS,
+            payload=params, routable=verb in ROUTABLE_VERBS, route_repeats=True,
             ignored_because="" if verb in ROUTABLE_VERBS else f"FreshBooks event '{name}' is not a create, update "
                                                               "or delete: stored, nothing to sync.",
         )]

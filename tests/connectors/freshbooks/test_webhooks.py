@@ -9,10 +9,12 @@ from integrations.connectors.freshbooks.services import (
     freshbooks_callback_confirm, freshbooks_callbacks_ensure, freshbooks_webhook_url,
 )
 from integrations.connectors.freshbooks.webhooks import signature_compute
-from integrations.models import Connection, InboundEvent
+from integrations.models import Connection, InboundEvent, SyncItem
 from integrations.sandbox.freshbooks.deliveries import DRAIN_TASK, deliveries_drain
 from integrations.sandbox.freshbooks.faults import faults_set
 from integrations.sandbox.freshbooks.models import SimCallback, SimDelivery
+from integrations.sync.routing import inbound_events_route_pending
+from tests.factories import FlowFactory
 
 
 @pytest.fixture
@@ -63,6 +65,33 @@ def test_changes_arrive_signed_stored_and_deduplicated(hooked, fb):
     hooked.clients.delete(created["id"])
     assert deliveries_drain() == 0 and SimDelivery.objects.filter(status="dropped").count() == 1
     assert not InboundEvent.objects.filter(event_type="client.delete").exists()
+
+
+def test_a_second_change_within_the_window_after_the_first_was_routed_is_routed_again(hooked, fb):
+    """FreshBooks sends no delivery id, so a repeat within webhook_dedupe_seconds may be a retry of the same
+    delivery or a second change of the record. While the first copy waits to be routed they are one; once it
+    has been routed (its item may have read the record already), a repeat is routed again: the record is read
+    fresh once more (unchanged when it was a retry) instead of the second change waiting for the next poll."""
+    Connection.objects.filter(pk=hooked.connection.pk).update(
+        settings={**hooked.connection.settings, "webhook_dedupe_seconds": 3600})
+    flow = FlowFactory(source_connection=Connection.objects.get(pk=hooked.connection.pk), source_object="client")
+    created = hooked.clients.create({"organization": "Twice Co"})
+    deliveries_drain()
+    inbound_events_route_pending()
+    SyncItem.objects.filter(flow=flow).update(status=SyncItem.Status.SUCCEEDED)  # a worker read and synced it
+
+    hooked.clients.update(created["id"], {"note": "first change"})
+    assert deliveries_drain() == 1
+    inbound_events_route_pending()
+    first = SyncItem.objects.filter(flow=flow, status=SyncItem.Status.PENDING).get()
+    SyncItem.objects.filter(pk=first.pk).update(status=SyncItem.Status.SUCCEEDED)  # read before the next change
+
+    hooked.clients.update(created["id"], {"note": "second change"})
+    assert deliveries_drain() == 1
+    update = InboundEvent.objects.get(event_type="client.update")
+    assert (update.duplicate_count, update.status) == (1, InboundEvent.Status.RECEIVED)  # armed again
+    assert inbound_events_route_pending() == 1
+    assert SyncItem.objects.filter(flow=flow, status=SyncItem.Status.PENDING).exclude(pk=first.pk).count() == 1
 
 
 def test_bad_signature_and_malformed_posts_are_rejected(hooked, fb):
