@@ -14,5 +14,5 @@ urlpatterns = [
     path("reconcile/", views.reconcile_page, name="reconcile"),
     path("reconcile/<int:flow_id>/run/", views.reconcile_run, name="reconcile_run"),
     path("bindings/<int:binding_id>/resync/", views.binding_resync, name="binding_resync"),
-    path("connections/<int:pk>/describe/", views.connection_describe, name="connection_describe"),
+    path("connections/<int:connection_id>/describe/", views.connection_describe, name="connection_describe"),
 ]

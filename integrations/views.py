@@ -85,11 +85,11 @@ def binding_resync(request, binding_id: int):
 
 @staff_permission_required("integrations.describe_connection")
 @require_http_methods(["GET", "POST"])
-def connection_describe(request, pk: int):
+def connection_describe(request, connection_id: int):
     """Read objects' shapes from the connection's system (a custom object added to the org since, say) and
     keep them, so mappings, the canvas and generic flows know them: the admin's way to what
     ``manage.py describe_objects`` does. Not in a transaction: the read is a remote call."""
-    connection = get_object_or_404(Connection, pk=pk)
+    connection = get_object_or_404(Connection, pk=connection_id)
     names = request.POST.get("objects", "")
     said = objects_describe(connection=connection, names=_object_names(names)) if request.method == "POST" else []
     if request.method == "POST" and not said:
