@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
+from django.utils.module_loading import import_string
 
 from .context import DatabaseContext
 from .engine import plan_apply, plan_build
@@ -25,9 +26,17 @@ class Sample:
     record: dict
 
 
+def flows_mapping_with(name: str) -> list[int]:
+    """Ids of the flows that map with the set of this name: as their own set, or in one of their steps (flow 1's
+    primary Contact), as the flows tell (settings.LEDGERLINK_FLOW_MAPPING_SETS_PROVIDER: mappings imports no flow)."""
+    Flow = apps.get_model("integrations", "Flow")
+    names_of = import_string(settings.LEDGERLINK_FLOW_MAPPING_SETS_PROVIDER)
+    return [flow.pk for flow in Flow.objects.select_related("mapping_set") if name in names_of(flow)]
+
+
 def mapping_set_items(mapping_set: MappingSet, *, same_object: bool):
     SyncItem = apps.get_model("integrations", "SyncItem")
-    match = Q(flow__mapping_set__name=mapping_set.name)
+    match = Q(flow__mapping_set__name=mapping_set.name) | Q(flow__in=flows_mapping_with(mapping_set.name))
     if same_object:
         match |= Q(source_object=mapping_set.source_object, flow__source_connection__system=mapping_set.source_system)
     return SyncItem.objects.filter(match).exclude(source_snapshot={}).select_related("flow").order_by("-created_at", "-id")

@@ -82,6 +82,24 @@ def test_preview_lists_the_recent_records_that_would_map_differently(admin_clien
     assert ValueTableVersion.objects.count() == 0  # a preview publishes nothing
 
 
+def test_preview_covers_the_flows_that_read_the_table_in_a_step(admin_client):
+    """Flow 1's FreshBooks client → Account maps the primary Contact in a step of its own, with its own set:
+    a table that set reads is previewed on that flow's recent clients too."""
+    account_set = mapping_set_make([{"target_field": "Name", "source_path": "organization"}],
+                                   name="freshbooks-client-to-salesforce-account", status="published")
+    mapping_set_make([{"target_field": "Title", "source_path": "job_title",
+                       "transforms": [{"name": "lookup", "args": {"table": TABLE, "on_missing": "keep"}}]}],
+                     name="freshbooks-client-to-salesforce-contact", status="published")
+    table = _table(CFO="Chief Financial Officer")
+    flow = FlowFactory(kind="freshbooks-client-to-salesforce-account", mapping_set=account_set,
+                       source_object="client", target_object="Account")
+    client_item = SyncItemFactory(flow=flow, source_object="client",
+                                  source_snapshot={"organization": "Initrode", "job_title": "AP"})
+    _draft_row(table, "AP", "Accounts Payable")
+    page = admin_client.get(reverse("admin:mappings_valuetable_publish", args=[table.pk])).content.decode()
+    assert f"Sync item #{client_item.pk}" in page and "Accounts Payable" in page
+
+
 def test_the_admin_edits_the_draft_and_publishes_it(client, django_user_model):
     from integrations.permissions import FINANCE_GROUP
     from django.contrib.auth.models import Group
