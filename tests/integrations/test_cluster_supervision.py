@@ -135,3 +135,25 @@ def test_heartbeat_status_for_readyz(settings):
     status = cluster_heartbeat_status()
     assert (status["state"], status["last_progress_at"], status["waiting"]) == ("ok", progress, 3)
     assert set(status) == {"state", "last_progress_at", "waiting", "detail"}
+
+
+@pytest.mark.django_db
+def test_of_several_supervisors_one_evaluates_the_alerts_each_round_and_another_takes_over():
+    """Two machines' supervisors: alert evaluation runs once per round (two at once could send a reminder
+    twice); when the one that ran stops, the other runs the round after its lease ends. The sweeper runs on
+    both (it frees the locks of each machine's own dead processes)."""
+    from integrations.cluster.jobs import job_round
+    from integrations.models import SyncLock
+
+    ran = []
+    evaluate = lambda: ran.append("alerts")  # noqa: E731
+    assert job_round("alert evaluation", evaluate, 30, "machine-a:101:supervisor")
+    assert not job_round("alert evaluation", evaluate, 30, "machine-b:202:supervisor")
+    assert ran == ["alerts"]
+    SyncLock.objects.filter(key="job:alert evaluation").update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert job_round("alert evaluation", evaluate, 30, "machine-b:202:supervisor")  # a's lease ended: b runs it
+    assert ran == ["alerts", "alerts"]
+    sweeps = []
+    assert job_round("sweeper", lambda: sweeps.append(1), 30, "machine-a:101:supervisor")
+    assert job_round("sweeper", lambda: sweeps.append(1), 30, "machine-b:202:supervisor")
+    assert sweeps == [1, 1]
