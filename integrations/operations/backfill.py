@@ -116,6 +116,8 @@ def records_backfill(*, flow: Flow, since, dry_run: bool, summary: BackfillSumma
             summary.add(ACTION_OUTCOMES.get(item.result.get("action"), "updated"))
         elif item.status == SyncItem.Status.SKIPPED:
             summary.add("skipped")
+        elif item.status in SyncItem.OPEN_STATUSES:  # a worker retries it (a lock wait, a retryable error)
+            summary.add("queued", f"{record_id}: {item.last_error} Queued again: a worker retries it on its own.")
         else:
             summary.add("failed", f"{record_id}: {item.last_error}")
         if in_change_order and changed_at:  # oldest change first: the cursor can follow each record

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from integrations.cursors import BACKFILL, flow_cursor
 from integrations.models import Cursor, Flow
 
-OUTCOMES = ("created", "updated", "matched", "skipped", "failed")
+# "queued": not finished in the run, handed to a worker that retries it on its own (a record another worker
+# was syncing at that moment, or a retryable error); "failed": a dead letter or a conflict held for a person.
+OUTCOMES = ("created", "updated", "matched", "skipped", "queued", "failed")
 #: a succeeded item's action → the summary's word for it
 ACTION_OUTCOMES = {"created": "created", "updated": "updated", "matched": "matched", "unchanged": "skipped"}
 
@@ -22,7 +24,7 @@ class BackfillSummary:
 
     def add(self, outcome: str, reason: str = "") -> None:
         self.counts[outcome] += 1
-        if outcome == "failed" and len(self.failures) < 20:
+        if outcome in ("failed", "queued") and len(self.failures) < 20:  # what did not finish, and why
             self.failures.append(reason)
 
     def sentence(self) -> str:

@@ -58,7 +58,7 @@ def test_450_clients_in_collections_matching_first_and_one_bad_value_failing_alo
 
     summary = backfill()
 
-    assert summary.counts == {"created": 445, "updated": 0, "matched": 3, "skipped": 1, "failed": 1}, summary.failures
+    assert summary.counts == {"created": 445, "updated": 0, "matched": 3, "skipped": 1, "queued": 0, "failed": 1}, summary.failures
     # per 200 clients: match queries (references, emails, names), the Contacts to match, one
     # Collections create per object, and updates where Accounts (and a Contact) were matched
     assert sf_calls() == sorted(["query"] * 12 + ["collections.create"] * 6 + ["collections.update"] * 2)
@@ -101,7 +101,7 @@ def test_resumes_after_an_interruption_without_writing_twice(world):
 
     summary = backfill()
 
-    assert summary.counts == {"created": 50, "updated": 0, "matched": 0, "skipped": 200, "failed": 0}
+    assert summary.counts == {"created": 50, "updated": 0, "matched": 0, "skipped": 200, "queued": 0, "failed": 0}
     # the 200 done cost no Salesforce call; the other 50 one chunk's worth
     assert sf_calls() == sorted(["query"] * 4 + ["collections.create"] * 2)
     assert accounts_by_client(world) == Counter({str(i): 1 for i in ids})
@@ -153,7 +153,7 @@ def test_duplicates_are_never_created_or_guessed(world):
 
     summary = backfill()
 
-    assert summary.counts == {"created": 1, "updated": 0, "matched": 0, "skipped": 1, "failed": 2}, summary.failures
+    assert summary.counts == {"created": 1, "updated": 0, "matched": 0, "skipped": 1, "queued": 0, "failed": 2}, summary.failures
     assert accounts_by_client(world) == Counter({str(first): 1, str(linked): 1})
     reasons = dict(SyncItem.objects.filter(status=S.DEAD).values_list("source_id", "last_error"))
     assert f"being created for FreshBooks client {first}" in reasons[str(twin)]
@@ -201,7 +201,7 @@ def test_a_client_being_synced_by_a_worker_is_queued_again_not_written_twice(wor
         release.set()
         thread.join(60)
 
-    assert summary.counts == {"created": 2, "updated": 0, "matched": 0, "skipped": 0, "failed": 1}
+    assert summary.counts == {"created": 2, "updated": 0, "matched": 0, "skipped": 0, "queued": 1, "failed": 0}
     assert accounts_by_client(world) == Counter({str(ids[0]): 1, str(ids[2]): 1})
     queued = SyncItem.objects.get(source_id=str(ids[1]))
     assert queued.status == S.PENDING and "Another worker is syncing this record" in queued.last_error

@@ -68,7 +68,7 @@ def test_payments_make_one_collections_update_and_a_refused_record_fails_alone(w
     summary = backfill()
 
     # the bound invoices' Opportunities are updated, the hand-made one matched by its invoice id
-    assert summary.counts == {"created": 0, "updated": 3, "matched": 1, "skipped": 1, "failed": 1}, summary.failures
+    assert summary.counts == {"created": 0, "updated": 3, "matched": 1, "skipped": 1, "queued": 0, "failed": 1}, summary.failures
     # the Opportunities by Id and by the invoice id written back, then one update for all
     assert sf_calls() == ["collections.update", "query", "query"]
     assert ApiCall.objects.get(operation="collections.update").record_count == 3
@@ -94,7 +94,7 @@ def test_payments_make_one_collections_update_and_a_refused_record_fails_alone(w
     ValueTableEntry.objects.filter(source_value="partial").update(target_value="Partial")
     ApiCall.objects.all().delete()
     again = backfill(since=None)
-    assert again.counts == {"created": 0, "updated": 1, "matched": 1, "skipped": 4, "failed": 0}, again.failures
+    assert again.counts == {"created": 0, "updated": 1, "matched": 1, "skipped": 4, "queued": 0, "failed": 0}, again.failures
     assert sf_calls() == ["collections.update", "query", "query"]
     assert ApiCall.objects.get(operation="collections.update").record_count == 1
     assert payment_status(world, partial_opp) == ("Partial", 400, None)
@@ -104,7 +104,7 @@ def test_payments_make_one_collections_update_and_a_refused_record_fails_alone(w
     assert world.run(OPP_FLOW, "Opportunity", paid_opp).result["action"] == "unchanged"
     invoices = backfill(INVOICES)
     # (the unpaid invoice tells its Opportunity nothing new; the stray one has none)
-    assert invoices.counts == {"created": 0, "updated": 1, "matched": 1, "skipped": 3, "failed": 0}, invoices.failures
+    assert invoices.counts == {"created": 0, "updated": 1, "matched": 1, "skipped": 3, "queued": 0, "failed": 0}, invoices.failures
     assert writes() == before
     assert payment_status(world, unpaid_opp) == (None, None, None)
 
@@ -133,7 +133,7 @@ def test_resumes_after_an_interruption(world):
     summary = backfill()
 
     # the 200 done are unchanged (what we wrote is remembered); the other 50 update their Opportunity
-    assert summary.counts == {"created": 0, "updated": 50, "matched": 0, "skipped": 200, "failed": 0}
+    assert summary.counts == {"created": 0, "updated": 50, "matched": 0, "skipped": 200, "queued": 0, "failed": 0}
     assert sf_calls() == ["collections.update", "query"]  # nothing read or written for the first 200
     assert ApiCall.objects.get(operation="collections.update").record_count == 1
     assert [payment_status(world, opp) for opp, _ in invoices] == [("Partial", 50, None)] * 5

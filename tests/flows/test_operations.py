@@ -85,7 +85,7 @@ def test_backfill_batches_is_resumable_and_never_invoices_twice(world, capsys, c
     assert "1 would be skipped" in capsys.readouterr().out and len(world.fb_objects("invoice")) == 1
     ApiCall.objects.all().delete()
     summary = flow_backfill(flow=Flow.objects.get(name=OPP_FLOW))
-    assert summary.counts == {"created": 6, "updated": 0, "matched": 0, "skipped": 1, "failed": 0}
+    assert summary.counts == {"created": 6, "updated": 0, "matched": 0, "skipped": 1, "queued": 0, "failed": 0}
     assert sorted(i["po_number"] for i in world.fb_objects("invoice")) == sorted(opps)
     for opp in opps:
         record = world.sf_record(opp)

@@ -87,7 +87,8 @@ class ChunkItems:
             self.retries.append((item, reason))
         item.status, item.last_error, item.finished_at = status, reason, timezone.now()
         item.last_error_class, item.last_error_field = type(exc).__name__, (getattr(exc, "field", "") or "")[:120]
-        self.summary.add("skipped" if status == S.SKIPPED else "failed", f"{item.source_id}: {reason}")
+        outcome = {S.SKIPPED: "skipped", S.RETRYING: "queued"}.get(status, "failed")
+        self.summary.add(outcome, f"{item.source_id}: {reason}")
 
     def save(self) -> None:
         if self.dry_run:
