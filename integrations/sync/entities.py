@@ -43,6 +43,7 @@ def entity_merge(*, keep: Entity, other: Entity) -> bool:
         if not entities_mergeable(keep=locked[keep.pk], other=locked[other.pk]):
             return False
         keep, other = locked[keep.pk], locked[other.pk]
+        other_id = other.pk  # delete() below clears it
         moved = Binding.objects.filter(entity=other).update(entity=keep)
         SyncItem.objects.filter(entity=other).update(entity=keep)
         _links_move(keep=keep, other=other)
@@ -51,7 +52,7 @@ def entity_merge(*, keep: Entity, other: Entity) -> bool:
             keep.save(update_fields=["label"])
         other.delete()
     logger.info("Entity %s merged into entity %s (%s binding(s) moved): one %s met from two flows.",
-                other.pk, keep.pk, moved, keep.kind)
+                other_id, keep.pk, moved, keep.kind)
     return True
 
 

@@ -1,5 +1,7 @@
 """Two entities met as one thing from two flows (integrations/sync/entities.py): one deal seen from both ends
 is merged; two records of one kind (a duplicate) or two kinds of thing are never merged."""
+import logging
+
 import pytest
 
 from integrations.errors import RetryableError
@@ -16,7 +18,7 @@ def systems():
     return ConnectionFactory(system="salesforce"), ConnectionFactory(system="freshbooks")
 
 
-def test_one_deal_seen_from_two_flows_becomes_one_entity_with_its_items_and_links(systems):
+def test_one_deal_seen_from_two_flows_becomes_one_entity_with_its_items_and_links(systems, caplog):
     sf, fb = systems
     deal = EntityFactory(kind=DEAL, label="Initrode — Opportunity 'Q4'")
     BindingFactory(entity=deal, connection=sf, object_type="Opportunity", external_id="006A")
@@ -29,8 +31,11 @@ def test_one_deal_seen_from_two_flows_becomes_one_entity_with_its_items_and_link
     EntityLink.objects.create(from_entity=deal, to_entity=customer, relation="billed_to")
     EntityLink.objects.create(from_entity=deal, to_entity=other, relation="invoiced_by")  # an edge between the two
 
-    assert entity_merge(keep=deal, other=other)
-    assert not Entity.objects.filter(pk=other.pk).exists()
+    other_id = other.pk
+    with caplog.at_level(logging.INFO, logger="integrations.sync.entities"):
+        assert entity_merge(keep=deal, other=other)
+    assert f"Entity {other_id} merged into entity {deal.pk} (2 binding(s) moved)" in caplog.text
+    assert not Entity.objects.filter(pk=other_id).exists()
     assert set(deal.bindings.values_list("object_type", flat=True)) == {"Opportunity", "invoice",
                                                                          "FreshBooks_Invoice__c"}
     assert SyncItem.objects.get(pk=item.pk).entity_id == deal.pk
