@@ -2,7 +2,8 @@
 fresh `migrate` + `ledgerlink_setup` + `ledgerlink_serve` brings up the web app, a worker cluster,
 the Salesforce simulator's Pub/Sub server and the subscriber. A person sets an Opportunity to Closed
 Won on the simulator's pages; the invoice is made from the change event the subscriber took off the
-Pub/Sub stream (the demo's HTTP relay is off), and the dashboard shows the subscriber and its lag.
+Pub/Sub stream (the demo's HTTP relay is off), and the dashboard shows the subscriber and its lag. An Order
+activated on the pages goes the same way through the demo's generic flow (configuration only).
 SIGTERM stops everything.
 
 The values `make run` keeps in `.env` (python -m config.envfile) are given in the environment
@@ -137,6 +138,24 @@ def test_make_run_invoices_a_closed_won_deal_through_pubsub_and_shows_the_subscr
             return won.get("FreshBooks_Invoice_Number__c")
 
         wait_until(invoice_number, timeout=120, what=f"the invoice number written back to the deal\n{tail()}")
+
+        # The demo's generic flow (configuration only): an Order activated on the pages, read off its Pub/Sub
+        # stream, becomes a FreshBooks invoice for the Account's client, its number written back to the Order.
+        wait_until(lambda: db_rows(database, "SELECT 1 FROM integrations_pubsubsubscription WHERE topic = ? "
+                                             "AND state = 'active'", "/data/OrderChangeEvent"),
+                   timeout=120, what=f"the subscriber's Order stream active\n{tail()}")
+        person.post(f"{sf}/orders/", {"AccountId": account["Id"], "EffectiveDate": "2026-07-01",
+                                      "Description": "Make run order"})
+        (order,) = sf_records(database, "Order")
+        order_page = f"{sf}/orders/{order['Id']}/"
+        person.post(order_page, {"action": "product", "Description": "Widget", "Quantity": "2", "UnitPrice": "150"})
+        person.post(order_page, {"action": "status", "Status": "Activated"})
+
+        def order_invoice_number():
+            (activated,) = sf_records(database, "Order")
+            return activated.get("FreshBooks_Invoice_Number__c")
+
+        wait_until(order_invoice_number, timeout=120, what=f"the invoice number written back to the Order\n{tail()}")
         # The deal's change reached us as a Pub/Sub event (replay-id keyed), and nothing went over the relay.
         events = db_rows(database, "SELECT dedupe_key FROM integrations_inboundevent WHERE object_type = 'Opportunity' "
                                    "AND object_id = ?", opp["Id"])

@@ -1,6 +1,6 @@
 """Browser pages of the simulated org: accounts and contacts (create and edit), products,
-opportunities (add products, change stage), the change events sent, and the org's switches
-and faults.
+opportunities (add products, change stage), orders (add products, activate), the change events sent,
+and the org's switches and faults.
 
 Writes go through the same services as the API, so a page edit emits change events like a
 user editing in Salesforce (no API changeOrigin)."""
@@ -162,6 +162,33 @@ def opportunity(request, sf_id: str):
     return render(request, "sandbox/salesforce/opportunity.html", {
         "opp": record.fields, "lines": lines, "roles": roles, "entries": _records("PricebookEntry"),
         "contacts": _records("Contact"), "stages": [s[0] for s in STAGES]})
+
+
+def orders(request):
+    """Orders (the generic Order → FreshBooks invoice demo flow reads activated ones): create one as a draft."""
+    if request.method == "POST":
+        data = {"Status": "Draft", **_form(request, ["AccountId", "EffectiveDate", "Description"])}
+        _write(request, lambda: record_create("Order", data), "Order created (Draft): add products, then activate it.")
+        return redirect("sandbox-salesforce:orders")
+    return render(request, "sandbox/salesforce/orders.html", {
+        "orders": _records("Order"), "accounts": _records("Account")})
+
+
+def order(request, sf_id: str):
+    record = SfRecord.objects.filter(sobject="Order", sf_id=sf_id, is_deleted=False).first()
+    if record is None:
+        messages.error(request, f"No order {sf_id}.")
+        return redirect("sandbox-salesforce:orders")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "status":
+            _write(request, lambda: record_update("Order", sf_id, _form(request, ["Status"])), "Status changed.")
+        elif action == "product":
+            data = {"OrderId": sf_id, **_form(request, ["Description", "Quantity", "UnitPrice"])}
+            _write(request, lambda: record_create("OrderItem", data), "Product added.")
+        return redirect("sandbox-salesforce:order", sf_id=sf_id)
+    lines = [r for r in _records("OrderItem", 2000) if r.get("OrderId") == sf_id]
+    return render(request, "sandbox/salesforce/order.html", {"order": record.fields, "lines": lines})
 
 
 def events(request):

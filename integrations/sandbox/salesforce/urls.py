@@ -19,6 +19,8 @@ urlpatterns = [
     path("products/", pages.products, name="products"),
     path("opportunities/", pages.opportunities, name="opportunities"),
     path("opportunities/<str:sf_id>/", pages.opportunity, name="opportunity"),
+    path("orders/", pages.orders, name="orders"),
+    path("orders/<str:sf_id>/", pages.order, name="order"),
     path("events/", pages.events, name="events"),
     path("settings/", pages.org_settings, name="settings"),
 ]

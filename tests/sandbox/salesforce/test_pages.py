@@ -11,7 +11,7 @@ def _one(sobject):
 
 def test_a_person_can_build_and_win_a_deal(client, db):
     org_get()
-    for url in ("", "accounts/", "contacts/", "products/", "opportunities/", "events/", "settings/"):
+    for url in ("", "accounts/", "contacts/", "products/", "opportunities/", "orders/", "events/", "settings/"):
         assert client.get(f"/sandbox/salesforce/{url}").status_code == 200
     client.post("/sandbox/salesforce/accounts/", {"Name": "Acme", "FreshBooks_Client_Id__c": "FB-1"})
     account = _one("Account")["Id"]
@@ -33,6 +33,29 @@ def test_a_person_can_build_and_win_a_deal(client, db):
     assert "REQUIRED_FIELD_MISSING" in refused.content.decode()
     assert SfChangeEvent.objects.filter(entity="Opportunity", change_type="UPDATE").exists()
     assert "Opportunity" in client.get("/sandbox/salesforce/events/").content.decode()
+
+
+def test_a_person_can_build_and_activate_an_order(client, db):
+    """The demo's generic flow reads activated Orders: a person makes one on the pages."""
+    org_get()
+    client.post("/sandbox/salesforce/accounts/", {"Name": "Acme"})
+    account = _one("Account")["Id"]
+    assert client.get("/sandbox/salesforce/orders/").status_code == 200
+    client.post("/sandbox/salesforce/orders/", {"AccountId": account, "EffectiveDate": "2026-07-01",
+                                                "Description": "Spring order"})
+    order = _one("Order")
+    assert (order["Status"], order["AccountId"]) == ("Draft", account) and order["OrderNumber"]
+    page = f"/sandbox/salesforce/orders/{order['Id']}/"
+    client.post(page, {"action": "product", "Description": "Widget", "Quantity": "2", "UnitPrice": "150"})
+    client.post(page, {"action": "product", "Description": "Setup", "Quantity": "1", "UnitPrice": "4800"})
+    client.post(page, {"action": "status", "Status": "Activated"})
+    order = _one("Order")
+    assert (order["Status"], order["TotalAmount"]) == ("Activated", 5100.0)
+    shown = client.get(page).content.decode()
+    assert "Widget" in shown and "Activated" in shown and order["OrderNumber"] in shown
+    assert SfChangeEvent.objects.filter(entity="Order", change_type="UPDATE").exists()
+    refused = client.post("/sandbox/salesforce/orders/", {"EffectiveDate": "2026-07-01"}, follow=True)
+    assert "REQUIRED_FIELD_MISSING: Required fields are missing: [AccountId]" in refused.content.decode()
 
 
 def test_fault_injection_page(client, db):
