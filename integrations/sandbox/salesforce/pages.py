@@ -140,8 +140,16 @@ def opportunities(request):
         "opportunities": _records("Opportunity"), "accounts": _records("Account"), "stages": [s[0] for s in STAGES]})
 
 
+def _record(sobject: str, sf_id: str) -> SfRecord | None:
+    return SfRecord.objects.filter(sobject=sobject, sf_id=sf_id, is_deleted=False).first()
+
+
+def _children(sobject: str, parent_field: str, sf_id: str) -> list[dict]:
+    return [r for r in _records(sobject, 2000) if r.get(parent_field) == sf_id]
+
+
 def opportunity(request, sf_id: str):
-    record = SfRecord.objects.filter(sobject="Opportunity", sf_id=sf_id, is_deleted=False).first()
+    record = _record("Opportunity", sf_id)
     if record is None:
         messages.error(request, f"No opportunity {sf_id}.")
         return redirect("sandbox-salesforce:opportunities")
@@ -157,8 +165,8 @@ def opportunity(request, sf_id: str):
                     **_form(request, ["ContactId", "Role"])}
             _write(request, lambda: record_create("OpportunityContactRole", data), "Contact role added.")
         return redirect("sandbox-salesforce:opportunity", sf_id=sf_id)
-    lines = [r for r in _records("OpportunityLineItem", 2000) if r.get("OpportunityId") == sf_id]
-    roles = [r for r in _records("OpportunityContactRole", 2000) if r.get("OpportunityId") == sf_id]
+    lines = _children("OpportunityLineItem", "OpportunityId", sf_id)
+    roles = _children("OpportunityContactRole", "OpportunityId", sf_id)
     return render(request, "sandbox/salesforce/opportunity.html", {
         "opp": record.fields, "lines": lines, "roles": roles, "entries": _records("PricebookEntry"),
         "contacts": _records("Contact"), "stages": [s[0] for s in STAGES]})
@@ -175,20 +183,19 @@ def orders(request):
 
 
 def order(request, sf_id: str):
-    record = SfRecord.objects.filter(sobject="Order", sf_id=sf_id, is_deleted=False).first()
+    record = _record("Order", sf_id)
     if record is None:
         messages.error(request, f"No order {sf_id}.")
         return redirect("sandbox-salesforce:orders")
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "status":
+        if request.POST.get("action") == "status":
             _write(request, lambda: record_update("Order", sf_id, _form(request, ["Status"])), "Status changed.")
-        elif action == "product":
+        elif request.POST.get("action") == "product":
             data = {"OrderId": sf_id, **_form(request, ["Description", "Quantity", "UnitPrice"])}
             _write(request, lambda: record_create("OrderItem", data), "Product added.")
         return redirect("sandbox-salesforce:order", sf_id=sf_id)
-    lines = [r for r in _records("OrderItem", 2000) if r.get("OrderId") == sf_id]
-    return render(request, "sandbox/salesforce/order.html", {"order": record.fields, "lines": lines})
+    return render(request, "sandbox/salesforce/order.html",
+                  {"order": record.fields, "lines": _children("OrderItem", "OrderId", sf_id)})
 
 
 def events(request):
