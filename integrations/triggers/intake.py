@@ -47,28 +47,25 @@ def _upsert_sql(quote) -> str:
 _SQL_CACHE: dict[str, str] = {}
 
 
-def inbound_event_store(
-    *, connection: Connection, dedupe_key: str, event_type: str = "", object_type: str = "", object_id: str = "",
-    headers: dict | None = None, body: str = "", payload: dict | list | None = None, signature_valid: bool = True,
-    action: str = "upsert", routable: bool = True, detail: str = "", route_repeats: bool = False,
-) -> tuple[int, bool]:
+def inbound_event_store(*, connection: Connection, dedupe_key: str, **fields) -> tuple[int, bool]:
     """Store a received event once; a repeat of the same dedupe key only bumps its counter (with
     ``route_repeats``, a repeat of an event already routed also waits to be routed again).
 
     Returns (event id, created). A routable event waits as "received" for routing; one that is
     not (unknown events, pings, our own echoes, stale retries) is stored as "ignored" with the
     reason, so finance sees why it started nothing. Written with one statement and no model
-    instance: this runs once per delivery, at the rate the sender chooses.
+    instance: this runs once per delivery, at the rate the sender chooses. ``fields``: those of
+    _event_upsert.
     """
-    event_id, created, _ = _event_upsert(
-        connection=connection, dedupe_key=dedupe_key, event_type=event_type, object_type=object_type,
-        object_id=object_id, headers=headers, body=body, payload=payload, signature_valid=signature_valid,
-        action=action, routable=routable, detail=detail, route_repeats=route_repeats)
+    event_id, created, _ = _event_upsert(connection=connection, dedupe_key=dedupe_key, **fields)
     return event_id, created
 
 
-def _event_upsert(*, connection, dedupe_key, event_type, object_type, object_id, headers, body, payload,
-                  signature_valid, action, routable, detail, route_repeats) -> tuple[int, bool, bool]:
+def _event_upsert(
+    *, connection: Connection, dedupe_key: str, event_type: str = "", object_type: str = "", object_id: str = "",
+    headers: dict | None = None, body: str = "", payload: dict | list | None = None, signature_valid: bool = True,
+    action: str = "upsert", routable: bool = True, detail: str = "", route_repeats: bool = False,
+) -> tuple[int, bool, bool]:
     """(event id, created, waits to be routed now: new and routable, or a repeat armed again)."""
     now = timezone.now()
     db = connections[router.db_for_write(InboundEvent)]

@@ -411,8 +411,7 @@
       const args = argsCollected();
       const step = {name: $("ll-canvas-add-name").value, ...(Object.keys(args).length ? {args} : {})};
       save({id: link.id, source_path: link.source_path, target_field: link.target_field,
-            transforms: [...link.transforms, step]}, `Added ${step.name} to ${link.target_field}.`)
-        .then((ok) => { if (ok) showParams(); });
+            transforms: [...link.transforms, step]}, `Added ${step.name} to ${link.target_field}.`);
     } catch (error) {
       say(error.message, true);
     }
