@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from integrations.connectors.objects import ObjectUnknown
 from integrations.connectors.registry import record_access_for
+from integrations.errors import SyncError
 from integrations.models import Connection
 
 
@@ -20,6 +21,9 @@ def objects_describe(*, connection: Connection, names: list[str]) -> list[str]:
             schema = access.schema(connection, name)
         except ObjectUnknown as exc:
             said.append(str(exc))
+            continue
+        except SyncError as exc:  # not connected, unreachable, refused: say so, describe the others
+            said.append(f"{connection.system} {name}: not described — {exc}")
             continue
         said.append(f"{connection.system} {schema.object}: {len(schema.fields)} fields.")
     return said

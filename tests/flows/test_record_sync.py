@@ -272,6 +272,10 @@ def test_an_object_added_to_the_org_since_is_refused_until_described_from_the_ad
     assert "salesforce has no object &#x27;Projekt__c&#x27;. Known: " in said  # the org's own list
     assert DescribedObject.objects.filter(system="salesforce", name="Pricebook2").exists()
     assert "Pricebook2" in admin_client.get(page).content.decode()
+    world.sf_connection.set_secrets(access_token="", refresh_token="")  # not connected: a sentence, not a 500
+    world.sf_connection.save()
+    refused = admin_client.post(page, {"objects": "Pricebook2"})
+    assert refused.status_code == 200 and "salesforce Pricebook2: not described — " in refused.content.decode()
     page = generic_post(source_object="Pricebook2", setting__write_back='{"field": "Nmae", "value": "id"}')
     assert "salesforce Pricebook2 has no field &#x27;Nmae&#x27;. Known: " in page.content.decode()
     assert generic_post(source_object="Pricebook2").status_code == 302
