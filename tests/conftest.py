@@ -23,6 +23,17 @@ def pytest_collection_modifyitems(config, items):
         items[:] = selected
 
 
+@pytest.fixture(autouse=True, scope="session")
+def sqlite_statements_serialized():
+    """Threads share the in-memory SQLite database's one connection: one statement at a time."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        from tests.sqlite_shared import serialized_cursors_install
+
+        serialized_cursors_install()
+
+
 @pytest.fixture(autouse=True)
 def processes_only_in_slow_tests(request, monkeypatch):
     """A test that starts a real process must be marked `slow`: `make test-fast` skips those, and

@@ -1,0 +1,60 @@
+"""One statement at a time on the in-memory SQLite connection that test threads share.
+
+On SQLite the test database lives in memory, so the live server's threads and the Pub/Sub server's
+threads use the test's own connection (another connection would not see the test's data). SQLite
+leaves a read undefined when the same connection changes the table before the read finishes: a
+server thread read the simulator's org row while the test updated it and got NULL for a NOT NULL
+column (CI, Python 3.13). Each statement here runs and is read to its end under one lock, so no
+other thread's statement lands between a query and its rows; transactions still interleave, as they
+would on one connection."""
+from __future__ import annotations
+
+import threading
+
+from django.db.backends.sqlite3 import base
+
+_STATEMENT = threading.RLock()
+
+
+class SerializedCursor(base.SQLiteCursorWrapper):
+    _rows: list | None = None
+
+    def execute(self, query, params=None):
+        with _STATEMENT:
+            super().execute(query, params)
+            self._rows = list(super().fetchall()) if self.description is not None else None
+        return self
+
+    def executemany(self, query, param_list):
+        with _STATEMENT:
+            super().executemany(query, param_list)
+            self._rows = None
+        return self
+
+    def executescript(self, script):
+        with _STATEMENT:
+            return super().executescript(script)
+
+    def fetchone(self):
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchmany(self, size=None):
+        size = self.arraysize if size is None else size
+        batch, self._rows = (self._rows or [])[:size], (self._rows or [])[size:]
+        return batch
+
+    def fetchall(self):
+        batch, self._rows = self._rows or [], []
+        return batch
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self._rows:
+            raise StopIteration
+        return self._rows.pop(0)
+
+
+def serialized_cursors_install() -> None:
+    base.DatabaseWrapper.create_cursor = lambda self, name=None: self.connection.cursor(factory=SerializedCursor)
