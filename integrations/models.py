@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from config.crypto import secret_decrypt, secret_encrypt
+from config.notes import Note
 from config.outbound_urls import OutboundURLRefused, outbound_url_check
 
 
@@ -551,17 +552,10 @@ class Conflict(SyncItem):
         verbose_name_plural = "conflicts"
 
 
-class ItemNote(models.Model):
+class ItemNote(Note):
     """One note of an item's thread on the Needs attention page."""
 
     item = models.ForeignKey(SyncItem, on_delete=models.CASCADE, related_name="notes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    username = models.CharField(max_length=150, blank=True, help_text="Kept when the user is deleted.")
-    text = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
 
     def __str__(self):
         return f"note by {self.username or 'someone'} on item {self.item_id}"

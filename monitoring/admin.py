@@ -1,5 +1,6 @@
 """Admin: read-only audit tables, editable alert rules, alerts with history, findings to decide."""
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib import admin, messages
 from unfold.admin import ModelAdmin, TabularInline
 from django.urls import NoReverseMatch, path, reverse
@@ -11,7 +12,7 @@ from config.admin_secrets import SecretFieldsAdmin
 
 from . import admin_views
 from .alerts.evaluators import RULE_KINDS
-from .findings import finding_decide
+from .findings import finding_assign, finding_decide, finding_note_add
 from .models import Alert, AlertEvent, AlertRule, ApiCall, Finding, SyncAttempt
 
 
@@ -156,6 +157,23 @@ def _record_link(record: dict) -> str:
     return ""
 
 
+class FindingForm(forms.ModelForm):
+    """The one thing finance edits on a finding: who looks into it, and a note on its thread."""
+
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="Added to the thread above with your name and the time.")
+
+    class Meta:
+        model = Finding
+        fields = ["assignee"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "assignee" in self.fields:
+            self.fields["assignee"].queryset = get_user_model().objects.filter(
+                is_active=True, is_staff=True).order_by("username")
+
+
 @admin.register(Finding)
 class FindingAdmin(EmptyStateAdmin, ModelAdmin):
     empty_help = (
@@ -167,12 +185,18 @@ class FindingAdmin(EmptyStateAdmin, ModelAdmin):
     empty_actions = (EmptyAction("How each check is computed", "monitoring:dashboard", anchor="ll-checks"),
                      EmptyAction("Reconciliation", "integrations:reconcile"))
 
-    list_display = ["last_seen_at", "check_name", "status", "title", "flow", "decided_by"]
-    list_filter = ["status", "check_name", "flow"]
+    form = FindingForm
+    list_display = ["last_seen_at", "check_name", "status", "title", "flow", "assignee", "decided_by"]
+    list_filter = ["status", "check_name", "flow", "assignee"]
+    list_select_related = ["flow", "assignee"]
     search_fields = ["title", "fingerprint"]
     readonly_fields = ["check_name", "status", "title", "explanation", "details", "records_links", "flow",
-                       "first_seen_at", "last_seen_at", "decided_by", "decided_at"]
-    exclude = ["records", "fingerprint"]
+                       "first_seen_at", "last_seen_at", "decided_by", "decided_at", "notes_thread"]
+    fieldsets = [
+        (None, {"fields": ["check_name", "status", "title", "explanation", "details", "records_links", "flow",
+                           "first_seen_at", "last_seen_at", "decided_by", "decided_at"]}),
+        ("Who looks into it", {"fields": ["assignee", "notes_thread", "note"]}),
+    ]
     actions = ["confirm", "dismiss", "reopen"]
 
     def has_add_permission(self, request):
@@ -180,6 +204,30 @@ class FindingAdmin(EmptyStateAdmin, ModelAdmin):
 
     def has_decide_permission(self, request):
         return request.user.has_perm("monitoring.decide_finding")
+
+    def has_change_permission(self, request, obj=None):
+        # Saving the page only assigns and adds a note (every other field is read-only):
+        # part of deciding findings, which finance may do.
+        return self.has_decide_permission(request)
+
+    def get_fieldsets(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return self.fieldsets
+        return [self.fieldsets[0], ("Who looks into it", {"fields": ["assignee", "notes_thread"]})]
+
+    def save_model(self, request, obj, form, change):
+        """Through the services: an assignment is noted on the thread, a note keeps its author."""
+        if "assignee" in form.changed_data:
+            finding_assign(finding=obj, assignee=form.cleaned_data["assignee"], user=request.user)
+        if form.cleaned_data.get("note", "").strip():
+            finding_note_add(finding=obj, user=request.user, text=form.cleaned_data["note"])
+
+    @admin.display(description="Notes")
+    def notes_thread(self, obj):
+        notes = [(n.created_at.strftime("%Y-%m-%d %H:%M"), n.username or "someone", n.text) for n in obj.notes.all()]
+        if not notes:
+            return "No notes yet."
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} · <strong>{}</strong>: {}</li>", notes))
 
     @admin.display(description="Records involved")
     def records_links(self, obj):

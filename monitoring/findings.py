@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .models import Finding
+from .models import Finding, FindingNote
 
 
 @dataclass
@@ -62,4 +62,22 @@ def finding_decide(*, finding: Finding, status: str, user=None) -> Finding:
     finding.status, finding.decided_at = status, timezone.now()
     finding.decided_by = str(user)[:150] if user else ""
     finding.save(update_fields=["status", "decided_at", "decided_by"])
+    return finding
+
+
+def finding_note_add(*, finding: Finding, user, text: str) -> FindingNote:
+    """A note on the finding's thread; an empty note is refused (ValueError, said to the user)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("A note needs some text.")
+    return FindingNote.objects.create(finding=finding, user=user, username=user.get_username() if user else "",
+                                      text=text)
+
+
+def finding_assign(*, finding: Finding, assignee, user) -> Finding:
+    """Who looks into it; the thread says who assigned it to whom, and when."""
+    finding.assignee = assignee
+    finding.save(update_fields=["assignee"])
+    finding_note_add(finding=finding, user=user,
+                     text=f"Assigned to {assignee.get_username()}." if assignee else "Unassigned.")
     return finding

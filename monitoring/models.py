@@ -3,9 +3,11 @@
 These tables are the audit log. django-q2's own task tables are not (they are pruned and
 hold pickles); finance reads these.
 """
+from django.conf import settings
 from django.db import models
 
 from config.crypto import secret_decrypt, secret_encrypt
+from config.notes import Note
 
 
 class SyncAttempt(models.Model):
@@ -213,13 +215,25 @@ class Finding(models.Model):
     last_seen_at = models.DateTimeField()
     decided_by = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Who looks into it, as for a dead letter on Needs attention (the same list shows both).
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", help_text="Who is looking into it.")
 
     class Meta:
         ordering = ["-last_seen_at"]
-        permissions = [("decide_finding", "Can confirm or dismiss findings")]
+        permissions = [("decide_finding", "Can confirm, dismiss, assign and annotate findings")]
 
     def __str__(self):
         return self.title
+
+
+class FindingNote(Note):
+    """One note of a finding's thread (what was looked at, who was asked, an assignment)."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="notes")
+
+    def __str__(self):
+        return f"note by {self.username or 'someone'} on finding {self.finding_id}"
 
 
 class FlowHourStat(models.Model):

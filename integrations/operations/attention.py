@@ -79,13 +79,16 @@ def attention_rows(*, flow_id: int | None = None, cause_key: str = "", assignee_
         assignee=item.assignee.get_username() if item.assignee else "", cause_key=item.cause_key,
         cause_label=item.cause_label, business=business_fields(item.source_snapshot),
     ) for item in attention_items(flow_id=flow_id, cause_key=cause_key, assignee_id=assignee_id, kind=kind)[:limit]]
-    if kind in ("", "finding") and not cause_key and not assignee_id:
-        findings = Finding.objects.filter(status=Finding.Status.OPEN).select_related("flow")
+    if kind in ("", "finding") and not cause_key:
+        findings = Finding.objects.filter(status=Finding.Status.OPEN).select_related("flow", "assignee")
         if flow_id:
             findings = findings.filter(flow_id=flow_id)
+        if assignee_id:
+            findings = findings.filter(assignee_id=assignee_id)
         rows += [AttentionRow(
             kind="finding", pk=f.pk, url=reverse("admin:monitoring_finding_change", args=[f.pk]),
             flow=str(f.flow or ""), step=f.check_name, reason=f.title, since=f.first_seen_at,
+            assignee=f.assignee.get_username() if f.assignee else "",
         ) for f in findings[:limit]]
     return rows
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.utils import timezone
 
 from integrations.models import SyncItem
 from integrations.permissions import FINANCE_GROUP
 from mappings.models import MappingSet
+from monitoring.models import Finding
 from tests.browser.test_dashboard_browser import CHROMIUM, LAUNCH_ARGS, OUTPUT
 from tests.browser.test_dashboard_browser import make_run_state  # noqa: F401  (`make run`'s state)
 from tests.factories import FlowFactory, SyncItemFactory
@@ -43,8 +45,13 @@ def finance_world(make_run_state, django_user_model):  # noqa: F811
                               source_snapshot={"vendor": "Hotel Adlon Kempinski", "amount": {"amount": "412.80",
                                                                                               "code": "EUR"}})
     mapping_set = max(MappingSet.objects.all(), key=lambda m: m.field_mappings.count())
+    now = timezone.now()
+    finding = Finding.objects.create(
+        check_name="amount_mismatch", fingerprint="browser-1", flow=flow, first_seen_at=now, last_seen_at=now,
+        assignee=user, title="Invoice INV-2024-0117 for Initrode Corporation: FreshBooks total 12,480.00 EUR differs "
+                            "from the Opportunity amount 12,840.00 EUR (a typo in the line quantity?)")
     connection.close()  # the browser's event loop must not inherit this thread's connection
-    return {"expense": expense, "mapping_set": mapping_set, "deal": make_run_state}
+    return {"expense": expense, "mapping_set": mapping_set, "deal": make_run_state, "finding": finding}
 
 
 @pytest.fixture
@@ -124,4 +131,10 @@ def test_finance_admin_branding_navigation_search_and_widths(live_server, financ
     _fits(page, "timeline")
     page.goto(f"{live_server.url}/monitoring/dashboard/")
     _fits(page, "dashboard")
+    page.goto(f"{live_server.url}/admin/monitoring/finding/")
+    assert "Initrode Corporation" in page.inner_text("#result_list")
+    _fits(page, "findings")
+    _header_on_screen(page, "Assignee")
+    page.goto(f"{live_server.url}/admin/monitoring/finding/{finance_world['finding'].pk}/change/")
+    _fits(page, "finding")
     assert problems == []

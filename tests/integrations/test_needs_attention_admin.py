@@ -87,3 +87,50 @@ def test_the_dead_letter_list_keeps_worked_ones_and_says_how_they_were_closed(cl
     assert "ignored one" in ignored and "no Hotel" not in ignored
     open_ones = client.get(url, {"resolution__exact": ""}).content.decode()
     assert "no Hotel" in open_ones and "ignored one" not in open_ones
+
+
+def test_a_finding_on_the_list_is_assigned_and_noted_from_its_page(client, finance, items, django_user_model):
+    from django.utils import timezone
+
+    from integrations.permissions import ADMIN_GROUP
+    from monitoring.models import Finding
+
+    now = timezone.now()
+    finding = Finding.objects.create(check_name="amount_mismatch", fingerprint="fp-a", title="Invoice total differs",
+                                     first_seen_at=now, last_seen_at=now)
+    colleague = staff_user(django_user_model, ADMIN_GROUP)
+    url = reverse("admin:monitoring_finding_change", args=[finding.pk])
+    page = client.get(url).content.decode()
+    assert 'name="assignee"' in page and 'name="note"' in page and "No notes yet." in page
+    saved = client.post(url, {"assignee": colleague.pk, "note": "Asked the customer for the remittance."})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    finding.refresh_from_db()
+    assert finding.assignee == colleague and finding.status == Finding.Status.OPEN  # nothing else changed
+    thread = [(n.username, n.text) for n in finding.notes.all()]
+    assert thread == [(finance.username, f"Assigned to {colleague.username}."),
+                      (finance.username, "Asked the customer for the remittance.")]
+    assert "Asked the customer for the remittance." in client.get(url).content.decode()
+    listed = client.get(reverse("admin:needs_attention"), {"assignee": colleague.pk}).content.decode()
+    assert "Invoice total differs" in listed and "Acme Ltd" not in listed  # the assignee filter covers findings
+    client.post(url, {"assignee": colleague.pk, "note": "  "})
+    assert finding.notes.count() == 2  # an empty note adds nothing; the unchanged assignee is not noted again
+
+
+def test_who_may_not_decide_findings_sees_the_thread_but_cannot_save(client, django_user_model):
+    from django.contrib.auth.models import Permission
+    from django.utils import timezone
+
+    from monitoring.models import Finding, FindingNote
+
+    now = timezone.now()
+    finding = Finding.objects.create(check_name="x", fingerprint="fp-b", title="Looks odd", first_seen_at=now,
+                                     last_seen_at=now)
+    FindingNote.objects.create(finding=finding, username="ann", text="Checked the bank feed.")
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_finding"))
+    client.force_login(viewer)
+    url = reverse("admin:monitoring_finding_change", args=[finding.pk])
+    page = client.get(url).content.decode()
+    assert "Checked the bank feed." in page and 'name="note"' not in page
+    assert client.post(url, {"assignee": viewer.pk, "note": "mine"}).status_code == 403
+    assert Finding.objects.get(pk=finding.pk).assignee is None and finding.notes.count() == 1
