@@ -57,4 +57,10 @@ class SerializedCursor(base.SQLiteCursorWrapper):
 
 
 def serialized_cursors_install() -> None:
-    base.DatabaseWrapper.create_cursor = lambda self, name=None: self.connection.cursor(factory=SerializedCursor)
+    """On in-memory databases only: a file database's threads each have their own connection, and
+    one waiting on another's write lock must not hold this lock meanwhile."""
+    def create_cursor(self, name=None):
+        factory = SerializedCursor if self.is_in_memory_db() else base.SQLiteCursorWrapper
+        return self.connection.cursor(factory=factory)
+
+    base.DatabaseWrapper.create_cursor = create_cursor
