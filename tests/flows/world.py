@@ -24,6 +24,15 @@ from integrations.sync.engine import sync_item_process
 from mappings.setup import default_config_load
 
 
+def item_run(flow_name: str, source_object: str, source_id, *, action: str = "upsert", hint=None) -> SyncItem:
+    """Enqueue and process one item of the named flow in this process (the engine, as a worker runs it)."""
+    item, _ = sync_item_enqueue(flow=Flow.objects.get(name=flow_name), source_object=source_object,
+                                source_id=str(source_id), action=action, hint=hint, dispatch=False)
+    sync_item_process(item_id=item.pk)
+    item.refresh_from_db()
+    return item
+
+
 @dataclass
 class World:
     sf_connection: Connection
@@ -34,13 +43,8 @@ class World:
     def flow(self, name: str) -> Flow:
         return Flow.objects.get(name=name)
 
-    def run(self, flow_name: str, source_object: str, source_id, *, action: str = "upsert", hint=None) -> SyncItem:
-        """Enqueue and process one item in this process (the engine, as a worker runs it)."""
-        item, _ = sync_item_enqueue(flow=self.flow(flow_name), source_object=source_object, source_id=str(source_id),
-                                    action=action, hint=hint, dispatch=False)
-        sync_item_process(item_id=item.pk)
-        item.refresh_from_db()
-        return item
+    def run(self, flow_name: str, source_object: str, source_id, **options) -> SyncItem:
+        return item_run(flow_name, source_object, source_id, **options)
 
     def backfill_stopped_after_first_chunk(self, flow_name: str) -> list[int]:
         """Run the flow's backfill with Salesforce refusing the first write after its first chunk

@@ -13,6 +13,7 @@ from integrations.sync.engine import sync_item_process
 from integrations.sync.routing import inbound_events_route_pending
 from mappings.setup import default_config_load
 from tests.connectors.infor.conftest import fault, ionapi_text, m3_connection, sim_app  # noqa: F401
+from tests.flows.world import item_run
 from tests.live_http import close_http_sessions  # noqa: F401  (autouse)
 from tests.sandbox.freshbooks.fixtures import fb  # noqa: F401
 
@@ -28,6 +29,9 @@ class World:
 
     def flow(self, name) -> Flow:
         return Flow.objects.get(name=name)
+
+    def run(self, flow_name: str, source_object: str, source_id, **options) -> SyncItem:
+        return item_run(flow_name, source_object, source_id, **options)
 
     def order(self, platform="shopify", *, email="ann@buyer.example", lines=None, company="Buyer Ltd", currency="USD",
               options=None, first_name="Ann", last_name="Buyer"):

@@ -16,24 +16,12 @@ from integrations.sandbox.freshbooks.models import SimObject
 from integrations.sandbox.freshbooks.records import record_create
 from integrations.sandbox.infor.models import Item
 from integrations.sync.engine import sync_item_process
-from integrations.sync.items import sync_item_enqueue
 from tests.flows.crash import run_killed_after_create
 from tests.mappings.builders import mapping_set_make
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = SyncItem.Status
 TO_FB, TO_M3 = "m3-item-to-fb-item", "fb-item-to-m3-item"
-
-
-class Runner:
-    """Runs one item of a flow as a worker would (the engine in this process)."""
-
-    def run(self, flow_name: str, source_object: str, source_id) -> SyncItem:
-        item, _ = sync_item_enqueue(flow=Flow.objects.get(name=flow_name), source_object=source_object,
-                                    source_id=str(source_id), dispatch=False)
-        sync_item_process(item_id=item.pk)
-        item.refresh_from_db()
-        return item
 
 
 @pytest.fixture
@@ -71,24 +59,22 @@ def fb_items() -> list[dict]:
 
 def test_an_m3_item_becomes_a_freshbooks_item_and_follows_its_changes(world, items):
     InforObjects().create(items, "item", {"ITNO": "BOWL-L", "ITDS": "Large bowl", "FUDS": "Stoneware, 30 cm"})
-    runner = Runner()
-    made = runner.run(TO_FB, "item", "BOWL-L")
+    made = world.run(TO_FB, "item", "BOWL-L")
     assert made.status == S.SUCCEEDED and made.result["action"] == "created", made.last_error
     [fb_item] = fb_items()
     assert (fb_item["name"], fb_item["description"], fb_item["sku"]) == ("Large bowl", "Stoneware, 30 cm", "BOWL-L")
 
     InforObjects().update(items, "item", "BOWL-L", {"ITDS": "Large serving bowl"})
-    changed = runner.run(TO_FB, "item", "BOWL-L")
+    changed = world.run(TO_FB, "item", "BOWL-L")
     assert changed.status == S.SUCCEEDED and changed.result["action"] == "updated", changed.last_error
-    assert runner.run(TO_FB, "item", "BOWL-L").result["action"] == "unchanged"
+    assert world.run(TO_FB, "item", "BOWL-L").result["action"] == "unchanged"
     [fb_item] = fb_items()
     assert fb_item["name"] == "Large serving bowl"
 
 
 def test_a_crash_between_the_freshbooks_create_and_our_commit_makes_no_second_item(world, items, monkeypatch):
     InforObjects().create(items, "item", {"ITNO": "CUP-S", "ITDS": "Small cup"})
-    runner = Runner()
-    run_killed_after_create(runner, monkeypatch, RecordSyncFlow, TO_FB, "item", "CUP-S")
+    run_killed_after_create(world, monkeypatch, RecordSyncFlow, TO_FB, "item", "CUP-S")
     assert len(fb_items()) == 1
     item = SyncItem.objects.get(flow__name=TO_FB, source_id="CUP-S")
     SyncItem.objects.filter(pk=item.pk).update(status=S.RETRYING)  # what the sweeper does with the dead worker's item
@@ -102,12 +88,12 @@ def test_a_freshbooks_item_becomes_an_m3_item_and_an_existing_one_is_matched(wor
     made = record_create(account=fb.account, kind=KINDS["item"], actor=fb.user,
                          values={"name": "Teapot", "description": "1.2 l", "sku": "POT-1",
                                  "unit_cost": {"amount": "30.00", "code": "USD"}})
-    item = Runner().run(TO_M3, "item", made.pk)
+    item = world.run(TO_M3, "item", made.pk)
     assert item.status == S.SUCCEEDED and item.result["action"] == "created", item.last_error
     assert Item.objects.get(itno="POT-1").itds == "Teapot"
 
     Item.objects.create(itno="MUG-1", itds="Mug (made in M3)")
     mug = record_create(account=fb.account, kind=KINDS["item"], actor=fb.user, values={"name": "Mug", "sku": "MUG-1"})
-    matched = Runner().run(TO_M3, "item", mug.pk)
+    matched = world.run(TO_M3, "item", mug.pk)
     assert matched.status == S.SUCCEEDED and matched.result["action"] == "matched", matched.last_error
     assert Item.objects.filter(itno="MUG-1").count() == 1 and Item.objects.get(itno="MUG-1").itds == "Mug"
