@@ -24,7 +24,9 @@ from tests.bench.servers import gunicorn, load
 
 VERIFIER = "bench-verifier-0123456789abcdefghij"
 ACCOUNT = "BENCH1"
-WORKERS, THREADS = 5, 1  # the production line in the README (`gunicorn config.wsgi -w 5`): sync workers
+# The production line in the README (`gunicorn config.wsgi -w 5`): sync workers; BENCH_INTAKE_SERVER="W×T"
+# (e.g. "2x8") measures another gunicorn shape, both sides alike.
+WORKERS, THREADS = (int(n) for n in os.environ.get("BENCH_INTAKE_SERVER", "5x1").lower().replace("×", "x").split("x"))
 REQUESTS, CONCURRENCY = 5000, 16
 RATE, RATE_SECONDS = 200, 15
 
