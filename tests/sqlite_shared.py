@@ -10,6 +10,7 @@ would on one connection."""
 from __future__ import annotations
 
 import threading
+from itertools import islice
 
 from django.db.backends.sqlite3 import base
 
@@ -17,18 +18,20 @@ _STATEMENT = threading.RLock()
 
 
 class SerializedCursor(base.SQLiteCursorWrapper):
-    _rows: list | None = None
+    """Reads every row when the statement runs; the fetch methods hand them out from memory."""
+
+    _rows = iter(())
 
     def execute(self, query, params=None):
         with _STATEMENT:
             super().execute(query, params)
-            self._rows = list(super().fetchall()) if self.description is not None else None
+            self._rows = iter(super().fetchall())
         return self
 
     def executemany(self, query, param_list):
         with _STATEMENT:
             super().executemany(query, param_list)
-            self._rows = None
+            self._rows = iter(())
         return self
 
     def executescript(self, script):
@@ -36,24 +39,19 @@ class SerializedCursor(base.SQLiteCursorWrapper):
             return super().executescript(script)
 
     def fetchone(self):
-        return self._rows.pop(0) if self._rows else None
+        return next(self._rows, None)
 
     def fetchmany(self, size=None):
-        size = self.arraysize if size is None else size
-        batch, self._rows = (self._rows or [])[:size], (self._rows or [])[size:]
-        return batch
+        return list(islice(self._rows, self.arraysize if size is None else size))
 
     def fetchall(self):
-        batch, self._rows = self._rows or [], []
-        return batch
+        return list(self._rows)
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        if not self._rows:
-            raise StopIteration
-        return self._rows.pop(0)
+        return next(self._rows)
 
 
 def serialized_cursors_install() -> None:
