@@ -50,11 +50,11 @@ def test_two_workers_merging_one_pair_in_opposite_directions_leave_one_entity_wi
     for _ in range(2 * PAIRS):
         pair, keep, outcome = results.get(timeout=5)
         outcomes.setdefault(pair, {})[keep] = outcome
-    for (first, second), by_keeper in outcomes.items():
+    for n, pair in enumerate(pairs):
+        by_keeper = outcomes[pair]
         # one worker merged; the other found its entity merged away and goes back to the queue
         assert sorted(by_keeper.values()) == ["merged", "retry"], by_keeper
         survivor = next(keep for keep, outcome in by_keeper.items() if outcome == "merged")
-        assert set(Entity.objects.filter(pk__in=[first, second]).values_list("pk", flat=True)) == {survivor}
-        assert set(Binding.objects.filter(external_id__in=[f"006{pairs.index((first, second))}",
-                                                           f"{pairs.index((first, second))}"])
+        assert set(Entity.objects.filter(pk__in=pair).values_list("pk", flat=True)) == {survivor}
+        assert set(Binding.objects.filter(external_id__in=[f"006{n}", f"{n}"])
                    .values_list("entity_id", flat=True)) == {survivor}
