@@ -66,7 +66,7 @@ def finding_decide(*, finding: Finding, status: str, user=None) -> Finding:
 
 
 def finding_note_add(*, finding: Finding, user, text: str) -> FindingNote:
-    """A note on the finding's thread; an empty note is refused (ValueError, said to the user)."""
+    """A note on the finding's thread; an empty one is refused (ValueError; the admin page skips an empty field)."""
     text = (text or "").strip()
     if not text:
         raise ValueError("A note needs some text.")
